@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDotEnv } from './config/dotenv.js';
+import { parseEnv } from './config/env.js';
+import { openDatabase } from './db/database.js';
+import { isUserFacingError } from './errors.js';
+import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
+import { startService } from './main.js';
+import { PACKAGE_ROOT } from './paths.js';
+
+const USAGE = `Usage: jitbot [command]
+
+Commands:
+  serve     run the service (default)
+  migrate   apply database migrations and exit
+  help      show this text
+  version   print the version
+
+Configuration comes from the environment and ./.env: see .env.example and the README.`;
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function version(): string {
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
+}
+
+/** Resolves on the first SIGTERM or SIGINT; a second one while stopping exits at once. */
+function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+      process.once('SIGTERM', () => process.exit(130));
+      process.once('SIGINT', () => process.exit(130));
+      logger.info({ signal }, 'shutting down: finishing work in hand');
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+async function serve(): Promise<void> {
+  const env = parseEnv(process.env);
+  const logger = createLogger(env.LOG_LEVEL);
+  const stopSignal = untilSignal(logger);
+  const service = await startService({ env, variables: process.env, logger });
+  await stopSignal;
+  await service.stop();
+  logger.info('stopped');
+}
+
+async function migrateOnly(): Promise<void> {
+  const env = parseEnv(process.env);
+  const logger = createLogger(env.LOG_LEVEL);
+  const database = await openDatabase(env, logger);
+  const report = await database.readiness();
+  await database.close();
+  console.log(report.ready ? `database at ${database.location} is up to date` : report.problems.join('\n'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'serve';
+  const loaded = loadDotEnv(join(process.cwd(), '.env'), process.env);
+  if (loaded.length > 0 && command !== 'help') console.error(`read ${loaded.length} settings from .env`);
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'migrate':
+      return migrateOnly();
+    case 'version':
+    case '--version':
+      console.log(version());
+      return;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`jitbot: unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => {
+    // Open handles (a pool that failed to close, a stray timer) must not keep a stopped service alive.
+    process.exit(process.exitCode ?? 0);
+  },
+  (error: unknown) => {
+    if (isUserFacingError(error)) {
+      console.error(error.message);
+    } else {
+      console.error('jitbot stopped on an unexpected error (a bug; please report it with this text):');
+      console.error(scrubSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+import type { RawAccount, RawCatalog, RawTarget } from './catalog-schema.js';
+import type { Account, Catalog, Target, TargetCommon, UserMapping } from './catalog-types.js';
+
+/** The validated raw catalog in its loaded shape, frozen so no caller can change policy at run time. */
+export function buildCatalog(raw: RawCatalog): Catalog {
+  return deepFreeze({
+    settings: {
+      adminChannel: raw.settings.adminChannel,
+      expiryWarningSeconds: raw.settings.expiryWarning,
+      approvalTimeoutSeconds: raw.settings.approvalTimeout,
+    },
+    accounts: raw.accounts.map(buildAccount),
+    okta: raw.okta && { ...raw.okta, orgUrl: raw.okta.orgUrl.replace(/\/+$/, '') },
+    targets: raw.targets.map(buildTarget),
+  });
+}
+
+function buildAccount(raw: RawAccount): Account {
+  return { ...raw, name: raw.name ?? raw.id, userMapping: buildUserMapping(raw.userMapping) };
+}
+
+function buildUserMapping(raw: RawAccount['userMapping']): UserMapping {
+  if (typeof raw === 'string') return { explicit: {}, otherwise: raw };
+  const explicit: Record<string, string> = {};
+  for (const [user, iamUser] of Object.entries(raw.explicit)) explicit[explicitKey(user)] = iamUser;
+  return { explicit, otherwise: raw.otherwise };
+}
+
+/** Emails are compared in lower case (mail systems treat them so); Slack ids are kept as written. */
+export function explicitKey(user: string): string {
+  return user.includes('@') ? user.toLowerCase() : user;
+}
+
+function buildTarget(raw: RawTarget): Target {
+  const common: TargetCommon = {
+    id: raw.id,
+    name: raw.name ?? raw.id,
+    description: raw.description,
+    durations: { defaultSeconds: raw.durations.default, maxSeconds: raw.durations.max },
+    approvers: raw.approvers ?? { users: [], userGroups: [], required: 1 },
+    selfApproval: raw.selfApproval,
+    breakglass: raw.breakglass,
+    autoApprove: raw.autoApprove && { maxDurationSeconds: raw.autoApprove.maxDuration },
+    approvalChannel: raw.approvalChannel,
+    requesters: raw.requesters,
+  };
+  if (raw.kind === 'aws-iam-group')
+    return { ...common, kind: raw.kind, account: raw.account, group: raw.group };
+  return { ...common, kind: raw.kind, groupId: raw.groupId };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

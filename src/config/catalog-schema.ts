@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { DURATION_FORMAT_HINT, parseDuration } from '../domain/duration.js';
+
+/**
+ * The shape of the catalog as written in YAML, after `${VAR}` substitution. Every object is
+ * strict because a misspelt key in an access policy must fail loudly, not be ignored.
+ * Messages are predicates ("must be ...") that the error formatter puts after the path and,
+ * when it is safe to show, the offending value; they never contain the value themselves.
+ * Rules that compare several values (references, ordering, counts) live in catalog-checks.ts.
+ */
+
+export const ROLE_ARN = /^arn:aws(?:-us-gov|-cn)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+export const TARGET_KINDS = ['aws-iam-group', 'okta-group'] as const;
+export const USER_MAPPING_RULES = ['email', 'email-local-part'] as const;
+
+const catalogId = z
+  .string()
+  .regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 lowercase letters, digits or -, e.g. prod-admin');
+
+const slackUserId = z
+  .string()
+  .regex(
+    /^[UW][A-Z0-9]{2,}$/,
+    "must be a Slack user id like U0123ABCD (in Slack: the person's profile > Copy member ID)",
+  );
+
+const slackUserGroupId = z
+  .string()
+  .regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id like S0123ABCD, not its @handle');
+
+const slackChannelId = z
+  .string()
+  .regex(
+    /^[CG][A-Z0-9]{2,}$/,
+    'must be a Slack channel id like C0123ABCD (channel details > About), not its #name',
+  );
+
+const duration = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? undefined : `must be a duration with a unit; write ${DURATION_FORMAT_HINT}`,
+  })
+  .transform((text, context) => {
+    const seconds = parseDuration(text);
+    if (seconds !== undefined) return seconds;
+    context.addIssue({
+      code: 'custom',
+      input: text,
+      message: `is not a duration; write ${DURATION_FORMAT_HINT}`,
+    });
+    return z.NEVER;
+  });
+
+const roleArn = z
+  .string()
+  .regex(ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/jitbot-connector');
+
+const iamName = (what: string, max: number) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^[\\w+=,.@-]{1,${max}}$`),
+      `must be an IAM ${what} name: 1-${max} letters, digits or +=,.@_-`,
+    );
+
+const userMappingRule = z.enum(USER_MAPPING_RULES, { error: 'must be email or email-local-part' });
+
+const userMapping = z.union(
+  [
+    userMappingRule,
+    z.strictObject({
+      explicit: z.record(
+        z
+          .string()
+          .regex(
+            /^(?:[UW][A-Z0-9]{2,}|[^\s@]+@[^\s@]+)$/,
+            'must be an email address or a Slack user id (U…)',
+          ),
+        iamName('user', 64),
+      ),
+      otherwise: userMappingRule.optional(),
+    }),
+  ],
+  {
+    error: 'must be email, email-local-part, or explicit: with "email or Slack user id": IAM user name pairs',
+  },
+);
+
+const account = z.strictObject({
+  id: catalogId,
+  name: z.string().min(1, 'must not be empty; remove it to use the id').optional(),
+  accountId: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : 'must be in quotes, e.g. accountId: "012345678901": YAML reads bare digits as a number and drops leading zeros',
+    })
+    .regex(/^\d{12}$/, 'must be exactly 12 digits, e.g. "123456789012"'),
+  region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like us-east-1'),
+  connectorRoleArn: roleArn,
+  externalId: z
+    .string()
+    .regex(
+      /^[\w+=,.@:/-]{2,1224}$/,
+      'must be 2-1224 letters, digits or +=,.@:/_- (the AWS rules for an external id)',
+    ),
+  schedulerRoleArn: roleArn.optional(),
+  userMapping,
+});
+
+const okta = z.strictObject({
+  orgUrl: z.string().refine(isHttpUrl, 'must be an http(s) URL like https://example.okta.com'),
+  token: z.string().min(1, 'must not be empty'),
+  userMatch: z.enum(['login', 'email'], { error: 'must be login or email' }).default('login'),
+});
+
+const principals = {
+  users: z.array(slackUserId).default([]),
+  userGroups: z.array(slackUserGroupId).default([]),
+};
+
+const targetFields = {
+  id: catalogId,
+  name: z.string().min(1, 'must not be empty; remove it to use the id').optional(),
+  description: z.string().optional(),
+  durations: z.strictObject({ default: duration, max: duration }),
+  approvers: z
+    .strictObject({
+      ...principals,
+      required: z.int({ error: 'must be a whole number, 1 or more' }).min(1, 'must be 1 or more').default(1),
+    })
+    .optional(),
+  selfApproval: z.boolean().default(false),
+  breakglass: z.boolean().default(false),
+  autoApprove: z.strictObject({ maxDuration: duration }).optional(),
+  approvalChannel: slackChannelId.optional(),
+  requesters: z.strictObject(principals).optional(),
+};
+
+const target = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...targetFields,
+    kind: z.literal('aws-iam-group'),
+    account: z.string(),
+    group: iamName('group', 128),
+  }),
+  z.strictObject({
+    ...targetFields,
+    kind: z.literal('okta-group'),
+    groupId: z
+      .string()
+      .regex(/^00g[A-Za-z0-9]+$/, 'must be an Okta group id like 00g1abcd2EFGH3ijk4x5, not its name'),
+  }),
+]);
+
+export const catalogSchema = z.strictObject({
+  settings: z.strictObject({
+    adminChannel: slackChannelId,
+    expiryWarning: duration.prefault('15m'),
+    approvalTimeout: duration.prefault('24h'),
+  }),
+  accounts: z.array(account).default([]),
+  okta: okta.optional(),
+  targets: z.array(target).min(1, 'must list at least one target'),
+});
+
+export type RawCatalog = z.output<typeof catalogSchema>;
+export type RawAccount = RawCatalog['accounts'][number];
+export type RawTarget = RawCatalog['targets'][number];
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { type Path, type Problem, plural, type Redaction } from './catalog-problems.js';
+
+/**
+ * The rules within one target that relate several of its values, plus its references to the
+ * rest of the catalog. Like catalog-checks.ts they read unvalidated data and skip what the schema
+ * reports as malformed.
+ */
+
+export type Data = Record<string, unknown>;
+
+export interface TargetContext {
+  /** `written` is what may be shown: an id that came from the environment is listed as its `${VAR}`. */
+  readonly accountIds: readonly { readonly id: string; readonly written: string }[];
+  readonly hasOkta: boolean;
+  readonly redaction: Redaction;
+}
+
+export function checkTarget(target: Data | undefined, path: Path, context: TargetContext): Problem[] {
+  if (target === undefined) return [];
+  return [
+    ...checkReference(target, path, context),
+    ...checkDurations(target, path, context.redaction),
+    ...checkApprovers(target, path, context.redaction),
+    ...checkRequesters(target, path),
+  ];
+}
+
+function checkReference(
+  target: Data,
+  path: Path,
+  { accountIds, hasOkta, redaction }: TargetContext,
+): Problem[] {
+  if (target.kind === 'okta-group' && !hasOkta) {
+    const message =
+      'okta-group targets need the okta section; add okta: with orgUrl and token (see examples/jitbot.yaml)';
+    return [{ path: [...path, 'kind'], message }];
+  }
+  const account = target.account;
+  if (target.kind !== 'aws-iam-group' || typeof account !== 'string') return [];
+  const accountPath = [...path, 'account'];
+  if (accountIds.some(({ id }) => id === account)) return [];
+  const known =
+    accountIds.length === 0
+      ? 'there are no accounts: add one under accounts:'
+      : `the accounts are: ${accountIds.map(({ written }) => written).join(', ')}`;
+  return [
+    { path: accountPath, message: `no account with id ${redaction.subject(accountPath, account)}; ${known}` },
+  ];
+}
+
+function checkDurations(target: Data, path: Path, redaction: Redaction): Problem[] {
+  const durations = recordOf(target.durations);
+  const max = secondsOf(durations?.max);
+  if (max === undefined) return [];
+  const problems: Problem[] = [];
+  const defaultSeconds = secondsOf(durations?.default);
+  if (defaultSeconds !== undefined && defaultSeconds > max) {
+    const at = [...path, 'durations', 'default'];
+    const limit = shownDuration(redaction, [...path, 'durations', 'max'], max);
+    const message = `${redaction.subject(at, durations?.default)} is longer than durations.max${limit}; shorten it or raise max`;
+    problems.push({ path: at, message });
+  }
+  const autoApprove = recordOf(target.autoApprove);
+  const autoSeconds = secondsOf(autoApprove?.maxDuration);
+  if (autoSeconds !== undefined && autoSeconds > max) {
+    const at = [...path, 'autoApprove', 'maxDuration'];
+    const limit = shownDuration(redaction, [...path, 'durations', 'max'], max);
+    const message = `${redaction.subject(at, autoApprove?.maxDuration)} is longer than durations.max${limit}; a request can never be that long, so shorten it`;
+    problems.push({ path: at, message });
+  }
+  return problems;
+}
+
+function checkApprovers(target: Data, path: Path, redaction: Redaction): Problem[] {
+  if (target.breakglass !== undefined && typeof target.breakglass !== 'boolean') return [];
+  if (target.approvers !== undefined && recordOf(target.approvers) === undefined) return [];
+  const approvers = recordOf(target.approvers);
+  const users = countOf(approvers?.users);
+  const groups = countOf(approvers?.userGroups);
+  if (users === undefined || groups === undefined) return [];
+  const at = [...path, 'approvers'];
+  if (users + groups === 0) {
+    if (target.breakglass === true) return [];
+    const what = approvers === undefined ? 'is required' : 'lists nobody';
+    const message = `${what}: list the Slack users or userGroups who approve requests, or set breakglass: true for a breakglass-only target`;
+    return [{ path: at, message }];
+  }
+  const required = approvers?.required;
+  if (groups > 0 || typeof required !== 'number' || required <= users) return [];
+  const message = `${redaction.subject([...at, 'required'], required)} is more than the ${plural(users, 'user')} listed, so no request could be approved; lower required or add approvers`;
+  return [{ path: [...at, 'required'], message }];
+}
+
+function checkRequesters(target: Data, path: Path): Problem[] {
+  const requesters = recordOf(target.requesters);
+  if (requesters === undefined) return [];
+  const users = countOf(requesters.users);
+  const groups = countOf(requesters.userGroups);
+  if (users !== 0 || groups !== 0) return [];
+  const message =
+    'lists nobody, so nobody could request this target; list users or userGroups, or remove requesters to let anyone request';
+  return [{ path: [...path, 'requesters'], message }];
+}
+
+function shownDuration(redaction: Redaction, path: Path, seconds: number): string {
+  return redaction.hides(path) ? '' : ` (${formatDuration(seconds)})`;
+}
+
+function secondsOf(value: unknown): number | undefined {
+  return typeof value === 'string' ? parseDuration(value) : undefined;
+}
+
+/** How many entries a list has: 0 when absent, undefined when it is not a list (the schema reports that). */
+function countOf(value: unknown): number | undefined {
+  if (value === undefined) return 0;
+  return Array.isArray(value) ? value.length : undefined;
+}
+
+export function recordOf(value: unknown): Data | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : undefined;
+}

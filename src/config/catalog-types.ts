@@ -1,0 +1,98 @@
+/**
+ * The catalog after loading: validated, defaults filled in, durations in whole seconds, and
+ * deep-frozen. Re-exported from catalog.ts, which is the module other code imports.
+ */
+
+export interface Catalog {
+  readonly settings: Settings;
+  readonly accounts: readonly Account[];
+  readonly okta?: OktaSettings;
+  readonly targets: readonly Target[];
+}
+
+export interface Settings {
+  /** Slack channel id for breakglass notices and operational alerts. */
+  readonly adminChannel: string;
+  readonly expiryWarningSeconds: number;
+  readonly approvalTimeoutSeconds: number;
+}
+
+export interface Account {
+  /** The catalog's own id for the account, referenced by `AwsIamGroupTarget.account`. */
+  readonly id: string;
+  readonly name: string;
+  /** The 12-digit AWS account id. */
+  readonly accountId: string;
+  readonly region: string;
+  readonly connectorRoleArn: string;
+  /** Secret: never log it. */
+  readonly externalId: string;
+  readonly schedulerRoleArn?: string;
+  readonly userMapping: UserMapping;
+}
+
+export type UserMappingRule = 'email' | 'email-local-part';
+
+/**
+ * Which IAM user a Slack user is. `explicit` is consulted first (keys are Slack user ids, or
+ * emails in lower case); otherwise `otherwise` derives the name from the email, and with no
+ * `otherwise` the user has no IAM user. `userMapping: email` is `{ explicit: {}, otherwise: 'email' }`.
+ */
+export interface UserMapping {
+  readonly explicit: Readonly<Record<string, string>>;
+  readonly otherwise?: UserMappingRule;
+}
+
+export interface OktaSettings {
+  /** Without a trailing slash. */
+  readonly orgUrl: string;
+  /** Secret: never log it. */
+  readonly token: string;
+  readonly userMatch: 'login' | 'email';
+}
+
+export type Target = AwsIamGroupTarget | OktaGroupTarget;
+
+export interface AwsIamGroupTarget extends TargetCommon {
+  readonly kind: 'aws-iam-group';
+  /** An `Account.id`; see `accountFor`. */
+  readonly account: string;
+  /** The IAM group name (not its ARN). */
+  readonly group: string;
+}
+
+export interface OktaGroupTarget extends TargetCommon {
+  readonly kind: 'okta-group';
+  readonly groupId: string;
+}
+
+export interface TargetCommon {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly durations: { readonly defaultSeconds: number; readonly maxSeconds: number };
+  /** Empty lists only on a breakglass-only target. */
+  readonly approvers: Approvers;
+  /** Whether a requester who is also an approver may approve their own request. */
+  readonly selfApproval: boolean;
+  /** Whether the requester may grant themself at once, with a loud notice in the admin channel. */
+  readonly breakglass: boolean;
+  /** Requests up to this long are approved without anyone; never more than `durations.maxSeconds`. */
+  readonly autoApprove?: { readonly maxDurationSeconds: number };
+  /** A channel that also receives this target's approval messages. */
+  readonly approvalChannel?: string;
+  /** Who may request; absent means anyone. */
+  readonly requesters?: RequesterRestriction;
+}
+
+export interface Approvers {
+  readonly users: readonly string[];
+  readonly userGroups: readonly string[];
+  /** How many distinct approvals a request needs. */
+  readonly required: number;
+}
+
+export interface RequesterRestriction {
+  readonly users: readonly string[];
+  readonly userGroups: readonly string[];
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { UserFacingError } from '../errors.js';
+import { buildCatalog, explicitKey } from './catalog-build.js';
+import { checkCatalog } from './catalog-checks.js';
+import { substituteEnv } from './catalog-env.js';
+import { catalogErrorMap, problemsFromZod } from './catalog-issues.js';
+import { createRedaction, formatPath, type Problem, plural } from './catalog-problems.js';
+import { catalogSchema } from './catalog-schema.js';
+import type { Account, AwsIamGroupTarget, Catalog, Target, UserMapping } from './catalog-types.js';
+import { type CatalogDocument, positionOf, readCatalogYaml } from './catalog-yaml.js';
+
+export type {
+  Account,
+  Approvers,
+  AwsIamGroupTarget,
+  Catalog,
+  OktaGroupTarget,
+  OktaSettings,
+  RequesterRestriction,
+  Settings,
+  Target,
+  TargetCommon,
+  UserMapping,
+  UserMappingRule,
+} from './catalog-types.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the catalog file at start-up; synchronous because nothing runs before it. */
+export function loadCatalog(filePath: string, env: Env): Catalog {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? `catalog file ${filePath} not found: copy examples/jitbot.yaml to ./jitbot.yaml, or set JITBOT_CATALOG to the catalog's path`
+        : `catalog file ${filePath} cannot be read (${code ?? 'unknown error'}): check that it is a readable file`;
+    throw new UserFacingError('catalog_invalid', message, { cause: error });
+  }
+  return parseCatalog(text, filePath, env);
+}
+
+/**
+ * Parses catalog YAML, substitutes `${VAR}` from `env`, and checks everything at once: the
+ * thrown message lists every problem found, in file order, so one edit fixes them all.
+ */
+export function parseCatalog(text: string, fileName: string, env: Env): Catalog {
+  const source = readCatalogYaml(text, fileName);
+  const substituted = substituteEnv(source.value, env);
+  const redaction = createRedaction(substituted.sources);
+  // reportInput keeps each issue's value so the message can quote it when the Redaction allows.
+  const parsed = catalogSchema.safeParse(substituted.value, { reportInput: true, error: catalogErrorMap });
+  const schemaProblems = parsed.success ? [] : problemsFromZod(parsed.error.issues, redaction);
+  const problems = [
+    ...substituted.problems,
+    // A failed substitution is already reported; what the schema says about the hole it left is noise.
+    ...schemaProblems.filter((problem) => !substituted.failed.has(formatPath(problem.path))),
+    ...checkCatalog(substituted.value, redaction),
+  ];
+  if (problems.length > 0 || !parsed.success) throw invalidCatalog(fileName, problems, source);
+  return buildCatalog(parsed.data);
+}
+
+function invalidCatalog(
+  fileName: string,
+  problems: readonly Problem[],
+  source: CatalogDocument,
+): UserFacingError {
+  const placed = problems.map((problem) => ({
+    problem,
+    position: positionOf(source.document, problem.anchor ?? problem.path),
+  }));
+  const lines = placed
+    .sort((a, b) => a.position - b.position)
+    .map(({ problem }) => `  - ${formatPath(problem.path)}: ${problem.message}`);
+  return new UserFacingError(
+    'catalog_invalid',
+    `The catalog ${fileName} is not valid (${plural(lines.length, 'problem')}):\n${lines.join('\n')}`,
+  );
+}
+
+export function findAccount(catalog: Catalog, id: string): Account | undefined {
+  return catalog.accounts.find((account) => account.id === id);
+}
+
+export function findTarget(catalog: Catalog, id: string): Target | undefined {
+  return catalog.targets.find((target) => target.id === id);
+}
+
+/** The account of an AWS target. Loading guarantees it exists, so a miss is a bug, not a user error. */
+export function accountFor(catalog: Catalog, target: AwsIamGroupTarget): Account {
+  const account = findAccount(catalog, target.account);
+  if (account === undefined)
+    throw new Error(`target ${target.id} names account ${target.account}, which is not in the catalog`);
+  return account;
+}
+
+/** A target with no approvers: breakglass is the only way to get it. */
+export function isBreakglassOnly(target: Target): boolean {
+  return target.breakglass && target.approvers.users.length === 0 && target.approvers.userGroups.length === 0;
+}
+
+/** The IAM user name for a Slack user under `mapping`, or undefined when the mapping has none for them. */
+export function iamUserNameFor(
+  mapping: UserMapping,
+  user: { slackUserId: string; email?: string },
+): string | undefined {
+  const email = user.email?.toLowerCase();
+  // hasOwn so that a key such as "constructor" can never resolve to an inherited property.
+  for (const key of [user.slackUserId, email]) {
+    if (key !== undefined && Object.hasOwn(mapping.explicit, explicitKey(key)))
+      return mapping.explicit[explicitKey(key)];
+  }
+  const at = user.email?.lastIndexOf('@') ?? -1;
+  if (user.email === undefined || at < 1 || mapping.otherwise === undefined) return undefined;
+  return mapping.otherwise === 'email' ? user.email : user.email.slice(0, at);
+}

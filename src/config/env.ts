@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { UserFacingError } from '../errors.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Unset and empty mean the same thing in an env file: `FOO=` should not count as a value. */
+const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+const envSchema = z.object({
+  SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required' })
+    .min(1, 'is required')
+    .refine((token) => token.startsWith('xoxb-'), 'must be a bot token (it starts with xoxb-)'),
+  SLACK_APP_TOKEN: optionalText.refine(
+    (token) => token === undefined || token.startsWith('xapp-'),
+    'must be an app-level token (it starts with xapp-)',
+  ),
+  SLACK_API_URL: optionalText.refine(
+    (url) => url === undefined || /^https?:\/\/.+\/$/.test(url),
+    'must be an http(s) URL ending in a slash, like https://slack.com/api/',
+  ),
+  PORT: z.preprocess(
+    (value) => (value === undefined || value === '' ? '3000' : value),
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((port) => port > 0 && port < 65536, 'must be between 1 and 65535'),
+  ),
+  DATABASE_URL: optionalText.refine(
+    (url) => url === undefined || /^postgres(ql)?:\/\//.test(url),
+    'must be a PostgreSQL URL like postgres://user:password@host:5432/jitbot',
+  ),
+  JITBOT_DATA_DIR: z.preprocess((value) => (value === '' ? undefined : value), z.string().default('./data')),
+  JITBOT_CATALOG: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.string().default('./jitbot.yaml'),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (value) => (value === '' || value === undefined ? 'info' : String(value).toLowerCase()),
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  ),
+});
+
+export type Env = Readonly<z.infer<typeof envSchema>>;
+
+/** How to fix each variable, appended to its problem so the message is enough to act on. */
+const FIXES: Record<string, string> = {
+  SLACK_SIGNING_SECRET: 'copy it from your Slack app: Basic Information > App Credentials > Signing Secret',
+  SLACK_BOT_TOKEN: 'copy it from your Slack app: OAuth & Permissions > Bot User OAuth Token',
+  SLACK_APP_TOKEN:
+    'create one under Basic Information > App-Level Tokens with connections:write, or unset it to use HTTP',
+  SLACK_API_URL: 'unset it to use Slack itself',
+  PORT: 'set the port jitbot listens on, e.g. PORT=3000',
+  DATABASE_URL: 'or unset it to use the embedded database under JITBOT_DATA_DIR',
+  LOG_LEVEL: 'e.g. LOG_LEVEL=info',
+};
+
+/**
+ * Parses the environment once, at start-up. Every problem is reported together so an operator
+ * fixes them in one go; values are never echoed because most of these are secrets.
+ */
+export function parseEnv(source: Readonly<Record<string, string | undefined>>): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return Object.freeze(result.data);
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const fix = FIXES[name];
+    return `  - ${name} ${issue.message}${fix ? `: ${fix}` : ''}`;
+  });
+  throw new UserFacingError(
+    'config_invalid',
+    `jitbot cannot start: the environment has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.join('\n')}\nSet these in the environment or in a .env file (see .env.example).`,
+  );
+}

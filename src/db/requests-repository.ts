@@ -1,0 +1,137 @@
+import type { AccessRequest, ApprovedVia, RequestStatus } from '../domain/request.js';
+import type { Queryable } from './pool.js';
+
+export type { ApprovedVia };
+
+export interface StoredRequest extends AccessRequest {
+  readonly approvedVia: ApprovedVia | null;
+  readonly reviewedBy: string | null;
+}
+
+const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
+  duration_seconds AS "durationSeconds", justification, ticket, status,
+  approvals_required AS "approvalsRequired", breakglass, decide_by AS "decideBy",
+  decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
+  created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy"`;
+
+export interface NewRequest {
+  readonly id: string;
+  readonly targetId: string;
+  readonly requesterId: string;
+  readonly principal: string | null;
+  readonly durationSeconds: number;
+  readonly justification: string;
+  readonly ticket: string | null;
+  readonly approvalsRequired: number;
+  readonly breakglass: boolean;
+  readonly decideBy: Date;
+}
+
+/** Inserts a pending request; undefined when the person already has one pending for the target. */
+export async function insertRequest(db: Queryable, request: NewRequest): Promise<StoredRequest | undefined> {
+  const { rows } = await db.query<StoredRequest>(
+    `INSERT INTO requests (id, target_id, requester_id, principal, duration_seconds, justification, ticket,
+                           approvals_required, breakglass, decide_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (requester_id, target_id) WHERE status = 'pending' DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [
+      request.id,
+      request.targetId,
+      request.requesterId,
+      request.principal,
+      request.durationSeconds,
+      request.justification,
+      request.ticket,
+      request.approvalsRequired,
+      request.breakglass,
+      request.decideBy,
+    ],
+  );
+  return rows[0];
+}
+
+export async function findRequest(db: Queryable, id: string): Promise<StoredRequest | undefined> {
+  const { rows } = await db.query<StoredRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Reads and locks the row until the transaction ends: decisions on one request queue here. */
+export async function lockRequest(db: Queryable, id: string): Promise<StoredRequest | undefined> {
+  const { rows } = await db.query<StoredRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = $1 FOR UPDATE`, [
+    id,
+  ]);
+  return rows[0];
+}
+
+export async function findPendingRequest(db: Queryable, requesterId: string, targetId: string) {
+  const { rows } = await db.query<StoredRequest>(
+    `SELECT ${COLUMNS} FROM requests WHERE requester_id = $1 AND target_id = $2 AND status = 'pending'`,
+    [requesterId, targetId],
+  );
+  return rows[0];
+}
+
+export async function listPendingRequests(db: Queryable, requesterId: string): Promise<StoredRequest[]> {
+  const { rows } = await db.query<StoredRequest>(
+    `SELECT ${COLUMNS} FROM requests WHERE requester_id = $1 AND status = 'pending' ORDER BY created_at`,
+    [requesterId],
+  );
+  return rows;
+}
+
+export interface StatusChange {
+  readonly id: string;
+  readonly from: RequestStatus;
+  readonly to: RequestStatus;
+  readonly actor: string | null;
+  readonly reason?: string | null;
+  readonly approvedVia?: ApprovedVia;
+}
+
+/**
+ * The guarded transition: changes the row only if it is still in `from`. Undefined means someone
+ * else changed it first, and the caller must not act as if it had decided.
+ */
+export async function changeStatus(db: Queryable, change: StatusChange): Promise<StoredRequest | undefined> {
+  const { rows } = await db.query<StoredRequest>(
+    `UPDATE requests
+        SET status = $3::request_status, decided_by = $4, decision_reason = $5, approved_via = $6,
+            decided_at = CASE WHEN $3::request_status = 'pending' THEN NULL ELSE COALESCE(decided_at, now()) END,
+            updated_at = now()
+      WHERE id = $1 AND status = $2::request_status
+      RETURNING ${COLUMNS}`,
+    [change.id, change.from, change.to, change.actor, change.reason ?? null, change.approvedVia ?? null],
+  );
+  return rows[0];
+}
+
+export async function markReviewed(
+  db: Queryable,
+  id: string,
+  reviewer: string,
+): Promise<StoredRequest | undefined> {
+  const { rows } = await db.query<StoredRequest>(
+    `UPDATE requests SET reviewed_by = $2, reviewed_at = now(), updated_at = now()
+      WHERE id = $1 AND breakglass AND reviewed_by IS NULL RETURNING ${COLUMNS}`,
+    [id, reviewer],
+  );
+  return rows[0];
+}
+
+/** Pending requests past their decide-by time, locked for this transaction (SKIP LOCKED). */
+export async function claimOverdueRequests(db: Queryable, limit: number): Promise<StoredRequest[]> {
+  const { rows } = await db.query<StoredRequest>(
+    `SELECT ${COLUMNS} FROM requests WHERE status = 'pending' AND decide_by <= now()
+      ORDER BY decide_by LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function nextRequestDeadline(db: Queryable): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(
+    "SELECT min(decide_by) AS due FROM requests WHERE status = 'pending'",
+  );
+  return rows[0]?.due ?? undefined;
+}

@@ -1,0 +1,38 @@
+/** A person's request for a target, as stored. Times are Dates; durations whole seconds. */
+export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'failed';
+
+export const FINAL_REQUEST_STATUSES: readonly RequestStatus[] = ['denied', 'cancelled', 'expired', 'failed'];
+
+export interface AccessRequest {
+  readonly id: string;
+  readonly targetId: string;
+  readonly requesterId: string;
+  readonly principal: string | null;
+  readonly durationSeconds: number;
+  readonly justification: string;
+  readonly ticket: string | null;
+  readonly status: RequestStatus;
+  readonly approvalsRequired: number;
+  readonly breakglass: boolean;
+  readonly decideBy: Date | null;
+  readonly decidedAt: Date | null;
+  readonly decidedBy: string | null;
+  readonly decisionReason: string | null;
+  readonly createdAt: Date;
+  /** How it was approved: by approvers, automatically (autoApprove), or breakglass. */
+  readonly approvedVia?: ApprovedVia | null;
+  /** The admin who acknowledged a breakglass grant. */
+  readonly reviewedBy?: string | null;
+}
+
+export type ApprovedVia = 'approvers' | 'auto' | 'breakglass';
+
+export type DecisionKind = 'approve' | 'deny';
+
+export interface Approval {
+  readonly requestId: string;
+  readonly approverId: string;
+  readonly decision: DecisionKind;
+  readonly reason: string | null;
+  readonly createdAt: Date;
+}

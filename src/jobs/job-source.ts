@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import {
+  claimDueJobs,
+  completeJob,
+  failJob,
+  type JobRow,
+  nextJobDueAt,
+  retryJob,
+} from '../db/jobs-repository.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { DueWorkSource } from './worker.js';
+
+/** What a handler reports. Throwing counts as `retry`: the work was not known to be done. */
+export type JobOutcome =
+  | { readonly status: 'done' }
+  | { readonly status: 'retry'; readonly error: string; readonly delayMs?: number }
+  | { readonly status: 'failed'; readonly error: string };
+
+export type JobHandler = (job: JobRow) => Promise<JobOutcome | undefined>;
+
+export interface JobSourceOptions {
+  readonly pool: pg.Pool;
+  readonly handlers: Readonly<Record<string, JobHandler>>;
+  readonly workerId: string;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+  /** A claimed job whose worker vanished is claimable again after this long. */
+  readonly leaseSeconds?: number;
+  /** Called once when a job will not be tried again (an admin should hear of it). */
+  readonly onGiveUp?: (job: JobRow, error: string) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Exponential backoff with full jitter between half and the whole step, capped at 5 minutes. */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const step = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
+  return Math.round(step * (0.5 + random() * 0.5));
+}
+
+export function createJobSource(options: JobSourceOptions): DueWorkSource {
+  const {
+    pool,
+    handlers,
+    workerId,
+    logger,
+    batchSize = 20,
+    leaseSeconds = 120,
+    random = Math.random,
+  } = options;
+
+  async function settle(job: JobRow, outcome: JobOutcome): Promise<void> {
+    if (outcome.status === 'done') return completeJob(pool, job.id, workerId);
+    const exhausted = job.maxAttempts !== null && job.attempts >= job.maxAttempts;
+    if (outcome.status === 'failed' || exhausted) {
+      await failJob(pool, job.id, workerId, outcome.error);
+      logger.error({ job: job.id, kind: job.kind, attempts: job.attempts }, `job gave up: ${outcome.error}`);
+      await options.onGiveUp?.(job, outcome.error);
+      return;
+    }
+    const delay = outcome.delayMs ?? retryDelayMs(job.attempts, random);
+    logger.warn(
+      { job: job.id, kind: job.kind, attempts: job.attempts, delayMs: delay },
+      `job will retry: ${outcome.error}`,
+    );
+    await retryJob(pool, job.id, workerId, delay, outcome.error);
+  }
+
+  async function runOne(job: JobRow): Promise<void> {
+    const handler = handlers[job.kind];
+    let outcome: JobOutcome;
+    if (!handler) {
+      outcome = { status: 'failed', error: `no handler for job kind "${job.kind}"` };
+    } else {
+      try {
+        outcome = (await handler(job)) ?? { status: 'done' };
+      } catch (error) {
+        outcome = { status: 'retry', error: describeError(error) };
+      }
+    }
+    await settle(job, outcome);
+  }
+
+  return {
+    name: 'jobs',
+    async runDue() {
+      const jobs = await claimDueJobs(pool, workerId, batchSize, leaseSeconds);
+      const results = await Promise.allSettled(jobs.map(runOne));
+      for (const result of results) {
+        if (result.status === 'rejected')
+          logger.error({ err: result.reason }, 'could not record a job outcome');
+      }
+      return jobs.length;
+    },
+    nextDueAt: () => nextJobDueAt(pool),
+  };
+}

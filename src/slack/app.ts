@@ -1,0 +1,50 @@
+import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import type { Env } from '../config/env.js';
+import type { Logger } from '../log/logger.js';
+import { boltLogger } from './bolt-logger.js';
+import type { BotIdentity } from './bot-identity.js';
+
+export interface SlackAppOptions {
+  readonly env: Env;
+  readonly logger: Logger;
+  readonly identity: BotIdentity;
+  readonly routes: CustomRoute[];
+}
+
+function createReceiver({ env, logger, routes }: SlackAppOptions): Receiver {
+  if (env.SLACK_APP_TOKEN) {
+    return new SocketModeReceiver({
+      appToken: env.SLACK_APP_TOKEN,
+      logger: boltLogger(logger),
+      customRoutes: routes,
+      // Socket Mode needs no public URL, but /healthz and /readyz still answer on PORT.
+      installerOptions: { port: env.PORT },
+    });
+  }
+  return new HTTPReceiver({
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    endpoints: '/slack/events',
+    logger: boltLogger(logger),
+    customRoutes: routes,
+  });
+}
+
+export function createSlackApp(options: SlackAppOptions): App {
+  const { env, logger, identity } = options;
+  const app = new App({
+    receiver: createReceiver(options),
+    authorize: identity.authorize,
+    logger: boltLogger(logger),
+    clientOptions: {
+      ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+      // Listener calls sit on the interactive path: a rate-limited call must fail fast, never queue.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    },
+  });
+  // Listeners answer their own failures; whatever still escapes one lands here, logged once.
+  app.error(async (error) => {
+    logger.error({ err: error.original ?? error, code: error.code }, 'a Slack listener failed');
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+/**
+ * The message approvers act on, in their DMs and in a target's approval channel. It is posted
+ * while the request is pending and updated in place after each decision, so the buttons vanish
+ * for everyone at once and nobody clicks a request that is already decided.
+ */
+import type { KnownBlock } from '@slack/types';
+import { ACTIONS } from '../ids.js';
+import { actions, button, context, header, message, section } from './elements.js';
+import {
+  approvalProgress,
+  askLine,
+  askSummary,
+  type OutcomeOptions,
+  outcomeLine,
+  reasonSections,
+  requestContextLine,
+  STATUS_WORDS,
+} from './request-parts.js';
+import type { RequestView, SlackMessage } from './types.js';
+
+export type ApprovalMessageOptions = OutcomeOptions;
+
+function decisionBlocks(view: RequestView, options: ApprovalMessageOptions): KnownBlock[] {
+  const outcome = outcomeLine(view, options);
+  if (outcome) return [section(outcome)];
+  const progress = approvalProgress(view);
+  const id = view.request.id;
+  // No confirm dialog on Deny: it opens the deny-reason modal, which is its own chance to back out.
+  const buttons = actions(
+    button({ text: 'Approve', actionId: ACTIONS.approve, value: id, style: 'primary' }),
+    button({ text: 'Deny', actionId: ACTIONS.deny, value: id, style: 'danger' }),
+  );
+  return progress ? [context(progress), buttons] : [buttons];
+}
+
+function fallbackText(view: RequestView): string {
+  const summary = askSummary(view);
+  const { status } = view.request;
+  return status === 'pending' ? summary : `${summary}: ${STATUS_WORDS[status]}`;
+}
+
+export function approvalMessage(view: RequestView, options: ApprovalMessageOptions = {}): SlackMessage {
+  const blocks: KnownBlock[] = [header('Access request')];
+  if (view.request.breakglass) blocks.push(context(':rotating_light: *Breakglass request*'));
+  blocks.push(
+    section(askLine(view)),
+    ...reasonSections(view),
+    ...decisionBlocks(view, options),
+    context(requestContextLine(view)),
+  );
+  return message(fallbackText(view), blocks);
+}

@@ -1,0 +1,34 @@
+import type { KnownBlock, View } from '@slack/types';
+import type { AccessRequest } from '../../domain/request.js';
+
+/** A message body: blocks for Slack clients, `text` for notifications and screen readers. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: KnownBlock[];
+}
+
+export type { View };
+
+/** What a target looks like to people: its display name and where it lives. */
+export interface TargetSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  /** e.g. "Production (111111111111)" for AWS, "Okta" for Okta groups. */
+  readonly location: string;
+  readonly maxSeconds: number;
+  readonly defaultSeconds: number;
+  readonly breakglass: boolean;
+  /** Who can approve, as Slack mentions will render them: user ids and user-group ids. */
+  readonly approverUsers: readonly string[];
+  readonly approverGroups: readonly string[];
+  readonly approvalsRequired: number;
+}
+
+/** A request with everything a message about it shows. */
+export interface RequestView {
+  readonly request: AccessRequest;
+  readonly target: TargetSummary;
+  /** Distinct approvers so far, in order. */
+  readonly approvedBy: readonly string[];
+}

@@ -1,0 +1,26 @@
+import { WebClient } from '@slack/web-api';
+import type { Env } from '../config/env.js';
+import type { Logger } from '../log/logger.js';
+import { boltLogger } from './bolt-logger.js';
+
+/**
+ * A Web API client for work done outside a request (notifications, lookups). It waits out a
+ * 429's Retry-After, but retries little by itself: the durable job retries with backoff, and a
+ * job must not sit in one call for longer than its lease.
+ */
+export function createBackgroundClient(env: Env, logger: Logger): WebClient {
+  return new WebClient(env.SLACK_BOT_TOKEN, {
+    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    logger: boltLogger(logger),
+  });
+}
+
+/** For the start-up token check: one quick try at a time; bot-identity retries with backoff. */
+export function createIdentityClient(env: Env, logger: Logger): WebClient {
+  return new WebClient(env.SLACK_BOT_TOKEN, {
+    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    retryConfig: { retries: 0 },
+    logger: boltLogger(logger),
+  });
+}

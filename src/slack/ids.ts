@@ -1,0 +1,32 @@
+/**
+ * Every action_id, callback_id and block_id jitbot uses, defined once: listeners match on these
+ * and builders emit them, so a rename cannot leave a button that nothing answers.
+ */
+export const ACTIONS = {
+  approve: 'jitbot.approve',
+  deny: 'jitbot.deny',
+  cancel: 'jitbot.cancel',
+  breakglassReviewed: 'jitbot.breakglass-reviewed',
+  /** The target select in the request modal: picking one refreshes the duration choices. */
+  pickTarget: 'jitbot.pick-target',
+  pickDuration: 'jitbot.pick-duration',
+  justification: 'jitbot.justification',
+  ticket: 'jitbot.ticket',
+  denyReason: 'jitbot.deny-reason',
+} as const;
+
+export const VIEWS = {
+  request: 'jitbot.request',
+  denyReason: 'jitbot.deny-reason',
+} as const;
+
+/** Block ids of input blocks: `response_action: errors` names fields by these. */
+export const BLOCKS = {
+  target: 'target',
+  duration: 'duration',
+  justification: 'justification',
+  ticket: 'ticket',
+  denyReason: 'reason',
+} as const;
+
+export const SLASH_COMMAND = '/request-aws-access';

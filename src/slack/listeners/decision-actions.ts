@@ -1,0 +1,72 @@
+import type { App } from '@slack/bolt';
+import { findTarget } from '../../config/catalog.js';
+import { findRequest } from '../../db/requests-repository.js';
+import { decideRequest } from '../../workflow/decide-request.js';
+import { denyReasonModal } from '../blocks/deny-modal.js';
+import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
+import { buttonClick, readDenyReason, viewSubmission } from '../payloads.js';
+import type { ListenerDeps } from './deps.js';
+import { decisionProblem } from './replies.js';
+import { answerSafely, tellProblem, UNREADABLE_CLICK } from './respond.js';
+
+type DenyAck = { response_action: 'errors'; errors: Record<string, string> } | undefined;
+
+async function denyFromForm(deps: ListenerDeps, body: unknown): Promise<DenyAck> {
+  const submission = viewSubmission.safeParse(body);
+  const reason = submission.success ? readDenyReason(submission.data.view.state.values) : undefined;
+  const fail = (problem: string): DenyAck => ({
+    response_action: 'errors',
+    errors: { [BLOCKS.denyReason]: problem },
+  });
+  if (!submission.success || reason === undefined) return fail(UNREADABLE_CLICK);
+  if (reason.length === 0) return fail('Say why, so the requester knows what to do next.');
+  const requestId = submission.data.view.private_metadata ?? '';
+  try {
+    const actorId = submission.data.user.id;
+    const problem = decisionProblem(
+      await decideRequest(deps.workflows, { requestId, actorId, decision: 'deny', reason }),
+    );
+    return problem ? fail(problem) : undefined;
+  } catch (error) {
+    deps.logger.error({ err: error, requestId }, 'denying a request failed');
+    return fail('jitbot could not record the denial just now; nothing changed. Try again.');
+  }
+}
+
+/** Approve / Deny on an approval message. The messages themselves are updated by the notifier. */
+export function registerDecisionActions(app: App, deps: ListenerDeps): void {
+  app.action(ACTIONS.approve, async ({ ack, body, respond }) => {
+    await ack();
+    const click = buttonClick.safeParse(body);
+    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    const requestId = click.data.actions[0]?.value ?? '';
+    await answerSafely(deps.logger, respond, 'approving a request', async () => {
+      const outcome = await decideRequest(deps.workflows, {
+        requestId,
+        actorId: click.data.user.id,
+        decision: 'approve',
+      });
+      const problem = decisionProblem(outcome);
+      if (problem) await tellProblem(respond, problem);
+    });
+  });
+
+  // Deny asks for a reason first: the modal must open before the trigger id expires (3 s).
+  app.action(ACTIONS.deny, async ({ ack, body, respond, client }) => {
+    await ack();
+    const click = buttonClick.safeParse(body);
+    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    const requestId = click.data.actions[0]?.value ?? '';
+    await answerSafely(deps.logger, respond, 'opening the deny form', async () => {
+      const request = await findRequest(deps.workflows.pool, requestId);
+      if (!request) return tellProblem(respond, 'That request does not exist any more.');
+      const targetName = findTarget(deps.workflows.catalog, request.targetId)?.name ?? request.targetId;
+      const view = denyReasonModal({ requestId, requesterId: request.requesterId, targetName });
+      await client.views.open({ trigger_id: click.data.trigger_id, view });
+    });
+  });
+
+  app.view(VIEWS.denyReason, async ({ ack, body }) => {
+    await ack(await denyFromForm(deps, body));
+  });
+}

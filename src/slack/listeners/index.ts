@@ -1,0 +1,15 @@
+import type { App } from '@slack/bolt';
+import { registerDecisionActions } from './decision-actions.js';
+import type { ListenerDeps } from './deps.js';
+import { registerRequestCommand } from './request-command.js';
+import { registerRequestForm } from './request-form.js';
+import { registerRequesterActions } from './requester-actions.js';
+
+export type { ListenerDeps } from './deps.js';
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  registerRequestCommand(app, deps);
+  registerRequestForm(app, deps);
+  registerDecisionActions(app, deps);
+  registerRequesterActions(app, deps);
+}

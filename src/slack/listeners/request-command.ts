@@ -1,0 +1,93 @@
+import type { App } from '@slack/bolt';
+import { findTarget } from '../../config/catalog.js';
+import { listLiveGrants } from '../../db/grants-repository.js';
+import { listPendingRequests } from '../../db/requests-repository.js';
+import { cancelRequest } from '../../workflow/cancel-request.js';
+import { submitRequest } from '../../workflow/submit-request.js';
+import { helpReply, listReply, problemReply, statusReply } from '../blocks/command-replies.js';
+import type { SlackMessage } from '../blocks/types.js';
+import { type CommandIntent, parseCommandText } from '../command-text.js';
+import { SLASH_COMMAND } from '../ids.js';
+import { loadRequestView, summarizeTarget } from '../request-views.js';
+import type { ListenerDeps } from './deps.js';
+import { cancelReply, submitReply } from './replies.js';
+import { openRequestForm } from './request-form.js';
+import { requestableTargets } from './requestable.js';
+import { answerSafely, replyEphemeral } from './respond.js';
+
+type Intent<K extends CommandIntent['kind']> = Extract<CommandIntent, { kind: K }>;
+
+async function statusMessage(deps: ListenerDeps, userId: string): Promise<SlackMessage> {
+  const { pool, catalog } = deps.workflows;
+  const requests = await listPendingRequests(pool, userId);
+  const views = await Promise.all(requests.map((request) => loadRequestView(pool, catalog, request.id)));
+  const grants = await listLiveGrants(pool, userId);
+  return statusReply({
+    pending: views.filter((view) => view !== undefined),
+    active: grants.map((grant) => ({
+      requestId: grant.requestId,
+      expiresAt: grant.expiresAt,
+      targetName: findTarget(catalog, grant.targetId)?.name ?? grant.targetId,
+    })),
+  });
+}
+
+async function answer(deps: ListenerDeps, intent: CommandIntent, userId: string): Promise<SlackMessage> {
+  const { catalog } = deps.workflows;
+  switch (intent.kind) {
+    case 'list': {
+      const targets = await requestableTargets(catalog.targets, userId, deps.directory);
+      return listReply(targets.map((target) => summarizeTarget(catalog, target)));
+    }
+    case 'status':
+      return statusMessage(deps, userId);
+    case 'cancel':
+      return cancelReply(await cancelRequest(deps.workflows, intent.requestId, userId), intent.requestId);
+    case 'request':
+      return submitByText(deps, intent, userId);
+    case 'incomplete':
+      return problemReply(intent.problem);
+    default:
+      return helpReply();
+  }
+}
+
+async function submitByText(
+  deps: ListenerDeps,
+  intent: Intent<'request'>,
+  userId: string,
+): Promise<SlackMessage> {
+  const outcome = await submitRequest(deps.workflows, { requesterId: userId, ...intent });
+  const validIds = outcome.type === 'unknown-target' ? await validTargetIds(deps, userId) : [];
+  return submitReply(outcome, intent.targetId, validIds);
+}
+
+async function validTargetIds(deps: ListenerDeps, userId: string): Promise<string[]> {
+  const targets = await requestableTargets(deps.workflows.catalog.targets, userId, deps.directory);
+  return targets.map((target) => target.id);
+}
+
+/**
+ * `/request-aws-access`. The ack goes out before anything slow: help is answered in the ack
+ * itself, the form is opened right after it, and everything else is answered with `respond`.
+ */
+export function registerRequestCommand(app: App, deps: ListenerDeps): void {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
+    const intent = parseCommandText(command.text ?? '');
+    if (intent.kind === 'help') {
+      const help = helpReply();
+      await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks });
+      return;
+    }
+    await ack();
+    if (intent.kind === 'open-form') {
+      await answerSafely(deps.logger, respond, 'opening the request form', () =>
+        openRequestForm(deps, client, command.trigger_id, command.user_id),
+      );
+      return;
+    }
+    await answerSafely(deps.logger, respond, `${SLASH_COMMAND} ${intent.kind}`, async () => {
+      await replyEphemeral(respond, await answer(deps, intent, command.user_id));
+    });
+  });
+}

@@ -1,0 +1,110 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { findTarget, type Target } from '../../config/catalog.js';
+import { durationChoices } from '../../domain/request-input.js';
+import { submitRequest } from '../../workflow/submit-request.js';
+import { requestModal } from '../blocks/request-modal.js';
+import { duplicateRequestNotice } from '../blocks/requester-messages.js';
+import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
+import { readRequestForm, targetPicked, viewSubmission } from '../payloads.js';
+import { summarizeTarget } from '../request-views.js';
+import type { ListenerDeps } from './deps.js';
+import { notAllowedReply } from './replies.js';
+import { offerableTargets } from './requestable.js';
+
+function formFor(deps: ListenerDeps, userId: string, selected?: Target) {
+  const { catalog } = deps.workflows;
+  const targets = offerableTargets(catalog.targets, userId, deps.directory).map((target) =>
+    summarizeTarget(catalog, target),
+  );
+  return requestModal({
+    targets,
+    ...(selected
+      ? {
+          selectedTargetId: selected.id,
+          durationChoices: durationChoices(selected),
+          defaultSeconds: selected.durations.defaultSeconds,
+        }
+      : {}),
+  });
+}
+
+/** Opens the form at once: the trigger id dies 3 seconds after the slash command. */
+export async function openRequestForm(
+  deps: ListenerDeps,
+  client: WebClient,
+  triggerId: string,
+  userId: string,
+) {
+  await client.views.open({ trigger_id: triggerId, view: formFor(deps, userId) });
+}
+
+type FieldErrors = Partial<Record<(typeof BLOCKS)[keyof typeof BLOCKS], string>>;
+
+/** Runs the submission; field errors go back into the form, nothing is created on error. */
+async function submitForm(
+  deps: ListenerDeps,
+  userId: string,
+  values: unknown,
+): Promise<FieldErrors | undefined> {
+  const form = readRequestForm(values);
+  if (!form)
+    return { [BLOCKS.justification]: 'jitbot could not read this form; close it and run the command again.' };
+  if (!form.targetId) return { [BLOCKS.target]: 'Pick what you need access to.' };
+  if (!form.durationSeconds) return { [BLOCKS.duration]: 'Pick how long you need it for.' };
+  const outcome = await submitRequest(deps.workflows, {
+    requesterId: userId,
+    targetId: form.targetId,
+    duration: `${form.durationSeconds}s`,
+    justification: form.justification,
+    ...(form.ticket ? { ticket: form.ticket } : {}),
+  });
+  switch (outcome.type) {
+    case 'invalid':
+      return { ...outcome.problems };
+    case 'duplicate':
+      return { [BLOCKS.target]: duplicateRequestNotice(outcome.existing, outcome.target.name).text };
+    case 'not-allowed':
+      return { [BLOCKS.target]: notAllowedReply(outcome.target).text };
+    case 'unknown-target':
+      return { [BLOCKS.target]: 'That target is no longer in the catalog; pick another.' };
+    default:
+      return undefined;
+  }
+}
+
+export function registerRequestForm(app: App, deps: ListenerDeps): void {
+  // Picking a target refreshes the form with that target's durations and default.
+  app.action(ACTIONS.pickTarget, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = targetPicked.safeParse(body);
+    if (!parsed.success) return;
+    const target = findTarget(deps.workflows.catalog, parsed.data.actions[0]?.selected_option.value ?? '');
+    const view = formFor(deps, body.user.id, target);
+    await client.views.update({ view_id: parsed.data.view.id, hash: parsed.data.view.hash, view });
+  });
+
+  app.action(ACTIONS.pickDuration, async ({ ack }) => ack());
+
+  app.view(VIEWS.request, async ({ ack, body }) => {
+    const parsed = viewSubmission.safeParse(body);
+    if (!parsed.success) {
+      await ack({
+        response_action: 'errors',
+        errors: { [BLOCKS.justification]: 'jitbot could not read this form; try again.' },
+      });
+      return;
+    }
+    let errors: FieldErrors | undefined;
+    try {
+      errors = await submitForm(deps, parsed.data.user.id, parsed.data.view.state.values);
+    } catch (error) {
+      deps.logger.error({ err: error, userId: parsed.data.user.id }, 'saving a request from the form failed');
+      errors = {
+        [BLOCKS.justification]:
+          'jitbot could not save this request just now; nothing was created. Try again.',
+      };
+    }
+    await ack(errors ? { response_action: 'errors', errors: errors as Record<string, string> } : undefined);
+  });
+}

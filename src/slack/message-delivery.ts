@@ -1,0 +1,101 @@
+import type { WebClient } from '@slack/web-api';
+import type pg from 'pg';
+import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import {
+  completeMessage,
+  type MessagePurpose,
+  type PostedMessage,
+  releaseMessage,
+  reserveMessage,
+} from '../db/slack-messages-repository.js';
+import type { Logger } from '../log/logger.js';
+import type { SlackMessage } from './blocks/types.js';
+
+/** Slack's own hiccups are worth retrying; anything else it says "no" to will say "no" again. */
+const RETRYABLE_SLACK_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
+
+export function slackErrorCode(error: unknown): string | undefined {
+  const { code, data } = error as { code?: string; data?: { error?: string } };
+  return code === 'slack_webapi_platform_error' ? data?.error : undefined;
+}
+
+/** True for a refusal that a retry cannot fix (channel_not_found, not_in_channel, ...). */
+export function isPermanentSlackError(error: unknown): boolean {
+  const code = slackErrorCode(error);
+  return code !== undefined && !RETRYABLE_SLACK_ERRORS.has(code);
+}
+
+export interface Delivery {
+  readonly requestId: string;
+  readonly purpose: MessagePurpose;
+  /** A user id (DM) or channel id. */
+  readonly recipient: string;
+  readonly message: SlackMessage;
+}
+
+export interface MessageSender {
+  /** Posts once per (request, purpose, recipient); a permanent refusal is logged and audited. */
+  post(delivery: Delivery): Promise<void>;
+  update(posted: PostedMessage, message: SlackMessage): Promise<void>;
+}
+
+export function createMessageSender(pool: pg.Pool, client: WebClient, logger: Logger): MessageSender {
+  async function reportPermanent(delivery: Delivery, action: string, error: unknown): Promise<void> {
+    const code = slackErrorCode(error);
+    logger.error(
+      { requestId: delivery.requestId, recipient: delivery.recipient, slackError: code },
+      `Slack refused to deliver the ${delivery.purpose} message for ${delivery.requestId} to ${delivery.recipient} (${code}); ` +
+        'check that the channel exists and jitbot is in it, or that the user is active',
+    );
+    await appendAudit(pool, {
+      actor: SERVICE_ACTOR,
+      action,
+      outcome: 'error',
+      requestId: delivery.requestId,
+      details: { purpose: delivery.purpose, recipient: delivery.recipient, slackError: code },
+    });
+  }
+
+  return {
+    async post(delivery) {
+      const { requestId, purpose, recipient, message } = delivery;
+      if (!(await reserveMessage(pool, requestId, purpose, recipient))) return;
+      try {
+        const result = await client.chat.postMessage({
+          channel: recipient,
+          text: message.text,
+          blocks: message.blocks,
+        });
+        await completeMessage(pool, {
+          requestId,
+          purpose,
+          recipient,
+          channel: String(result.channel),
+          ts: String(result.ts),
+        });
+      } catch (error) {
+        if (isPermanentSlackError(error)) return reportPermanent(delivery, 'slack.chat.postMessage', error);
+        await releaseMessage(pool, requestId, purpose, recipient);
+        throw error;
+      }
+    },
+    async update(posted, message) {
+      try {
+        await client.chat.update({
+          channel: posted.channel,
+          ts: posted.ts,
+          text: message.text,
+          blocks: message.blocks,
+        });
+      } catch (error) {
+        if (!isPermanentSlackError(error)) throw error;
+        await reportPermanent({ ...posted, message }, 'slack.chat.update', error);
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Helpers for Slack mrkdwn. The rule they serve: text jitbot did not write itself (a requester's
+ * justification or ticket, an approver's deny reason, names from the catalog) reaches mrkdwn only
+ * through `escapeMrkdwn`, and ids reach it only through `mention` and friends, which check them.
+ */
+
+/**
+ * Escapes Slack's three control characters. Slack reads `<…>` as markup, so without this a
+ * requester could write `<!channel>` to ping a whole channel, `<@U…>` to mention someone, or
+ * `<http://evil.example|Approve here>` to disguise a link. `&` goes first so that text which
+ * already contains `&lt;` shows as typed instead of turning into a `<`.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+// Slack ids are upper-case letters and digits: U/W for people, S for user groups.
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+
+/** `<@U123>`. Anything that is not a user id is shown as inert text, never as markup. */
+export function mention(userId: string): string {
+  return USER_ID.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+}
+
+/** `<!subteam^S123>`: renders as the group's @handle. */
+export function groupMention(groupId: string): string {
+  return GROUP_ID.test(groupId) ? `<!subteam^${groupId}>` : escapeMrkdwn(groupId);
+}
+
+/** People and user groups as one comma-separated list of mentions; empty when both are empty. */
+export function mentionList(users: readonly string[], groups: readonly string[] = []): string {
+  return [...users.map(mention), ...groups.map(groupMention)].join(', ');
+}
+
+/**
+ * A time every reader sees in their own time zone (Slack's date token). The fallback after `|`
+ * is what clients that cannot render the token show, and what lands in notifications.
+ */
+export function formatTime(date: Date): string {
+  const unix = Math.floor(date.getTime() / 1000);
+  const iso = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `<!date^${unix}^{date_short_pretty} {time}|${iso}>`;
+}
+
+/** The longest prefix of `text` within `max` UTF-16 units that does not split an emoji or other surrogate pair. */
+function prefixWithin(text: string, max: number): string {
+  let kept = '';
+  for (const char of text) {
+    if (kept.length + char.length > max) break;
+    kept += char;
+  }
+  return kept;
+}
+
+/**
+ * `text` cut to at most `max` characters, ending in `…` when cut. Lengths are counted in UTF-16
+ * units, which is never less than what Slack counts, so the result is always within its limit.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${prefixWithin(text, max - 1)}…`;
+}
+
+/**
+ * `truncate` for mrkdwn that is already escaped or built by us: a cut never leaves half an entity
+ * (`&am…`) or an unclosed `<@U12…` token behind, so what remains still renders as written.
+ */
+export function truncateMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const kept = prefixWithin(text, max - 1)
+    .replace(/&[a-z]*$/, '')
+    .replace(/<[^>]*$/, '');
+  return `${kept}…`;
+}
+
+/** Quotes text line by line (`>` only quotes the line it starts). Pass escaped text. */
+export function quote(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `>${line}`)
+    .join('\n');
+}
+
+// No whitespace and none of Slack's link delimiters: such a URL cannot break out of `<url|label>`.
+const PLAIN_URL = /^https?:\/\/[^\s<>|]+$/i;
+// The URL appears twice in a link; past this it could not fit a section whole and is shown as text.
+const LINK_MAX = 1000;
+
+/**
+ * A requester's ticket or link: an http(s) URL becomes a link, anything else stays escaped text.
+ * The URL is escaped too (Slack wants `&` as `&amp;` inside links), and one with `|`, `<`, `>` or
+ * spaces is never linked, so the label always shows the real destination. A very long one is
+ * shown as text too, so that cutting it to fit cannot leave a half-written link.
+ */
+export function linkOrText(text: string): string {
+  const escaped = escapeMrkdwn(text);
+  return PLAIN_URL.test(text) && escaped.length <= LINK_MAX ? `<${escaped}|${escaped}>` : escaped;
+}

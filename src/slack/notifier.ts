@@ -1,0 +1,110 @@
+import type { Catalog } from '../config/catalog.js';
+import { findTarget } from '../config/catalog.js';
+import type { JobRow } from '../db/jobs-repository.js';
+import type { Queryable } from '../db/pool.js';
+import { listMessages } from '../db/slack-messages-repository.js';
+import type { JobHandler } from '../jobs/job-source.js';
+import { JOB_KINDS } from '../workflow/job-kinds.js';
+import { approvalMessage } from './blocks/approval-message.js';
+import { breakglassNotice } from './blocks/breakglass-notice.js';
+import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
+import type { RequestView } from './blocks/types.js';
+import type { MessageSender } from './message-delivery.js';
+import { loadRequestView } from './request-views.js';
+import type { UserGroupDirectory } from './user-groups.js';
+
+export interface NotifierDeps {
+  readonly db: Queryable;
+  readonly catalog: Catalog;
+  readonly sender: MessageSender;
+  readonly directory: UserGroupDirectory;
+}
+
+function requestIdOf(job: JobRow): string {
+  const id = job.payload.requestId;
+  if (typeof id !== 'string') throw new Error(`job ${job.id} has no requestId`);
+  return id;
+}
+
+/** Everyone who gets the approval message by DM: listed users and group members, once each. */
+async function approverRecipients(deps: NotifierDeps, view: RequestView): Promise<string[]> {
+  const target = findTarget(deps.catalog, view.request.targetId);
+  if (!target) return [];
+  const people = new Set(target.approvers.users);
+  for (const group of target.approvers.userGroups) {
+    for (const member of await deps.directory.members(group)) people.add(member);
+  }
+  // The requester sees their own receipt instead, unless they may approve themself.
+  if (!target.selfApproval) people.delete(view.request.requesterId);
+  return [...people];
+}
+
+export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHandler> {
+  const timeout = { approvalTimeoutSeconds: deps.catalog.settings.approvalTimeoutSeconds };
+
+  async function load(job: JobRow): Promise<RequestView> {
+    const view = await loadRequestView(deps.db, deps.catalog, requestIdOf(job));
+    if (!view) throw new Error(`request ${requestIdOf(job)} not found`);
+    return view;
+  }
+
+  async function requestSubmitted(job: JobRow) {
+    const view = await load(job);
+    const { request } = view;
+    const approval = approvalMessage(view, timeout);
+    const channel = findTarget(deps.catalog, request.targetId)?.approvalChannel;
+    const recipients = [...(await approverRecipients(deps, view)), ...(channel ? [channel] : [])];
+    for (const recipient of recipients) {
+      await deps.sender.post({ requestId: request.id, purpose: 'approval', recipient, message: approval });
+    }
+    const receipt = requestReceipt(view, timeout);
+    await deps.sender.post({
+      requestId: request.id,
+      purpose: 'requester',
+      recipient: request.requesterId,
+      message: receipt,
+    });
+    return undefined;
+  }
+
+  async function requestChanged(job: JobRow) {
+    const view = await load(job);
+    for (const posted of await listMessages(deps.db, view.request.id, ['approval', 'requester', 'admin'])) {
+      const message =
+        posted.purpose === 'approval'
+          ? approvalMessage(view, timeout)
+          : posted.purpose === 'requester'
+            ? requestReceipt(view, timeout)
+            : breakglassNotice(view, view.request.reviewedBy ?? undefined);
+      await deps.sender.update(posted, message);
+    }
+    const { status, requesterId, id } = view.request;
+    if (status !== 'pending') {
+      await deps.sender.post({
+        requestId: id,
+        purpose: 'decision',
+        recipient: requesterId,
+        message: decisionNotice(view, status),
+      });
+    }
+    return undefined;
+  }
+
+  async function breakglass(job: JobRow) {
+    const view = await load(job);
+    const channel = deps.catalog.settings.adminChannel;
+    await deps.sender.post({
+      requestId: view.request.id,
+      purpose: 'admin',
+      recipient: channel,
+      message: breakglassNotice(view),
+    });
+    return undefined;
+  }
+
+  return {
+    [JOB_KINDS.requestSubmitted]: requestSubmitted,
+    [JOB_KINDS.requestChanged]: requestChanged,
+    [JOB_KINDS.breakglassNotice]: breakglass,
+  };
+}

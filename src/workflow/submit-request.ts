@@ -1,0 +1,123 @@
+import { findTarget, type Target } from '../config/catalog.js';
+import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { enqueueJob } from '../db/jobs-repository.js';
+import { inTransaction, type Queryable } from '../db/pool.js';
+import {
+  type ApprovedVia,
+  changeStatus,
+  findPendingRequest,
+  insertRequest,
+  type StoredRequest,
+} from '../db/requests-repository.js';
+import { mayRequest } from '../domain/approval-rules.js';
+import { type InputProblems, type RawRequestInput, validateRequestInput } from '../domain/request-input.js';
+import type { RequestWorkflowDeps } from './deps.js';
+import { JOB_KINDS } from './job-kinds.js';
+
+export interface SubmitCommand extends RawRequestInput {
+  readonly requesterId: string;
+  readonly targetId: string;
+}
+
+export type SubmitOutcome =
+  | { readonly type: 'submitted'; readonly request: StoredRequest; readonly target: Target }
+  | {
+      readonly type: 'approved';
+      readonly request: StoredRequest;
+      readonly target: Target;
+      readonly via: ApprovedVia;
+    }
+  | { readonly type: 'duplicate'; readonly existing: StoredRequest; readonly target: Target }
+  | { readonly type: 'unknown-target' }
+  | { readonly type: 'not-allowed'; readonly target: Target }
+  | { readonly type: 'invalid'; readonly problems: InputProblems; readonly target: Target };
+
+/** Breakglass grants at once; autoApprove grants short requests at once; anything else waits. */
+function approvalRoute(target: Target, durationSeconds: number): ApprovedVia | undefined {
+  if (target.breakglass) return 'breakglass';
+  if (target.autoApprove && durationSeconds <= target.autoApprove.maxDurationSeconds) return 'auto';
+  return undefined;
+}
+
+async function approveAtOnce(
+  db: Queryable,
+  request: StoredRequest,
+  via: ApprovedVia,
+): Promise<StoredRequest> {
+  const actor = via === 'breakglass' ? request.requesterId : SERVICE_ACTOR;
+  const approved = await changeStatus(db, {
+    id: request.id,
+    from: 'pending',
+    to: 'approved',
+    actor,
+    approvedVia: via,
+  });
+  if (!approved) throw new Error(`request ${request.id} changed while it was being created`);
+  await appendAudit(db, {
+    actor,
+    action: via === 'breakglass' ? 'request.breakglass' : 'request.auto-approved',
+    outcome: 'ok',
+    requestId: request.id,
+    targetId: request.targetId,
+  });
+  await enqueueJob(db, {
+    kind: JOB_KINDS.grantApply,
+    payload: { requestId: request.id },
+    dedupeKey: `grant:${request.id}`,
+  });
+  if (via === 'breakglass') {
+    await enqueueJob(db, { kind: JOB_KINDS.breakglassNotice, payload: { requestId: request.id } });
+  }
+  return approved;
+}
+
+/**
+ * Creates a request in one transaction: the row, its audit event, the jobs that notify people,
+ * and (for breakglass or auto-approval) the approval and the grant job. Nothing half-created.
+ */
+export async function submitRequest(
+  deps: RequestWorkflowDeps,
+  command: SubmitCommand,
+): Promise<SubmitOutcome> {
+  const target = findTarget(deps.catalog, command.targetId);
+  if (!target) return { type: 'unknown-target' };
+  if (!(await mayRequest(command.requesterId, target.requesters, deps.members)))
+    return { type: 'not-allowed', target };
+  const validated = validateRequestInput(command, target);
+  if (!validated.ok) return { type: 'invalid', problems: validated.problems, target };
+  const { durationSeconds, justification, ticket } = validated.input;
+  const route = approvalRoute(target, durationSeconds);
+
+  const outcome = await inTransaction(deps.pool, async (db): Promise<SubmitOutcome> => {
+    const created = await insertRequest(db, {
+      id: deps.newRequestId(),
+      targetId: target.id,
+      requesterId: command.requesterId,
+      principal: null,
+      durationSeconds,
+      justification,
+      ticket,
+      approvalsRequired: route ? 0 : target.approvers.required,
+      breakglass: target.breakglass,
+      decideBy: new Date(Date.now() + deps.catalog.settings.approvalTimeoutSeconds * 1000),
+    });
+    if (!created) {
+      const existing = await findPendingRequest(db, command.requesterId, target.id);
+      if (existing) return { type: 'duplicate', existing, target };
+      throw new Error('a pending request blocked this one and then vanished');
+    }
+    await appendAudit(db, {
+      actor: command.requesterId,
+      action: 'request.submitted',
+      outcome: 'ok',
+      requestId: created.id,
+      targetId: target.id,
+      details: { durationSeconds, justification, ticket },
+    });
+    await enqueueJob(db, { kind: JOB_KINDS.requestSubmitted, payload: { requestId: created.id } });
+    if (!route) return { type: 'submitted', request: created, target };
+    return { type: 'approved', request: await approveAtOnce(db, created, route), target, via: route };
+  });
+  deps.onWork?.();
+  return outcome;
+}

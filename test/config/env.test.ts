@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadDotEnv } from '../../src/config/dotenv.js';
+import { parseEnv } from '../../src/config/env.js';
+
+const VALID = { SLACK_SIGNING_SECRET: 'shhh-signing', SLACK_BOT_TOKEN: 'xoxb-1-abc' };
+
+function problemsOf(source: Record<string, string | undefined>): string {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected parseEnv to refuse this environment');
+}
+
+describe('parseEnv', () => {
+  it('fills in defaults for everything optional', () => {
+    expect(parseEnv(VALID)).toEqual({
+      ...VALID,
+      PORT: 3000,
+      JITBOT_DATA_DIR: './data',
+      JITBOT_CATALOG: './jitbot.yaml',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('lists every missing variable in one message, each with where to find it', () => {
+    const message = problemsOf({});
+    expect(message).toContain('the environment has 2 problems');
+    expect(message).toContain(
+      'SLACK_SIGNING_SECRET is required: copy it from your Slack app: Basic Information',
+    );
+    expect(message).toContain(
+      'SLACK_BOT_TOKEN is required: copy it from your Slack app: OAuth & Permissions',
+    );
+    expect(message).toContain('see .env.example');
+  });
+
+  it('treats an empty value like a missing one', () => {
+    expect(problemsOf({ ...VALID, SLACK_SIGNING_SECRET: '' })).toContain('SLACK_SIGNING_SECRET is required');
+    expect(parseEnv({ ...VALID, DATABASE_URL: '', SLACK_APP_TOKEN: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['SLACK_BOT_TOKEN', 'xoxp-user-token', 'must be a bot token (it starts with xoxb-)'],
+    ['SLACK_APP_TOKEN', 'xoxb-wrong-kind', 'must be an app-level token (it starts with xapp-)'],
+    ['SLACK_API_URL', 'http://127.0.0.1:9/api', 'must be an http(s) URL ending in a slash'],
+    ['PORT', 'eighty', 'must be a whole number'],
+    ['PORT', '70000', 'must be between 1 and 65535'],
+    ['DATABASE_URL', 'mysql://db/jitbot', 'must be a PostgreSQL URL'],
+    ['LOG_LEVEL', 'loud', 'must be one of fatal, error, warn, info, debug, trace, silent'],
+  ])('refuses %s=%s: %s', (name, value, expected) => {
+    expect(problemsOf({ ...VALID, [name]: value })).toContain(`${name} ${expected}`);
+  });
+
+  it('never repeats a secret value in its message', () => {
+    const message = problemsOf({
+      SLACK_SIGNING_SECRET: 'very-secret-value',
+      SLACK_BOT_TOKEN: 'xoxp-secret-user-token',
+    });
+    expect(message).not.toContain('very-secret-value');
+    expect(message).not.toContain('xoxp-secret-user-token');
+  });
+
+  it('returns a frozen object so nothing below main can change the configuration', () => {
+    expect(Object.isFrozen(parseEnv(VALID))).toBe(true);
+  });
+});
+
+describe('loadDotEnv', () => {
+  it('adds variables from .env, but the real environment wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jitbot-dotenv-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'PORT=4000\nLOG_LEVEL=debug\n# a comment\nSLACK_BOT_TOKEN="xoxb-from-file"\n');
+    const target: Record<string, string | undefined> = { PORT: '5000' };
+    expect(loadDotEnv(file, target).sort()).toEqual(['LOG_LEVEL', 'SLACK_BOT_TOKEN']);
+    expect(target).toEqual({ PORT: '5000', LOG_LEVEL: 'debug', SLACK_BOT_TOKEN: 'xoxb-from-file' });
+  });
+
+  it('does nothing when there is no .env file', () => {
+    const target = {};
+    expect(loadDotEnv(join(tmpdir(), 'no-such-dir', '.env'), target)).toEqual([]);
+    expect(target).toEqual({});
+  });
+});

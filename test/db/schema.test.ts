@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let database: TestDatabase;
+let sequence = 0;
+beforeAll(async () => {
+  database = await createTestDatabase({ migrated: true });
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+async function insertRequest(overrides: { requester?: string; target?: string; status?: string } = {}) {
+  sequence += 1;
+  const id = `req-${sequence}`;
+  const status = overrides.status ?? 'pending';
+  await database.pool.query(
+    `INSERT INTO requests (id, target_id, requester_id, duration_seconds, justification, status, decided_at)
+     VALUES ($1, $2, $3, 3600, 'fix the outage', $4::request_status, CASE WHEN $4::text = 'pending' THEN NULL ELSE now() END)`,
+    [id, overrides.target ?? 'prod-admin', overrides.requester ?? 'U1', status],
+  );
+  return id;
+}
+
+async function insertGrant(
+  requestId: string,
+  overrides: { resource?: string; principal?: string; status?: string } = {},
+) {
+  sequence += 1;
+  const status = overrides.status ?? 'active';
+  await database.pool.query(
+    `INSERT INTO grants (id, request_id, target_id, resource, principal, requester_id, status, expires_at, revoked_at)
+     VALUES ($1, $2, 'prod-admin', $3, $4, 'U1', $5::grant_status, now() + interval '1 hour',
+             CASE WHEN $5::text = 'revoked' THEN now() END)`,
+    [
+      `grant-${sequence}`,
+      requestId,
+      overrides.resource ?? 'aws:111111111111:group/jit-admin',
+      overrides.principal ?? 'alice',
+      status,
+    ],
+  );
+}
+
+describe('audit log', () => {
+  it('accepts new events and refuses to change or delete any', async () => {
+    const { rows } = await database.pool.query(
+      "INSERT INTO audit_events (actor, action, outcome) VALUES ('U1', 'request.submitted', 'ok') RETURNING id",
+    );
+    const id = rows[0].id;
+    await expect(
+      database.pool.query("UPDATE audit_events SET actor = 'U2' WHERE id = $1", [id]),
+    ).rejects.toThrow(/audit_events is append-only: UPDATE is not allowed/);
+    await expect(database.pool.query('DELETE FROM audit_events WHERE id = $1', [id])).rejects.toThrow(
+      /append-only: DELETE/,
+    );
+    await expect(database.pool.query('TRUNCATE audit_events')).rejects.toThrow(/append-only: TRUNCATE/);
+    const after = await database.pool.query('SELECT actor FROM audit_events WHERE id = $1', [id]);
+    expect(after.rows).toEqual([{ actor: 'U1' }]);
+  });
+});
+
+describe('one pending request per requester and target', () => {
+  it('refuses a second pending request for the same person and target', async () => {
+    await insertRequest({ requester: 'U-dup', target: 'prod-admin' });
+    await expect(insertRequest({ requester: 'U-dup', target: 'prod-admin' })).rejects.toThrow(
+      /requests_one_pending_per_requester_target/,
+    );
+  });
+
+  it('allows the same person to ask for another target, and to ask again once decided', async () => {
+    await insertRequest({ requester: 'U-other', target: 'prod-admin' });
+    await insertRequest({ requester: 'U-other', target: 'staging-admin' });
+    await insertRequest({ requester: 'U-other', target: 'prod-admin', status: 'denied' });
+  });
+});
+
+describe('one live grant per principal and resource', () => {
+  it('refuses a second active grant of the same group to the same person', async () => {
+    const first = await insertRequest({ requester: 'U-g1', status: 'approved' });
+    const second = await insertRequest({ requester: 'U-g1', status: 'approved' });
+    await insertGrant(first, { principal: 'bob' });
+    await expect(insertGrant(second, { principal: 'bob' })).rejects.toThrow(
+      /grants_one_live_per_principal_resource/,
+    );
+  });
+
+  it('allows a new grant once the earlier one is revoked, and other people at the same time', async () => {
+    const request = await insertRequest({ requester: 'U-g2', status: 'approved' });
+    await insertGrant(request, { principal: 'carol', status: 'revoked' });
+    await insertGrant(request, { principal: 'carol' });
+    await insertGrant(request, { principal: 'dave' });
+  });
+});
+
+describe('approvals', () => {
+  it('counts one decision per approver per request', async () => {
+    const request = await insertRequest({ requester: 'U-a' });
+    const approve =
+      "INSERT INTO approvals (request_id, approver_id, decision) VALUES ($1, 'U-approver', 'approve')";
+    await database.pool.query(approve, [request]);
+    await expect(database.pool.query(approve, [request])).rejects.toThrow(/duplicate key/);
+  });
+
+  it('refuses a status that is not a request status', async () => {
+    await expect(insertRequest({ status: 'granted-ish' })).rejects.toThrow(
+      /invalid input value for enum request_status/,
+    );
+  });
+});

@@ -1,0 +1,184 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { claimDueJobs, enqueueJob, JOBS_CHANNEL, type JobRow } from '../../src/db/jobs-repository.js';
+import { createJobSource, type JobHandler, retryDelayMs } from '../../src/jobs/job-source.js';
+import { createWorker, type Worker } from '../../src/jobs/worker.js';
+import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
+
+let database: TestDatabase;
+const running: Worker[] = [];
+beforeAll(async () => {
+  database = await createTestDatabase({ migrated: true });
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((worker) => worker.stop()));
+  await database.pool.query("UPDATE jobs SET status = 'done' WHERE status IN ('queued', 'running')");
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+function startWorker(
+  handlers: Record<string, JobHandler>,
+  options: { id?: string; onGiveUp?: (job: JobRow, error: string) => Promise<void>; maxIdleMs?: number } = {},
+): Worker {
+  const source = createJobSource({
+    pool: database.pool,
+    handlers,
+    workerId: options.id ?? 'worker-a',
+    logger: silentLogger,
+    random: () => 0,
+    onGiveUp: options.onGiveUp,
+  });
+  const worker = createWorker({
+    pool: database.pool,
+    sources: [source],
+    logger: silentLogger,
+    channels: [JOBS_CHANNEL],
+    maxIdleMs: options.maxIdleMs ?? 60_000,
+  });
+  worker.start();
+  running.push(worker);
+  return worker;
+}
+
+async function jobState(id: string | undefined) {
+  const { rows } = await database.pool.query('SELECT status, attempts, last_error FROM jobs WHERE id = $1', [
+    id,
+  ]);
+  return rows[0];
+}
+
+describe('the job worker', () => {
+  it('starts a new job at once when it is enqueued, without waiting for its next poll', async () => {
+    const seen: unknown[] = [];
+    startWorker({ hello: async (job) => void seen.push(job.payload) }, { maxIdleMs: 60_000 });
+    await enqueueJob(database.pool, { kind: 'hello', payload: { to: 'world' } });
+    await vi.waitFor(() => expect(seen).toEqual([{ to: 'world' }]), { timeout: 5000 });
+  });
+
+  it('does not run a job before its due time, and runs it when due', async () => {
+    const ranAt: number[] = [];
+    startWorker({ later: async () => void ranAt.push(Date.now()) });
+    const due = new Date(Date.now() + 1200);
+    await enqueueJob(database.pool, { kind: 'later', runAt: due });
+    await vi.waitFor(() => expect(ranAt).toHaveLength(1), { timeout: 5000 });
+    expect(ranAt[0]).toBeGreaterThanOrEqual(due.getTime() - 50);
+  });
+
+  it('retries a job that throws, with backoff, until it succeeds', async () => {
+    let calls = 0;
+    startWorker({
+      flaky: async () => {
+        calls += 1;
+        if (calls < 3) throw new Error(`transient failure ${calls}`);
+      },
+    });
+    const id = await enqueueJob(database.pool, { kind: 'flaky' });
+    await vi.waitFor(async () => expect(await jobState(id)).toMatchObject({ status: 'done', attempts: 3 }), {
+      timeout: 8000,
+    });
+  });
+
+  it('gives up after max attempts, records why, and reports it once', async () => {
+    const gaveUp: string[] = [];
+    startWorker(
+      { doomed: async () => ({ status: 'retry', error: 'still broken', delayMs: 10 }) },
+      { onGiveUp: async (_job, error) => void gaveUp.push(error) },
+    );
+    const id = await enqueueJob(database.pool, { kind: 'doomed', maxAttempts: 3 });
+    await vi.waitFor(
+      async () => expect(await jobState(id)).toMatchObject({ status: 'failed', attempts: 3 }),
+      {
+        timeout: 5000,
+      },
+    );
+    expect(gaveUp).toEqual(['still broken']);
+  });
+
+  it('fails a job at once when its handler says the failure is final', async () => {
+    startWorker({ final: async () => ({ status: 'failed', error: 'AccessDenied' }) });
+    const id = await enqueueJob(database.pool, { kind: 'final' });
+    await vi.waitFor(async () => expect(await jobState(id)).toMatchObject({ status: 'failed', attempts: 1 }));
+    expect((await jobState(id)).last_error).toBe('AccessDenied');
+  });
+
+  it('fails a job nobody handles, naming its kind', async () => {
+    startWorker({});
+    const id = await enqueueJob(database.pool, { kind: 'mystery' });
+    await vi.waitFor(async () => expect(await jobState(id)).toMatchObject({ status: 'failed' }));
+    expect((await jobState(id)).last_error).toBe('no handler for job kind "mystery"');
+  });
+
+  it('enqueues the same work once while it is open', async () => {
+    const first = await enqueueJob(database.pool, {
+      kind: 'grant',
+      dedupeKey: 'grant:r-1',
+      runAt: new Date(Date.now() + 60_000),
+    });
+    const second = await enqueueJob(database.pool, { kind: 'grant', dedupeKey: 'grant:r-1' });
+    expect(first).toBeDefined();
+    expect(second).toBeUndefined();
+  });
+
+  it('two workers on one database run each job exactly once', async () => {
+    const runs = new Map<string, number>();
+    const handler: JobHandler = async (job) => {
+      runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+    };
+    startWorker({ count: handler }, { id: 'replica-1' });
+    startWorker({ count: handler }, { id: 'replica-2' });
+    const ids = await Promise.all(
+      Array.from({ length: 60 }, () => enqueueJob(database.pool, { kind: 'count' })),
+    );
+    await vi.waitFor(() => expect(runs.size).toBe(60), { timeout: 10_000 });
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    expect(new Set(runs.keys())).toEqual(new Set(ids));
+  });
+
+  it('runs again a job whose worker died while holding it, once its lease ends', async () => {
+    const id = await enqueueJob(database.pool, { kind: 'orphaned' });
+    const claimed = await claimDueJobs(database.pool, 'worker-that-died', 10, 0.3);
+    expect(claimed.map((job) => job.id)).toContain(id);
+    const seen: string[] = [];
+    startWorker({ orphaned: async (job) => void seen.push(job.id) }, { id: 'survivor' });
+    await vi.waitFor(async () => expect(await jobState(id)).toMatchObject({ status: 'done', attempts: 2 }), {
+      timeout: 5000,
+    });
+    expect(seen).toEqual([id]);
+  });
+
+  it('on stop, finishes the job in hand before resolving, and takes no new one', async () => {
+    let release: () => void = () => undefined;
+    let started = false;
+    const worker = startWorker({
+      slow: async () => {
+        started = true;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const id = await enqueueJob(database.pool, { kind: 'slow' });
+    await vi.waitFor(() => expect(started).toBe(true));
+    let stopped = false;
+    const stopping = worker.stop().then(() => {
+      stopped = true;
+    });
+    const later = await enqueueJob(database.pool, { kind: 'slow' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(await jobState(id)).toMatchObject({ status: 'done' });
+    expect(await jobState(later)).toMatchObject({ status: 'queued', attempts: 0 });
+  });
+});
+
+describe('retry backoff', () => {
+  it('doubles per attempt, with jitter between half and the whole step, capped at five minutes', () => {
+    expect(retryDelayMs(1, () => 0)).toBe(500);
+    expect(retryDelayMs(1, () => 1)).toBe(1000);
+    expect(retryDelayMs(4, () => 1)).toBe(8000);
+    expect(retryDelayMs(30, () => 1)).toBe(300_000);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { type DecisionContext, mayDecide, mayRequest } from '../../src/domain/approval-rules.js';
+
+const groups: Record<string, string[]> = { SONCALL: ['UGROUPMEMBER', 'UREQUESTER'] };
+const members = async (group: string) => groups[group] ?? [];
+
+function context(overrides: Partial<DecisionContext> = {}): DecisionContext {
+  return {
+    actorId: 'UAPPROVER',
+    requesterId: 'UREQUESTER',
+    approvers: { users: ['UAPPROVER', 'UREQUESTER'], userGroups: ['SONCALL'], required: 1 },
+    selfApproval: false,
+    votedBy: [],
+    ...overrides,
+  };
+}
+
+describe('who may decide', () => {
+  it('a listed approver may decide', async () => {
+    expect(await mayDecide(context(), members)).toBe('allowed');
+  });
+
+  it('a member of an approver user group may decide', async () => {
+    expect(await mayDecide(context({ actorId: 'UGROUPMEMBER' }), members)).toBe('allowed');
+  });
+
+  it('someone neither listed nor in an approver group may not', async () => {
+    expect(await mayDecide(context({ actorId: 'USTRANGER' }), members)).toBe('not-an-approver');
+  });
+
+  it('the requester may not decide their own request, even when they are an approver', async () => {
+    expect(await mayDecide(context({ actorId: 'UREQUESTER' }), members)).toBe('own-request');
+  });
+
+  it('with selfApproval the requester may approve their own request if they are an approver', async () => {
+    expect(await mayDecide(context({ actorId: 'UREQUESTER', selfApproval: true }), members)).toBe('allowed');
+  });
+
+  it('with selfApproval a requester who is not an approver still may not', async () => {
+    const ctx = context({ actorId: 'UOUTSIDER', requesterId: 'UOUTSIDER', selfApproval: true });
+    expect(await mayDecide(ctx, members)).toBe('not-an-approver');
+  });
+
+  it('an approver counts once: a second vote from the same person is refused', async () => {
+    expect(await mayDecide(context({ votedBy: ['UAPPROVER'] }), members)).toBe('already-voted');
+  });
+});
+
+describe('who may request', () => {
+  it('anyone, when the target has no requesters restriction', async () => {
+    expect(await mayRequest('UANYONE', undefined, members)).toBe(true);
+  });
+
+  it('only listed users or members of listed groups, when it has one', async () => {
+    const restriction = { users: ['ULISTED'], userGroups: ['SONCALL'] };
+    expect(await mayRequest('ULISTED', restriction, members)).toBe(true);
+    expect(await mayRequest('UGROUPMEMBER', restriction, members)).toBe(true);
+    expect(await mayRequest('UANYONE', restriction, members)).toBe(false);
+  });
+});

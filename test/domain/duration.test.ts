@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../src/domain/duration.js';
+
+describe('parseDuration', () => {
+  it.each([
+    ['90s', 90],
+    ['15m', 900],
+    ['2h', 7200],
+    ['1d', 86_400],
+    ['1w', 604_800],
+    ['1h30m', 5400],
+    [' 2H ', 7200],
+  ])('reads %s as %i seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(['', '15', 'm', '1.5h', '-1h', '0m', '2 hours', '1y', 'h1'])('refuses %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [900, '15m'],
+    [5400, '1h30m'],
+    [86_400, '1d'],
+    [93_784, '1d2h3m4s'],
+  ])('writes %i seconds as %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+    expect(parseDuration(text)).toBe(seconds);
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestStatus } from '../../src/domain/request.js';
+import { type RequestEvent, transition } from '../../src/domain/request-state.js';
+
+const approve = (approvals: number, required: number): RequestEvent => ({
+  type: 'approve',
+  approvals,
+  required,
+});
+
+describe('the request state machine', () => {
+  it.each<[RequestStatus, RequestEvent, RequestStatus]>([
+    ['pending', approve(1, 1), 'approved'],
+    ['pending', approve(1, 2), 'pending'],
+    ['pending', approve(2, 2), 'approved'],
+    ['pending', { type: 'deny' }, 'denied'],
+    ['pending', { type: 'cancel' }, 'cancelled'],
+    ['pending', { type: 'expire' }, 'expired'],
+    ['approved', { type: 'grant-failed' }, 'failed'],
+  ])('%s + %o -> %s', (from, event, to) => {
+    expect(transition(from, event)).toEqual({ ok: true, next: to });
+  });
+
+  const decided: RequestStatus[] = ['approved', 'denied', 'cancelled', 'expired', 'failed'];
+  const decisions: RequestEvent[] = [approve(1, 1), { type: 'deny' }, { type: 'cancel' }, { type: 'expire' }];
+  it.each(decided.flatMap((status) => decisions.map((event) => [status, event] as const)))(
+    'a %s request cannot take %o: it was decided once',
+    (from, event) => {
+      expect(transition(from, event)).toEqual({ ok: false, reason: 'already-decided', current: from });
+    },
+  );
+
+  it.each<RequestStatus>(['pending', 'denied', 'cancelled', 'expired', 'failed'])(
+    'only an approved request can fail its grant, not a %s one',
+    (from) => {
+      expect(transition(from, { type: 'grant-failed' })).toEqual({
+        ok: false,
+        reason: 'not-approved',
+        current: from,
+      });
+    },
+  );
+});

@@ -1,0 +1,124 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { parseEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/log/logger.js';
+import { type RunningService, startService } from '../../src/main.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { type FakeSlack, type SlackCall, startFakeSlack } from './fake-slack.js';
+import { BOT_TOKEN, freePort, SIGNING_SECRET } from './service-process.js';
+import { postSignedForm } from './slack-requests.js';
+import { TEST_CATALOG_DATA } from './test-catalog.js';
+
+export interface Jitbot {
+  readonly slack: FakeSlack;
+  readonly database: TestDatabase;
+  readonly service: RunningService;
+  readonly baseUrl: string;
+  /** `/request-aws-access <text>` from `userId`; the response_url points at the fake Slack. */
+  command(text: string, userId: string): Promise<{ status: number; body: string; responseUrl: string }>;
+  /** A button click on a message (block_actions). */
+  click(actionId: string, value: string, userId: string): Promise<{ status: number; responseUrl: string }>;
+  /** A modal submission (view_submission) with `state.values`. */
+  submitView(
+    callbackId: string,
+    values: unknown,
+    userId: string,
+    privateMetadata?: string,
+  ): Promise<Response>;
+  /** What jitbot answered on a response_url. */
+  responses(responseUrl: string): SlackCall[];
+  stop(): Promise<void>;
+}
+
+let sequence = 0;
+function nextId(prefix: string): string {
+  sequence += 1;
+  return `${prefix}${Date.now().toString(36)}${sequence}`;
+}
+
+/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL), Slack faked. */
+export async function startJitbot(catalogData: unknown = TEST_CATALOG_DATA): Promise<Jitbot> {
+  const slack = await startFakeSlack();
+  const database = await createTestDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
+  writeFileSync(join(dir, 'jitbot.yaml'), stringify(catalogData));
+  const port = await freePort();
+  const env = parseEnv({
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: slack.url,
+    DATABASE_URL: database.url,
+    JITBOT_CATALOG: join(dir, 'jitbot.yaml'),
+    PORT: String(port),
+    LOG_LEVEL: process.env.JITBOT_TEST_LOG_LEVEL ?? 'silent',
+  });
+  const service = await startService({ env, variables: {}, logger: createLogger(env.LOG_LEVEL) });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const sign = { secret: SIGNING_SECRET };
+  const post = (fields: Record<string, string>) => postSignedForm(baseUrl, fields, sign);
+  const payload = (body: unknown) => post({ payload: JSON.stringify(body) });
+
+  return {
+    slack,
+    database,
+    service,
+    baseUrl,
+    async command(text, userId) {
+      const responseUrl = `${slack.url}response/${nextId('cmd')}`;
+      const response = await post({
+        command: '/request-aws-access',
+        text,
+        user_id: userId,
+        user_name: userId.toLowerCase(),
+        team_id: 'TFAKE',
+        channel_id: 'CGENERAL',
+        trigger_id: nextId('trigger.'),
+        response_url: responseUrl,
+        api_app_id: 'AJITBOT',
+      });
+      return { status: response.status, body: await response.text(), responseUrl };
+    },
+    async click(actionId, value, userId) {
+      const responseUrl = `${slack.url}response/${nextId('act')}`;
+      const response = await payload({
+        type: 'block_actions',
+        user: { id: userId },
+        team: { id: 'TFAKE' },
+        api_app_id: 'AJITBOT',
+        trigger_id: nextId('trigger.'),
+        response_url: responseUrl,
+        container: { type: 'message', channel_id: 'DFAKE', message_ts: '1700000000.000001' },
+        channel: { id: 'DFAKE' },
+        actions: [
+          { type: 'button', action_id: actionId, block_id: 'actions', value, action_ts: '1700000000.1' },
+        ],
+      });
+      await response.text();
+      return { status: response.status, responseUrl };
+    },
+    submitView(callbackId, values, userId, privateMetadata = '') {
+      return payload({
+        type: 'view_submission',
+        user: { id: userId },
+        team: { id: 'TFAKE' },
+        api_app_id: 'AJITBOT',
+        trigger_id: nextId('trigger.'),
+        view: {
+          id: nextId('V'),
+          callback_id: callbackId,
+          hash: 'h1',
+          private_metadata: privateMetadata,
+          state: { values },
+        },
+      });
+    },
+    responses: (responseUrl) => slack.callsTo(responseUrl.slice(slack.url.length)),
+    async stop() {
+      await service.stop();
+      await slack.close();
+      await database.drop();
+    },
+  };
+}
