@@ -51,8 +51,23 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       await pool.end();
       const dropper = new pg.Client(admin);
       await dropper.connect();
+      // pool.end() resolves before its sockets have closed; forcing the drop while they still
+      // close makes the server kill them, and that surfaces as an uncaught error in the test file.
+      await untilNoConnections(dropper, name);
       await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await dropper.end();
     },
   };
+}
+
+async function untilNoConnections(client: pg.Client, database: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    if (rows[0]?.count === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
