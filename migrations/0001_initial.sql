@@ -39,42 +39,59 @@ CREATE TABLE approvals (
   UNIQUE (request_id, approver_id)
 );
 
-CREATE TYPE grant_status AS ENUM ('pending', 'active', 'revoked', 'failed');
+-- pending: being applied; active: in force; revoking: being taken away (claimed, or waiting to
+-- retry); revoked: gone; failed: could not be applied (and whatever was applied was taken away).
+CREATE TYPE grant_status AS ENUM ('pending', 'active', 'revoking', 'revoked', 'failed');
 
 CREATE TABLE grants (
-  id               text PRIMARY KEY,
-  request_id       text NOT NULL REFERENCES requests (id),
-  target_id        text NOT NULL,
+  id                 text PRIMARY KEY,
+  -- The request that created the grant, and the one whose approval set its current expiry.
+  request_id         text NOT NULL REFERENCES requests (id),
+  latest_request_id  text NOT NULL REFERENCES requests (id),
+  target_id          text NOT NULL,
   -- What is granted, as the provider names it (e.g. aws:111111111111:group/jit-admin). Two
   -- catalog targets can point at the same group, so overlap is decided on the resource.
-  resource         text NOT NULL,
-  principal        text NOT NULL,
-  requester_id     text NOT NULL,
-  status           grant_status NOT NULL DEFAULT 'pending',
-  -- The person was already a member before jitbot acted: expiry must leave the membership alone.
-  pre_existing     boolean NOT NULL DEFAULT false,
-  expires_at       timestamptz NOT NULL,
-  warn_at          timestamptz,
-  warned_at        timestamptz,
-  attempts         integer NOT NULL DEFAULT 0,
-  next_attempt_at  timestamptz,
-  last_error       text,
-  backstop_schedule text,
-  granted_at       timestamptz,
-  revoked_at       timestamptz,
-  revoked_by       text,
-  revoke_reason    text,
-  created_at       timestamptz NOT NULL DEFAULT now(),
-  updated_at       timestamptz NOT NULL DEFAULT now(),
-  CHECK ((status = 'revoked') = (revoked_at IS NOT NULL))
+  resource           text NOT NULL,
+  principal          text NOT NULL,
+  requester_id       text NOT NULL,
+  status             grant_status NOT NULL DEFAULT 'pending',
+  -- Read before jitbot acted: NULL until read; true means the person was already a member, so
+  -- expiry must leave the membership alone (jitbot never removes access it did not give).
+  pre_existing       boolean,
+  -- Whether jitbot's add call succeeded: NULL when unknown (a timeout), false when the provider
+  -- definitely refused. Cleanup removes the membership unless it is known never to have existed.
+  added              boolean,
+  expires_at         timestamptz NOT NULL,
+  warn_at            timestamptz,
+  warned_at          timestamptz,
+  -- When the backstop schedule outside jitbot fires; NULL when there is none.
+  backstop_at        timestamptz,
+  revoke_attempts    integer NOT NULL DEFAULT 0,
+  -- While revoking: when the next attempt is due (also the lease of the replica working on it).
+  next_attempt_at    timestamptz,
+  last_error         text,
+  -- When the admin channel was told that this revocation keeps failing (told once).
+  alerted_at         timestamptz,
+  -- Set when the grant could not be applied: cleanup then ends in 'failed', not 'revoked'.
+  failure            text,
+  granted_at         timestamptz,
+  revoked_at         timestamptz,
+  revoked_by         text,
+  revoke_reason      text,
+  created_at         timestamptz NOT NULL DEFAULT now(),
+  updated_at         timestamptz NOT NULL DEFAULT now(),
+  CHECK ((status = 'revoked') = (revoked_at IS NOT NULL)),
+  CHECK (status <> 'active' OR (granted_at IS NOT NULL AND pre_existing IS NOT NULL))
 );
 
 -- One live grant per principal and resource: overlapping requests extend it instead.
 CREATE UNIQUE INDEX grants_one_live_per_principal_resource
-  ON grants (resource, principal) WHERE status IN ('pending', 'active');
+  ON grants (resource, principal) WHERE status IN ('pending', 'active', 'revoking');
 CREATE INDEX grants_active_expires_at ON grants (expires_at) WHERE status = 'active';
+CREATE INDEX grants_revoking_next_attempt ON grants (next_attempt_at) WHERE status = 'revoking';
 CREATE INDEX grants_active_warn_at ON grants (warn_at) WHERE status = 'active' AND warned_at IS NULL;
 CREATE INDEX grants_request_id ON grants (request_id);
+CREATE INDEX grants_resource_principal_revoked ON grants (resource, principal, revoked_at);
 
 CREATE TABLE audit_events (
   id           bigserial PRIMARY KEY,

@@ -1,24 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { App } from '@slack/bolt';
+import type { AwsCredentials } from './aws/connector.js';
 import { type Catalog, loadCatalog } from './config/catalog.js';
 import type { Env } from './config/env.js';
+import { createCallRecorder } from './db/call-audit.js';
 import { type Database, openDatabase } from './db/database.js';
+import type { JobRow } from './db/jobs-repository.js';
 import { JOBS_CHANNEL } from './db/jobs-repository.js';
-import { newRequestId } from './domain/request-id.js';
+import { newGrantId, newRequestId } from './domain/request-id.js';
 import { UserFacingError } from './errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { createJobSource, type JobHandler } from './jobs/job-source.js';
 import { createWorker, type Worker } from './jobs/worker.js';
 import type { Logger } from './log/logger.js';
+import { createProviders } from './providers/registry.js';
 import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
 import { createBackgroundClient, createIdentityClient } from './slack/clients.js';
+import { createGrantNotifierHandlers } from './slack/grant-notifier.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
 import { createNotifierHandlers } from './slack/notifier.js';
+import { createPeopleDirectory } from './slack/people.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
+import { applyGrant } from './workflow/apply-grant.js';
 import { createRequestTimeoutSource } from './workflow/expire-requests.js';
+import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
+import { JOB_KINDS } from './workflow/job-kinds.js';
+import { type PeopleDirectory, prepareRequest } from './workflow/prepare-request.js';
+import { createRevocationSource } from './workflow/revoke-grants.js';
+import { createWarningSource } from './workflow/warn-grants.js';
 
 export interface RunningService {
   readonly catalog: Catalog;
@@ -32,6 +44,8 @@ export interface ServiceInputs {
   /** The raw environment, for `${VAR}` references in the catalog. */
   readonly variables: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
+  /** Where AWS calls go and as whom; default: the SDK's own chain (AWS_ENDPOINT_URL, credentials). */
+  readonly aws?: { readonly endpoint?: string; readonly credentials?: AwsCredentials };
 }
 
 async function startSlack(app: App, env: Env, logger: Logger): Promise<void> {
@@ -56,16 +70,49 @@ async function startSlack(app: App, env: Env, logger: Logger): Promise<void> {
   }
 }
 
+function requestIdOf(job: JobRow): string {
+  const id = job.payload.requestId;
+  if (typeof id !== 'string') throw new Error(`job ${job.id} (${job.kind}) has no requestId`);
+  return id;
+}
+
+/** The jobs that reach AWS and Okta: finding the principal, and applying the access. */
+function grantHandlers(deps: GrantWorkflowDeps, people: PeopleDirectory): Record<string, JobHandler> {
+  return {
+    [JOB_KINDS.requestPrepare]: (job) => prepareRequest({ ...deps, people }, requestIdOf(job), job.attempts),
+    [JOB_KINDS.grantApply]: (job) => applyGrant(deps, requestIdOf(job), job.attempts),
+  };
+}
+
 function createBackgroundWorker(
   database: Database,
   handlers: Record<string, JobHandler>,
+  grants: GrantWorkflowDeps,
   logger: Logger,
 ): Worker {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const jobLogger = logger.child({ component: 'jobs' });
   const jobs = createJobSource({ pool: database.pool, handlers, workerId, logger: jobLogger });
-  const timeouts = createRequestTimeoutSource(database.pool);
-  return createWorker({ pool: database.pool, sources: [jobs, timeouts], logger, channels: [JOBS_CHANNEL] });
+  const sources = [
+    jobs,
+    createRevocationSource(grants),
+    createWarningSource(grants),
+    createRequestTimeoutSource(database.pool),
+  ];
+  return createWorker({ pool: database.pool, sources, logger, channels: [JOBS_CHANNEL] });
+}
+
+/** Accounts without a scheduler role have no backstop: jitbot alone revokes there. */
+function warnAboutBackstops(catalog: Catalog, logger: Logger): void {
+  for (const account of catalog.accounts) {
+    if (account.schedulerRoleArn) continue;
+    logger.warn(
+      { account: account.id },
+      `account ${account.id} (${account.accountId}) has no schedulerRoleArn, so its grants have no ` +
+        'EventBridge Scheduler backstop: if jitbot is down at expiry, access stays until it is back. ' +
+        'Deploy the scheduler role and set schedulerRoleArn to add one.',
+    );
+  }
 }
 
 /** Every user group the catalog names, fetched once at start so the first click does not wait. */
@@ -83,7 +130,8 @@ function warmUserGroups(catalog: Catalog, directory: UserGroupDirectory, logger:
   }
 }
 
-export async function startService({ env, variables, logger }: ServiceInputs): Promise<RunningService> {
+export async function startService(inputs: ServiceInputs): Promise<RunningService> {
+  const { env, variables, logger } = inputs;
   const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
   logger.info({ catalog: env.JITBOT_CATALOG, targets: catalog.targets.length }, 'catalog loaded');
   const database = await openDatabase(env, logger);
@@ -96,24 +144,43 @@ export async function startService({ env, variables, logger }: ServiceInputs): P
   const background = createBackgroundClient(env, logger);
   const directory = createUserGroupDirectory(background, logger);
   const sender = createMessageSender(database.pool, background, logger);
-  const handlers = createNotifierHandlers({ db: database.pool, catalog, sender, directory });
-  const worker = createBackgroundWorker(database, handlers, logger);
-  const workflows = {
+  const providers = createProviders({
+    catalog,
+    record: createCallRecorder(database.pool),
+    logger,
+    ...(inputs.aws?.endpoint ? { awsEndpoint: inputs.aws.endpoint } : {}),
+    ...(inputs.aws?.credentials ? { awsCredentials: inputs.aws.credentials } : {}),
+  });
+  // The worker is made last, but every workflow wakes it: bind late.
+  let worker: Worker | undefined;
+  const onWork = () => worker?.wake();
+  const grants: GrantWorkflowDeps = {
     pool: database.pool,
     catalog,
+    providers: providers.registry,
     members: directory.members,
-    newRequestId,
-    onWork: worker.wake,
+    newGrantId,
+    onWork,
   };
+  const handlers = {
+    ...createNotifierHandlers({ db: database.pool, catalog, sender, directory }),
+    ...createGrantNotifierHandlers({ db: database.pool, catalog, sender }),
+    ...grantHandlers(grants, createPeopleDirectory(database.pool, background)),
+  };
+  const running = createBackgroundWorker(database, handlers, grants, logger);
+  worker = running;
+  const workflows = { pool: database.pool, catalog, members: directory.members, newRequestId, onWork };
   registerListeners(app, { workflows, directory, logger });
 
   try {
     await startSlack(app, env, logger);
   } catch (error) {
+    providers.close();
     await database.close().catch(() => undefined);
     throw error;
   }
-  worker.start();
+  running.start();
+  warnAboutBackstops(catalog, logger);
   void identity.verify();
   warmUserGroups(catalog, directory, logger);
   logger.info({ port: env.PORT, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'jitbot is running');
@@ -127,7 +194,8 @@ export async function startService({ env, variables, logger }: ServiceInputs): P
       await app
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
-      await worker.stop();
+      await running.stop();
+      providers.close();
       await database.close();
     },
   };

@@ -8,6 +8,7 @@ export function buildCatalog(raw: RawCatalog): Catalog {
       adminChannel: raw.settings.adminChannel,
       expiryWarningSeconds: raw.settings.expiryWarning,
       approvalTimeoutSeconds: raw.settings.approvalTimeout,
+      admins: { users: raw.settings.admins?.users ?? [], userGroups: raw.settings.admins?.userGroups ?? [] },
     },
     accounts: raw.accounts.map(buildAccount),
     okta: raw.okta && { ...raw.okta, orgUrl: raw.okta.orgUrl.replace(/\/+$/, '') },

@@ -159,6 +159,7 @@ export const catalogSchema = z.strictObject({
     adminChannel: slackChannelId,
     expiryWarning: duration.prefault('15m'),
     approvalTimeout: duration.prefault('24h'),
+    admins: z.strictObject(principals).optional(),
   }),
   accounts: z.array(account).default([]),
   okta: okta.optional(),

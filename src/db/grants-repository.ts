@@ -1,17 +1,183 @@
 import type { Queryable } from './pool.js';
 
-export interface ActiveGrantRow {
+export type GrantStatus = 'pending' | 'active' | 'revoking' | 'revoked' | 'failed';
+
+export interface StoredGrant {
+  readonly id: string;
   readonly requestId: string;
+  readonly latestRequestId: string;
   readonly targetId: string;
+  readonly resource: string;
+  readonly principal: string;
+  readonly requesterId: string;
+  readonly status: GrantStatus;
+  readonly preExisting: boolean | null;
+  readonly added: boolean | null;
   readonly expiresAt: Date;
+  readonly warnAt: Date | null;
+  readonly warnedAt: Date | null;
+  readonly backstopAt: Date | null;
+  readonly revokeAttempts: number;
+  readonly nextAttemptAt: Date | null;
+  readonly lastError: string | null;
+  readonly alertedAt: Date | null;
+  readonly failure: string | null;
+  readonly grantedAt: Date | null;
+  readonly revokedAt: Date | null;
+  readonly revokedBy: string | null;
+  readonly revokeReason: string | null;
 }
 
-/** A person's grants that are in force or being applied, soonest expiry first. */
-export async function listLiveGrants(db: Queryable, requesterId: string): Promise<ActiveGrantRow[]> {
-  const { rows } = await db.query<ActiveGrantRow>(
-    `SELECT request_id AS "requestId", target_id AS "targetId", expires_at AS "expiresAt"
-       FROM grants WHERE requester_id = $1 AND status IN ('pending', 'active') ORDER BY expires_at`,
-    [requesterId],
+export const GRANT_COLUMNS = `id, request_id AS "requestId", latest_request_id AS "latestRequestId",
+  target_id AS "targetId", resource, principal, requester_id AS "requesterId", status,
+  pre_existing AS "preExisting", added, expires_at AS "expiresAt", warn_at AS "warnAt",
+  warned_at AS "warnedAt", backstop_at AS "backstopAt", revoke_attempts AS "revokeAttempts",
+  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", alerted_at AS "alertedAt", failure,
+  granted_at AS "grantedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy",
+  revoke_reason AS "revokeReason"`;
+const COLUMNS = GRANT_COLUMNS;
+
+export interface NewGrant {
+  readonly id: string;
+  readonly requestId: string;
+  readonly targetId: string;
+  readonly resource: string;
+  readonly principal: string;
+  readonly requesterId: string;
+  readonly expiresAt: Date;
+  readonly warnAt: Date | null;
+}
+
+export async function insertGrant(db: Queryable, grant: NewGrant): Promise<StoredGrant> {
+  const { rows } = await db.query<StoredGrant>(
+    `INSERT INTO grants (id, request_id, latest_request_id, target_id, resource, principal, requester_id,
+                         expires_at, warn_at)
+     VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [
+      grant.id,
+      grant.requestId,
+      grant.targetId,
+      grant.resource,
+      grant.principal,
+      grant.requesterId,
+      grant.expiresAt,
+      grant.warnAt,
+    ],
   );
-  return rows;
+  const inserted = rows[0];
+  if (!inserted) throw new Error(`grant ${grant.id} was not inserted`);
+  return inserted;
+}
+
+export async function findGrant(db: Queryable, id: string): Promise<StoredGrant | undefined> {
+  const { rows } = await db.query<StoredGrant>(`SELECT ${COLUMNS} FROM grants WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** The live grant of this access to this person, locked until the transaction ends. */
+export async function lockLiveGrant(db: Queryable, resource: string, principal: string) {
+  const { rows } = await db.query<StoredGrant>(
+    `SELECT ${COLUMNS} FROM grants
+      WHERE resource = $1 AND principal = $2 AND status IN ('pending', 'active', 'revoking') FOR UPDATE`,
+    [resource, principal],
+  );
+  return rows[0];
+}
+
+/**
+ * Whether jitbot itself removed this membership a moment ago. IAM is eventually consistent, so
+ * a read right after a removal can still show the person as a member: that reading must not
+ * make a new grant "pre-existing", or its access would never be taken away.
+ */
+export async function recentlyRemovedByJitbot(
+  db: Queryable,
+  resource: string,
+  principal: string,
+  withinSeconds: number,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM grants
+      WHERE resource = $1 AND principal = $2 AND status IN ('revoked', 'failed') AND NOT pre_existing
+        AND updated_at > now() - make_interval(secs => $3) LIMIT 1`,
+    [resource, principal, withinSeconds],
+  );
+  return rows.length > 0;
+}
+
+/** Records what was read before acting, once: a retry must not read again after jitbot added. */
+export async function recordPreExisting(db: Queryable, id: string, preExisting: boolean) {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET pre_existing = COALESCE(pre_existing, $2), updated_at = now()
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, preExisting],
+  );
+  return rows[0];
+}
+
+export async function recordBackstop(db: Queryable, id: string, at: Date | null): Promise<void> {
+  await db.query('UPDATE grants SET backstop_at = $2, updated_at = now() WHERE id = $1', [id, at]);
+}
+
+export async function recordAdded(db: Queryable, id: string, added: boolean): Promise<void> {
+  await db.query('UPDATE grants SET added = $2, updated_at = now() WHERE id = $1', [id, added]);
+}
+
+/** pending -> active; undefined when it is no longer pending (someone else finished or failed it). */
+export async function activateGrant(db: Queryable, id: string): Promise<StoredGrant | undefined> {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET status = 'active', granted_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** Moves an active grant's expiry (an extension or an overlapping approval). */
+export async function extendGrant(
+  db: Queryable,
+  change: { id: string; requestId: string; expiresAt: Date; warnAt: Date | null },
+): Promise<StoredGrant | undefined> {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET expires_at = $3, warn_at = $4, warned_at = NULL, latest_request_id = $2,
+            updated_at = now()
+      WHERE id = $1 AND status = 'active' RETURNING ${COLUMNS}`,
+    [change.id, change.requestId, change.expiresAt, change.warnAt],
+  );
+  return rows[0];
+}
+
+/**
+ * Takes the grant away now: its expiry moves to now and it goes to revoking, so the revoker
+ * picks it up at once. `from` says which states may be ended this way: "Revoke now" only ends
+ * active grants (a pending one is still being applied, and removing it mid-way could race the
+ * add); a failed grant's cleanup ends a pending one.
+ */
+export async function revokeEarly(
+  db: Queryable,
+  change: {
+    id: string;
+    actor: string;
+    reason: string;
+    failure?: string;
+    from: readonly ('pending' | 'active')[];
+  },
+): Promise<StoredGrant | undefined> {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants
+        SET status = 'revoking', next_attempt_at = now(), expires_at = LEAST(expires_at, now()),
+            revoked_by = $2, revoke_reason = $3, failure = COALESCE($4, failure), updated_at = now()
+      WHERE id = $1 AND status = ANY($5::grant_status[]) RETURNING ${COLUMNS}`,
+    [change.id, change.actor, change.reason, change.failure ?? null, change.from],
+  );
+  return rows[0];
+}
+
+/** A grant that failed before anything could have been applied: nothing to undo. */
+export async function failGrant(db: Queryable, id: string, failure: string) {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET status = 'failed', failure = $2, updated_at = now()
+      WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+    [id, failure],
+  );
+  return rows[0];
 }

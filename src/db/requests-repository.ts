@@ -6,13 +6,16 @@ export type { ApprovedVia };
 export interface StoredRequest extends AccessRequest {
   readonly approvedVia: ApprovedVia | null;
   readonly reviewedBy: string | null;
+  /** The grant this request's approval created or extended. */
+  readonly grantId: string | null;
 }
 
 const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
   duration_seconds AS "durationSeconds", justification, ticket, status,
   approvals_required AS "approvalsRequired", breakglass, decide_by AS "decideBy",
   decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
-  created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy"`;
+  created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy",
+  grant_id AS "grantId"`;
 
 export interface NewRequest {
   readonly id: string;
@@ -96,7 +99,8 @@ export interface StatusChange {
 export async function changeStatus(db: Queryable, change: StatusChange): Promise<StoredRequest | undefined> {
   const { rows } = await db.query<StoredRequest>(
     `UPDATE requests
-        SET status = $3::request_status, decided_by = $4, decision_reason = $5, approved_via = $6,
+        SET status = $3::request_status, decided_by = COALESCE($4, decided_by),
+            decision_reason = COALESCE($5, decision_reason), approved_via = COALESCE($6, approved_via),
             decided_at = CASE WHEN $3::request_status = 'pending' THEN NULL ELSE COALESCE(decided_at, now()) END,
             updated_at = now()
       WHERE id = $1 AND status = $2::request_status
@@ -134,4 +138,27 @@ export async function nextRequestDeadline(db: Queryable): Promise<Date | undefin
     "SELECT min(decide_by) AS due FROM requests WHERE status = 'pending'",
   );
   return rows[0]?.due ?? undefined;
+}
+
+/** Records who the requester is to the provider, once: the first resolution wins. */
+export async function setPrincipal(db: Queryable, id: string, principal: string) {
+  const { rows } = await db.query<StoredRequest>(
+    `UPDATE requests SET principal = COALESCE(principal, $2), updated_at = now() WHERE id = $1
+     RETURNING ${COLUMNS}`,
+    [id, principal],
+  );
+  return rows[0];
+}
+
+export async function linkGrant(db: Queryable, id: string, grantId: string): Promise<void> {
+  await db.query('UPDATE requests SET grant_id = $2, updated_at = now() WHERE id = $1', [id, grantId]);
+}
+
+/** Every request whose approval applied to this grant, oldest first: all their messages show it. */
+export async function listRequestsOfGrant(db: Queryable, grantId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM requests WHERE grant_id = $1 ORDER BY created_at',
+    [grantId],
+  );
+  return rows.map((row) => row.id);
 }

@@ -1,6 +1,17 @@
 import type { Queryable } from './pool.js';
 
-export type MessagePurpose = 'approval' | 'requester' | 'admin' | 'decision';
+export type MessagePurpose =
+  | 'approval'
+  | 'requester'
+  | 'admin'
+  | 'decision'
+  /** The requester's notice that access is in place (or was extended, or already existed). */
+  | 'access'
+  /** The expiry warning with Extend / Revoke now. */
+  | 'warning'
+  | 'revoked'
+  /** Operational alerts in the admin channel (a failed grant, a revocation that keeps failing). */
+  | 'alert';
 
 export interface PostedMessage {
   readonly requestId: string;

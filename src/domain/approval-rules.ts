@@ -50,3 +50,20 @@ export async function mayRequest(
   if (!restriction) return true;
   return isListed(userId, restriction, members);
 }
+
+export interface RevokeContext {
+  readonly requesterId: string;
+  readonly approvers: Approvers;
+  /** `settings.admins` of the catalog. */
+  readonly admins: RequesterRestriction;
+}
+
+/**
+ * Who may end access early ("Revoke now"): the person who has it, an approver of the target,
+ * or a jitbot admin. Taking access away is always safe, but it is still someone's work to lose.
+ */
+export async function mayRevoke(userId: string, context: RevokeContext, members: GroupMembers) {
+  if (userId === context.requesterId) return true;
+  if (await isListed(userId, context.approvers, members)) return true;
+  return isListed(userId, context.admins, members);
+}

@@ -13,6 +13,10 @@ export const ACTIONS = {
   justification: 'jitbot.justification',
   ticket: 'jitbot.ticket',
   denyReason: 'jitbot.deny-reason',
+  /** On the expiry warning: ask for more time (a new request for the same target). */
+  extend: 'jitbot.extend',
+  /** On the expiry warning and the access notice: end the access now. */
+  revokeNow: 'jitbot.revoke-now',
 } as const;
 
 export const VIEWS = {

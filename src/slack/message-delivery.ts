@@ -36,6 +36,8 @@ export interface Delivery {
   /** A user id (DM) or channel id. */
   readonly recipient: string;
   readonly message: SlackMessage;
+  /** Tells apart several messages of one purpose to one recipient (e.g. two different alerts). */
+  readonly slot?: string;
 }
 
 export interface MessageSender {
@@ -63,11 +65,12 @@ export function createMessageSender(pool: pg.Pool, client: WebClient, logger: Lo
 
   return {
     async post(delivery) {
-      const { requestId, purpose, recipient, message } = delivery;
+      const { requestId, purpose, message } = delivery;
+      const recipient = delivery.slot ? `${delivery.recipient}#${delivery.slot}` : delivery.recipient;
       if (!(await reserveMessage(pool, requestId, purpose, recipient))) return;
       try {
         const result = await client.chat.postMessage({
-          channel: recipient,
+          channel: delivery.recipient,
           text: message.text,
           blocks: message.blocks,
         });

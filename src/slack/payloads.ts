@@ -12,6 +12,17 @@ export const buttonClick = z.object({
   actions: z.array(z.object({ value: requestId })).min(1),
 });
 
+/** A click on a button whose value is some id other than a request id (a grant, a target). */
+export const idButtonClick = (id: z.ZodType<string>) =>
+  z.object({
+    user: z.object({ id: userId }),
+    trigger_id: z.string().min(1),
+    actions: z.array(z.object({ value: id })).min(1),
+  });
+
+export const grantButtonClick = idButtonClick(z.string().regex(/^GNT-[0-9A-HJKMNP-TV-Z]{8}$/));
+export const targetButtonClick = idButtonClick(z.string().regex(/^[a-z0-9-]{1,40}$/));
+
 export const targetPicked = z.object({
   view: z.object({ id: z.string(), hash: z.string(), private_metadata: z.string().optional() }),
   actions: z.array(z.object({ selected_option: z.object({ value: z.string() }) })).min(1),

@@ -1,8 +1,9 @@
 import { type Catalog, findAccount, findTarget, type Target } from '../config/catalog.js';
 import { listApprovals } from '../db/approvals-repository.js';
+import { findGrant, type StoredGrant } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { findRequest, type StoredRequest } from '../db/requests-repository.js';
-import type { RequestView, TargetSummary } from './blocks/types.js';
+import type { GrantSummary, RequestView, TargetSummary } from './blocks/types.js';
 
 function locationOf(catalog: Catalog, target: Target): string {
   if (target.kind === 'okta-group') return 'Okta';
@@ -50,11 +51,25 @@ export async function loadRequestView(
   if (!request) return undefined;
   const target = findTarget(catalog, request.targetId);
   const approvals = await listApprovals(db, requestId);
+  const grant = request.grantId ? await findGrant(db, request.grantId) : undefined;
   return {
     request,
     target: target ? summarizeTarget(catalog, target) : removedTarget(request),
     approvedBy: approvals
       .filter((approval) => approval.decision === 'approve')
       .map((approval) => approval.approverId),
+    ...(grant ? { grant: summarizeGrant(grant) } : {}),
+  };
+}
+
+export function summarizeGrant(grant: StoredGrant): GrantSummary {
+  return {
+    id: grant.id,
+    status: grant.status,
+    expiresAt: grant.expiresAt,
+    preExisting: grant.preExisting === true,
+    revokedAt: grant.revokedAt,
+    revokedBy: grant.revokedBy,
+    revokeReason: grant.revokeReason,
   };
 }

@@ -9,6 +9,7 @@ import type { DecisionKind } from '../domain/request.js';
 import { transition } from '../domain/request-state.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { JOB_KINDS } from './job-kinds.js';
+import { enqueueGrant } from './notices.js';
 
 export interface DecideCommand {
   readonly requestId: string;
@@ -104,11 +105,7 @@ async function approve(
     action: 'request.approved',
     details: { approvers: approvals.map((a) => a.approverId) },
   });
-  await enqueueJob(db, {
-    kind: JOB_KINDS.grantApply,
-    payload: { requestId: request.id },
-    dedupeKey: `grant:${request.id}`,
-  });
+  await enqueueGrant(db, request.id);
   return { type: 'approved', request: approved };
 }
 

@@ -6,6 +6,15 @@ export const JOB_KINDS = {
   requestChanged: 'slack.request-changed',
   /** Tell the admin channel loudly about a breakglass grant. */
   breakglassNotice: 'slack.breakglass-notice',
+  /**
+   * Find the requester's principal (IAM user, Okta user) before anyone is asked to approve,
+   * then post the approval messages (or, for breakglass and auto-approval, grant at once).
+   */
+  requestPrepare: 'request.prepare',
   /** Apply an approved request's access through its provider. */
   grantApply: 'grant.apply',
+  /** Tell the requester about their access: granted, extended, expiring soon, revoked. */
+  grantNotice: 'slack.grant-notice',
+  /** Tell the admin channel something needs a person: a grant failed, a revocation keeps failing. */
+  adminAlert: 'slack.admin-alert',
 } as const;

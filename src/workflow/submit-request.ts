@@ -60,20 +60,14 @@ async function approveAtOnce(
     requestId: request.id,
     targetId: request.targetId,
   });
-  await enqueueJob(db, {
-    kind: JOB_KINDS.grantApply,
-    payload: { requestId: request.id },
-    dedupeKey: `grant:${request.id}`,
-  });
-  if (via === 'breakglass') {
-    await enqueueJob(db, { kind: JOB_KINDS.breakglassNotice, payload: { requestId: request.id } });
-  }
+  // The grant (and the breakglass notice) follow once request.prepare has found the principal.
   return approved;
 }
 
 /**
- * Creates a request in one transaction: the row, its audit event, the jobs that notify people,
- * and (for breakglass or auto-approval) the approval and the grant job. Nothing half-created.
+ * Creates a request in one transaction: the row, its audit event, the approval for breakglass
+ * or auto-approval, and the job that finds the requester's principal and then notifies people
+ * and grants. Nothing half-created; nothing here waits on Slack, AWS or Okta.
  */
 export async function submitRequest(
   deps: RequestWorkflowDeps,
@@ -114,7 +108,11 @@ export async function submitRequest(
       targetId: target.id,
       details: { durationSeconds, justification, ticket },
     });
-    await enqueueJob(db, { kind: JOB_KINDS.requestSubmitted, payload: { requestId: created.id } });
+    await enqueueJob(db, {
+      kind: JOB_KINDS.requestPrepare,
+      payload: { requestId: created.id },
+      dedupeKey: `prepare:${created.id}`,
+    });
     if (!route) return { type: 'submitted', request: created, target };
     return { type: 'approved', request: await approveAtOnce(db, created, route), target, via: route };
   });

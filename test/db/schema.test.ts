@@ -29,8 +29,9 @@ async function insertGrant(
   sequence += 1;
   const status = overrides.status ?? 'active';
   await database.pool.query(
-    `INSERT INTO grants (id, request_id, target_id, resource, principal, requester_id, status, expires_at, revoked_at)
-     VALUES ($1, $2, 'prod-admin', $3, $4, 'U1', $5::grant_status, now() + interval '1 hour',
+    `INSERT INTO grants (id, request_id, latest_request_id, target_id, resource, principal, requester_id,
+                         status, pre_existing, expires_at, granted_at, revoked_at)
+     VALUES ($1, $2, $2, 'prod-admin', $3, $4, 'U1', $5::grant_status, false, now() + interval '1 hour', now(),
              CASE WHEN $5::text = 'revoked' THEN now() END)`,
     [
       `grant-${sequence}`,
@@ -90,6 +91,14 @@ describe('one live grant per principal and resource', () => {
     await insertGrant(request, { principal: 'carol', status: 'revoked' });
     await insertGrant(request, { principal: 'carol' });
     await insertGrant(request, { principal: 'dave' });
+  });
+
+  it('counts a grant being revoked as live: a new grant waits until it is gone', async () => {
+    const request = await insertRequest({ requester: 'U-g3', status: 'approved' });
+    await insertGrant(request, { principal: 'erin', status: 'revoking' });
+    await expect(insertGrant(request, { principal: 'erin' })).rejects.toThrow(
+      /grants_one_live_per_principal_resource/,
+    );
   });
 });
 

@@ -47,23 +47,26 @@ async function countRows(sql: string, requestId: string): Promise<number> {
 }
 
 describe('approving', () => {
-  it('an approver approves: every approval message loses its buttons, the requester is told, a grant is queued', async () => {
+  it('an approver approves: every approval message loses its buttons, the requester is told, access is granted', async () => {
     const requester = newUser();
     const id = await requestAccess('prod-admin', requester);
     // Three approvers by DM, the approval channel, and the requester's receipt.
     await vi.waitFor(() => expect(messagesAbout(id, 'chat.postMessage').length).toBe(5));
     await jitbot.click(ACTIONS.approve, id, PEOPLE.approver1);
-    await vi.waitFor(() => expect(messagesAbout(id, 'chat.update').length).toBe(5));
-    for (const update of messagesAbout(id, 'chat.update')) {
-      expect(JSON.stringify(update.args)).not.toContain(ACTIONS.approve);
-    }
-    const approvalUpdate = JSON.stringify(messagesAbout(id, 'chat.update')[0]?.args);
-    expect(approvalUpdate).toContain(`Approved by <@${PEOPLE.approver1}>`);
+    const iam = jitbot.aws.account('111111111111');
+    await vi.waitFor(() => expect(iam.isMember('jit-prod-admin', requester.toLowerCase())).toBe(true));
+    // Each message is updated twice: at the decision, and once the access is in place.
+    await vi.waitFor(() => expect(messagesAbout(id, 'chat.update').length).toBe(10));
+    const updates = messagesAbout(id, 'chat.update').map((update) => JSON.stringify(update.args));
+    for (const update of updates) expect(update).not.toContain(ACTIONS.approve);
+    expect(updates[0]).toContain(`Approved by <@${PEOPLE.approver1}>`);
+    for (const update of updates.slice(5)) expect(update).toContain('Access active until');
     await vi.waitFor(() => {
       const notices = jitbot.slack
         .callsTo('chat.postMessage')
         .filter((call) => call.args.channel === requester);
       expect(JSON.stringify(notices)).toMatch(/approved/i);
+      expect(JSON.stringify(notices)).toContain('You now have');
     });
     expect(await countRows("jobs WHERE kind = 'grant.apply' AND payload->>'requestId' = $1", id)).toBe(1);
   });

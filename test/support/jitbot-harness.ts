@@ -6,6 +6,7 @@ import { parseEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { FakeAws } from './fake-aws.js';
 import { type FakeSlack, type SlackCall, startFakeSlack } from './fake-slack.js';
 import { BOT_TOKEN, freePort, SIGNING_SECRET } from './service-process.js';
 import { postSignedForm } from './slack-requests.js';
@@ -13,6 +14,8 @@ import { TEST_CATALOG_DATA } from './test-catalog.js';
 
 export interface Jitbot {
   readonly slack: FakeSlack;
+  /** STS, IAM and Scheduler; every account and group of the catalog exists in it. */
+  readonly aws: FakeAws;
   readonly database: TestDatabase;
   readonly service: RunningService;
   readonly baseUrl: string;
@@ -38,9 +41,54 @@ function nextId(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${sequence}`;
 }
 
-/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL), Slack faked. */
-export async function startJitbot(catalogData: unknown = TEST_CATALOG_DATA): Promise<Jitbot> {
+interface CatalogShape {
+  readonly accounts?: readonly { accountId: string; connectorRoleArn: string; externalId: string }[];
+  readonly targets?: readonly { account?: string; group?: string }[];
+}
+
+/** The email a fake Slack user has: the local part is their user id in lower case. */
+export function emailOf(userId: string): string {
+  return `${userId.toLowerCase()}@example.com`;
+}
+
+/**
+ * A fake AWS with the catalog's connector roles and groups. Slack's users.info answers every user
+ * with `emailOf(id)`, and that person gets an IAM user of the same local part in every account,
+ * unless `withoutIamUser` names them (so a test can ask for someone AWS does not know).
+ */
+async function startFakeAws(catalogData: unknown, slack: FakeSlack, withoutIamUser: Set<string>) {
+  const aws = new FakeAws();
+  const catalog = catalogData as CatalogShape;
+  for (const account of catalog.accounts ?? []) {
+    aws.addRole(account.connectorRoleArn, account.externalId);
+    for (const target of catalog.targets ?? [])
+      if (target.group) aws.account(account.accountId).addGroup(target.group);
+  }
+  slack.on('users.info', (args) => {
+    const id = String(args.user);
+    if (!withoutIamUser.has(id)) {
+      for (const account of catalog.accounts ?? []) {
+        const iam = aws.account(account.accountId);
+        if (!iam.users.has(id.toLowerCase())) iam.addUser(id.toLowerCase());
+      }
+    }
+    return { user: { id, deleted: false, is_bot: false, profile: { email: emailOf(id) } } };
+  });
+  return { aws, url: await aws.start() };
+}
+
+export interface JitbotOptions {
+  /** Slack users with no IAM user (GetUser answers NoSuchEntity). */
+  readonly withoutIamUser?: readonly string[];
+}
+
+/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL), Slack and AWS faked. */
+export async function startJitbot(
+  catalogData: unknown = TEST_CATALOG_DATA,
+  options: JitbotOptions = {},
+): Promise<Jitbot> {
   const slack = await startFakeSlack();
+  const { aws, url: awsUrl } = await startFakeAws(catalogData, slack, new Set(options.withoutIamUser));
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
   writeFileSync(join(dir, 'jitbot.yaml'), stringify(catalogData));
@@ -54,7 +102,12 @@ export async function startJitbot(catalogData: unknown = TEST_CATALOG_DATA): Pro
     PORT: String(port),
     LOG_LEVEL: process.env.JITBOT_TEST_LOG_LEVEL ?? 'silent',
   });
-  const service = await startService({ env, variables: {}, logger: createLogger(env.LOG_LEVEL) });
+  const service = await startService({
+    env,
+    variables: {},
+    logger: createLogger(env.LOG_LEVEL),
+    aws: { endpoint: awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   const sign = { secret: SIGNING_SECRET };
   const post = (fields: Record<string, string>) => postSignedForm(baseUrl, fields, sign);
@@ -62,6 +115,7 @@ export async function startJitbot(catalogData: unknown = TEST_CATALOG_DATA): Pro
 
   return {
     slack,
+    aws,
     database,
     service,
     baseUrl,
@@ -118,6 +172,7 @@ export async function startJitbot(catalogData: unknown = TEST_CATALOG_DATA): Pro
     async stop() {
       await service.stop();
       await slack.close();
+      await aws.stop();
       await database.drop();
     },
   };

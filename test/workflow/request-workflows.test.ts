@@ -54,7 +54,8 @@ describe('submitting a request', () => {
   it('creates it pending, audits it and enqueues the notifications, all at once', async () => {
     const request = await submit({ requesterId: freshRequester() });
     expect(request).toMatchObject({ status: 'pending', durationSeconds: 7200, approvalsRequired: 1 });
-    expect(await jobsFor(request.id)).toEqual([JOB_KINDS.requestSubmitted]);
+    // Approvers are asked only once request.prepare has found the requester's account.
+    expect(await jobsFor(request.id)).toEqual([JOB_KINDS.requestPrepare]);
     const audit = await listAuditEvents(database.pool, request.id);
     expect(audit.map((event) => [event.action, event.outcome])).toEqual([['request.submitted', 'ok']]);
   });
@@ -92,18 +93,14 @@ describe('submitting a request', () => {
     });
   });
 
-  it('grants a breakglass target at once, with the admin notice and the grant job', async () => {
+  it('approves a breakglass target at once; the grant and admin notice follow the account check', async () => {
     const request = await submit({
       requesterId: freshRequester(),
       targetId: 'prod-breakglass',
       duration: '1h',
     });
     expect(request).toMatchObject({ status: 'approved', breakglass: true, approvedVia: 'breakglass' });
-    expect(await jobsFor(request.id)).toEqual([
-      JOB_KINDS.requestSubmitted,
-      JOB_KINDS.grantApply,
-      JOB_KINDS.breakglassNotice,
-    ]);
+    expect(await jobsFor(request.id)).toEqual([JOB_KINDS.requestPrepare]);
     const actions = (await listAuditEvents(database.pool, request.id)).map((event) => event.action);
     expect(actions).toEqual(['request.submitted', 'request.breakglass']);
   });

@@ -6,7 +6,7 @@ import type { SectionBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, formatTime, linkOrText, mention, mentionList, quote } from '../mrkdwn.js';
 import { section } from './elements.js';
-import type { RequestView, TargetSummary } from './types.js';
+import type { GrantSummary, RequestView, TargetSummary } from './types.js';
 
 /** `*Production admin* (Production (111111111111))`. */
 export function targetLabel(target: TargetSummary): string {
@@ -71,6 +71,31 @@ function approvedLine({ request, approvedBy }: RequestView): string {
   return ':white_check_mark: Approved automatically';
 }
 
+/** Who ended the access, in words: `expired`, `ended early by <@U1>`. */
+export function endedBy(grant: GrantSummary): string {
+  if (!grant.revokedBy || grant.revokedBy === 'jitbot') return 'expired';
+  return `ended early by ${mention(grant.revokedBy)}`;
+}
+
+/** Where the access stands, under the approval line; undefined before the grant exists. */
+export function grantLine(grant: GrantSummary | undefined): string | undefined {
+  if (!grant) return undefined;
+  switch (grant.status) {
+    case 'pending':
+      return ':gear: Access is being set up';
+    case 'active':
+      return grant.preExisting
+        ? `:information_source: Already had this access outside jitbot: left in place (grant ends ${formatTime(grant.expiresAt)})`
+        : `:unlock: Access active until ${formatTime(grant.expiresAt)}`;
+    case 'revoking':
+      return ':lock: Access is being removed';
+    case 'revoked':
+      return `:lock: Access ended ${formatTime(grant.revokedAt ?? grant.expiresAt)} (${endedBy(grant)})`;
+    case 'failed':
+      return undefined;
+  }
+}
+
 /** `: <escaped reason>`, or nothing when there is no reason. */
 function reasonSuffix(reason: string | null): string {
   return reason ? `: ${escapeMrkdwn(reason)}` : '';
@@ -82,8 +107,10 @@ export function outcomeLine(view: RequestView, options: OutcomeOptions = {}): st
   switch (request.status) {
     case 'pending':
       return undefined;
-    case 'approved':
-      return approvedLine(view);
+    case 'approved': {
+      const access = grantLine(view.grant);
+      return access ? `${approvedLine(view)}\n${access}` : approvedLine(view);
+    }
     case 'denied': {
       const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
       return `:no_entry: Denied${by}${reasonSuffix(request.decisionReason)}`;
@@ -96,7 +123,9 @@ export function outcomeLine(view: RequestView, options: OutcomeOptions = {}): st
       return `:hourglass: Expired: nobody decided ${within}`;
     }
     case 'failed':
-      return `:warning: Approved, but the grant failed${reasonSuffix(request.decisionReason)}`;
+      return request.approvedVia
+        ? `:warning: Approved, but the grant failed${reasonSuffix(request.decisionReason)}`
+        : `:warning: Could not be sent for approval${reasonSuffix(request.decisionReason)}`;
   }
 }
 

@@ -73,7 +73,9 @@ function decisionLine(view: RequestView, outcome: DecisionOutcome): string {
     case 'cancelled':
       return `:heavy_minus_sign: ${mine} was cancelled.`;
     case 'failed':
-      return `:warning: ${mine} was approved, but setting up your access failed. Ask your jitbot admins for help.${reason}`;
+      return view.request.approvedVia
+        ? `:warning: ${mine} was approved, but setting up your access failed.${reason}`
+        : `:warning: ${mine} could not be sent for approval.${reason}`;
   }
 }
 

@@ -31,4 +31,18 @@ export interface RequestView {
   readonly target: TargetSummary;
   /** Distinct approvers so far, in order. */
   readonly approvedBy: readonly string[];
+  /** The access the approval created or extended, once the grant exists. */
+  readonly grant?: GrantSummary;
+}
+
+export interface GrantSummary {
+  readonly id: string;
+  readonly status: 'pending' | 'active' | 'revoking' | 'revoked' | 'failed';
+  readonly expiresAt: Date;
+  /** The person had the access before jitbot acted: jitbot leaves it in place. */
+  readonly preExisting: boolean;
+  readonly revokedAt: Date | null;
+  /** Slack user id, or `jitbot` at expiry. */
+  readonly revokedBy: string | null;
+  readonly revokeReason: string | null;
 }

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { registerDecisionActions } from './decision-actions.js';
 import type { ListenerDeps } from './deps.js';
+import { registerGrantActions } from './grant-actions.js';
 import { registerRequestCommand } from './request-command.js';
 import { registerRequestForm } from './request-form.js';
 import { registerRequesterActions } from './requester-actions.js';
@@ -12,4 +13,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerRequestForm(app, deps);
   registerDecisionActions(app, deps);
   registerRequesterActions(app, deps);
+  registerGrantActions(app, deps);
 }

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { findTarget } from '../../config/catalog.js';
-import { listLiveGrants } from '../../db/grants-repository.js';
+import { listLiveGrants } from '../../db/grant-schedule-repository.js';
 import { listPendingRequests } from '../../db/requests-repository.js';
 import { cancelRequest } from '../../workflow/cancel-request.js';
 import { submitRequest } from '../../workflow/submit-request.js';

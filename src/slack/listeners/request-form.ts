@@ -35,8 +35,10 @@ export async function openRequestForm(
   client: WebClient,
   triggerId: string,
   userId: string,
+  selectedTargetId?: string,
 ) {
-  await client.views.open({ trigger_id: triggerId, view: formFor(deps, userId) });
+  const selected = selectedTargetId ? findTarget(deps.workflows.catalog, selectedTargetId) : undefined;
+  await client.views.open({ trigger_id: triggerId, view: formFor(deps, userId, selected) });
 }
 
 type FieldErrors = Partial<Record<(typeof BLOCKS)[keyof typeof BLOCKS], string>>;

@@ -1,0 +1,76 @@
+import { GetGroupCommand } from '@aws-sdk/client-iam';
+import type { Account } from '../config/catalog.js';
+import { isProviderError } from '../providers/provider.js';
+import { awsErrorCode, toProviderError } from './aws-errors.js';
+import type { AwsConnector } from './connector.js';
+
+export type CheckResult =
+  | { readonly ok: true }
+  /** `problem` says what is wrong, `fix` what an admin does about it; both plain words. */
+  | { readonly ok: false; readonly problem: string; readonly fix: string };
+
+export interface AwsChecks {
+  checkAssumeRole(account: Account): Promise<CheckResult>;
+  checkGroupExists(account: Account, group: string): Promise<CheckResult>;
+}
+
+/** The doctor's calls are attributed to this request id, so they stand out in CloudTrail. */
+const DOCTOR_CONTEXT = { requestId: 'doctor', actor: 'jitbot' } as const;
+
+/** Checks for `jitbot doctor`: each answers whether one piece of an account's setup works. */
+export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): AwsChecks {
+  return {
+    async checkAssumeRole(account) {
+      try {
+        await connector.clientsFor(account, DOCTOR_CONTEXT);
+        return { ok: true };
+      } catch (error) {
+        const failure = toProviderError(error, { operation: 'sts:AssumeRole', accountId: account.accountId });
+        return {
+          ok: false,
+          problem: failure.message,
+          fix:
+            failure.code === 'assume_role_denied'
+              ? `make ${account.connectorRoleArn} trust jitbot's AWS identity with the condition sts:ExternalId equal to the value of this account's external id in jitbot's environment`
+              : failure.retryable
+                ? 'try again in a minute; if it persists, check network access from jitbot to AWS STS'
+                : "check jitbot's own AWS credentials and the connector role ARN in the catalog",
+        };
+      }
+    },
+    async checkGroupExists(account, group) {
+      try {
+        const { iam } = await connector.clientsFor(account, DOCTOR_CONTEXT);
+        await iam.send(new GetGroupCommand({ GroupName: group, MaxItems: 1 }));
+        return { ok: true };
+      } catch (error) {
+        const failure = toProviderError(error, {
+          operation: 'iam:GetGroup',
+          accountId: account.accountId,
+          resource: `group ${group}`,
+        });
+        if (isProviderError(error) && error.code === 'assume_role_denied')
+          return {
+            ok: false,
+            problem: failure.message,
+            fix: `fix the connector role of ${account.name} first`,
+          };
+        if (awsErrorCode(error) === 'NoSuchEntity')
+          return {
+            ok: false,
+            problem: `IAM group ${group} does not exist in ${account.name} (${account.accountId})`,
+            fix: `create the group in that account, or correct the group name in the catalog`,
+          };
+        return {
+          ok: false,
+          problem: failure.message,
+          fix: failure.retryable
+            ? 'try again in a minute'
+            : failure.code === 'aws_access_denied'
+              ? `allow iam:GetGroup on group ${group} in the connector role policy of ${account.name}`
+              : 'check the group name in the catalog',
+        };
+      }
+    },
+  };
+}

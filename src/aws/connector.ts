@@ -1,0 +1,230 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import type { Account } from '../config/catalog.js';
+import type { Logger } from '../log/logger.js';
+import { type CallContext, type CallRecorder, ProviderError } from '../providers/provider.js';
+import { awsErrorFacts, toProviderError } from './aws-errors.js';
+
+/** Temporary (or base) AWS credentials, as the SDK clients take them. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+export interface AwsConnectorOptions {
+  readonly accounts: readonly Account[];
+  /** Tests only: a local fake. In production leave it out; the SDK reads AWS_ENDPOINT_URL itself. */
+  readonly endpoint?: string;
+  /** jitbot's own identity, which assumes the connector roles; default: the SDK's credential chain. */
+  readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
+  readonly maxAttempts?: number;
+  readonly record: CallRecorder;
+  readonly logger: Logger;
+  /** How many assumed sessions to keep; the oldest is dropped beyond it. */
+  readonly cacheSize?: number;
+}
+
+export interface AwsClients {
+  readonly account: Account;
+  readonly iam: IAMClient;
+  readonly scheduler: SchedulerClient;
+}
+
+export interface AwsConnector {
+  /** The catalog account with this catalog id; a miss is a bug (loading checks targets' accounts). */
+  account(id: string): Account;
+  /** Clients signed as the account's connector role, in a session named after the request. Assumes first. */
+  clientsFor(account: Account, context: CallContext): Promise<AwsClients>;
+  /** Closes pooled connections (at shutdown). */
+  close(): void;
+}
+
+const SESSION_SECONDS = 900;
+const REFRESH_BEFORE_MS = 2 * 60_000;
+const IAM_REGION = 'us-east-1'; // IAM is global; its endpoint lives in us-east-1.
+
+/** CloudTrail shows the session name on every call, which ties each change to a jitbot request. */
+export function sessionNameFor(requestId: string): string {
+  return `jitbot-${requestId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+interface Session {
+  credentials: Promise<AwsCredentials>;
+  clients?: AwsClients;
+}
+
+export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
+  const maxAttempts = options.maxAttempts ?? 3;
+  const cacheSize = options.cacheSize ?? 1000;
+  // Every client shares one connection pool, so per-session clients do not each keep sockets open.
+  const agents = {
+    httpAgent: new HttpAgent({ keepAlive: true }),
+    httpsAgent: new HttpsAgent({ keepAlive: true }),
+  };
+  const common = {
+    maxAttempts,
+    retryMode: 'adaptive',
+    requestHandler: { ...agents, connectionTimeout: 5_000, requestTimeout: 30_000 },
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+  } as const;
+  const stsClients = new Map<string, STSClient>();
+  const sessions = new Map<string, Session>();
+
+  function stsFor(region: string): STSClient {
+    let client = stsClients.get(region);
+    if (client === undefined) {
+      const config: STSClientConfig = {
+        ...common,
+        region,
+        ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      };
+      client = new STSClient(config);
+      stsClients.set(region, client);
+    }
+    return client;
+  }
+
+  async function assume(
+    account: Account,
+    context: CallContext,
+    sessionName: string,
+  ): Promise<AwsCredentials> {
+    const base = {
+      action: 'aws.sts.AssumeRole',
+      context,
+      account: account.accountId,
+      resource: account.connectorRoleArn,
+    };
+    try {
+      const output = await stsFor(account.region).send(
+        new AssumeRoleCommand({
+          RoleArn: account.connectorRoleArn,
+          RoleSessionName: sessionName,
+          ExternalId: account.externalId,
+          DurationSeconds: SESSION_SECONDS,
+        }),
+      );
+      const issued = output.Credentials;
+      if (!issued?.AccessKeyId || !issued.SecretAccessKey)
+        throw new Error('AssumeRole answered without credentials');
+      await options.record({ ...base, outcome: 'ok', providerRequestId: output.$metadata.requestId });
+      options.logger.debug(
+        { accountId: account.accountId, roleArn: account.connectorRoleArn, sessionName },
+        'assumed connector role',
+      );
+      return {
+        accessKeyId: issued.AccessKeyId,
+        secretAccessKey: issued.SecretAccessKey,
+        ...(issued.SessionToken !== undefined ? { sessionToken: issued.SessionToken } : {}),
+        ...(issued.Expiration !== undefined ? { expiration: issued.Expiration } : {}),
+      };
+    } catch (error) {
+      const failure = assumeRoleError(error, account);
+      await options.record({
+        ...base,
+        outcome: 'error',
+        errorCode: awsErrorFacts(error).code,
+        error: failure.message,
+        ...(failure.providerRequestId !== undefined ? { providerRequestId: failure.providerRequestId } : {}),
+      });
+      throw failure;
+    }
+  }
+
+  function fresh(credentials: AwsCredentials): boolean {
+    return (
+      credentials.expiration === undefined ||
+      credentials.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS
+    );
+  }
+
+  /** Cached credentials for the session, refreshed near expiry; concurrent callers share one AssumeRole. */
+  async function credentialsFor(account: Account, context: CallContext): Promise<AwsCredentials> {
+    const sessionName = sessionNameFor(context.requestId);
+    const key = `${account.id}\n${sessionName}`;
+    const session = sessions.get(key);
+    if (session !== undefined) {
+      const current = session.credentials;
+      const credentials = await current;
+      if (fresh(credentials)) return credentials;
+      // Only the first caller to notice the expiry starts the refresh; the others wait on it.
+      if (session.credentials === current)
+        session.credentials = startAssume(key, account, context, sessionName);
+      return session.credentials;
+    }
+    const created: Session = { credentials: startAssume(key, account, context, sessionName) };
+    sessions.set(key, created);
+    if (sessions.size > cacheSize) {
+      const oldest = sessions.keys().next().value;
+      if (oldest !== undefined) sessions.delete(oldest);
+    }
+    return created.credentials;
+  }
+
+  function startAssume(
+    key: string,
+    account: Account,
+    context: CallContext,
+    name: string,
+  ): Promise<AwsCredentials> {
+    const pending = assume(account, context, name);
+    // A failed AssumeRole is not cached: the next call tries again (the trust policy may be fixed by then).
+    pending.catch(() => {
+      if (sessions.get(key)?.credentials === pending) sessions.delete(key);
+    });
+    return pending;
+  }
+
+  return {
+    account(id) {
+      const account = options.accounts.find((candidate) => candidate.id === id);
+      if (account === undefined) throw new Error(`account ${id} is not in the catalog`);
+      return account;
+    },
+    async clientsFor(account, context) {
+      await credentialsFor(account, context);
+      const key = `${account.id}\n${sessionNameFor(context.requestId)}`;
+      const session = sessions.get(key);
+      if (session?.clients !== undefined) return session.clients;
+      // The clients ask again before each request (the SDK memoizes), so long-lived ones refresh too.
+      const credentials = () => credentialsFor(account, context);
+      const clients: AwsClients = {
+        account,
+        iam: new IAMClient({ ...common, region: IAM_REGION, credentials }),
+        scheduler: new SchedulerClient({ ...common, region: account.region, credentials }),
+      };
+      if (session !== undefined) session.clients = clients;
+      return clients;
+    },
+    close() {
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
+    },
+  };
+}
+
+function assumeRoleError(error: unknown, account: Account): ProviderError {
+  const facts = awsErrorFacts(error);
+  if (facts.code === 'AccessDenied' || facts.code === 'AccessDeniedException') {
+    // The fixed message never echoes AWS's text, so the external id cannot leak through it.
+    return new ProviderError(
+      'assume_role_denied',
+      `jitbot could not assume ${account.connectorRoleArn} in account ${account.accountId}: check the role's trust policy and external ID`,
+      {
+        retryable: false,
+        cause: error,
+        ...(facts.requestId !== undefined ? { providerRequestId: facts.requestId } : {}),
+      },
+    );
+  }
+  return toProviderError(error, {
+    operation: 'sts:AssumeRole',
+    accountId: account.accountId,
+    resource: `role ${account.connectorRoleArn}`,
+  });
+}

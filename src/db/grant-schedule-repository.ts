@@ -1,0 +1,118 @@
+/**
+ * The due times that live on grant rows (DESIGN.md: the state is the schedule): expiry, the
+ * retry time of a revocation, the expiry warning. Replicas claim due rows with SKIP LOCKED, so
+ * each grant is worked on by one of them at a time.
+ */
+import { GRANT_COLUMNS as COLUMNS, type StoredGrant } from './grants-repository.js';
+import type { Queryable } from './pool.js';
+
+/**
+ * Claims grants whose access must go now: active ones past expiry, and revocations whose retry
+ * time came (or whose replica died: the claim leases the row until `next_attempt_at`).
+ */
+export async function claimDueRevocations(
+  db: Queryable,
+  limit: number,
+  leaseSeconds: number,
+): Promise<StoredGrant[]> {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET status = 'revoking', revoke_attempts = revoke_attempts + 1,
+            next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+      WHERE id IN (
+        SELECT id FROM grants
+         WHERE (status = 'active' AND expires_at <= now())
+            OR (status = 'revoking' AND next_attempt_at <= now())
+         ORDER BY LEAST(expires_at, next_attempt_at)
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [limit, leaseSeconds],
+  );
+  return rows;
+}
+
+/** revoking -> revoked (or failed, for a grant that could not be applied). */
+export async function finishRevocation(db: Queryable, id: string) {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants
+        SET status = CASE WHEN failure IS NULL THEN 'revoked'::grant_status ELSE 'failed'::grant_status END,
+            revoked_at = CASE WHEN failure IS NULL THEN now() END,
+            revoked_by = COALESCE(revoked_by, 'jitbot'),
+            revoke_reason = COALESCE(revoke_reason, 'expired'),
+            next_attempt_at = NULL, updated_at = now()
+      WHERE id = $1 AND status = 'revoking' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** A revocation attempt failed: try again after `delayMs`; it is never dropped. */
+export async function retryRevocation(db: Queryable, id: string, delayMs: number, error: string) {
+  await db.query(
+    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+            last_error = $3, updated_at = now()
+      WHERE id = $1 AND status = 'revoking'`,
+    [id, delayMs, error],
+  );
+}
+
+/** True the first time only: the admin channel hears once that a revocation keeps failing. */
+export async function markAlerted(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE grants SET alerted_at = now() WHERE id = $1 AND alerted_at IS NULL',
+    [id],
+  );
+  return rowCount === 1;
+}
+
+/** Active grants whose expiry warning is due, marked warned in the same statement. */
+export async function claimDueWarnings(db: Queryable, limit: number): Promise<StoredGrant[]> {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET warned_at = now(), updated_at = now()
+      WHERE id IN (
+        SELECT id FROM grants
+         WHERE status = 'active' AND warned_at IS NULL AND warn_at <= now() AND expires_at > now()
+           AND NOT pre_existing
+         ORDER BY warn_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function nextRevocationDue(db: Queryable): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(
+    `SELECT LEAST(
+       (SELECT min(expires_at) FROM grants WHERE status = 'active'),
+       (SELECT min(next_attempt_at) FROM grants WHERE status = 'revoking')) AS due`,
+  );
+  return rows[0]?.due ?? undefined;
+}
+
+export async function nextWarningDue(db: Queryable): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(
+    `SELECT min(warn_at) AS due FROM grants
+      WHERE status = 'active' AND warned_at IS NULL AND expires_at > now() AND NOT pre_existing`,
+  );
+  return rows[0]?.due ?? undefined;
+}
+
+export interface LiveGrantRow {
+  readonly id: string;
+  readonly requestId: string;
+  readonly targetId: string;
+  readonly status: 'pending' | 'active' | 'revoking';
+  readonly expiresAt: Date;
+  readonly preExisting: boolean | null;
+}
+
+/** A person's grants that are in force or being applied, soonest expiry first. */
+export async function listLiveGrants(db: Queryable, requesterId: string): Promise<LiveGrantRow[]> {
+  const { rows } = await db.query<LiveGrantRow>(
+    `SELECT id, request_id AS "requestId", target_id AS "targetId", status, expires_at AS "expiresAt",
+            pre_existing AS "preExisting"
+       FROM grants WHERE requester_id = $1 AND status IN ('pending', 'active', 'revoking') ORDER BY expires_at`,
+    [requesterId],
+  );
+  return rows;
+}

@@ -1,0 +1,178 @@
+import { ProviderError } from '../providers/provider.js';
+import { rateLimitWaitMs } from './okta-client.js';
+
+/** What jitbot was doing when Okta answered, so the message can say it in words. */
+export interface OktaCall {
+  /** The SDK method: `getUser`, `assignUserToGroup`, ... */
+  readonly operation: string;
+  readonly orgUrl: string;
+  readonly groupId?: string;
+  /** The Okta user id, or the login jitbot looked up. */
+  readonly user?: string;
+}
+
+/** The facts of an SDK (or node-fetch) error that matter, read without trusting its shape. */
+export interface OktaErrorFacts {
+  readonly status?: number;
+  readonly errorCode?: string;
+  readonly summary: string;
+  readonly requestId?: string;
+  readonly rateLimitReset?: string;
+  /** node-fetch's FetchError: `system` (with `code` ECONNREFUSED ...) or `request-timeout`. */
+  readonly fetchErrorType?: string;
+}
+
+/** Okta's windows are per minute: when a 429 does not say when it resets, a minute is safe. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** OktaApiError/HttpError carry node-fetch Headers; the generated ApiException a plain object. */
+function header(headers: unknown, name: string): string | undefined {
+  const get = field(headers, 'get');
+  if (typeof get === 'function') return text(get.call(headers, name));
+  return text(field(headers, name));
+}
+
+export function oktaErrorFacts(error: unknown): OktaErrorFacts {
+  // OktaApiError and HttpError have `status`; the generated ApiException has `code` and `body`.
+  const status = field(error, 'status') ?? field(error, 'code');
+  const body = field(error, 'body');
+  const headers = field(error, 'headers');
+  const errorCode = text(field(error, 'errorCode')) ?? text(field(body, 'errorCode'));
+  const requestId = header(headers, 'x-okta-request-id');
+  const rateLimitReset = header(headers, 'x-rate-limit-reset');
+  const fetchErrorType = field(error, 'name') === 'FetchError' ? text(field(error, 'type')) : undefined;
+  return {
+    ...(typeof status === 'number' ? { status } : {}),
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    summary: text(field(error, 'errorSummary')) ?? text(field(body, 'errorSummary')) ?? '',
+    ...(requestId !== undefined ? { requestId } : {}),
+    ...(rateLimitReset !== undefined ? { rateLimitReset } : {}),
+    ...(fetchErrorType !== undefined ? { fetchErrorType } : {}),
+  };
+}
+
+interface Classified {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly words: string;
+  readonly retryAfterMs?: number;
+}
+
+function hostOf(orgUrl: string): string {
+  try {
+    return new URL(orgUrl).host;
+  } catch {
+    return orgUrl;
+  }
+}
+
+/** Which of the user and the group a 404 is about: Okta's summary names the missing id. */
+function notFound(facts: OktaErrorFacts, call: OktaCall, org: string): string {
+  const { groupId, user } = call;
+  const aboutGroup = groupId !== undefined && (facts.summary.includes(groupId) || user === undefined);
+  if (aboutGroup)
+    return `Okta has no group ${groupId} in ${org}: check the groupId of this target in the catalog`;
+  if (user !== undefined && (facts.summary.includes(user) || groupId === undefined)) {
+    return `Okta has no user ${user} in ${org}: the account may have been deleted`;
+  }
+  return `Okta found no user ${user ?? '?'} or no group ${groupId ?? '?'} in ${org} (${call.operation})`;
+}
+
+/** What the token's admin needs for the call, in Okta's own role names. */
+function neededRole(call: OktaCall): string {
+  if (call.operation === 'assignUserToGroup' || call.operation === 'unassignUserFromGroup') {
+    return `the Group Membership Administrator (or Group Administrator) role for group ${call.groupId}`;
+  }
+  if (call.operation === 'getGroup') return `an admin role that can see group ${call.groupId}`;
+  return 'an admin role that can read users and their groups (for example Read-Only Administrator)';
+}
+
+function classify(facts: OktaErrorFacts, call: OktaCall, nowMs: number): Classified {
+  const org = hostOf(call.orgUrl);
+  const what = `${call.operation} in ${org}`;
+  const status = facts.status ?? 0;
+  if (facts.fetchErrorType === 'request-timeout') {
+    return {
+      code: 'okta_timeout',
+      retryable: true,
+      words: `Okta did not answer ${what} in time; jitbot will try again`,
+    };
+  }
+  if (facts.fetchErrorType !== undefined) {
+    return {
+      code: 'okta_unreachable',
+      retryable: true,
+      words: `jitbot could not reach Okta at ${call.orgUrl} for ${call.operation}; it will try again`,
+    };
+  }
+  if (status === 401) {
+    return {
+      code: 'okta_token_rejected',
+      retryable: false,
+      words: `Okta refused jitbot's API token (401) for ${org}: the token is invalid, expired or revoked (Okta expires tokens unused for 30 days, and those of deactivated admins); create a new token and update the catalog`,
+    };
+  }
+  if (status === 403) {
+    return {
+      code: 'okta_forbidden',
+      retryable: false,
+      words: `Okta refused jitbot's API token (403) for ${what}: the token's admin needs ${neededRole(call)}`,
+    };
+  }
+  if (status === 404) return { code: 'okta_not_found', retryable: false, words: notFound(facts, call, org) };
+  if (status === 429) {
+    const wait = rateLimitWaitMs(facts.rateLimitReset, nowMs) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+    return {
+      code: 'okta_rate_limited',
+      retryable: true,
+      retryAfterMs: wait,
+      words: `Okta is rate-limiting jitbot (${what}); jitbot will try again`,
+    };
+  }
+  if (status >= 500) {
+    return {
+      code: 'okta_unavailable',
+      retryable: true,
+      words: `Okta had a temporary problem (HTTP ${status}) with ${what}; jitbot will try again`,
+    };
+  }
+  if (status >= 400) {
+    const summary = facts.summary.replace(/\s+/g, ' ').trim().slice(0, 300);
+    return {
+      code: 'okta_rejected',
+      retryable: false,
+      words: `Okta rejected ${what} (HTTP ${status})${summary ? `: "${summary}"` : ''}`,
+    };
+  }
+  return { code: 'okta_unexpected', retryable: false, words: `Okta call ${what} failed unexpectedly` };
+}
+
+/**
+ * The ProviderError for an Okta failure. `secret` (the API token) is cut out of the words in case
+ * Okta ever echoes it; nothing else from the request goes into them.
+ */
+export function toOktaProviderError(
+  error: unknown,
+  call: OktaCall,
+  secret: string,
+  nowMs = Date.now(),
+): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const facts = oktaErrorFacts(error);
+  const classified = classify(facts, call, nowMs);
+  const words = secret ? classified.words.split(secret).join('[redacted]') : classified.words;
+  return new ProviderError(classified.code, words, {
+    retryable: classified.retryable,
+    cause: error,
+    ...(facts.requestId !== undefined ? { providerRequestId: facts.requestId } : {}),
+    ...(classified.retryAfterMs !== undefined ? { retryAfterMs: classified.retryAfterMs } : {}),
+  });
+}

@@ -1,0 +1,127 @@
+import type { Target } from '../config/catalog.js';
+
+/**
+ * One kind of access (an AWS IAM group, an Okta group, ...) behind one interface. The workflows
+ * decide *when* to grant and revoke and keep the state; a provider only knows *how*, and says
+ * plainly when it cannot. Adding a kind means adding a provider module and registering it in the
+ * composition root: nothing in the workflows changes.
+ */
+export interface AccessProvider<T extends Target = Target> {
+  readonly kind: T['kind'];
+  /**
+   * What is granted, as a stable string (e.g. `aws:111111111111:group/jit-admin`). Two catalog
+   * targets that name the same group share it, so overlapping grants are decided on this.
+   */
+  resourceOf(target: T): string;
+  /** Where the access lives, in words for messages: "IAM group jit-admin in Production (111111111111)". */
+  describe(target: T): string;
+  /**
+   * Slack person -> the provider's principal (IAM user name, Okta user id), checked to exist and
+   * to be able to receive the access, so approvers are never asked to approve the impossible.
+   */
+  resolvePrincipal(target: T, person: SlackPerson, context: CallContext): Promise<PrincipalOutcome>;
+  /** Whether the principal has the access right now (read before granting: pre-existing access). */
+  isMember(target: T, principal: string, context: CallContext): Promise<boolean>;
+  /** Adds the access. Idempotent: granting what is already there succeeds. */
+  grant(target: T, principal: string, context: CallContext): Promise<void>;
+  /** Removes the access; `already-gone` when it was not there (removed by hand, or by the backstop). */
+  revoke(target: T, principal: string, context: CallContext): Promise<RevokeResult>;
+  /** A timer outside jitbot that removes the access if jitbot is down at expiry; absent: none for this kind. */
+  readonly backstop?: Backstop<T>;
+}
+
+export type RevokeResult = 'removed' | 'already-gone';
+
+export interface Backstop<T extends Target = Target> {
+  /** Whether this target has a backstop configured (e.g. its account has a scheduler role). */
+  available(target: T): boolean;
+  /** Creates the schedule for `grantId` to remove the access at `at`, or moves it there. Idempotent. */
+  set(target: T, principal: string, grantId: string, at: Date, context: CallContext): Promise<void>;
+  /** Deletes the schedule for `grantId`; one that is not there is fine. */
+  clear(target: T, grantId: string, context: CallContext): Promise<void>;
+}
+
+export interface SlackPerson {
+  readonly userId: string;
+  /** From users.info; absent when the Slack profile has none (or the app lacks users:read.email). */
+  readonly email?: string;
+}
+
+/** Why a call is made: carried into CloudTrail (the STS session name) and into the audit log. */
+export interface CallContext {
+  readonly requestId: string;
+  readonly grantId?: string;
+  /** Slack user id of whoever caused the call, or `jitbot`. */
+  readonly actor: string;
+}
+
+export type PrincipalOutcome =
+  | { readonly ok: true; readonly principal: string }
+  /** `reason` is plain words for the requester: what is wrong and who can fix it. */
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * A provider call that did not succeed. `message` is plain words for people (requester,
+ * approvers, admin channel) and never contains a secret. `retryable` says whether trying again
+ * can succeed (throttling, 5xx, timeouts, network) or not (access denied, missing entity,
+ * limits, validation).
+ */
+export class ProviderError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  /** The provider's own request id (AWS x-amzn-RequestId, Okta X-Okta-Request-Id), when known. */
+  readonly providerRequestId?: string;
+  /** How long the provider asked us to wait before trying again (429 Retry-After / rate-limit reset). */
+  readonly retryAfterMs?: number;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { retryable: boolean; cause?: unknown; providerRequestId?: string; retryAfterMs?: number },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ProviderError';
+    this.code = code;
+    this.retryable = options.retryable;
+    if (options.providerRequestId !== undefined) this.providerRequestId = options.providerRequestId;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export function isProviderError(error: unknown): error is ProviderError {
+  return error instanceof ProviderError;
+}
+
+/**
+ * One call to AWS or Okta, as the audit log records it (invariant 6). Providers report every
+ * call they make, successful or not, through `CallRecorder`.
+ */
+export interface ExternalCall {
+  /** `aws.AddUserToGroup`, `aws.sts.AssumeRole`, `okta.assignUserToGroup`, ... */
+  readonly action: string;
+  readonly outcome: 'ok' | 'error';
+  readonly context: CallContext;
+  readonly targetId?: string;
+  /** The AWS account id, or the Okta org URL. */
+  readonly account?: string;
+  /** What was acted on: group name, schedule name, user name. Never a secret. */
+  readonly resource?: string;
+  readonly principal?: string;
+  readonly providerRequestId?: string;
+  /** The error code and plain message when the call failed. */
+  readonly errorCode?: string;
+  readonly error?: string;
+}
+
+export type CallRecorder = (call: ExternalCall) => Promise<void>;
+
+/** The providers by target kind. */
+export type ProviderRegistry = {
+  readonly [K in Target['kind']]?: AccessProvider<Extract<Target, { kind: K }>>;
+};
+
+export function providerFor<T extends Target>(registry: ProviderRegistry, target: T): AccessProvider<T> {
+  const provider = registry[target.kind] as AccessProvider<T> | undefined;
+  if (!provider) throw new Error(`no provider is configured for targets of kind ${target.kind}`);
+  return provider;
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { Catalog } from '../config/catalog.js';
+import { findGrant } from '../db/grants-repository.js';
+import type { JobRow } from '../db/jobs-repository.js';
+import type { Queryable } from '../db/pool.js';
+import { listRequestsOfGrant } from '../db/requests-repository.js';
+import { listMessages } from '../db/slack-messages-repository.js';
+import type { JobHandler } from '../jobs/job-source.js';
+import { JOB_KINDS } from '../workflow/job-kinds.js';
+import { accessNotice, adminAlert, expiryWarning, revokedNotice } from './blocks/grant-messages.js';
+import type { GrantSummary, RequestView } from './blocks/types.js';
+import type { MessageSender } from './message-delivery.js';
+import { loadRequestView, summarizeGrant } from './request-views.js';
+
+export interface GrantNotifierDeps {
+  readonly db: Queryable;
+  readonly catalog: Catalog;
+  readonly sender: MessageSender;
+}
+
+const grantNoticePayload = z.object({
+  requestId: z.string(),
+  grantId: z.string(),
+  notice: z.enum(['granted', 'extended', 'pre-existing', 'warning', 'revoked']),
+});
+
+const adminAlertPayload = z.object({
+  requestId: z.string(),
+  grantId: z.string().optional(),
+  alert: z.enum(['grant-failed', 'revoke-failing', 'target-missing']),
+  error: z.string(),
+});
+
+/** Job payloads are ours, but a row written by an older version must fail loudly, not half-run. */
+function parsePayload<T>(schema: z.ZodType<T>, job: JobRow): T {
+  const parsed = schema.safeParse(job.payload);
+  if (!parsed.success) throw new Error(`job ${job.id} (${job.kind}) has an unreadable payload`);
+  return parsed.data;
+}
+
+export function createGrantNotifierHandlers(deps: GrantNotifierDeps): Record<string, JobHandler> {
+  async function view(requestId: string): Promise<RequestView> {
+    const loaded = await loadRequestView(deps.db, deps.catalog, requestId);
+    if (!loaded) throw new Error(`request ${requestId} not found`);
+    return loaded;
+  }
+
+  async function grantOf(grantId: string): Promise<GrantSummary> {
+    const grant = await findGrant(deps.db, grantId);
+    if (!grant) throw new Error(`grant ${grantId} not found`);
+    return summarizeGrant(grant);
+  }
+
+  /** After the end, the warning and access messages lose their buttons and say it ended. */
+  async function updateEnded(grant: GrantSummary): Promise<void> {
+    for (const requestId of await listRequestsOfGrant(deps.db, grant.id)) {
+      const about = await view(requestId);
+      for (const posted of await listMessages(deps.db, requestId, ['warning', 'access'])) {
+        const body =
+          posted.purpose === 'warning' ? expiryWarning(about, grant) : accessNotice(about, grant, 'granted');
+        await deps.sender.update(posted, body);
+      }
+    }
+  }
+
+  async function grantNotice(job: JobRow) {
+    const { requestId, grantId, notice } = parsePayload(grantNoticePayload, job);
+    const [about, grant] = await Promise.all([view(requestId), grantOf(grantId)]);
+    const recipient = about.request.requesterId;
+    if (notice === 'warning') {
+      await deps.sender.post({
+        requestId,
+        purpose: 'warning',
+        recipient,
+        message: expiryWarning(about, grant),
+      });
+    } else if (notice === 'revoked') {
+      await deps.sender.post({
+        requestId,
+        purpose: 'revoked',
+        recipient,
+        message: revokedNotice(about, grant),
+      });
+      await updateEnded(grant);
+    } else {
+      await deps.sender.post({
+        requestId,
+        purpose: 'access',
+        recipient,
+        message: accessNotice(about, grant, notice),
+      });
+    }
+    return undefined;
+  }
+
+  async function alert(job: JobRow) {
+    const payload = parsePayload(adminAlertPayload, job);
+    const about = await view(payload.requestId);
+    await deps.sender.post({
+      requestId: payload.requestId,
+      purpose: 'alert',
+      recipient: deps.catalog.settings.adminChannel,
+      slot: `${payload.alert}:${payload.grantId ?? ''}`,
+      message: adminAlert(about, payload.alert, payload.error),
+    });
+    return undefined;
+  }
+
+  return { [JOB_KINDS.grantNotice]: grantNotice, [JOB_KINDS.adminAlert]: alert };
+}

@@ -1,0 +1,48 @@
+import type { App } from '@slack/bolt';
+import { findTarget } from '../../config/catalog.js';
+import { type RevokeNowOutcome, revokeNow } from '../../workflow/revoke-now.js';
+import { ACTIONS } from '../ids.js';
+import { grantButtonClick, targetButtonClick } from '../payloads.js';
+import type { ListenerDeps } from './deps.js';
+import { openRequestForm } from './request-form.js';
+import { answerSafely, tellProblem, UNREADABLE_CLICK } from './respond.js';
+
+function revokeProblem(outcome: Exclude<RevokeNowOutcome, { type: 'revoking' }>): string {
+  switch (outcome.type) {
+    case 'not-found':
+      return 'jitbot has no record of that access, so nothing changed.';
+    case 'not-allowed':
+      return 'Only the person who has this access, an approver of it or a jitbot admin can end it early. Nothing changed.';
+    case 'not-active':
+      return `This access is not active any more (it is ${outcome.grant.status}), so there is nothing to end.`;
+  }
+}
+
+/** The buttons on the access notice and the expiry warning: Revoke now, and Extend. */
+export function registerGrantActions(app: App, deps: ListenerDeps): void {
+  app.action(ACTIONS.revokeNow, async ({ ack, body, respond }) => {
+    await ack();
+    const click = grantButtonClick.safeParse(body);
+    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    const grantId = click.data.actions[0]?.value ?? '';
+    await answerSafely(deps.logger, respond, 'ending access early', async () => {
+      const outcome = await revokeNow(deps.workflows, grantId, click.data.user.id);
+      // Success shows when the access notice and warning are updated; a refusal needs words.
+      if (outcome.type !== 'revoking') await tellProblem(respond, revokeProblem(outcome));
+    });
+  });
+
+  // Extending is asking again: the form opens on the same target, and the approval rules apply.
+  app.action(ACTIONS.extend, async ({ ack, body, client, respond }) => {
+    await ack();
+    const click = targetButtonClick.safeParse(body);
+    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    const targetId = click.data.actions[0]?.value ?? '';
+    if (!findTarget(deps.workflows.catalog, targetId)) {
+      return tellProblem(respond, `${targetId} is no longer in jitbot's catalog, so it cannot be extended.`);
+    }
+    await answerSafely(deps.logger, respond, 'opening the extension form', () =>
+      openRequestForm(deps, client, click.data.trigger_id, click.data.user.id, targetId),
+    );
+  });
+}

@@ -1,0 +1,75 @@
+import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { failGrant, findGrant, revokeEarly, type StoredGrant } from '../db/grants-repository.js';
+import { inTransaction, type Queryable } from '../db/pool.js';
+import { changeStatus, lockRequest } from '../db/requests-repository.js';
+import type { GrantWorkflowDeps } from './grant-deps.js';
+import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';
+
+/**
+ * A grant that may have left something behind (a backstop schedule, or a membership whose add
+ * timed out) is handed to the revoker, which undoes it durably and ends it as failed; one that
+ * provably applied nothing is failed at once.
+ */
+async function undoGrant(db: Queryable, grant: StoredGrant, reason: string): Promise<void> {
+  const mayHaveApplied = grant.backstopAt !== null || (grant.preExisting === false && grant.added !== false);
+  if (mayHaveApplied) {
+    await revokeEarly(db, {
+      id: grant.id,
+      actor: SERVICE_ACTOR,
+      reason: 'the grant failed',
+      failure: reason,
+      from: ['pending'],
+    });
+  } else {
+    await failGrant(db, grant.id, reason);
+  }
+}
+
+/**
+ * Ends an approved request as failed with the reason in plain words: the requester and the
+ * approvers see it on their messages, and the admin channel gets an alert (invariant 7).
+ */
+export async function failApprovedRequest(
+  deps: Pick<GrantWorkflowDeps, 'pool' | 'onWork'>,
+  failure: {
+    requestId: string;
+    reason: string;
+    grantId?: string | undefined;
+    /** False when the requester's own situation is the reason (no account): nothing for admins to fix. */
+    alertAdmins?: boolean;
+  },
+): Promise<void> {
+  const { requestId, reason } = failure;
+  await inTransaction(deps.pool, async (db) => {
+    const request = await lockRequest(db, requestId);
+    if (!request) return;
+    const grant = failure.grantId ? await findGrant(db, failure.grantId) : undefined;
+    if (grant?.status === 'pending') await undoGrant(db, grant, reason);
+    const failed = await changeStatus(db, {
+      id: requestId,
+      from: request.status,
+      to: 'failed',
+      actor: null,
+      reason,
+    });
+    if (!failed || request.status === 'failed') return;
+    await appendAudit(db, {
+      actor: SERVICE_ACTOR,
+      action: 'request.failed',
+      outcome: 'error',
+      requestId,
+      grantId: grant?.id ?? null,
+      targetId: request.targetId,
+      details: { reason, was: request.status },
+    });
+    await enqueueRequestChanged(db, requestId);
+    if (failure.alertAdmins === false) return;
+    await enqueueAdminAlert(db, {
+      requestId,
+      alert: 'grant-failed',
+      error: reason,
+      ...(grant ? { grantId: grant.id } : {}),
+    });
+  });
+  deps.onWork?.();
+}

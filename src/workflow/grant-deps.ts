@@ -1,0 +1,16 @@
+import type pg from 'pg';
+import type { Catalog } from '../config/catalog.js';
+import type { GroupMembers } from '../domain/approval-rules.js';
+import type { ProviderRegistry } from '../providers/provider.js';
+
+/** What the grant and revoke workflows need; the composition root supplies the real ones. */
+export interface GrantWorkflowDeps {
+  readonly pool: pg.Pool;
+  readonly catalog: Catalog;
+  readonly providers: ProviderRegistry;
+  readonly members: GroupMembers;
+  readonly newGrantId: () => string;
+  /** Called after a commit that wrote due work, so this process starts it at once. */
+  readonly onWork?: () => void;
+  readonly random?: () => number;
+}

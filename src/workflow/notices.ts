@@ -1,0 +1,39 @@
+import { enqueueJob } from '../db/jobs-repository.js';
+import type { Queryable } from '../db/pool.js';
+import { JOB_KINDS } from './job-kinds.js';
+
+/** What the requester is told about their access, one DM each. */
+export type GrantNotice = 'granted' | 'extended' | 'pre-existing' | 'warning' | 'revoked';
+
+/** What the admin channel is told, because a person has to act. */
+export type AdminAlert = 'grant-failed' | 'revoke-failing' | 'target-missing';
+
+/** Grants fail after this many tries of a retryable error (about a minute of backoff in all). */
+export const GRANT_MAX_ATTEMPTS = 6;
+
+/** The request's access job; enqueued in the transaction that approves (transactional outbox). */
+export async function enqueueGrant(db: Queryable, requestId: string): Promise<void> {
+  await enqueueJob(db, {
+    kind: JOB_KINDS.grantApply,
+    payload: { requestId },
+    dedupeKey: `grant:${requestId}`,
+  });
+}
+
+export async function enqueueRequestChanged(db: Queryable, requestId: string): Promise<void> {
+  await enqueueJob(db, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
+}
+
+export async function enqueueGrantNotice(
+  db: Queryable,
+  notice: { requestId: string; grantId: string; notice: GrantNotice },
+): Promise<void> {
+  await enqueueJob(db, { kind: JOB_KINDS.grantNotice, payload: { ...notice } });
+}
+
+export async function enqueueAdminAlert(
+  db: Queryable,
+  alert: { requestId: string; grantId?: string; alert: AdminAlert; error: string },
+): Promise<void> {
+  await enqueueJob(db, { kind: JOB_KINDS.adminAlert, payload: { ...alert } });
+}

@@ -1,0 +1,118 @@
+import { findTarget } from '../config/catalog.js';
+import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import {
+  claimDueRevocations,
+  finishRevocation,
+  markAlerted,
+  nextRevocationDue,
+  retryRevocation,
+} from '../db/grant-schedule-repository.js';
+import type { StoredGrant } from '../db/grants-repository.js';
+import { inTransaction } from '../db/pool.js';
+import { listRequestsOfGrant } from '../db/requests-repository.js';
+import { revokeRetryDelayMs } from '../domain/grant-timing.js';
+import { describeError } from '../errors.js';
+import type { DueWorkSource } from '../jobs/worker.js';
+import { isProviderError, providerFor, type RevokeResult } from '../providers/provider.js';
+import type { GrantWorkflowDeps } from './grant-deps.js';
+import { type AdminAlert, enqueueAdminAlert, enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
+
+const BATCH = 50;
+/** A claimed revocation is retried by another replica if this one has not finished it by then. */
+const LEASE_SECONDS = 120;
+/** After this many failed attempts a person is told; jitbot keeps trying regardless. */
+const ALERT_AFTER_ATTEMPTS = 3;
+
+type Removal = RevokeResult | 'kept-pre-existing' | 'nothing-applied';
+
+/** Removes the membership only if jitbot added it (invariant 2). */
+function mustRemove(grant: StoredGrant): boolean {
+  return grant.preExisting === false && grant.added !== false;
+}
+
+async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<Removal> {
+  const target = findTarget(deps.catalog, grant.targetId);
+  if (!target) {
+    throw new Error(
+      `target ${grant.targetId} is no longer in the catalog, so jitbot cannot reach ${grant.resource}: ` +
+        `put the target back, or remove ${grant.principal} from it by hand`,
+    );
+  }
+  const provider = providerFor(deps.providers, target);
+  const context = {
+    requestId: grant.latestRequestId,
+    grantId: grant.id,
+    actor: grant.revokedBy ?? SERVICE_ACTOR,
+  };
+  // The backstop goes first: left in place it could later remove a new grant's access (invariant 5).
+  if (provider.backstop?.available(target)) await provider.backstop.clear(target, grant.id, context);
+  if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
+  return provider.revoke(target, grant.principal, context);
+}
+
+async function finish(deps: GrantWorkflowDeps, grant: StoredGrant, removal: Removal): Promise<void> {
+  await inTransaction(deps.pool, async (db) => {
+    const done = await finishRevocation(db, grant.id);
+    if (!done) return;
+    await appendAudit(db, {
+      actor: grant.revokedBy ?? SERVICE_ACTOR,
+      action: done.status === 'failed' ? 'grant.undone' : 'grant.revoked',
+      outcome: 'ok',
+      requestId: grant.requestId,
+      grantId: grant.id,
+      targetId: grant.targetId,
+      details: {
+        removal,
+        reason: done.revokeReason,
+        attempts: grant.revokeAttempts,
+        resource: grant.resource,
+      },
+    });
+    if (done.status === 'revoked') {
+      await enqueueGrantNotice(db, { requestId: grant.requestId, grantId: grant.id, notice: 'revoked' });
+    }
+    for (const requestId of await listRequestsOfGrant(db, grant.id))
+      await enqueueRequestChanged(db, requestId);
+  });
+}
+
+async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unknown): Promise<void> {
+  const message = describeError(error);
+  await retryRevocation(deps.pool, grant.id, revokeRetryDelayMs(grant.revokeAttempts, deps.random), message);
+  const final = isProviderError(error) && !error.retryable;
+  if (!final && grant.revokeAttempts < ALERT_AFTER_ATTEMPTS) return;
+  await inTransaction(deps.pool, async (db) => {
+    if (!(await markAlerted(db, grant.id))) return;
+    const alert: AdminAlert = findTarget(deps.catalog, grant.targetId) ? 'revoke-failing' : 'target-missing';
+    await enqueueAdminAlert(db, { requestId: grant.requestId, grantId: grant.id, alert, error: message });
+  });
+}
+
+async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<void> {
+  let removal: Removal;
+  try {
+    removal = await removeAccess(deps, grant);
+  } catch (error) {
+    await postpone(deps, grant, error);
+    return;
+  }
+  await finish(deps, grant, removal);
+}
+
+/**
+ * Takes access away when it is due: at expiry, at once after "Revoke now", and again and again
+ * after a failure until it works (invariant 1). Replicas claim with SKIP LOCKED, so each grant is
+ * revoked by one of them; one that died mid-way leaves a lease that runs out.
+ */
+export function createRevocationSource(deps: GrantWorkflowDeps): DueWorkSource {
+  return {
+    name: 'revocations',
+    async runDue() {
+      const due = await claimDueRevocations(deps.pool, BATCH, LEASE_SECONDS);
+      await Promise.all(due.map((grant) => revokeOne(deps, grant)));
+      if (due.length > 0) deps.onWork?.();
+      return due.length;
+    },
+    nextDueAt: () => nextRevocationDue(deps.pool),
+  };
+}

@@ -1,0 +1,157 @@
+/** An AWS error the fake answers with: the code, the HTTP status real AWS uses for it, and words. */
+export class FakeAwsError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FakeSchedule {
+  readonly name: string;
+  readonly groupName: string;
+  readonly arn: string;
+  /** The definition exactly as the client sent it (CreateSchedule / UpdateSchedule body). */
+  readonly definition: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What one account holds: IAM users, groups with their members, and schedules. */
+export class FakeAwsAccount {
+  readonly users = new Set<string>();
+  readonly groups = new Map<string, Set<string>>();
+  readonly schedules = new Map<string, FakeSchedule>();
+  /** Results of fired schedules, as the Scheduler's target invocations would have gone. */
+  readonly fired: { schedule: string; outcome: 'removed' | 'NoSuchEntity' }[] = [];
+
+  constructor(readonly accountId: string) {}
+
+  addUser(name: string, groups: readonly string[] = []): this {
+    this.users.add(name);
+    for (const group of groups) this.addGroup(group).add(name);
+    return this;
+  }
+
+  addGroup(name: string): Set<string> {
+    let members = this.groups.get(name);
+    if (members === undefined) {
+      members = new Set();
+      this.groups.set(name, members);
+    }
+    return members;
+  }
+
+  groupsOf(user: string): string[] {
+    return [...this.groups].filter(([, members]) => members.has(user)).map(([group]) => group);
+  }
+
+  isMember(group: string, user: string): boolean {
+    return this.groups.get(group)?.has(user) ?? false;
+  }
+
+  schedule(groupName: string, name: string): FakeSchedule | undefined {
+    return this.schedules.get(`${groupName}/${name}`);
+  }
+
+  requireUser(name: string): string {
+    if (!this.users.has(name))
+      throw new FakeAwsError('NoSuchEntity', 404, `The user with name ${name} cannot be found.`);
+    return name;
+  }
+
+  requireGroup(name: string): Set<string> {
+    const members = this.groups.get(name);
+    if (members === undefined)
+      throw new FakeAwsError('NoSuchEntity', 404, `The group with name ${name} cannot be found.`);
+    return members;
+  }
+
+  addMember(group: string, user: string): void {
+    const members = this.requireGroup(group);
+    this.requireUser(user);
+    // Real IAM: adding a member twice succeeds.
+    members.add(user);
+  }
+
+  removeMember(group: string, user: string): void {
+    const members = this.requireGroup(group);
+    this.requireUser(user);
+    if (!members.delete(user))
+      throw new FakeAwsError(
+        'NoSuchEntity',
+        404,
+        `The user with name ${user} cannot be found in group ${group}.`,
+      );
+  }
+
+  scheduler(
+    action: string,
+    name: string,
+    groupName: string,
+    input: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const key = `${groupName}/${name}`;
+    const existing = this.schedules.get(key);
+    const arn = `arn:aws:scheduler:us-east-1:${this.accountId}:schedule/${groupName}/${name}`;
+    const missing = () =>
+      new FakeAwsError('ResourceNotFoundException', 404, `Schedule ${name} does not exist.`);
+    switch (action) {
+      case 'CreateSchedule':
+        if (existing !== undefined)
+          throw new FakeAwsError('ConflictException', 409, `Schedule ${name} already exists.`);
+        this.schedules.set(key, {
+          name,
+          groupName,
+          arn,
+          definition: input,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        });
+        return { ScheduleArn: arn };
+      case 'UpdateSchedule':
+        if (existing === undefined) throw missing();
+        this.schedules.set(key, { ...existing, definition: input, updatedAt: new Date() });
+        return { ScheduleArn: arn };
+      case 'GetSchedule':
+        if (existing === undefined) throw missing();
+        return {
+          ...existing.definition,
+          Name: name,
+          GroupName: groupName,
+          Arn: arn,
+          State: 'ENABLED',
+          CreationDate: existing.createdAt.getTime() / 1000,
+          LastModificationDate: existing.updatedAt.getTime() / 1000,
+        };
+      case 'DeleteSchedule':
+        if (existing === undefined) throw missing();
+        this.schedules.delete(key);
+        return {};
+      default:
+        throw new FakeAwsError('UnknownOperationException', 404, `no operation ${action}`);
+    }
+  }
+
+  /** Schedules whose `at(...)` time (in UTC) is at or before `date`. */
+  dueSchedules(date: Date): FakeSchedule[] {
+    return [...this.schedules.values()].filter((schedule) => {
+      const at = /^at\((.+)\)$/.exec(String(schedule.definition.ScheduleExpression ?? ''))?.[1];
+      return at !== undefined && Date.parse(`${at}Z`) <= date.getTime();
+    });
+  }
+
+  /** Runs the schedule's target (only IAM removeUserFromGroup is understood) and deletes the schedule. */
+  fire(schedule: FakeSchedule, removeArn: string): void {
+    const target = schedule.definition.Target as { Arn?: unknown; Input?: unknown } | undefined;
+    if (target?.Arn === removeArn && typeof target.Input === 'string') {
+      const input = JSON.parse(target.Input) as { GroupName?: string; UserName?: string };
+      const removed = this.groups.get(input.GroupName ?? '')?.delete(input.UserName ?? '') ?? false;
+      this.fired.push({ schedule: schedule.name, outcome: removed ? 'removed' : 'NoSuchEntity' });
+    }
+    if (schedule.definition.ActionAfterCompletion === 'DELETE')
+      this.schedules.delete(`${schedule.groupName}/${schedule.name}`);
+  }
+}

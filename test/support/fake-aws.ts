@@ -1,0 +1,287 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeAwsAccount, FakeAwsError } from './fake-aws-state.js';
+import { iamResult, queryError, queryResponse } from './fake-aws-xml.js';
+
+export { FakeAwsAccount, type FakeSchedule } from './fake-aws-state.js';
+
+/** An STS session the fake issued: every later call signed with its key is attributed to it. */
+export interface FakeSession {
+  readonly accessKeyId: string;
+  readonly sessionToken: string;
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly externalId?: string;
+  readonly accountId: string;
+  readonly expiration: Date;
+}
+
+export interface FakeAwsCall {
+  readonly service: 'sts' | 'iam' | 'scheduler';
+  readonly action: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly accessKeyId?: string;
+  /** The assumed-role session that signed the call, when it was one the fake issued. */
+  readonly session?: FakeSession;
+  readonly requestId: string;
+  readonly status: number;
+  readonly errorCode?: string;
+}
+
+interface Injected {
+  readonly code: string;
+  readonly status: number;
+  readonly message: string;
+  remaining: number;
+}
+
+export const REMOVE_USER_FROM_GROUP_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup';
+
+/**
+ * A local AWS (STS, IAM, EventBridge Scheduler) over real HTTP, for the real SDK clients via
+ * `endpoint` or AWS_ENDPOINT_URL. It keeps state per account, records every call with the session
+ * that signed it, can fail the next calls of an action, and fires due schedules on demand.
+ */
+export class FakeAws {
+  readonly calls: FakeAwsCall[] = [];
+  /** Lifetime of issued sessions; default: the DurationSeconds asked for. */
+  credentialLifetimeSeconds: number | undefined;
+  /** IAM list page size, small in tests that check pagination. */
+  pageSize = 100;
+  private readonly accounts = new Map<string, FakeAwsAccount>();
+  private readonly roles = new Map<string, string | undefined>();
+  private readonly sessions = new Map<string, FakeSession>();
+  private readonly failures = new Map<string, Injected>();
+  private server: Server | undefined;
+
+  account(accountId: string): FakeAwsAccount {
+    let account = this.accounts.get(accountId);
+    if (account === undefined) {
+      account = new FakeAwsAccount(accountId);
+      this.accounts.set(accountId, account);
+    }
+    return account;
+  }
+
+  /** A role AssumeRole accepts, only with this external id (undefined: none needed). */
+  addRole(roleArn: string, externalId: string | undefined): void {
+    this.roles.set(roleArn, externalId);
+  }
+
+  /** The next `times` calls of `action` (e.g. `AddUserToGroup`, `CreateSchedule`) fail with `code`. */
+  failNext(
+    action: string,
+    failure: { code: string; status: number; times?: number; message?: string },
+  ): void {
+    this.failures.set(action, {
+      code: failure.code,
+      status: failure.status,
+      message: failure.message ?? `injected ${failure.code}`,
+      remaining: failure.times ?? 1,
+    });
+  }
+
+  callsTo(action: string): FakeAwsCall[] {
+    return this.calls.filter((call) => call.action === action);
+  }
+
+  sessionFor(accessKeyId: string): FakeSession | undefined {
+    return this.sessions.get(accessKeyId);
+  }
+
+  /** Runs every schedule due by `date` as EventBridge would, then deletes it (ActionAfterCompletion DELETE). */
+  fireSchedulesDueBy(date: Date): string[] {
+    const fired: string[] = [];
+    for (const account of this.accounts.values()) {
+      for (const schedule of account.dueSchedules(date)) {
+        account.fire(schedule, REMOVE_USER_FROM_GROUP_ARN);
+        fired.push(schedule.name);
+      }
+    }
+    return fired;
+  }
+
+  async start(): Promise<string> {
+    const server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end(String(error));
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
+    const requestId = randomUUID();
+    if (url.pathname.startsWith('/schedules')) {
+      this.handleScheduler(request, response, url, body, { accessKeyId, requestId });
+      return;
+    }
+    const params = Object.fromEntries(new URLSearchParams(body));
+    const action = params.Action ?? '';
+    const service = action === 'AssumeRole' ? 'sts' : 'iam';
+    const base = { service, action, params, accessKeyId, requestId } as const;
+    try {
+      this.injected(action);
+      const xml =
+        service === 'sts'
+          ? this.assumeRole(params)
+          : this.iamAction(action, params, this.signedSession(request, accessKeyId));
+      this.calls.push({ ...base, session: this.sessionOrNone(accessKeyId), status: 200 });
+      respond(response, 200, 'text/xml', queryResponse(service, action, xml, requestId), requestId);
+    } catch (error) {
+      const failure = asFakeError(error);
+      this.calls.push({
+        ...base,
+        session: this.sessionOrNone(accessKeyId),
+        status: failure.status,
+        errorCode: failure.code,
+      });
+      respond(response, failure.status, 'text/xml', queryError(failure, requestId), requestId);
+    }
+  }
+
+  private handleScheduler(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    body: string,
+    meta: { accessKeyId: string | undefined; requestId: string },
+  ): void {
+    const name = decodeURIComponent(url.pathname.slice('/schedules/'.length));
+    const input: Record<string, unknown> =
+      body.length > 0 ? (JSON.parse(body) as Record<string, unknown>) : {};
+    const group = String(input.GroupName ?? url.searchParams.get('groupName') ?? 'default');
+    const action = (
+      { POST: 'CreateSchedule', PUT: 'UpdateSchedule', GET: 'GetSchedule', DELETE: 'DeleteSchedule' } as const
+    )[request.method as 'POST' | 'PUT' | 'GET' | 'DELETE'];
+    const params = { Name: name, ...Object.fromEntries(url.searchParams), ...input, GroupName: group };
+    const base = { service: 'scheduler', action: action ?? 'Unknown', params, ...meta } as const;
+    try {
+      if (action === undefined) throw new FakeAwsError('UnknownOperationException', 404, 'no such operation');
+      this.injected(action);
+      const session = this.signedSession(request, meta.accessKeyId);
+      const output = this.account(session.accountId).scheduler(action, name, group, input);
+      this.calls.push({ ...base, session, status: 200 });
+      respond(response, 200, 'application/json', JSON.stringify(output), meta.requestId);
+    } catch (error) {
+      const failure = asFakeError(error);
+      this.calls.push({
+        ...base,
+        session: this.sessionOrNone(meta.accessKeyId),
+        status: failure.status,
+        errorCode: failure.code,
+      });
+      response.setHeader('x-amzn-errortype', failure.code);
+      respond(
+        response,
+        failure.status,
+        'application/json',
+        JSON.stringify({ Message: failure.message }),
+        meta.requestId,
+      );
+    }
+  }
+
+  private injected(action: string): void {
+    const failure = this.failures.get(action);
+    if (failure === undefined) return;
+    failure.remaining -= 1;
+    if (failure.remaining <= 0) this.failures.delete(action);
+    throw new FakeAwsError(failure.code, failure.status, failure.message);
+  }
+
+  private sessionOrNone(accessKeyId: string | undefined): FakeSession | undefined {
+    return accessKeyId === undefined ? undefined : this.sessions.get(accessKeyId);
+  }
+
+  /** IAM and Scheduler calls must come from an assumed session, as they would in a target account. */
+  private signedSession(request: IncomingMessage, accessKeyId: string | undefined): FakeSession {
+    const session = this.sessionOrNone(accessKeyId);
+    if (session === undefined || request.headers['x-amz-security-token'] !== session.sessionToken)
+      throw new FakeAwsError(
+        'InvalidClientTokenId',
+        403,
+        'The security token included in the request is invalid.',
+      );
+    if (session.expiration.getTime() <= Date.now())
+      throw new FakeAwsError('ExpiredToken', 400, 'The security token included in the request is expired');
+    return session;
+  }
+
+  private iamAction(action: string, params: Record<string, string>, session: FakeSession): string {
+    return iamResult(this.account(session.accountId), action, params, this.pageSize);
+  }
+
+  private assumeRole(params: Record<string, string>): string {
+    const roleArn = params.RoleArn ?? '';
+    const sessionName = params.RoleSessionName ?? '';
+    const expected = this.roles.get(roleArn);
+    const accountId = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+    if (
+      accountId === undefined ||
+      !this.roles.has(roleArn) ||
+      (expected !== undefined && params.ExternalId !== expected)
+    )
+      throw new FakeAwsError(
+        'AccessDenied',
+        403,
+        `User: arn:aws:iam::000000000000:user/jitbot is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
+    if (!/^[\w+=,.@-]{2,64}$/.test(sessionName))
+      throw new FakeAwsError(
+        'ValidationError',
+        400,
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
+      );
+    const seconds = this.credentialLifetimeSeconds ?? Number(params.DurationSeconds ?? 3600);
+    const session: FakeSession = {
+      accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      sessionToken: randomBytes(24).toString('base64'),
+      roleArn,
+      sessionName,
+      ...(params.ExternalId !== undefined ? { externalId: params.ExternalId } : {}),
+      accountId,
+      expiration: new Date(Date.now() + seconds * 1000),
+    };
+    this.sessions.set(session.accessKeyId, session);
+    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    return `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${randomBytes(20).toString('hex')}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${session.expiration.toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId><Arn>arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}</Arn></AssumedRoleUser>`;
+  }
+}
+
+function asFakeError(error: unknown): FakeAwsError {
+  if (error instanceof FakeAwsError) return error;
+  return new FakeAwsError('InternalFailure', 500, error instanceof Error ? error.message : String(error));
+}
+
+function respond(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  requestId: string,
+): void {
+  response.writeHead(status, { 'content-type': type, 'x-amzn-requestid': requestId });
+  response.end(body);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
