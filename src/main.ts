@@ -95,7 +95,7 @@ function createBackgroundWorker(
   const jobs = createJobSource({ pool: database.pool, handlers, workerId, logger: jobLogger });
   const sources = [
     jobs,
-    createRevocationSource(grants),
+    createRevocationSource(grants, logger.child({ component: 'revocations' })),
     createWarningSource(grants),
     createRequestTimeoutSource(database.pool),
   ];

@@ -9,6 +9,7 @@ import {
 } from '../db/jobs-repository.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { createInFlight } from './in-flight.js';
 import type { DueWorkSource } from './worker.js';
 
 /** What a handler reports. Throwing counts as `retry`: the work was not known to be done. */
@@ -25,6 +26,8 @@ export interface JobSourceOptions {
   readonly workerId: string;
   readonly logger: Logger;
   readonly batchSize?: number;
+  /** Jobs running at once in this process. */
+  readonly concurrency?: number;
   /** A claimed job whose worker vanished is claimable again after this long. */
   readonly leaseSeconds?: number;
   /** Called once when a job will not be tried again (an admin should hear of it). */
@@ -47,9 +50,13 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     workerId,
     logger,
     batchSize = 20,
+    concurrency = 50,
     leaseSeconds = 120,
     random = Math.random,
   } = options;
+  const inFlight = createInFlight(concurrency, (error) =>
+    logger.error({ err: error }, 'could not record a job outcome'),
+  );
 
   async function settle(job: JobRow, outcome: JobOutcome): Promise<void> {
     if (outcome.status === 'done') return completeJob(pool, job.id, workerId);
@@ -86,14 +93,15 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
   return {
     name: 'jobs',
     async runDue() {
-      const jobs = await claimDueJobs(pool, workerId, batchSize, leaseSeconds);
-      const results = await Promise.allSettled(jobs.map(runOne));
-      for (const result of results) {
-        if (result.status === 'rejected')
-          logger.error({ err: result.reason }, 'could not record a job outcome');
-      }
+      const free = inFlight.free();
+      if (free === 0) return 0;
+      const jobs = await claimDueJobs(pool, workerId, Math.min(batchSize, free), leaseSeconds);
+      for (const job of jobs) inFlight.start(() => runOne(job));
       return jobs.length;
     },
-    nextDueAt: () => nextJobDueAt(pool),
+    // While every slot is taken, nothing is due for this process: a finishing job wakes it.
+    nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextJobDueAt(pool)),
+    attach: (wake) => inFlight.onSettled(wake),
+    drain: () => inFlight.drain(),
   };
 }

@@ -5,10 +5,14 @@ import type { Logger } from '../log/logger.js';
 /** Work stored with a due time (jobs, grant expiries, warnings) that the worker runs when due. */
 export interface DueWorkSource {
   readonly name: string;
-  /** Claims what is due now, runs it, and resolves when that batch is finished: how many ran. */
+  /** Claims what is due now and starts it: how many it claimed (0 when nothing is due or it is full). */
   runDue(): Promise<number>;
   /** When something next falls due, so the worker sleeps exactly that long. */
   nextDueAt(): Promise<Date | undefined>;
+  /** Sources that run work in the background: wake the worker when a slot frees. */
+  attach?(wake: () => void): void;
+  /** Resolves when the work this source started has finished (graceful shutdown). */
+  drain?(): Promise<void>;
 }
 
 export interface Worker {
@@ -107,6 +111,8 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  for (const source of sources) source.attach?.(wake);
+
   return {
     start() {
       if (running) return;
@@ -118,6 +124,7 @@ export function createWorker(options: WorkerOptions): Worker {
       running = false;
       wake();
       await loop;
+      await Promise.all(sources.map((source) => source.drain?.()));
       listener?.release();
       listener = undefined;
     },

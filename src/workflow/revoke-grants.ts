@@ -12,12 +12,15 @@ import { inTransaction } from '../db/pool.js';
 import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { revokeRetryDelayMs } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
+import { createInFlight } from '../jobs/in-flight.js';
 import type { DueWorkSource } from '../jobs/worker.js';
+import type { Logger } from '../log/logger.js';
 import { isProviderError, providerFor, type RevokeResult } from '../providers/provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { type AdminAlert, enqueueAdminAlert, enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
 
 const BATCH = 50;
+const CONCURRENCY = 100;
 /** A claimed revocation is retried by another replica if this one has not finished it by then. */
 const LEASE_SECONDS = 120;
 /** After this many failed attempts a person is told; jitbot keeps trying regardless. */
@@ -102,17 +105,24 @@ async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<v
 /**
  * Takes access away when it is due: at expiry, at once after "Revoke now", and again and again
  * after a failure until it works (invariant 1). Replicas claim with SKIP LOCKED, so each grant is
- * revoked by one of them; one that died mid-way leaves a lease that runs out.
+ * revoked by one of them; one that died mid-way leaves a lease that runs out. Claimed grants are
+ * revoked side by side, so one slow account does not delay the others.
  */
-export function createRevocationSource(deps: GrantWorkflowDeps): DueWorkSource {
+export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger): DueWorkSource {
+  const inFlight = createInFlight(CONCURRENCY, (error) =>
+    logger.error({ err: error }, 'a revocation could not record its outcome; its lease will bring it back'),
+  );
   return {
     name: 'revocations',
     async runDue() {
-      const due = await claimDueRevocations(deps.pool, BATCH, LEASE_SECONDS);
-      await Promise.all(due.map((grant) => revokeOne(deps, grant)));
-      if (due.length > 0) deps.onWork?.();
+      const free = inFlight.free();
+      if (free === 0) return 0;
+      const due = await claimDueRevocations(deps.pool, Math.min(BATCH, free), LEASE_SECONDS);
+      for (const grant of due) inFlight.start(() => revokeOne(deps, grant));
       return due.length;
     },
-    nextDueAt: () => nextRevocationDue(deps.pool),
+    nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextRevocationDue(deps.pool)),
+    attach: (wake) => inFlight.onSettled(wake),
+    drain: () => inFlight.drain(),
   };
 }

@@ -30,6 +30,18 @@ describe('settings', () => {
       adminChannel: 'G0PRIVATE',
       expiryWarningSeconds: 300,
       approvalTimeoutSeconds: 172_800,
+      admins: { users: [], userGroups: [] },
+    });
+  });
+
+  it('read the admins who may end access early and review breakglass', () => {
+    const settings = {
+      adminChannel: 'C0EXAMPLE1',
+      admins: { users: ['U0ADMIN1'], userGroups: ['S0ADMINS'] },
+    };
+    expect(parse(buildCatalogData({ settings })).settings.admins).toEqual({
+      users: ['U0ADMIN1'],
+      userGroups: ['S0ADMINS'],
     });
   });
 

@@ -61,7 +61,12 @@ describe('a loaded catalog', () => {
   it('is normalised: durations in seconds, defaults filled in, names defaulted to ids', () => {
     const catalog = parse(buildCatalogData({ okta: undefined }));
     expect(catalog).toEqual({
-      settings: { adminChannel: 'C0EXAMPLE1', expiryWarningSeconds: 900, approvalTimeoutSeconds: 86_400 },
+      settings: {
+        adminChannel: 'C0EXAMPLE1',
+        expiryWarningSeconds: 900,
+        approvalTimeoutSeconds: 86_400,
+        admins: { users: [], userGroups: [] },
+      },
       accounts: [
         {
           ...buildAccount(),

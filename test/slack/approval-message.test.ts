@@ -85,7 +85,12 @@ describe('approvalMessage', () => {
     {
       status: 'failed',
       view: buildRequestView({
-        request: { ...decided, status: 'failed', decisionReason: 'IAM said AccessDenied' },
+        request: {
+          ...decided,
+          status: 'failed',
+          approvedVia: 'approvers',
+          decisionReason: 'IAM said AccessDenied',
+        },
       }),
       line: ':warning: Approved, but the grant failed: IAM said AccessDenied',
     },

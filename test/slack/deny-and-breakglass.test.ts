@@ -100,7 +100,12 @@ describe('breakglassNotice', () => {
 
   it('says so when the grant failed', () => {
     const failed = buildRequestView({
-      request: { status: 'failed', breakglass: true, decisionReason: 'IAM said AccessDenied' },
+      request: {
+        status: 'failed',
+        breakglass: true,
+        approvedVia: 'breakglass',
+        decisionReason: 'IAM said AccessDenied',
+      },
     });
     expect(breakglassNotice(failed).blocks).toContainEqual({
       type: 'section',

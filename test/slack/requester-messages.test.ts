@@ -88,13 +88,25 @@ describe('decisionNotice', () => {
     ['cancelled', {}, `:heavy_minus_sign: ${YOURS} was cancelled.`],
     [
       'failed',
-      { decisionReason: 'IAM said AccessDenied' },
+      { approvedVia: 'approvers', decisionReason: 'IAM said AccessDenied' },
       `:warning: ${YOURS} was approved, but setting up your access failed. Ask your jitbot admins for help.\n>IAM said AccessDenied`,
     ],
   ] as const)('tells the requester their request was %s', (outcome, request, line) => {
     const notice = decisionNotice(buildRequestView({ request }), outcome);
     expect(notice.blocks).toEqual([{ type: 'section', text: mrkdwn(line) }]);
     expect(notice.text).toMatch(/^Your request REQ-7K3M9QX2 for Production admin \(2h\): /);
+  });
+
+  it('says plainly when a request could not even be sent for approval (no account found)', () => {
+    const view = buildRequestView({
+      request: { status: 'failed', decisionReason: 'there is no IAM user alice' },
+    });
+    expect(decisionNotice(view, 'failed').blocks).toEqual([
+      {
+        type: 'section',
+        text: mrkdwn(`:warning: ${YOURS} could not be sent for approval.\n>there is no IAM user alice`),
+      },
+    ]);
   });
 
   it('names the approvers of an approved request', () => {

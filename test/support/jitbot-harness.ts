@@ -19,6 +19,13 @@ export interface Jitbot {
   readonly database: TestDatabase;
   readonly service: RunningService;
   readonly baseUrl: string;
+  /** Stops this process's service (as a crash or a deploy would); the fakes and the database stay. */
+  stopService(): Promise<void>;
+  startService(): Promise<void>;
+  /** Another jitbot on the same database, Slack and AWS, stopped with the rest. */
+  startReplica(): Promise<RunningService>;
+  /** Wakes every instance's worker now (after a test moved a due time in the database). */
+  wake(): Promise<void>;
   /** `/request-aws-access <text>` from `userId`; the response_url points at the fake Slack. */
   command(text: string, userId: string): Promise<{ status: number; body: string; responseUrl: string }>;
   /** A button click on a message (block_actions). */
@@ -82,23 +89,33 @@ export interface JitbotOptions {
   readonly withoutIamUser?: readonly string[];
 }
 
-/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL), Slack and AWS faked. */
-export async function startJitbot(
-  catalogData: unknown = TEST_CATALOG_DATA,
-  options: JitbotOptions = {},
-): Promise<Jitbot> {
+/** What several jitbot instances share: Slack, AWS, the database and the catalog file. */
+interface World {
+  readonly slack: FakeSlack;
+  readonly aws: FakeAws;
+  readonly awsUrl: string;
+  readonly database: TestDatabase;
+  readonly catalogPath: string;
+}
+
+async function startWorld(catalogData: unknown, options: JitbotOptions): Promise<World> {
   const slack = await startFakeSlack();
   const { aws, url: awsUrl } = await startFakeAws(catalogData, slack, new Set(options.withoutIamUser));
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
-  writeFileSync(join(dir, 'jitbot.yaml'), stringify(catalogData));
+  const catalogPath = join(dir, 'jitbot.yaml');
+  writeFileSync(catalogPath, stringify(catalogData));
+  return { slack, aws, awsUrl, database, catalogPath };
+}
+
+async function startInstance(world: World): Promise<{ service: RunningService; baseUrl: string }> {
   const port = await freePort();
   const env = parseEnv({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_API_URL: slack.url,
-    DATABASE_URL: database.url,
-    JITBOT_CATALOG: join(dir, 'jitbot.yaml'),
+    SLACK_API_URL: world.slack.url,
+    DATABASE_URL: world.database.url,
+    JITBOT_CATALOG: world.catalogPath,
     PORT: String(port),
     LOG_LEVEL: process.env.JITBOT_TEST_LOG_LEVEL ?? 'silent',
   });
@@ -106,19 +123,53 @@ export async function startJitbot(
     env,
     variables: {},
     logger: createLogger(env.LOG_LEVEL),
-    aws: { endpoint: awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
+    aws: { endpoint: world.awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  return { service, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL), Slack and AWS faked. */
+export async function startJitbot(
+  catalogData: unknown = TEST_CATALOG_DATA,
+  options: JitbotOptions = {},
+): Promise<Jitbot> {
+  const world = await startWorld(catalogData, options);
+  const { slack, aws, database } = world;
+  let instance: { service: RunningService; baseUrl: string } | undefined = await startInstance(world);
+  const extra: RunningService[] = [];
   const sign = { secret: SIGNING_SECRET };
-  const post = (fields: Record<string, string>) => postSignedForm(baseUrl, fields, sign);
+  const current = () => {
+    if (!instance) throw new Error('jitbot is stopped: call start() first');
+    return instance;
+  };
+  const post = (fields: Record<string, string>) => postSignedForm(current().baseUrl, fields, sign);
   const payload = (body: unknown) => post({ payload: JSON.stringify(body) });
 
   return {
     slack,
     aws,
     database,
-    service,
-    baseUrl,
+    get service() {
+      return current().service;
+    },
+    get baseUrl() {
+      return current().baseUrl;
+    },
+    async stopService() {
+      await instance?.service.stop();
+      instance = undefined;
+    },
+    async startService() {
+      instance ??= await startInstance(world);
+    },
+    async startReplica() {
+      const replica = await startInstance(world);
+      extra.push(replica.service);
+      return replica.service;
+    },
+    async wake() {
+      await database.pool.query("SELECT pg_notify('jitbot_jobs', 'test')");
+    },
     async command(text, userId) {
       const responseUrl = `${slack.url}response/${nextId('cmd')}`;
       const response = await post({
@@ -170,7 +221,8 @@ export async function startJitbot(
     },
     responses: (responseUrl) => slack.callsTo(responseUrl.slice(slack.url.length)),
     async stop() {
-      await service.stop();
+      await instance?.service.stop();
+      for (const replica of extra) await replica.stop();
       await slack.close();
       await aws.stop();
       await database.drop();

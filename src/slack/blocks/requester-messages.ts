@@ -74,7 +74,7 @@ function decisionLine(view: RequestView, outcome: DecisionOutcome): string {
       return `:heavy_minus_sign: ${mine} was cancelled.`;
     case 'failed':
       return view.request.approvedVia
-        ? `:warning: ${mine} was approved, but setting up your access failed.${reason}`
+        ? `:warning: ${mine} was approved, but setting up your access failed. Ask your jitbot admins for help.${reason}`
         : `:warning: ${mine} could not be sent for approval.${reason}`;
   }
 }

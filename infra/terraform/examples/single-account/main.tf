@@ -1,0 +1,88 @@
+# jitbot in one AWS account: the scheduler role, the connector role (with the "jitbot" schedule
+# group) and two requestable groups. Run it in the target account:
+#
+#   export TF_VAR_external_id="$(openssl rand -hex 32)"   # also JITBOT_EXTERNAL_ID_PROD in jitbot's .env
+#   terraform init && terraform apply -var jitbot_principal_arn=arn:aws:iam::999999999999:role/jitbot
+#
+# Then copy `terraform output catalog_account` into the catalog's accounts entry.
+# The external ID ends up in the state file (as every secret Terraform sets does): keep the state
+# in an encrypted, access-controlled backend.
+
+terraform {
+  required_version = ">= 1.3"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0, < 7.0"
+    }
+  }
+}
+
+variable "region" {
+  description = "The region jitbot calls EventBridge Scheduler in: the catalog's region for this account."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "jitbot_principal_arn" {
+  description = "The IAM role jitbot runs as."
+  type        = string
+}
+
+variable "external_id" {
+  description = "The secret external ID for this account (JITBOT_EXTERNAL_ID_<ACCOUNT> in jitbot's environment)."
+  type        = string
+  sensitive   = true
+}
+
+provider "aws" {
+  region = var.region
+}
+
+module "scheduler_role" {
+  source = "../../modules/scheduler-role"
+  region = var.region
+}
+
+module "connector_role" {
+  source = "../../modules/connector-role"
+
+  jitbot_principal_arn = var.jitbot_principal_arn
+  external_id          = var.external_id
+  scheduler_role_arn   = module.scheduler_role.arn
+  region               = var.region
+}
+
+# Catalog target `group: jit-prod-admin`.
+module "prod_admin" {
+  source = "../../modules/jit-group"
+
+  name                = "jit-prod-admin"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+}
+
+# Catalog target `group: jit-prod-billing`: an inline policy instead of a managed one.
+module "prod_billing" {
+  source = "../../modules/jit-group"
+
+  name = "jit-prod-billing"
+  inline_policy_json = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["aws-portal:ViewBilling", "ce:GetCostAndUsage", "budgets:ViewBudget"]
+      Resource = "*"
+    }]
+  })
+}
+
+output "catalog_account" {
+  description = "The values for this account's entry in the jitbot catalog."
+  value       = module.connector_role.catalog_account
+}
+
+output "groups" {
+  description = "The requestable groups (the catalog targets' group values)."
+  value       = [module.prod_admin.name, module.prod_billing.name]
+}

@@ -1,0 +1,45 @@
+# The role jitbot assumes in this account (STS AssumeRole with the external ID, session name
+# jitbot-<request id>). It may read users, change the membership of IAM groups under /jit/ only,
+# manage schedules in the "jitbot" schedule group only, and pass the scheduler role to Scheduler.
+# It cannot create users, policies or groups, attach policies, or touch any group outside /jit/.
+# The policies are the JSON files in infra/policies, shared with CloudFormation and the tests.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  policies   = "${path.module}/../../../policies"
+  account_id = data.aws_caller_identity.current.account_id
+  region     = coalesce(var.region, data.aws_region.current.name)
+}
+
+resource "aws_iam_role" "connector" {
+  name                 = var.name
+  path                 = var.path
+  description          = "jitbot adds and removes members of /jit/ IAM groups and manages its backstop schedules."
+  max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+
+  assume_role_policy = jsonencode(jsondecode(templatefile("${local.policies}/connector-trust.json", {
+    jitbot_principal_arn = var.jitbot_principal_arn
+    external_id          = var.external_id
+  })))
+}
+
+resource "aws_iam_role_policy" "connector" {
+  name = "jitbot-connector-permissions"
+  role = aws_iam_role.connector.id
+
+  policy = jsonencode(jsondecode(templatefile("${local.policies}/connector-permissions.json", {
+    account_id         = local.account_id
+    region             = local.region
+    scheduler_role_arn = var.scheduler_role_arn
+  })))
+}
+
+# jitbot creates its backstop schedules here; the connector's permissions name this group only.
+resource "aws_scheduler_schedule_group" "jitbot" {
+  name = "jitbot"
+  tags = var.tags
+}

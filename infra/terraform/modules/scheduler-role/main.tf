@@ -1,0 +1,36 @@
+# The role EventBridge Scheduler assumes to run jitbot's backstop: at a grant's expiry it calls
+# iam:RemoveUserFromGroup (universal target arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup),
+# so access ends even when every jitbot replica is down. It can do nothing else.
+# The policies are the JSON files in infra/policies, shared with CloudFormation and the tests.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  policies   = "${path.module}/../../../policies"
+  account_id = data.aws_caller_identity.current.account_id
+  region     = coalesce(var.region, data.aws_region.current.name)
+}
+
+resource "aws_iam_role" "scheduler" {
+  name                 = var.name
+  path                 = var.path
+  description          = "EventBridge Scheduler removes expired jitbot grants from /jit/ groups with this role."
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+
+  # Only Scheduler, only for schedules of this account's "jitbot" group (confused-deputy guard).
+  assume_role_policy = jsonencode(jsondecode(templatefile("${local.policies}/scheduler-trust.json", {
+    account_id = local.account_id
+    region     = local.region
+  })))
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name = "jitbot-scheduler-permissions"
+  role = aws_iam_role.scheduler.id
+
+  policy = jsonencode(jsondecode(templatefile("${local.policies}/scheduler-permissions.json", {
+    account_id = local.account_id
+  })))
+}

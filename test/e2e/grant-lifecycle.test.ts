@@ -1,0 +1,472 @@
+/**
+ * Grant and revoke end to end: signed Slack requests into the real Bolt app, the real AWS SDK
+ * against a fake STS/IAM/Scheduler over HTTP, real PostgreSQL. Due times are moved in the
+ * database instead of waiting for them; everything else runs as in production.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
+import type { FakeAwsAccount } from '../support/fake-aws.js';
+import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+
+const ACCOUNT = '222222222222';
+const CONNECTOR = `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`;
+const SCHEDULER = `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`;
+const EXTERNAL_ID = 'e2e-external-id-7f3a';
+const APPROVER = 'UGAPPROVER1';
+const ADMIN_CHANNEL = 'CGADMIN1';
+const NO_IAM_USER = 'UGNOBODY1';
+
+const CATALOG = {
+  settings: { adminChannel: ADMIN_CHANNEL, approvalTimeout: '1h', expiryWarning: '15m' },
+  accounts: [
+    {
+      id: 'ops',
+      name: 'Operations',
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      connectorRoleArn: CONNECTOR,
+      externalId: EXTERNAL_ID,
+      schedulerRoleArn: SCHEDULER,
+      userMapping: 'email-local-part',
+    },
+  ],
+  targets: [
+    {
+      id: 'ops-admin',
+      name: 'Ops admin',
+      kind: 'aws-iam-group',
+      account: 'ops',
+      group: 'jit-ops-admin',
+      durations: { default: '1h', max: '4h' },
+      approvers: { users: [APPROVER] },
+    },
+    {
+      // The same IAM group under another name: overlap is decided on the group, not the target.
+      id: 'ops-admin-alias',
+      name: 'Ops admin (alias)',
+      kind: 'aws-iam-group',
+      account: 'ops',
+      group: 'jit-ops-admin',
+      durations: { default: '1h', max: '8h' },
+      approvers: { users: [APPROVER] },
+    },
+    {
+      id: 'ops-read',
+      name: 'Ops read-only',
+      kind: 'aws-iam-group',
+      account: 'ops',
+      group: 'jit-ops-read',
+      durations: { default: '1h', max: '4h' },
+      approvers: { users: [APPROVER] },
+      autoApprove: { maxDuration: '4h' },
+    },
+  ],
+};
+
+let jitbot: Jitbot;
+let iam: FakeAwsAccount;
+let sequence = 0;
+
+beforeAll(async () => {
+  jitbot = await startJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
+  iam = jitbot.aws.account(ACCOUNT);
+});
+afterAll(() => jitbot.stop());
+
+function newUser(): string {
+  sequence += 1;
+  return `UGRANT${sequence}`;
+}
+
+const iamName = (userId: string) => userId.toLowerCase();
+
+interface GrantRow {
+  id: string;
+  status: string;
+  expires_at: Date;
+  pre_existing: boolean;
+  backstop_at: Date | null;
+}
+
+async function grantOf(requestId: string): Promise<GrantRow | undefined> {
+  const { rows } = await jitbot.database.pool.query<GrantRow>(
+    'SELECT g.* FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
+    [requestId],
+  );
+  return rows[0];
+}
+
+async function requestStatus(requestId: string): Promise<string | undefined> {
+  const { rows } = await jitbot.database.pool.query('SELECT status FROM requests WHERE id = $1', [requestId]);
+  return rows[0]?.status;
+}
+
+/** `/request-aws-access <target> <duration> ...`; resolves with the request id. */
+async function ask(target: string, requester: string, duration = '1h'): Promise<string> {
+  const { responseUrl } = await jitbot.command(
+    `${target} ${duration} rotating the ops database keys`,
+    requester,
+  );
+  let id = '';
+  await vi.waitFor(() => {
+    id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';
+    expect(id).not.toBe('');
+  });
+  return id;
+}
+
+/** Asks, approves, and waits until the grant is active. */
+async function grantFor(target: string, requester: string, duration = '1h'): Promise<GrantRow> {
+  const id = await ask(target, requester, duration);
+  if (target !== 'ops-read') {
+    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
+    await jitbot.click(ACTIONS.approve, id, APPROVER);
+  }
+  let grant: GrantRow | undefined;
+  await vi.waitFor(
+    async () => {
+      grant = await grantOf(id);
+      expect(grant?.status).toBe('active');
+    },
+    { timeout: 15_000 },
+  );
+  return grant as GrantRow;
+}
+
+function approvalPostsAbout(requestId: string) {
+  return jitbot.slack
+    .callsTo('chat.postMessage')
+    .filter((call) => call.args.channel === APPROVER && JSON.stringify(call.args).includes(requestId));
+}
+
+function dmsTo(userId: string): string[] {
+  return jitbot.slack
+    .callsTo('chat.postMessage')
+    .filter((call) => call.args.channel === userId)
+    .map((call) => JSON.stringify(call.args));
+}
+
+async function expireNow(grantId: string): Promise<void> {
+  await jitbot.database.pool.query(
+    "UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1",
+    [grantId],
+  );
+  await jitbot.wake();
+}
+
+async function untilEnded(grantId: string, status = 'revoked'): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const { rows } = await jitbot.database.pool.query('SELECT status FROM grants WHERE id = $1', [grantId]);
+      expect(rows[0]?.status).toBe(status);
+    },
+    { timeout: 15_000 },
+  );
+}
+
+/** AWS calls about one grant or user, in the order the fake received them. */
+function awsCallsFor(userName: string, grantId?: string): string[] {
+  return jitbot.aws.calls
+    .filter((call) => {
+      const params = JSON.stringify(call.params);
+      return params.includes(`"${userName}"`) || (grantId !== undefined && params.includes(grantId));
+    })
+    .map((call) => call.action);
+}
+
+describe('granting and revoking an IAM group', () => {
+  it('goes from the approval click to AddUserToGroup, a backstop schedule, and RemoveUserFromGroup at expiry', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-admin', requester);
+    expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(true);
+
+    const schedule = iam.schedule('jitbot', `jitbot-${grant.id}`);
+    expect(schedule?.definition).toMatchObject({
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: {
+        Arn: 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup',
+        RoleArn: SCHEDULER,
+        Input: JSON.stringify({ GroupName: 'jit-ops-admin', UserName: iamName(requester) }),
+      },
+    });
+    const fires = new Date(grant.expires_at.getTime() + 5 * 60_000);
+    expect(String(schedule?.definition.ScheduleExpression)).toBe(
+      `at(${new Date(Math.ceil(fires.getTime() / 1000) * 1000).toISOString().slice(0, 19)})`,
+    );
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('You now have'));
+
+    await expireNow(grant.id);
+    await untilEnded(grant.id);
+    expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(false);
+    expect(iam.schedule('jitbot', `jitbot-${grant.id}`)).toBeUndefined();
+    // The backstop goes before the membership, so it can never remove a later grant's access.
+    const order = awsCallsFor(iamName(requester), grant.id);
+    expect(order.indexOf('DeleteSchedule')).toBeLessThan(order.indexOf('RemoveUserFromGroup'));
+    expect(order.filter((action) => action === 'RemoveUserFromGroup')).toHaveLength(1);
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('has ended (expired)'));
+  });
+
+  it('signs every IAM change as the connector role, in a session named after the request, and audits it', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-admin', requester);
+    const add = jitbot.aws
+      .callsTo('AddUserToGroup')
+      .find((call) => call.params.UserName === iamName(requester));
+    expect(add?.session).toMatchObject({ roleArn: CONNECTOR, externalId: EXTERNAL_ID });
+    const { rows: requests } = await jitbot.database.pool.query(
+      'SELECT request_id FROM grants WHERE id = $1',
+      [grant.id],
+    );
+    expect(add?.session?.sessionName).toBe(`jitbot-${requests[0]?.request_id}`);
+
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT action, outcome, details FROM audit_events WHERE grant_id = $1 AND action LIKE 'aws.%' ORDER BY id",
+      [grant.id],
+    );
+    const actions = rows.map((row) => row.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['aws.iam.AddUserToGroup', 'aws.scheduler.CreateSchedule']),
+    );
+    const audited = rows.find((row) => row.action === 'aws.iam.AddUserToGroup');
+    expect(audited?.details).toMatchObject({ account: ACCOUNT, providerRequestId: add?.requestId });
+    // The external id is a secret: it is in no audit row and no Slack message.
+    const { rows: all } = await jitbot.database.pool.query('SELECT details::text AS d FROM audit_events');
+    expect(all.map((row) => row.d).join()).not.toContain(EXTERNAL_ID);
+    expect(JSON.stringify(jitbot.slack.calls)).not.toContain(EXTERNAL_ID);
+  });
+
+  it('leaves a membership the person already had in place, and says so', async () => {
+    const requester = newUser();
+    iam.addUser(iamName(requester), ['jit-ops-admin']);
+    const grant = await grantFor('ops-admin', requester);
+    expect(grant.pre_existing).toBe(true);
+    expect(
+      jitbot.aws.callsTo('AddUserToGroup').some((call) => call.params.UserName === iamName(requester)),
+    ).toBe(false);
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('You already had'));
+    await expireNow(grant.id);
+    await untilEnded(grant.id);
+    expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(true);
+    expect(awsCallsFor(iamName(requester))).not.toContain('RemoveUserFromGroup');
+  });
+
+  it('two overlapping grants of one group are one membership that ends once, at the later expiry', async () => {
+    const requester = newUser();
+    const first = await grantFor('ops-admin', requester, '1h');
+    const secondRequest = await ask('ops-admin-alias', requester, '3h');
+    await vi.waitFor(() => expect(approvalPostsAbout(secondRequest).length).toBeGreaterThan(0));
+    await jitbot.click(ACTIONS.approve, secondRequest, APPROVER);
+    await vi.waitFor(async () => expect((await grantOf(secondRequest))?.id).toBe(first.id));
+    const joined = (await grantOf(secondRequest)) as GrantRow;
+    expect(joined.expires_at.getTime()).toBeGreaterThan(first.expires_at.getTime() + 90 * 60_000);
+    expect(joined.backstop_at?.getTime()).toBe(joined.expires_at.getTime() + 5 * 60_000);
+    expect(
+      jitbot.aws.callsTo('UpdateSchedule').some((call) => JSON.stringify(call.params).includes(first.id)),
+    ).toBe(true);
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT count(*)::int AS n FROM grants WHERE principal = $1 AND status = 'active'",
+      [iamName(requester)],
+    );
+    expect(rows[0]?.n).toBe(1);
+
+    await expireNow(first.id);
+    await untilEnded(first.id);
+    expect(awsCallsFor(iamName(requester)).filter((action) => action === 'RemoveUserFromGroup')).toHaveLength(
+      1,
+    );
+  });
+
+  it('warns before expiry with Extend and Revoke now; Extend asks again and moves the schedule', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-admin', requester, '1h');
+    await jitbot.database.pool.query('UPDATE grants SET warn_at = now() WHERE id = $1', [grant.id]);
+    await jitbot.wake();
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain(ACTIONS.extend));
+    expect(dmsTo(requester).join()).toContain(ACTIONS.revokeNow);
+
+    const opened = jitbot.slack.callsTo('views.open').length;
+    await jitbot.click(ACTIONS.extend, 'ops-admin', requester);
+    await vi.waitFor(() => expect(jitbot.slack.callsTo('views.open').length).toBe(opened + 1));
+    expect(JSON.stringify(jitbot.slack.callsTo('views.open').at(-1)?.args)).toContain('"initial_option"');
+    const response = await jitbot.submitView(
+      VIEWS.request,
+      {
+        [BLOCKS.target]: { [ACTIONS.pickTarget]: { selected_option: { value: 'ops-admin' } } },
+        [BLOCKS.duration]: { [ACTIONS.pickDuration]: { selected_option: { value: String(3 * 3600) } } },
+        [BLOCKS.justification]: { [ACTIONS.justification]: { value: 'the migration is taking longer' } },
+        [BLOCKS.ticket]: { [ACTIONS.ticket]: { value: '' } },
+      },
+      requester,
+    );
+    expect(response.status).toBe(200);
+    let extension = '';
+    await vi.waitFor(async () => {
+      const { rows } = await jitbot.database.pool.query(
+        "SELECT id FROM requests WHERE requester_id = $1 AND status = 'pending'",
+        [requester],
+      );
+      extension = rows[0]?.id ?? '';
+      expect(approvalPostsAbout(extension).length).toBeGreaterThan(0);
+    });
+    await jitbot.click(ACTIONS.approve, extension, APPROVER);
+    await vi.waitFor(async () => expect((await grantOf(extension))?.id).toBe(grant.id));
+    const extended = (await grantOf(extension)) as GrantRow;
+    expect(extended.expires_at.getTime()).toBeGreaterThan(grant.expires_at.getTime() + 90 * 60_000);
+    const schedule = iam.schedule('jitbot', `jitbot-${grant.id}`);
+    const fires = new Date(Math.ceil((extended.expires_at.getTime() + 5 * 60_000) / 1000) * 1000);
+    expect(schedule?.definition.ScheduleExpression).toBe(`at(${fires.toISOString().slice(0, 19)})`);
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('now lasts until'));
+  });
+
+  it('Revoke now by the holder deletes the schedule first, removes access, and updates the warning', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-admin', requester);
+    await jitbot.database.pool.query('UPDATE grants SET warn_at = now() WHERE id = $1', [grant.id]);
+    await jitbot.wake();
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain(ACTIONS.revokeNow));
+
+    const stranger = newUser();
+    const refused = await jitbot.click(ACTIONS.revokeNow, grant.id, stranger);
+    await vi.waitFor(() =>
+      expect(JSON.stringify(jitbot.responses(refused.responseUrl))).toContain('Only the person'),
+    );
+    expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(true);
+
+    await jitbot.click(ACTIONS.revokeNow, grant.id, requester);
+    await untilEnded(grant.id);
+    expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(false);
+    const order = awsCallsFor(iamName(requester), grant.id);
+    expect(order.indexOf('DeleteSchedule')).toBeLessThan(order.indexOf('RemoveUserFromGroup'));
+    await vi.waitFor(() => {
+      const updates = jitbot.slack.callsTo('chat.update').filter((call) => call.args.channel === requester);
+      const warning = updates
+        .map((call) => JSON.stringify(call.args))
+        .find((text) => text.includes('has ended'));
+      expect(warning).toContain(`ended early by <@${requester}>`);
+      expect(warning).not.toContain(ACTIONS.revokeNow);
+    });
+  });
+
+  it('someone removed by hand before expiry: NoSuchEntity on revoke counts as done', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-admin', requester);
+    iam.removeMember('jit-ops-admin', iamName(requester));
+    await expireNow(grant.id);
+    await untilEnded(grant.id);
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT details FROM audit_events WHERE grant_id = $1 AND action = 'grant.revoked'",
+      [grant.id],
+    );
+    expect(rows[0]?.details).toMatchObject({ removal: 'already-gone' });
+  });
+});
+
+describe('failures', () => {
+  it('throttled three times, then AWS answers: the grant goes through', async () => {
+    const requester = newUser();
+    jitbot.aws.failNext('AddUserToGroup', { code: 'Throttling', status: 400, times: 3 });
+    const grant = await grantFor('ops-read', requester);
+    expect(iam.isMember('jit-ops-read', iamName(requester))).toBe(true);
+    const tries = jitbot.aws
+      .callsTo('AddUserToGroup')
+      .filter((call) => call.params.UserName === iamName(requester));
+    expect(tries.map((call) => call.status)).toEqual([400, 400, 400, 200]);
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT outcome FROM audit_events WHERE grant_id = $1 AND action = 'aws.iam.AddUserToGroup' ORDER BY id",
+      [grant.id],
+    );
+    expect(rows.map((row) => row.outcome)).toContain('ok');
+  });
+
+  it('a person with no IAM user is told before anyone is asked to approve', async () => {
+    const id = await ask('ops-admin', NO_IAM_USER);
+    await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(dmsTo(NO_IAM_USER).join()).toContain('could not be sent for approval'));
+    expect(dmsTo(NO_IAM_USER).join()).toContain(iamName(NO_IAM_USER));
+    expect(approvalPostsAbout(id)).toHaveLength(0);
+  });
+
+  it('AssumeRole refused: the request fails in plain words, the admin channel is alerted, no external id shown', async () => {
+    jitbot.aws.addRole(CONNECTOR, 'a-different-external-id');
+    try {
+      const requester = newUser();
+      const id = await ask('ops-admin', requester);
+      await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'));
+      await vi.waitFor(() => expect(dmsTo(requester).join()).toContain(`could not assume ${CONNECTOR}`));
+      expect(dmsTo(requester).join()).toContain("check the role's trust policy and external ID");
+      await vi.waitFor(() => expect(dmsTo(ADMIN_CHANNEL).join()).toContain(id));
+      expect(JSON.stringify(jitbot.slack.calls)).not.toContain(EXTERNAL_ID);
+    } finally {
+      jitbot.aws.addRole(CONNECTOR, EXTERNAL_ID);
+    }
+  });
+
+  it('a revocation that keeps failing alerts the admin channel once and keeps retrying until it works', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-read', requester);
+    jitbot.aws.failNext('RemoveUserFromGroup', { code: 'AccessDenied', status: 403, times: 2 });
+    await expireNow(grant.id);
+    await vi.waitFor(() => expect(dmsTo(ADMIN_CHANNEL).join()).toContain('keeps failing'));
+    await untilEnded(grant.id);
+    expect(iam.isMember('jit-ops-read', iamName(requester))).toBe(false);
+    const alerts = dmsTo(ADMIN_CHANNEL).filter(
+      (text) => text.includes('keeps failing') && text.includes(requester),
+    );
+    expect(alerts).toHaveLength(1);
+  });
+});
+
+describe('restarts and replicas', () => {
+  it('a grant that expired while jitbot was stopped is revoked at start-up', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-read', requester);
+    await jitbot.stopService();
+    try {
+      await jitbot.database.pool.query(
+        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
+        [grant.id],
+      );
+    } finally {
+      await jitbot.startService();
+    }
+    await untilEnded(grant.id);
+    expect(iam.isMember('jit-ops-read', iamName(requester))).toBe(false);
+  });
+
+  it('the backstop removed the access while jitbot was down: jitbot finishes the grant without error', async () => {
+    const requester = newUser();
+    const grant = await grantFor('ops-read', requester);
+    await jitbot.stopService();
+    try {
+      const fired = jitbot.aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000));
+      expect(fired).toContain(`jitbot-${grant.id}`);
+      expect(iam.isMember('jit-ops-read', iamName(requester))).toBe(false);
+      await jitbot.database.pool.query(
+        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
+        [grant.id],
+      );
+    } finally {
+      await jitbot.startService();
+    }
+    await untilEnded(grant.id);
+  });
+
+  it('two instances on one database revoke each grant exactly once', async () => {
+    await jitbot.startReplica();
+    const people = Array.from({ length: 8 }, () => newUser());
+    const grants = await Promise.all(people.map((person) => grantFor('ops-read', person)));
+    await jitbot.database.pool.query('UPDATE grants SET expires_at = now() WHERE id = ANY($1)', [
+      grants.map((grant) => grant.id),
+    ]);
+    await jitbot.wake();
+    for (const grant of grants) await untilEnded(grant.id);
+    for (const person of people) {
+      const removals = jitbot.aws
+        .callsTo('RemoveUserFromGroup')
+        .filter((call) => call.params.UserName === iamName(person));
+      expect(removals).toHaveLength(1);
+    }
+  });
+});
