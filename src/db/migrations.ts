@@ -157,3 +157,34 @@ export async function pendingMigrations(pool: pg.Pool, migrations: Migration[]):
     .filter((migration) => !applied.has(migration.version))
     .map((migration) => migration.version);
 }
+
+export interface MigrationStatus {
+  /** Files recorded as applied with the checksum they still have. */
+  readonly applied: string[];
+  readonly pending: string[];
+  /** Files recorded as applied whose contents changed since: `migrate` refuses to run. */
+  readonly edited: string[];
+  /** Versions recorded in the database that these files do not have: a newer jitbot ran here. */
+  readonly unknown: number[];
+}
+
+/**
+ * What `migrate` would find, without applying anything, creating the ledger or taking the lock:
+ * for `jitbot doctor`, which reports the state of a database rather than changing it.
+ */
+export async function migrationStatus(db: Queryable, migrations: Migration[]): Promise<MigrationStatus> {
+  const { rows } = await db.query<{ exists: boolean }>(
+    "SELECT to_regclass('jitbot_migrations') IS NOT NULL AS exists",
+  );
+  const applied = rows[0]?.exists ? await readApplied(db) : new Map<number, AppliedRow>();
+  const status = { applied: [] as string[], pending: [] as string[], edited: [] as string[] };
+  for (const migration of migrations) {
+    const row = applied.get(migration.version);
+    if (row === undefined) status.pending.push(migration.file);
+    else if (row.checksum !== migration.checksum) status.edited.push(migration.file);
+    else status.applied.push(migration.file);
+  }
+  const known = new Set(migrations.map((migration) => migration.version));
+  const unknown = [...applied.keys()].filter((version) => !known.has(version)).sort((a, b) => a - b);
+  return { ...status, unknown };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DecisionContext, mayDecide, mayRequest } from '../../src/domain/approval-rules.js';
+import { type DecisionContext, mayDecide, mayRequest, mayRevoke } from '../../src/domain/approval-rules.js';
 
 const groups: Record<string, string[]> = { SONCALL: ['UGROUPMEMBER', 'UREQUESTER'] };
 const members = async (group: string) => groups[group] ?? [];
@@ -56,5 +56,26 @@ describe('who may request', () => {
     expect(await mayRequest('ULISTED', restriction, members)).toBe(true);
     expect(await mayRequest('UGROUPMEMBER', restriction, members)).toBe(true);
     expect(await mayRequest('UANYONE', restriction, members)).toBe(false);
+  });
+});
+
+describe('who may end access early', () => {
+  const context = {
+    requesterId: 'UHOLDER',
+    approvers: { users: ['UAPPROVER'], userGroups: ['SAPPROVERS'], required: 1 },
+    admins: { users: ['UADMIN'], userGroups: ['SADMINS'] },
+  };
+  const groupMembers = async (group: string) =>
+    group === 'SAPPROVERS' ? ['UGROUPAPPROVER'] : ['UGROUPADMIN'];
+
+  it.each([
+    ['the holder', 'UHOLDER', true],
+    ['a listed approver', 'UAPPROVER', true],
+    ['a member of an approver group', 'UGROUPAPPROVER', true],
+    ['a listed admin', 'UADMIN', true],
+    ['a member of an admin group', 'UGROUPADMIN', true],
+    ['anyone else', 'USTRANGER', false],
+  ])('%s: %s', async (_, userId, allowed) => {
+    expect(await mayRevoke(userId, context, groupMembers)).toBe(allowed);
   });
 });

@@ -1,7 +1,7 @@
 /** Fixed-id builders for Slack message tests: each test overrides only what its rule is about. */
 
 import type { AccessRequest } from '../../src/domain/request.js';
-import type { RequestView, TargetSummary } from '../../src/slack/blocks/types.js';
+import type { GrantSummary, RequestView, TargetSummary } from '../../src/slack/blocks/types.js';
 
 export const REQUEST_ID = 'REQ-7K3M9QX2';
 export const REQUESTER = 'U0REQUESTER';
@@ -47,10 +47,27 @@ export function buildRequest(overrides: Partial<AccessRequest> = {}): AccessRequ
   };
 }
 
+export const GRANT_ID = 'GNT-7K3M9QX2';
+export const EXPIRES_AT = new Date('2025-03-01T16:05:00Z');
+
+export function buildGrant(overrides: Partial<GrantSummary> = {}): GrantSummary {
+  return {
+    id: GRANT_ID,
+    status: 'active',
+    expiresAt: EXPIRES_AT,
+    preExisting: false,
+    revokedAt: null,
+    revokedBy: null,
+    revokeReason: null,
+    ...overrides,
+  };
+}
+
 export interface RequestViewOverrides {
   readonly request?: Partial<AccessRequest>;
   readonly target?: Partial<TargetSummary>;
   readonly approvedBy?: readonly string[];
+  readonly grant?: GrantSummary;
 }
 
 export function buildRequestView(overrides: RequestViewOverrides = {}): RequestView {
@@ -58,6 +75,7 @@ export function buildRequestView(overrides: RequestViewOverrides = {}): RequestV
     request: buildRequest(overrides.request),
     target: buildTarget(overrides.target),
     approvedBy: overrides.approvedBy ?? [],
+    ...(overrides.grant ? { grant: overrides.grant } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { FakeAws } from './fake-aws.js';
+import { type FakeGroup, FakeOkta, type FakeUser, type FakeUserStatus } from './fake-okta.js';
 import { type FakeSlack, type SlackCall, startFakeSlack } from './fake-slack.js';
 import { BOT_TOKEN, freePort, SIGNING_SECRET } from './service-process.js';
 import { postSignedForm } from './slack-requests.js';
@@ -16,6 +17,18 @@ export interface Jitbot {
   readonly slack: FakeSlack;
   /** STS, IAM and Scheduler; every account and group of the catalog exists in it. */
   readonly aws: FakeAws;
+  /**
+   * The Okta management API, when the catalog has an `okta:` section: its token is the catalog's,
+   * every okta-group target's group exists in it, and each Slack person is an Okta user.
+   */
+  readonly okta: FakeOkta | undefined;
+  /**
+   * The Okta user of a Slack person (login and email `emailOf(userId)`), created now if users.info
+   * has not created it yet, so a test can arrange memberships or change the status beforehand.
+   */
+  oktaUser(userId: string): FakeUser;
+  /** The fake's group with this id (one of the catalog's okta-group targets). */
+  oktaGroup(groupId: string): FakeGroup;
   readonly database: TestDatabase;
   readonly service: RunningService;
   readonly baseUrl: string;
@@ -50,8 +63,19 @@ function nextId(prefix: string): string {
 
 interface CatalogShape {
   readonly accounts?: readonly { accountId: string; connectorRoleArn: string; externalId: string }[];
-  readonly targets?: readonly { account?: string; group?: string }[];
+  readonly okta?: { readonly orgUrl?: string; readonly token?: string };
+  readonly targets?: readonly {
+    id?: string;
+    name?: string;
+    kind?: string;
+    account?: string;
+    group?: string;
+    groupId?: string;
+  }[];
 }
+
+/** Write this as `okta.orgUrl` in a test catalog: the harness puts the fake Okta's URL there. */
+export const FAKE_OKTA_URL = 'fake-okta';
 
 /** The email a fake Slack user has: the local part is their user id in lower case. */
 export function emailOf(userId: string): string {
@@ -59,34 +83,75 @@ export function emailOf(userId: string): string {
 }
 
 /**
- * A fake AWS with the catalog's connector roles and groups. Slack's users.info answers every user
- * with `emailOf(id)`, and that person gets an IAM user of the same local part in every account,
- * unless `withoutIamUser` names them (so a test can ask for someone AWS does not know).
+ * A fake AWS with the catalog's connector roles and groups. The person users.info answers for
+ * gets an IAM user of their email's local part in every account, unless `withoutIamUser` names them
+ * (so a test can ask for someone AWS does not know).
  */
-async function startFakeAws(catalogData: unknown, slack: FakeSlack, withoutIamUser: Set<string>) {
+async function startFakeAws(catalog: CatalogShape, withoutIamUser: Set<string>) {
   const aws = new FakeAws();
-  const catalog = catalogData as CatalogShape;
   for (const account of catalog.accounts ?? []) {
     aws.addRole(account.connectorRoleArn, account.externalId);
     for (const target of catalog.targets ?? [])
       if (target.group) aws.account(account.accountId).addGroup(target.group);
   }
-  slack.on('users.info', (args) => {
-    const id = String(args.user);
-    if (!withoutIamUser.has(id)) {
-      for (const account of catalog.accounts ?? []) {
-        const iam = aws.account(account.accountId);
-        if (!iam.users.has(id.toLowerCase())) iam.addUser(id.toLowerCase());
-      }
+  const provision = (id: string) => {
+    if (withoutIamUser.has(id)) return;
+    for (const account of catalog.accounts ?? []) {
+      const iam = aws.account(account.accountId);
+      if (!iam.users.has(id.toLowerCase())) iam.addUser(id.toLowerCase());
     }
-    return { user: { id, deleted: false, is_bot: false, profile: { email: emailOf(id) } } };
-  });
-  return { aws, url: await aws.start() };
+  };
+  return { aws, url: await aws.start(), provision };
+}
+
+interface OktaWorld {
+  readonly okta: FakeOkta;
+  readonly url: string;
+  readonly user: (userId: string) => FakeUser;
+  readonly group: (groupId: string) => FakeGroup;
+  /** What users.info does for a person: an Okta user, unless the options say there is none. */
+  readonly provision: (userId: string) => void;
+}
+
+/** A fake Okta with the catalog's token and its okta-group targets' groups; undefined without `okta:`. */
+async function startFakeOkta(catalog: CatalogShape, options: JitbotOptions): Promise<OktaWorld | undefined> {
+  if (!catalog.okta) return undefined;
+  const okta = new FakeOkta({ token: catalog.okta.token ?? '' });
+  const groups = new Map<string, FakeGroup>();
+  for (const target of catalog.targets ?? []) {
+    if (target.kind !== 'okta-group' || !target.groupId || groups.has(target.groupId)) continue;
+    const name = target.name ?? target.id ?? target.groupId;
+    groups.set(target.groupId, okta.addGroup({ id: target.groupId, name }));
+  }
+  const users = new Map<string, FakeUser>();
+  const without = new Set(options.withoutOktaUser);
+  const user = (userId: string) => {
+    let found = users.get(userId);
+    if (!found) {
+      const status = options.oktaUserStatus?.[userId] ?? 'ACTIVE';
+      found = okta.addUser({ login: emailOf(userId), status });
+      users.set(userId, found);
+    }
+    return found;
+  };
+  const group = (groupId: string) => {
+    const found = groups.get(groupId);
+    if (!found) throw new Error(`the catalog has no okta-group target with groupId ${groupId}`);
+    return found;
+  };
+  const provision = (userId: string) => {
+    if (!without.has(userId)) user(userId);
+  };
+  return { okta, url: await okta.start(), user, group, provision };
 }
 
 export interface JitbotOptions {
   /** Slack users with no IAM user (GetUser answers NoSuchEntity). */
   readonly withoutIamUser?: readonly string[];
+  /** Slack users with no Okta user (the login lookup answers 404). */
+  readonly withoutOktaUser?: readonly string[];
+  /** The status of a Slack user's Okta user; ACTIVE when not listed. */
+  readonly oktaUserStatus?: Readonly<Record<string, FakeUserStatus>>;
 }
 
 /** What several jitbot instances share: Slack, AWS, the database and the catalog file. */
@@ -94,18 +159,35 @@ interface World {
   readonly slack: FakeSlack;
   readonly aws: FakeAws;
   readonly awsUrl: string;
+  readonly okta: OktaWorld | undefined;
   readonly database: TestDatabase;
   readonly catalogPath: string;
 }
 
+/** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
+function withFakeUrls(catalogData: unknown, okta: OktaWorld | undefined): unknown {
+  const catalog = catalogData as CatalogShape;
+  if (!okta || catalog.okta?.orgUrl !== FAKE_OKTA_URL) return catalogData;
+  return { ...catalog, okta: { ...catalog.okta, orgUrl: okta.url } };
+}
+
 async function startWorld(catalogData: unknown, options: JitbotOptions): Promise<World> {
+  const catalog = catalogData as CatalogShape;
   const slack = await startFakeSlack();
-  const { aws, url: awsUrl } = await startFakeAws(catalogData, slack, new Set(options.withoutIamUser));
+  const { aws, url: awsUrl, provision } = await startFakeAws(catalog, new Set(options.withoutIamUser));
+  const okta = await startFakeOkta(catalog, options);
+  // Every Slack user has an email; the fakes give them accounts the first time jitbot looks them up.
+  slack.on('users.info', (args) => {
+    const id = String(args.user);
+    provision(id);
+    okta?.provision(id);
+    return { user: { id, deleted: false, is_bot: false, profile: { email: emailOf(id) } } };
+  });
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
   const catalogPath = join(dir, 'jitbot.yaml');
-  writeFileSync(catalogPath, stringify(catalogData));
-  return { slack, aws, awsUrl, database, catalogPath };
+  writeFileSync(catalogPath, stringify(withFakeUrls(catalogData, okta)));
+  return { slack, aws, awsUrl, okta, database, catalogPath };
 }
 
 async function startInstance(world: World): Promise<{ service: RunningService; baseUrl: string }> {
@@ -135,6 +217,10 @@ export async function startJitbot(
 ): Promise<Jitbot> {
   const world = await startWorld(catalogData, options);
   const { slack, aws, database } = world;
+  const oktaWorld = () => {
+    if (!world.okta) throw new Error('the catalog has no okta section, so there is no fake Okta');
+    return world.okta;
+  };
   let instance: { service: RunningService; baseUrl: string } | undefined = await startInstance(world);
   const extra: RunningService[] = [];
   const sign = { secret: SIGNING_SECRET };
@@ -148,6 +234,9 @@ export async function startJitbot(
   return {
     slack,
     aws,
+    okta: world.okta?.okta,
+    oktaUser: (userId) => oktaWorld().user(userId),
+    oktaGroup: (groupId) => oktaWorld().group(groupId),
     database,
     get service() {
       return current().service;
@@ -225,6 +314,7 @@ export async function startJitbot(
       for (const replica of extra) await replica.stop();
       await slack.close();
       await aws.stop();
+      await world.okta?.okta.stop();
       await database.drop();
     },
   };

@@ -1,0 +1,215 @@
+/**
+ * The grant workflow's rules that are hard to reach through the real AWS fake: a grant that may
+ * have half-happened, an approval racing a revocation, a stale membership read. Real PostgreSQL,
+ * an in-memory provider, job attempts passed by hand.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimDueRevocations } from '../../src/db/grant-schedule-repository.js';
+import { findRequest } from '../../src/db/requests-repository.js';
+import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
+import { applyGrant } from '../../src/workflow/apply-grant.js';
+import { decideRequest } from '../../src/workflow/decide-request.js';
+import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';
+import { GRANT_MAX_ATTEMPTS } from '../../src/workflow/notices.js';
+import { type PrepareDeps, prepareRequest } from '../../src/workflow/prepare-request.js';
+import { createRevocationSource } from '../../src/workflow/revoke-grants.js';
+import { submitRequest } from '../../src/workflow/submit-request.js';
+import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
+import { accessDenied, MemoryProvider, timeout } from '../support/memory-provider.js';
+import { PEOPLE, testCatalog, testMembers } from '../support/test-catalog.js';
+
+let database: TestDatabase;
+let provider: MemoryProvider;
+let deps: PrepareDeps;
+let sequence = 0;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrated: true });
+});
+afterAll(() => database.drop());
+beforeEach(() => {
+  provider = new MemoryProvider();
+  const grants: GrantWorkflowDeps = {
+    pool: database.pool,
+    catalog: testCatalog(),
+    providers: { 'aws-iam-group': provider },
+    members: testMembers,
+    newGrantId,
+    random: () => 0,
+  };
+  deps = {
+    ...grants,
+    people: {
+      lookup: async (userId) => ({ userId, email: `${userId.toLowerCase()}@example.com`, inactive: false }),
+    },
+  };
+});
+
+function person(): string {
+  sequence += 1;
+  return `UGW${sequence}`;
+}
+
+/** A request for prod-admin, checked and approved, ready for its grant job. */
+async function approvedRequest(requesterId: string): Promise<string> {
+  const workflows = { ...deps, newRequestId };
+  const outcome = await submitRequest(workflows, {
+    requesterId,
+    targetId: 'prod-admin',
+    duration: '1h',
+    justification: 'testing the grant workflow',
+  });
+  if (outcome.type !== 'submitted') throw new Error(outcome.type);
+  expect(await prepareRequest(deps, outcome.request.id, 1)).toEqual({ status: 'done' });
+  await decideRequest(workflows, {
+    requestId: outcome.request.id,
+    actorId: PEOPLE.approver1,
+    decision: 'approve',
+  });
+  return outcome.request.id;
+}
+
+async function grantRow(requestId: string) {
+  const { rows } = await database.pool.query(
+    'SELECT g.* FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
+    [requestId],
+  );
+  return rows[0];
+}
+
+async function revokeDue(): Promise<void> {
+  const source = createRevocationSource(deps, silentLogger);
+  await source.runDue();
+  await source.drain?.();
+}
+
+describe('a grant that fails', () => {
+  it('after its add timed out on every try, is failed and whatever it may have added is removed', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    // Each try adds the member and then "times out": the worst case, where AWS did the work.
+    for (let attempt = 1; attempt <= GRANT_MAX_ATTEMPTS; attempt += 1) {
+      provider.script('grant', () => {
+        throw timeout();
+      });
+      const outcome = await applyGrant(deps, id, attempt);
+      expect(outcome.status).toBe(attempt < GRANT_MAX_ATTEMPTS ? 'retry' : 'failed');
+    }
+    expect(await findRequest(database.pool, id)).toMatchObject({ status: 'failed' });
+    expect((await grantRow(id)).status).toBe('revoking');
+    await revokeDue();
+    expect((await grantRow(id)).status).toBe('failed');
+    expect(provider.members.has(requester.toLowerCase())).toBe(false);
+    expect(provider.schedules.size).toBe(0);
+  });
+
+  it('refused outright (AccessDenied) is failed at once, its backstop deleted, and nothing removed', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    provider.script('grant', (principal) => {
+      provider.members.delete(principal);
+      throw accessDenied();
+    });
+    expect(await applyGrant(deps, id, 1)).toMatchObject({ status: 'failed' });
+    const request = await findRequest(database.pool, id);
+    expect(request).toMatchObject({
+      status: 'failed',
+      decisionReason: expect.stringContaining('AccessDenied'),
+    });
+    await revokeDue();
+    expect((await grantRow(id)).status).toBe('failed');
+    expect(provider.calls.filter((call) => call.startsWith('revoke:'))).toEqual([]);
+    expect(provider.calls).toContain(`backstop.clear:${(await grantRow(id)).id}`);
+  });
+});
+
+describe('an approval while the same access is being revoked', () => {
+  it('waits for the revocation to finish, then grants anew instead of extending what is going away', async () => {
+    const requester = person();
+    const first = await approvedRequest(requester);
+    await applyGrant(deps, first, 1);
+    const firstGrant = await grantRow(first);
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [firstGrant.id]);
+    // Claimed by a revoker that has not finished yet.
+    const claimed = await claimDueRevocations(database.pool, 10, 120);
+    expect(claimed.map((grant) => grant.id)).toContain(firstGrant.id);
+
+    const second = await approvedRequest(requester);
+    expect(await applyGrant(deps, second, 1)).toMatchObject({ status: 'retry' });
+    expect(await grantRow(second)).toBeUndefined();
+
+    await database.pool.query('UPDATE grants SET next_attempt_at = now() WHERE id = $1', [firstGrant.id]);
+    await revokeDue();
+    expect(await applyGrant(deps, second, 2)).toEqual({ status: 'done' });
+    const secondGrant = await grantRow(second);
+    expect(secondGrant).toMatchObject({ status: 'active', pre_existing: false });
+    expect(secondGrant.id).not.toBe(firstGrant.id);
+    expect(provider.members.has(requester.toLowerCase())).toBe(true);
+  });
+});
+
+describe('reading the membership before granting', () => {
+  it('does not take a stale "member" right after jitbot removed it as pre-existing access', async () => {
+    const requester = person();
+    const first = await approvedRequest(requester);
+    await applyGrant(deps, first, 1);
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [
+      (await grantRow(first)).id,
+    ]);
+    await revokeDue();
+    provider.staleMembers.add(requester.toLowerCase());
+
+    const second = await approvedRequest(requester);
+    await applyGrant(deps, second, 1);
+    expect(await grantRow(second)).toMatchObject({ status: 'active', pre_existing: false });
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [
+      (await grantRow(second)).id,
+    ]);
+    await revokeDue();
+    expect(provider.calls.filter((call) => call === `revoke:${requester.toLowerCase()}`)).toHaveLength(2);
+  });
+
+  it('does take a real membership from before as pre-existing, and never removes it', async () => {
+    const requester = person();
+    provider.members.add(requester.toLowerCase());
+    const id = await approvedRequest(requester);
+    await applyGrant(deps, id, 1);
+    expect(await grantRow(id)).toMatchObject({ status: 'active', pre_existing: true });
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [
+      (await grantRow(id)).id,
+    ]);
+    await revokeDue();
+    expect((await grantRow(id)).status).toBe('revoked');
+    expect(provider.members.has(requester.toLowerCase())).toBe(true);
+  });
+});
+
+describe('finding the principal', () => {
+  it('refuses a deactivated Slack account before anyone is asked', async () => {
+    const requester = person();
+    const inactive: PrepareDeps = {
+      ...deps,
+      people: { lookup: async (userId) => ({ userId, inactive: true }) },
+    };
+    const outcome = await submitRequest(
+      { ...deps, newRequestId },
+      {
+        requesterId: requester,
+        targetId: 'prod-admin',
+        duration: '1h',
+        justification: 'testing the grant workflow',
+      },
+    );
+    if (outcome.type !== 'submitted') throw new Error(outcome.type);
+    await prepareRequest(inactive, outcome.request.id, 1);
+    expect(await findRequest(database.pool, outcome.request.id)).toMatchObject({
+      status: 'failed',
+      decisionReason: expect.stringContaining('deactivated'),
+    });
+    const { rows } = await database.pool.query(
+      "SELECT kind FROM jobs WHERE payload->>'requestId' = $1 AND kind = 'slack.request-submitted'",
+      [outcome.request.id],
+    );
+    expect(rows).toEqual([]);
+  });
+});
