@@ -36,7 +36,7 @@ function openFailure(error: unknown, env: Env, where: string, ms: number): Check
       "ask the running jitbot instead: GET /readyz answers 200 when its database is reachable and migrated",
     );
   }
-  if (isUserFacingError(error) && error.code === 'database_unreachable') {
+  if (isUserFacingError(error) && error.code === 'database_unreachable' && env.DATABASE_URL) {
     return fail(
       NAME,
       `could not connect to PostgreSQL at ${where} (DATABASE_URL): ${reasonOf(error.cause)}`,

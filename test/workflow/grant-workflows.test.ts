@@ -114,7 +114,7 @@ describe('a grant that fails', () => {
     const request = await findRequest(database.pool, id);
     expect(request).toMatchObject({
       status: 'failed',
-      decisionReason: expect.stringContaining('AccessDenied'),
+      decisionReason: expect.stringContaining('not allowed to iam:AddUserToGroup'),
     });
     await revokeDue();
     expect((await grantRow(id)).status).toBe('failed');
