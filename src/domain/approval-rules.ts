@@ -67,3 +67,19 @@ export async function mayRevoke(userId: string, context: RevokeContext, members:
   if (await isListed(userId, context.approvers, members)) return true;
   return isListed(userId, context.admins, members);
 }
+
+/**
+ * Who may mark a breakglass grant reviewed: never the person who used breakglass; the jitbot
+ * admins when the catalog names any; otherwise anyone else (the notice goes to the admin
+ * channel, so the people who see it are the reviewers).
+ */
+export async function mayReview(
+  userId: string,
+  context: { readonly requesterId: string; readonly admins: RequesterRestriction },
+  members: GroupMembers,
+): Promise<boolean> {
+  if (userId === context.requesterId) return false;
+  const { users, userGroups } = context.admins;
+  if (users.length === 0 && userGroups.length === 0) return true;
+  return isListed(userId, context.admins, members);
+}

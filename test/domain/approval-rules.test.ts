@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type DecisionContext, mayDecide, mayRequest, mayRevoke } from '../../src/domain/approval-rules.js';
+import {
+  type DecisionContext,
+  mayDecide,
+  mayRequest,
+  mayReview,
+  mayRevoke,
+} from '../../src/domain/approval-rules.js';
 
 const groups: Record<string, string[]> = { SONCALL: ['UGROUPMEMBER', 'UREQUESTER'] };
 const members = async (group: string) => groups[group] ?? [];
@@ -77,5 +83,28 @@ describe('who may end access early', () => {
     ['anyone else', 'USTRANGER', false],
   ])('%s: %s', async (_, userId, allowed) => {
     expect(await mayRevoke(userId, context, groupMembers)).toBe(allowed);
+  });
+});
+
+describe('who may mark breakglass access reviewed', () => {
+  const admins = { users: ['UADMIN'], userGroups: [] };
+  const none = async () => [];
+
+  it('never the person who used it', async () => {
+    expect(
+      await mayReview('UUSER', { requesterId: 'UUSER', admins: { users: [], userGroups: [] } }, none),
+    ).toBe(false);
+    expect(await mayReview('UADMIN', { requesterId: 'UADMIN', admins }, none)).toBe(false);
+  });
+
+  it('only the admins when the catalog names any', async () => {
+    expect(await mayReview('UADMIN', { requesterId: 'UUSER', admins }, none)).toBe(true);
+    expect(await mayReview('UOTHER', { requesterId: 'UUSER', admins }, none)).toBe(false);
+  });
+
+  it('anyone else in the admin channel when no admins are named', async () => {
+    expect(
+      await mayReview('UOTHER', { requesterId: 'UUSER', admins: { users: [], userGroups: [] } }, none),
+    ).toBe(true);
   });
 });

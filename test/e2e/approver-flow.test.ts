@@ -168,12 +168,16 @@ describe('timeouts, breakglass and auto-approval', () => {
   });
 
   it('breakglass grants at once and tells the admin channel loudly, with a Reviewed button', async () => {
-    const id = await requestAccess('prod-breakglass');
+    const requester = newUser();
+    const id = await requestAccess('prod-breakglass', requester);
     expect(await statusOf(id)).toBe('approved');
     await vi.waitFor(() => {
       const notice = jitbot.slack.callsTo('chat.postMessage').find((call) => call.args.channel === 'CADMIN1');
       expect(JSON.stringify(notice?.args)).toContain(ACTIONS.breakglassReviewed);
     });
+    // The person who used breakglass cannot sign off on it themself.
+    const own = await jitbot.click(ACTIONS.breakglassReviewed, id, requester);
+    expect(await ephemeralText(own.responseUrl)).toContain('never the person who used it');
     await jitbot.click(ACTIONS.breakglassReviewed, id, PEOPLE.approver1);
     await vi.waitFor(() => {
       const updates = messagesAbout(id, 'chat.update').filter((call) => call.args.channel === 'CADMIN1');

@@ -2,7 +2,8 @@ import type { App } from '@slack/bolt';
 import { appendAudit } from '../../db/audit-repository.js';
 import { enqueueJob } from '../../db/jobs-repository.js';
 import { inTransaction } from '../../db/pool.js';
-import { markReviewed } from '../../db/requests-repository.js';
+import { findRequest, markReviewed } from '../../db/requests-repository.js';
+import { mayReview } from '../../domain/approval-rules.js';
 import { cancelRequest } from '../../workflow/cancel-request.js';
 import { JOB_KINDS } from '../../workflow/job-kinds.js';
 import { ACTIONS } from '../ids.js';
@@ -11,23 +12,49 @@ import type { ListenerDeps } from './deps.js';
 import { cancelReply } from './replies.js';
 import { answerSafely, replyEphemeral, tellProblem, UNREADABLE_CLICK } from './respond.js';
 
-async function reviewBreakglass(deps: ListenerDeps, requestId: string, reviewer: string): Promise<boolean> {
-  const reviewed = await inTransaction(deps.workflows.pool, async (db) => {
-    const request = await markReviewed(db, requestId, reviewer);
-    if (!request) return false;
+type ReviewOutcome = 'reviewed' | 'already-reviewed' | 'not-allowed';
+
+async function reviewBreakglass(
+  deps: ListenerDeps,
+  requestId: string,
+  reviewer: string,
+): Promise<ReviewOutcome> {
+  const { pool, catalog, members } = deps.workflows;
+  const request = await findRequest(pool, requestId);
+  if (!request?.breakglass) return 'already-reviewed';
+  const context = { requesterId: request.requesterId, admins: catalog.settings.admins };
+  if (!(await mayReview(reviewer, context, members))) {
+    await appendAudit(pool, {
+      actor: reviewer,
+      action: 'breakglass.review',
+      outcome: 'refused',
+      requestId,
+      targetId: request.targetId,
+    });
+    return 'not-allowed';
+  }
+  const reviewed = await inTransaction(pool, async (db) => {
+    const marked = await markReviewed(db, requestId, reviewer);
+    if (!marked) return false;
     await appendAudit(db, {
       actor: reviewer,
       action: 'breakglass.reviewed',
       outcome: 'ok',
       requestId,
-      targetId: request.targetId,
+      targetId: marked.targetId,
     });
     await enqueueJob(db, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
     return true;
   });
   deps.workflows.onWork?.();
-  return reviewed;
+  return reviewed ? 'reviewed' : 'already-reviewed';
 }
+
+const REVIEW_PROBLEMS: Record<Exclude<ReviewOutcome, 'reviewed'>, (id: string) => string> = {
+  'already-reviewed': (id) => `${id} was already reviewed.`,
+  'not-allowed': () =>
+    'Only a jitbot admin can mark breakglass access reviewed, and never the person who used it. Nothing changed.',
+};
 
 export function registerRequesterActions(app: App, deps: ListenerDeps): void {
   app.action(ACTIONS.cancel, async ({ ack, body, respond }) => {
@@ -48,9 +75,8 @@ export function registerRequesterActions(app: App, deps: ListenerDeps): void {
     if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, respond, 'marking a breakglass grant reviewed', async () => {
-      if (!(await reviewBreakglass(deps, requestId, click.data.user.id))) {
-        await tellProblem(respond, `${requestId} was already reviewed.`);
-      }
+      const outcome = await reviewBreakglass(deps, requestId, click.data.user.id);
+      if (outcome !== 'reviewed') await tellProblem(respond, REVIEW_PROBLEMS[outcome](requestId));
     });
   });
 }
