@@ -9,21 +9,29 @@ export type RequestEvent =
   | { readonly type: 'deny' }
   | { readonly type: 'cancel' }
   | { readonly type: 'expire' }
-  | { readonly type: 'grant-failed' };
+  | { readonly type: 'grant-failed' }
+  /** The requester has no usable account for the target (checked before anyone approves). */
+  | { readonly type: 'account-refused' };
 
 export type Transition =
   | { readonly ok: true; readonly next: RequestStatus }
   | {
       readonly ok: false;
-      readonly reason: 'already-decided' | 'not-approved';
+      readonly reason: 'already-decided' | 'not-approved' | 'already-ended';
       readonly current: RequestStatus;
     };
 
 /**
  * The one place the request lifecycle is defined. Only a pending request can be decided,
- * cancelled or expired; only an approved one can fail (its grant could not be applied).
+ * cancelled or expired; only an approved one can fail its grant; a request whose requester has
+ * no usable account fails whether it waits for approval or was approved at once.
  */
 export function transition(current: RequestStatus, event: RequestEvent): Transition {
+  if (event.type === 'account-refused') {
+    return current === 'pending' || current === 'approved'
+      ? { ok: true, next: 'failed' }
+      : { ok: false, reason: 'already-ended', current };
+  }
   if (event.type === 'grant-failed') {
     return current === 'approved'
       ? { ok: true, next: 'failed' }

@@ -2,6 +2,7 @@ import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import { failGrant, findGrant, revokeEarly, type StoredGrant } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { changeStatus, lockRequest } from '../db/requests-repository.js';
+import { transition } from '../domain/request-state.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';
 
@@ -26,8 +27,9 @@ async function undoGrant(db: Queryable, grant: StoredGrant, reason: string): Pro
 }
 
 /**
- * Ends an approved request as failed with the reason in plain words: the requester and the
- * approvers see it on their messages, and the admin channel gets an alert (invariant 7).
+ * Ends a request as failed with the reason in plain words: the requester and the approvers see
+ * it on their messages, and the admin channel gets an alert (invariant 7). The state machine
+ * says which requests can still fail; one that already ended is left as it is.
  */
 export async function failApprovedRequest(
   deps: Pick<GrantWorkflowDeps, 'pool' | 'onWork'>,
@@ -35,6 +37,8 @@ export async function failApprovedRequest(
     requestId: string;
     reason: string;
     grantId?: string | undefined;
+    /** The account check failed: the request may still be waiting for approval. */
+    accountCheck?: boolean;
     /** False when the requester's own situation is the reason (no account): nothing for admins to fix. */
     alertAdmins?: boolean;
   },
@@ -45,14 +49,18 @@ export async function failApprovedRequest(
     if (!request) return;
     const grant = failure.grantId ? await findGrant(db, failure.grantId) : undefined;
     if (grant?.status === 'pending') await undoGrant(db, grant, reason);
+    const next = transition(request.status, {
+      type: failure.accountCheck ? 'account-refused' : 'grant-failed',
+    });
+    if (!next.ok) return;
     const failed = await changeStatus(db, {
       id: requestId,
       from: request.status,
-      to: 'failed',
+      to: next.next,
       actor: null,
       reason,
     });
-    if (!failed || request.status === 'failed') return;
+    if (!failed) return;
     await appendAudit(db, {
       actor: SERVICE_ACTOR,
       action: 'request.failed',

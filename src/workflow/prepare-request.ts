@@ -82,13 +82,19 @@ export async function prepareRequest(
     await failApprovedRequest(deps, {
       requestId,
       reason: `target ${request.targetId} is no longer in the catalog`,
+      accountCheck: true,
     });
     return { status: 'done' };
   }
   try {
     const resolution = await resolve(deps, request, target);
     if ('refused' in resolution) {
-      await failApprovedRequest(deps, { requestId, reason: resolution.refused, alertAdmins: false });
+      await failApprovedRequest(deps, {
+        requestId,
+        reason: resolution.refused,
+        accountCheck: true,
+        alertAdmins: false,
+      });
       return { status: 'done' };
     }
     await proceed(deps, requestId, resolution.principal);
@@ -97,7 +103,11 @@ export async function prepareRequest(
     const retryable = !isProviderError(error) || error.retryable;
     const message = error instanceof Error ? error.message : String(error);
     if (retryable && attempt < GRANT_MAX_ATTEMPTS) return { status: 'retry', error: message };
-    await failApprovedRequest(deps, { requestId, reason: `jitbot could not check your account: ${message}` });
+    await failApprovedRequest(deps, {
+      requestId,
+      reason: `jitbot could not check your account: ${message}`,
+      accountCheck: true,
+    });
     return { status: 'failed', error: message };
   }
 }

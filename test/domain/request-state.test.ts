@@ -17,6 +17,8 @@ describe('the request state machine', () => {
     ['pending', { type: 'cancel' }, 'cancelled'],
     ['pending', { type: 'expire' }, 'expired'],
     ['approved', { type: 'grant-failed' }, 'failed'],
+    ['pending', { type: 'account-refused' }, 'failed'],
+    ['approved', { type: 'account-refused' }, 'failed'],
   ])('%s + %o -> %s', (from, event, to) => {
     expect(transition(from, event)).toEqual({ ok: true, next: to });
   });
@@ -36,6 +38,17 @@ describe('the request state machine', () => {
       expect(transition(from, { type: 'grant-failed' })).toEqual({
         ok: false,
         reason: 'not-approved',
+        current: from,
+      });
+    },
+  );
+
+  it.each<RequestStatus>(['denied', 'cancelled', 'expired', 'failed'])(
+    'a %s request has ended: finding no account for it changes nothing',
+    (from) => {
+      expect(transition(from, { type: 'account-refused' })).toEqual({
+        ok: false,
+        reason: 'already-ended',
         current: from,
       });
     },
