@@ -116,3 +116,13 @@ export async function listLiveGrants(db: Queryable, requesterId: string): Promis
   );
   return rows;
 }
+
+/** When the person's active grant of this target ends, if they have one (an extension request). */
+export async function activeGrantUntil(db: Queryable, requesterId: string, targetId: string) {
+  const { rows } = await db.query<{ expiresAt: Date }>(
+    `SELECT expires_at AS "expiresAt" FROM grants
+      WHERE requester_id = $1 AND target_id = $2 AND status = 'active' ORDER BY expires_at DESC LIMIT 1`,
+    [requesterId, targetId],
+  );
+  return rows[0]?.expiresAt;
+}

@@ -1,5 +1,6 @@
 import { type Catalog, findAccount, findTarget, type Target } from '../config/catalog.js';
 import { listApprovals } from '../db/approvals-repository.js';
+import { activeGrantUntil } from '../db/grant-schedule-repository.js';
 import { findGrant, type StoredGrant } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { findRequest, type StoredRequest } from '../db/requests-repository.js';
@@ -52,6 +53,10 @@ export async function loadRequestView(
   const target = findTarget(catalog, request.targetId);
   const approvals = await listApprovals(db, requestId);
   const grant = request.grantId ? await findGrant(db, request.grantId) : undefined;
+  const hasAccessUntil =
+    request.status === 'pending'
+      ? await activeGrantUntil(db, request.requesterId, request.targetId)
+      : undefined;
   return {
     request,
     target: target ? summarizeTarget(catalog, target) : removedTarget(request),
@@ -59,6 +64,7 @@ export async function loadRequestView(
       .filter((approval) => approval.decision === 'approve')
       .map((approval) => approval.approverId),
     ...(grant ? { grant: summarizeGrant(grant) } : {}),
+    ...(hasAccessUntil ? { hasAccessUntil } : {}),
   };
 }
 

@@ -310,6 +310,7 @@ describe('granting and revoking an IAM group', () => {
       extension = rows[0]?.id ?? '';
       expect(approvalPostsAbout(extension).length).toBeGreaterThan(0);
     });
+    expect(JSON.stringify(approvalPostsAbout(extension))).toContain('approving extends it');
     await jitbot.click(ACTIONS.approve, extension, APPROVER);
     await vi.waitFor(async () => expect((await grantOf(extension))?.id).toBe(grant.id));
     const extended = (await grantOf(extension)) as GrantRow;

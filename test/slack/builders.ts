@@ -68,6 +68,7 @@ export interface RequestViewOverrides {
   readonly target?: Partial<TargetSummary>;
   readonly approvedBy?: readonly string[];
   readonly grant?: GrantSummary;
+  readonly hasAccessUntil?: Date;
 }
 
 export function buildRequestView(overrides: RequestViewOverrides = {}): RequestView {
@@ -76,6 +77,7 @@ export function buildRequestView(overrides: RequestViewOverrides = {}): RequestV
     target: buildTarget(overrides.target),
     approvedBy: overrides.approvedBy ?? [],
     ...(overrides.grant ? { grant: overrides.grant } : {}),
+    ...(overrides.hasAccessUntil ? { hasAccessUntil: overrides.hasAccessUntil } : {}),
   };
 }
 

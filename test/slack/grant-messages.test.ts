@@ -118,3 +118,15 @@ describe('approval messages show where the access stands', () => {
     expect(outcome?.split('\n')[1]?.startsWith(line)).toBe(true);
   });
 });
+
+describe('an extension request', () => {
+  it('tells approvers the person already has the access, and until when', () => {
+    const pending = buildRequestView({ hasAccessUntil: EXPIRES_AT });
+    expect(JSON.stringify(approvalMessage(pending).blocks)).toContain(
+      `Already has this access until ${formatTime(EXPIRES_AT)}: approving extends it.`,
+    );
+    expect(JSON.stringify(approvalMessage(buildRequestView()).blocks)).not.toContain(
+      'Already has this access',
+    );
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { ACTIONS } from '../ids.js';
+import { formatTime } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
 import {
   approvalProgress,
@@ -42,11 +43,14 @@ function fallbackText(view: RequestView): string {
 export function approvalMessage(view: RequestView, options: ApprovalMessageOptions = {}): SlackMessage {
   const blocks: KnownBlock[] = [header('Access request')];
   if (view.request.breakglass) blocks.push(context(':rotating_light: *Breakglass request*'));
-  blocks.push(
-    section(askLine(view)),
-    ...reasonSections(view),
-    ...decisionBlocks(view, options),
-    context(requestContextLine(view)),
-  );
+  blocks.push(section(askLine(view)));
+  if (view.hasAccessUntil && view.request.status === 'pending') {
+    blocks.push(
+      context(
+        `:information_source: Already has this access until ${formatTime(view.hasAccessUntil)}: approving extends it.`,
+      ),
+    );
+  }
+  blocks.push(...reasonSections(view), ...decisionBlocks(view, options), context(requestContextLine(view)));
   return message(fallbackText(view), blocks);
 }

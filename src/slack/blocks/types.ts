@@ -33,6 +33,8 @@ export interface RequestView {
   readonly approvedBy: readonly string[];
   /** The access the approval created or extended, once the grant exists. */
   readonly grant?: GrantSummary;
+  /** While pending: the requester already has this access until then (the request extends it). */
+  readonly hasAccessUntil?: Date;
 }
 
 export interface GrantSummary {
