@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { UserFacingError } from '../errors.js';
-import { buildCatalog, explicitKey } from './catalog-build.js';
+import { buildCatalog } from './catalog-build.js';
 import { checkCatalog } from './catalog-checks.js';
 import { substituteEnv } from './catalog-env.js';
 import { catalogErrorMap, problemsFromZod } from './catalog-issues.js';
 import { createRedaction, formatPath, type Problem, plural } from './catalog-problems.js';
 import { catalogSchema } from './catalog-schema.js';
-import type { Account, AwsIamGroupTarget, Catalog, Target, UserMapping } from './catalog-types.js';
+import type { Account, AwsIamGroupTarget, Catalog, Target } from './catalog-types.js';
 import { type CatalogDocument, positionOf, readCatalogYaml } from './catalog-yaml.js';
 
 export type {
@@ -100,20 +100,4 @@ export function accountFor(catalog: Catalog, target: AwsIamGroupTarget): Account
 /** A target with no approvers: breakglass is the only way to get it. */
 export function isBreakglassOnly(target: Target): boolean {
   return target.breakglass && target.approvers.users.length === 0 && target.approvers.userGroups.length === 0;
-}
-
-/** The IAM user name for a Slack user under `mapping`, or undefined when the mapping has none for them. */
-export function iamUserNameFor(
-  mapping: UserMapping,
-  user: { slackUserId: string; email?: string },
-): string | undefined {
-  const email = user.email?.toLowerCase();
-  // hasOwn so that a key such as "constructor" can never resolve to an inherited property.
-  for (const key of [user.slackUserId, email]) {
-    if (key !== undefined && Object.hasOwn(mapping.explicit, explicitKey(key)))
-      return mapping.explicit[explicitKey(key)];
-  }
-  const at = user.email?.lastIndexOf('@') ?? -1;
-  if (user.email === undefined || at < 1 || mapping.otherwise === undefined) return undefined;
-  return mapping.otherwise === 'email' ? user.email : user.email.slice(0, at);
 }

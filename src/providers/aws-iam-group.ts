@@ -95,6 +95,8 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
 
   return {
     kind: 'aws-iam-group',
+    // IAM is eventually consistent: a removal can still read as a membership for seconds or more.
+    readsLagWrites: true,
     ...(deps.backstop !== undefined ? { backstop: deps.backstop } : {}),
     resourceOf(target) {
       return `aws:${deps.accountFor(target).accountId}:group/${target.group}`;

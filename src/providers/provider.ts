@@ -28,6 +28,11 @@ export interface AccessProvider<T extends Target = Target> {
   revoke(target: T, principal: string, context: CallContext): Promise<RevokeResult>;
   /** A timer outside jitbot that removes the access if jitbot is down at expiry; absent: none for this kind. */
   readonly backstop?: Backstop<T>;
+  /**
+   * Membership reads can lag behind writes for a while (IAM is eventually consistent), so a
+   * "member" read right after jitbot's own removal must not count as access someone else gave.
+   */
+  readonly readsLagWrites?: boolean;
 }
 
 export type RevokeResult = 'removed' | 'already-gone';

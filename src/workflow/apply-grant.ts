@@ -128,7 +128,9 @@ async function checkPreExisting(work: Work, grant: StoredGrant): Promise<StoredG
   const { pool } = work.deps;
   const member = await work.provider.isMember(work.target, work.principal, contextOf(work, grant));
   const stale =
-    member && (await recentlyRemovedByJitbot(pool, work.resource, work.principal, STALE_MEMBERSHIP_SECONDS));
+    member &&
+    work.provider.readsLagWrites === true &&
+    (await recentlyRemovedByJitbot(pool, work.resource, work.principal, STALE_MEMBERSHIP_SECONDS));
   const checked = (await recordPreExisting(pool, grant.id, member && !stale)) ?? grant;
   await audit(pool, work, checked, 'grant.membership-read', { member, staleReading: stale });
   return checked;

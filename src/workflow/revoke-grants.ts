@@ -81,7 +81,10 @@ async function finish(deps: GrantWorkflowDeps, grant: StoredGrant, removal: Remo
 
 async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unknown): Promise<void> {
   const message = describeError(error);
-  await retryRevocation(deps.pool, grant.id, revokeRetryDelayMs(grant.revokeAttempts, deps.random), message);
+  // A provider that said when to come back (a rate limit) is not asked again before then.
+  const asked = isProviderError(error) ? (error.retryAfterMs ?? 0) : 0;
+  const delay = Math.max(revokeRetryDelayMs(grant.revokeAttempts, deps.random), asked);
+  await retryRevocation(deps.pool, grant.id, delay, message);
   const final = isProviderError(error) && !error.retryable;
   if (!final && grant.revokeAttempts < ALERT_AFTER_ATTEMPTS) return;
   await inTransaction(deps.pool, async (db) => {

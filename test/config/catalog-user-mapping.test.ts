@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iamUserNameFor } from '../../src/config/catalog.js';
+import { iamUserNameOf } from '../../src/domain/iam-user-name.js';
 import { buildAccount, buildCatalogData, parse, problemLines } from './catalog-builders.js';
 
 describe('userMapping', () => {
@@ -34,32 +34,34 @@ describe('userMapping', () => {
   });
 });
 
-describe('mapping Slack users to IAM users', () => {
+describe('mapping Slack users to IAM users, with the mapping as the catalog loads it', () => {
   const explicit = { explicit: { U0EXAMPLE4: 'robot', 'Carol@Example.com': 'carol' }, otherwise: 'email' };
   const catalog = parse(buildCatalogData({ accounts: [buildAccount({ userMapping: explicit })] }));
   const mapping = catalog.accounts[0]?.userMapping ?? expect.fail('no account');
+  const nameOf = (userMapping: typeof mapping, userId: string, email?: string) => {
+    const outcome = iamUserNameOf({ userId, ...(email ? { email } : {}) }, userMapping, 'prod');
+    return outcome.ok ? outcome.userName : undefined;
+  };
 
   it('looks up the Slack user id first, then the email ignoring case, then the rule', () => {
-    expect(iamUserNameFor(mapping, { slackUserId: 'U0EXAMPLE4', email: 'x@example.com' })).toBe('robot');
-    expect(iamUserNameFor(mapping, { slackUserId: 'U0OTHER', email: 'CAROL@example.com' })).toBe('carol');
-    expect(iamUserNameFor(mapping, { slackUserId: 'U0OTHER', email: 'dan@example.com' })).toBe(
-      'dan@example.com',
-    );
+    expect(nameOf(mapping, 'U0EXAMPLE4', 'x@example.com')).toBe('robot');
+    expect(nameOf(mapping, 'U0OTHER', 'CAROL@example.com')).toBe('carol');
+    expect(nameOf(mapping, 'U0OTHER', 'dan@example.com')).toBe('dan@example.com');
   });
 
   it('uses the part before the @ for email-local-part, and nothing without an email', () => {
     const localPart = { explicit: {}, otherwise: 'email-local-part' as const };
-    expect(iamUserNameFor(localPart, { slackUserId: 'U0X', email: 'erin@example.com' })).toBe('erin');
-    expect(iamUserNameFor(localPart, { slackUserId: 'U0X' })).toBeUndefined();
+    expect(nameOf(localPart, 'U0X', 'erin@example.com')).toBe('erin');
+    expect(nameOf(localPart, 'U0X')).toBeUndefined();
   });
 
   it('finds no IAM user for an unlisted person when there is no otherwise rule', () => {
     const only = { explicit: { U0EXAMPLE4: 'robot' } };
-    expect(iamUserNameFor(only, { slackUserId: 'U0OTHER', email: 'dan@example.com' })).toBeUndefined();
+    expect(nameOf(only, 'U0OTHER', 'dan@example.com')).toBeUndefined();
   });
 
   it('never takes a built-in object property for a mapping', () => {
     const only = { explicit: { U0EXAMPLE4: 'robot' } };
-    expect(iamUserNameFor(only, { slackUserId: 'constructor', email: 'toString' })).toBeUndefined();
+    expect(nameOf(only, 'constructor', 'toString')).toBeUndefined();
   });
 });

@@ -320,7 +320,10 @@ describe('an Okta group target, from request to revocation', () => {
     const user = jitbot.oktaUser(requester);
     expect(okta.isMember(READERS_GROUP, user.id)).toBe(true);
     expect(okta.isMember(ADMINS_GROUP, user.id)).toBe(false);
-    expect(approvalPostsAbout(id)).toEqual([]);
+    // Approvers hear about it, but there is nothing for them to approve.
+    const told = () => approvalPostsAbout(id).map((call) => JSON.stringify(call.args));
+    await vi.waitFor(() => expect(told().join()).toContain('Approved automatically'));
+    expect(told().join()).not.toContain(ACTIONS.approve);
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('You now have *Okta Readers*'));
     await expireNow(grant.id);
     await untilEnded(grant.id);
@@ -393,6 +396,61 @@ describe('Okta failures', () => {
     await vi.waitFor(() => expect(dmsTo(NO_OKTA_USER).join()).toContain('No Okta user'));
     expect(dmsTo(NO_OKTA_USER).join()).toContain(emailOf(NO_OKTA_USER));
     expect(approvalPostsAbout(id)).toEqual([]);
+  });
+});
+
+describe('Okta revocation when things go wrong', () => {
+  it('someone removed from the Okta group by hand before expiry: nothing to unassign, the grant still ends', async () => {
+    const requester = newUser();
+    const grant = await grantFor('okta-readers', requester);
+    const user = jitbot.oktaUser(requester);
+    jitbot.oktaGroup(READERS_GROUP).members.delete(user.id);
+    await expireNow(grant.id);
+    await untilEnded(grant.id);
+    expect(membershipCalls(user.id, 'DELETE', READERS_GROUP)).toEqual([]);
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT details FROM audit_events WHERE grant_id = $1 AND action = 'grant.revoked'",
+      [grant.id],
+    );
+    expect(rows[0]?.details).toMatchObject({ removal: 'already-gone' });
+  });
+
+  it('Okta refusing the unassign alerts the admin channel once, naming the role, and jitbot retries until it works', async () => {
+    const requester = newUser();
+    const grant = await grantFor('okta-readers', requester);
+    const user = jitbot.oktaUser(requester);
+    okta.failNext('unassignUserFromGroup', { status: 403, times: 2 });
+    await expireNow(grant.id);
+    await vi.waitFor(() => expect(dmsTo(ADMIN_CHANNEL).join()).toContain('keeps failing'));
+    await untilEnded(grant.id);
+    expect(okta.isMember(READERS_GROUP, user.id)).toBe(false);
+    expect(membershipCalls(user.id, 'DELETE', READERS_GROUP).map((call) => call.status)).toEqual([
+      403, 403, 204,
+    ]);
+    const alerts = dmsTo(ADMIN_CHANNEL).filter(
+      (text) => text.includes('keeps failing') && text.includes(requester),
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('Group Membership Administrator');
+    expect(alerts[0]).not.toContain(TOKEN);
+  });
+
+  it('an Okta grant that expired while jitbot was stopped is unassigned at start-up', async () => {
+    const requester = newUser();
+    const grant = await grantFor('okta-readers', requester);
+    const user = jitbot.oktaUser(requester);
+    await jitbot.stopService();
+    try {
+      await jitbot.database.pool.query(
+        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
+        [grant.id],
+      );
+    } finally {
+      await jitbot.startService();
+    }
+    await untilEnded(grant.id);
+    expect(okta.isMember(READERS_GROUP, user.id)).toBe(false);
+    expect(membershipCalls(user.id, 'DELETE', READERS_GROUP)).toHaveLength(1);
   });
 });
 

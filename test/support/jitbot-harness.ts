@@ -154,7 +154,7 @@ export interface JitbotOptions {
   readonly oktaUserStatus?: Readonly<Record<string, FakeUserStatus>>;
 }
 
-/** What several jitbot instances share: Slack, AWS, the database and the catalog file. */
+/** What several jitbot instances share: Slack, AWS, Okta, the database and the catalog file. */
 interface World {
   readonly slack: FakeSlack;
   readonly aws: FakeAws;
@@ -210,7 +210,7 @@ async function startInstance(world: World): Promise<{ service: RunningService; b
   return { service, baseUrl: `http://127.0.0.1:${port}` };
 }
 
-/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL), Slack and AWS faked. */
+/** The whole service in this process (real Bolt, real HTTP, real PostgreSQL); Slack, AWS and Okta faked. */
 export async function startJitbot(
   catalogData: unknown = TEST_CATALOG_DATA,
   options: JitbotOptions = {},

@@ -17,6 +17,7 @@ export type Scripted = (principal: string) => void;
  */
 export class MemoryProvider implements AccessProvider {
   readonly kind = 'aws-iam-group' as const;
+  readonly readsLagWrites = true;
   readonly members = new Set<string>();
   readonly schedules = new Map<string, Date>();
   readonly calls: string[] = [];
