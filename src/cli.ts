@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadDotEnv } from './config/dotenv.js';
 import { parseEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
+import { runDoctor } from './doctor/run-doctor.js';
 import { isUserFacingError } from './errors.js';
 import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
 import { startService } from './main.js';
@@ -14,6 +15,7 @@ const USAGE = `Usage: jitbot [command]
 Commands:
   serve     run the service (default)
   migrate   apply database migrations and exit
+  doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
   help      show this text
   version   print the version
 
@@ -69,6 +71,9 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'migrate':
       return migrateOnly();
+    case 'doctor':
+      process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });
+      return;
     case 'version':
     case '--version':
       console.log(version());

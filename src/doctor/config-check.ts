@@ -37,7 +37,11 @@ export function checkConfig(variables: Variables): LoadedConfig {
   const environment = pass('environment', env.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP on port ${env.PORT}`);
   try {
     const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
-    return { lines: [environment, pass('catalog', describeCatalog(env.JITBOT_CATALOG, catalog))], env, catalog };
+    return {
+      lines: [environment, pass('catalog', describeCatalog(env.JITBOT_CATALOG, catalog))],
+      env,
+      catalog,
+    };
   } catch (error) {
     return { lines: [environment, failure('catalog', error)] };
   }

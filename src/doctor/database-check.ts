@@ -33,7 +33,7 @@ function openFailure(error: unknown, env: Env, where: string, ms: number): Check
     return warn(
       NAME,
       `a running jitbot holds ${where}, so doctor cannot open it while that jitbot runs`,
-      "ask the running jitbot instead: GET /readyz answers 200 when its database is reachable and migrated",
+      'ask the running jitbot instead: GET /readyz answers 200 when its database is reachable and migrated',
     );
   }
   if (isUserFacingError(error) && error.code === 'database_unreachable' && env.DATABASE_URL) {

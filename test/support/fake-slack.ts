@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 export interface SlackCall {
   readonly method: string;
@@ -25,7 +29,20 @@ export interface FakeSlack {
     failure: Failure,
     times?: number,
   ): void;
+  /**
+   * The bot scopes sent in every answer's x-oauth-scopes header, as Slack does; undefined sends
+   * no header. Default: the bot scopes of slack/manifest.yaml, as an app installed from it has.
+   */
+  setScopes(scopes: readonly string[] | undefined): void;
   close(): Promise<void>;
+}
+
+/** The bot scopes an app installed from slack/manifest.yaml is granted. */
+export function manifestBotScopes(): string[] {
+  const manifest = parse(readFileSync(join(PACKAGE_ROOT, 'slack', 'manifest.yaml'), 'utf8')) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return manifest.oauth_config.scopes.bot;
 }
 
 export interface Failure {
@@ -92,6 +109,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const handlers = new Map<string, SlackMethodHandler>();
   const limits = new Map<string, { times: number; retryAfter: number }>();
   const failures: FailureRule[] = [];
+  let scopes: readonly string[] | undefined = manifestBotScopes();
+  const scopeHeader = (): Record<string, string> =>
+    scopes === undefined ? {} : { 'x-oauth-scopes': scopes.join(',') };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
@@ -117,7 +137,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
     const custom = handlers.get(method);
     const answer = custom ? custom(args, call) : defaultAnswer(method, args, calls.length);
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, { 'content-type': 'application/json', ...scopeHeader() });
     res.end(JSON.stringify({ ok: true, ...answer }));
   }
 
@@ -139,6 +159,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       limits.set(method, { times, retryAfter: retryAfterSeconds }),
     fail: (method, match, failure, times = 1) => {
       failures.push({ method, match, failure, times });
+    },
+    setScopes: (granted) => {
+      scopes = granted;
     },
     close: () =>
       new Promise<void>((resolve) => {

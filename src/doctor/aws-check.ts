@@ -1,0 +1,86 @@
+import { type AwsChecks, createAwsChecks } from '../aws/aws-checks.js';
+import { createAwsConnector } from '../aws/connector.js';
+import type { Account, Catalog } from '../config/catalog.js';
+import type { Logger } from '../log/logger.js';
+import { DeadlineExceeded, seconds, withDeadline } from './deadline.js';
+import { type CheckLine, type CheckResult, fromResult, pass, skip, warn } from './report.js';
+
+/** Each check gets one retry for a throttle; a denial is never retried by the SDK anyway. */
+const MAX_ATTEMPTS = 2;
+
+function groupsIn(catalog: Catalog, account: Account): string[] {
+  const groups = catalog.targets.flatMap((target) =>
+    target.kind === 'aws-iam-group' && target.account === account.id ? [target.group] : [],
+  );
+  return [...new Set(groups)];
+}
+
+async function timed(work: Promise<CheckResult>, ms: number): Promise<CheckResult> {
+  try {
+    return await withDeadline(work, ms);
+  } catch (error) {
+    if (!(error instanceof DeadlineExceeded)) throw error;
+    return {
+      ok: false,
+      problem: `no answer from AWS within ${seconds(ms)}`,
+      fix: 'check that this machine can reach AWS STS and IAM (proxy, firewall, AWS_ENDPOINT_URL)',
+    };
+  }
+}
+
+function schedulerLine(label: string, account: Account): CheckLine {
+  if (account.schedulerRoleArn) return pass(`${label}: scheduler role`, account.schedulerRoleArn);
+  return warn(
+    `${label}: scheduler role`,
+    'no schedulerRoleArn, so no backstop: if jitbot is down when access ends, it stays until jitbot is back',
+    "deploy the scheduler role in that account and set the account's schedulerRoleArn in the catalog",
+  );
+}
+
+async function checkAccount(
+  account: Account,
+  groups: readonly string[],
+  checks: AwsChecks,
+  ms: number,
+): Promise<CheckLine[]> {
+  const label = `aws ${account.id} (${account.accountId})`;
+  const assumed = await timed(checks.checkAssumeRole(account), ms);
+  const lines = [fromResult(`${label}: assume connector role`, assumed, account.connectorRoleArn)];
+  if (assumed.ok) {
+    const results = await Promise.all(
+      groups.map((group) => timed(checks.checkGroupExists(account, group), ms)),
+    );
+    results.forEach((result, index) => {
+      lines.push(fromResult(`${label}: group ${groups[index]}`, result, 'exists'));
+    });
+  } else {
+    for (const group of groups)
+      lines.push(skip(`${label}: group ${group}`, 'not checked: needs the connector role'));
+  }
+  lines.push(schedulerLine(label, account));
+  return lines;
+}
+
+/**
+ * AssumeRole into every account, then GetGroup for each of its targets' groups. The session is
+ * `jitbot-doctor` (the trust policy only admits `jitbot-*` names), so the calls stand out in CloudTrail.
+ */
+export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: number): Promise<CheckLine[]> {
+  if (catalog.accounts.length === 0) return [];
+  const connector = createAwsConnector({
+    accounts: catalog.accounts,
+    // The doctor's calls are not jitbot's work on anyone's behalf: they stay out of the audit log.
+    record: async () => undefined,
+    logger,
+    maxAttempts: MAX_ATTEMPTS,
+  });
+  try {
+    const checks = createAwsChecks(connector);
+    const perAccount = await Promise.all(
+      catalog.accounts.map((account) => checkAccount(account, groupsIn(catalog, account), checks, timeoutMs)),
+    );
+    return perAccount.flat();
+  } finally {
+    connector.close();
+  }
+}
