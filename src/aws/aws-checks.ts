@@ -14,6 +14,9 @@ export interface AwsChecks {
   checkGroupExists(account: Account, group: string): Promise<CheckResult>;
 }
 
+/** The IAM path of every group jitbot grants: the connector and scheduler roles are limited to it. */
+export const JIT_PATH = '/jit/';
+
 /** The doctor's calls are attributed to this request id, so they stand out in CloudTrail. */
 const DOCTOR_CONTEXT = { requestId: 'doctor', actor: 'jitbot' } as const;
 
@@ -41,8 +44,14 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
     async checkGroupExists(account, group) {
       try {
         const { iam } = await connector.clientsFor(account, DOCTOR_CONTEXT);
-        await iam.send(new GetGroupCommand({ GroupName: group, MaxItems: 1 }));
-        return { ok: true };
+        const found = await iam.send(new GetGroupCommand({ GroupName: group, MaxItems: 1 }));
+        const path = found.Group?.Path ?? '/';
+        if (path === JIT_PATH) return { ok: true };
+        return {
+          ok: false,
+          problem: `IAM group ${group} in ${account.name} (${account.accountId}) has the path ${path}, but jitbot's roles manage only groups under ${JIT_PATH}`,
+          fix: `move it: aws iam update-group --group-name ${group} --new-path ${JIT_PATH}`,
+        };
       } catch (error) {
         const failure = toProviderError(error, {
           operation: 'iam:GetGroup',
@@ -67,7 +76,7 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
           fix: failure.retryable
             ? 'try again in a minute'
             : failure.code === 'aws_access_denied'
-              ? `allow iam:GetGroup on group ${group} in the connector role policy of ${account.name}`
+              ? `the connector role may read only groups under ${JIT_PATH}: give ${group} that path (aws iam update-group --group-name ${group} --new-path ${JIT_PATH}), or check the connector role policy of ${account.name}`
               : 'check the group name in the catalog',
         };
       }

@@ -34,4 +34,16 @@ describe('doctor checks for an AWS account', () => {
       fix: 'create the group in that account, or correct the group name in the catalog',
     });
   });
+
+  it('fails a group outside /jit/, which the connector role may not manage, and says how to move it', async () => {
+    const account = buildAccount();
+    const checks = createAwsChecks(aws.connect([account]));
+    aws.fake.account(account.accountId).addGroup('Admins', '/');
+    await expect(checks.checkGroupExists(account, 'Admins')).resolves.toEqual({
+      ok: false,
+      problem:
+        "IAM group Admins in Production (111111111111) has the path /, but jitbot's roles manage only groups under /jit/",
+      fix: 'move it: aws iam update-group --group-name Admins --new-path /jit/',
+    });
+  });
 });

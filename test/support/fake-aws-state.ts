@@ -23,6 +23,8 @@ export interface FakeSchedule {
 export class FakeAwsAccount {
   readonly users = new Set<string>();
   readonly groups = new Map<string, Set<string>>();
+  /** Group paths; jitbot's groups live under /jit/, so that is the default. */
+  readonly groupPaths = new Map<string, string>();
   readonly schedules = new Map<string, FakeSchedule>();
   /** Results of fired schedules, as the Scheduler's target invocations would have gone. */
   readonly fired: { schedule: string; outcome: 'removed' | 'NoSuchEntity' }[] = [];
@@ -35,13 +37,18 @@ export class FakeAwsAccount {
     return this;
   }
 
-  addGroup(name: string): Set<string> {
+  addGroup(name: string, path = '/jit/'): Set<string> {
     let members = this.groups.get(name);
     if (members === undefined) {
       members = new Set();
       this.groups.set(name, members);
+      this.groupPaths.set(name, path);
     }
     return members;
+  }
+
+  pathOf(group: string): string {
+    return this.groupPaths.get(group) ?? '/jit/';
   }
 
   groupsOf(user: string): string[] {

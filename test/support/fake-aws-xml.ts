@@ -32,9 +32,10 @@ export function xmlUser(name: string, accountId: string): string {
   return `<Path>/</Path><UserName>${safe}</UserName><UserId>AIDA${idOf(name)}</UserId><Arn>arn:aws:iam::${accountId}:user/${safe}</Arn><CreateDate>${CREATED}</CreateDate>`;
 }
 
-export function xmlGroup(name: string, accountId: string): string {
+export function xmlGroup(name: string, accountId: string, path = '/jit/'): string {
   const safe = escapeXml(name);
-  return `<Path>/</Path><GroupName>${safe}</GroupName><GroupId>AGPA${idOf(name)}</GroupId><Arn>arn:aws:iam::${accountId}:group/${safe}</Arn><CreateDate>${CREATED}</CreateDate>`;
+  const safePath = escapeXml(path);
+  return `<Path>${safePath}</Path><GroupName>${safe}</GroupName><GroupId>AGPA${idOf(name)}</GroupId><Arn>arn:aws:iam::${accountId}:group${safePath}${safe}</Arn><CreateDate>${CREATED}</CreateDate>`;
 }
 
 /** A stable IAM-style unique id for a name. */
@@ -61,7 +62,9 @@ export function iamResult(
       const size = Math.min(pageSize, Number(params.MaxItems ?? 100));
       const page = all.slice(start, start + size);
       const more = start + size < all.length;
-      const members = page.map((group) => `<member>${xmlGroup(group, account.accountId)}</member>`).join('');
+      const members = page
+        .map((group) => `<member>${xmlGroup(group, account.accountId, account.pathOf(group))}</member>`)
+        .join('');
       return `<Groups>${members}</Groups><IsTruncated>${more}</IsTruncated>${more ? `<Marker>${start + size}</Marker>` : ''}`;
     }
     case 'GetGroup': {
@@ -69,7 +72,7 @@ export function iamResult(
       const users = [...members]
         .map((user) => `<member>${xmlUser(user, account.accountId)}</member>`)
         .join('');
-      return `<Group>${xmlGroup(groupName, account.accountId)}</Group><Users>${users}</Users><IsTruncated>false</IsTruncated>`;
+      return `<Group>${xmlGroup(groupName, account.accountId, account.pathOf(groupName))}</Group><Users>${users}</Users><IsTruncated>false</IsTruncated>`;
     }
     case 'AddUserToGroup':
       account.addMember(groupName, userName);
