@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../test/support/service-process.js';
-import { postSignedForm } from '../test/support/slack-requests.js';
 import { TEST_CATALOG_DATA } from '../test/support/test-catalog.js';
+import { createFixedPool } from './support/fixed-connections.js';
 
 const TOTAL = 500;
 const CONCURRENCY = 50;
+const pool = createFixedPool(CONCURRENCY);
 const WARMUP = 100;
 const TSX = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
 
@@ -65,10 +66,9 @@ async function measure(baseUrl: string, total: number): Promise<number[]> {
         response_url: `${baseUrl}/unused`,
       };
       const started = performance.now();
-      const response = await postSignedForm(baseUrl, fields, { secret: SIGNING_SECRET });
-      await response.arrayBuffer();
+      const status = await pool.post(baseUrl, fields, SIGNING_SECRET);
       latencies.push(performance.now() - started);
-      if (response.status !== 200) throw new Error(`ack answered ${response.status}`);
+      if (status !== 200) throw new Error(`ack answered ${status}`);
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
@@ -131,6 +131,7 @@ try {
     `p99 ratio jitbot/bare: ${(jitbotP99 / bareP99).toFixed(2)}x (goal: <= 1.5x, and jitbot p99 < 100 ms)`,
   );
 } finally {
+  pool.close();
   for (const child of children.reverse()) child.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 1500));
   rmSync(dir, { recursive: true, force: true });
