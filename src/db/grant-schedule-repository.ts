@@ -46,6 +46,21 @@ export async function finishRevocation(db: Queryable, id: string) {
   return rows[0];
 }
 
+/** Extends a revocation's lease while it is being worked on. */
+export async function extendRevocationLease(db: Queryable, id: string, leaseSeconds: number): Promise<void> {
+  await db.query(
+    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2)
+      WHERE id = $1 AND status = 'revoking'`,
+    [id, leaseSeconds],
+  );
+}
+
+/** Whether a revocation is still open (a run whose lease ran out must not act after another finished it). */
+export async function isRevoking(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query("SELECT 1 FROM grants WHERE id = $1 AND status = 'revoking'", [id]);
+  return rows.length > 0;
+}
+
 /** A revocation attempt failed: try again after `delayMs`; it is never dropped. */
 export async function retryRevocation(db: Queryable, id: string, delayMs: number, error: string) {
   await db.query(

@@ -13,6 +13,8 @@ export interface StoredGrant {
   readonly status: GrantStatus;
   readonly preExisting: boolean | null;
   readonly added: boolean | null;
+  /** Whether jitbot ever sent the add call (cleanup never removes what it never asked for). */
+  readonly addAttempted: boolean;
   readonly expiresAt: Date;
   readonly warnAt: Date | null;
   readonly warnedAt: Date | null;
@@ -30,7 +32,7 @@ export interface StoredGrant {
 
 export const GRANT_COLUMNS = `id, request_id AS "requestId", latest_request_id AS "latestRequestId",
   target_id AS "targetId", resource, principal, requester_id AS "requesterId", status,
-  pre_existing AS "preExisting", added, expires_at AS "expiresAt", warn_at AS "warnAt",
+  pre_existing AS "preExisting", added, add_attempted AS "addAttempted", expires_at AS "expiresAt", warn_at AS "warnAt",
   warned_at AS "warnedAt", backstop_at AS "backstopAt", revoke_attempts AS "revokeAttempts",
   next_attempt_at AS "nextAttemptAt", last_error AS "lastError", alerted_at AS "alertedAt", failure,
   granted_at AS "grantedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy",
@@ -98,6 +100,7 @@ export async function recentlyRemovedByJitbot(
   const { rows } = await db.query(
     `SELECT 1 FROM grants
       WHERE resource = $1 AND principal = $2 AND status IN ('revoked', 'failed') AND NOT pre_existing
+        AND add_attempted AND added IS DISTINCT FROM false
         AND updated_at > now() - make_interval(secs => $3) LIMIT 1`,
     [resource, principal, withinSeconds],
   );
@@ -116,6 +119,19 @@ export async function recordPreExisting(db: Queryable, id: string, preExisting: 
 
 export async function recordBackstop(db: Queryable, id: string, at: Date | null): Promise<void> {
   await db.query('UPDATE grants SET backstop_at = $2, updated_at = now() WHERE id = $1', [id, at]);
+}
+
+/**
+ * Marks the add as sent, right before sending it, and only while the grant is still pending:
+ * false means the grant was ended meanwhile (a revoker or a cleanup took it), and the caller must
+ * not add access that nothing would then take away.
+ */
+export async function markAddAttempted(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE grants SET add_attempted = true, updated_at = now() WHERE id = $1 AND status = 'pending'",
+    [id],
+  );
+  return rowCount === 1;
 }
 
 export async function recordAdded(db: Queryable, id: string, added: boolean): Promise<void> {

@@ -65,12 +65,20 @@ export async function completeJob(db: Queryable, id: string, workerId: string): 
   );
 }
 
-export async function retryJob(db: Queryable, id: string, workerId: string, delayMs: number, error: string) {
+export async function retryJob(
+  db: Queryable,
+  id: string,
+  workerId: string,
+  delayMs: number,
+  error: string,
+  notAnAttempt = false,
+) {
   await db.query(
     `UPDATE jobs SET status = 'queued', run_at = now() + make_interval(secs => $3::double precision / 1000),
-            last_error = $4, locked_by = NULL, locked_until = NULL
+            last_error = $4, locked_by = NULL, locked_until = NULL,
+            attempts = CASE WHEN $5 THEN attempts - 1 ELSE attempts END
       WHERE id = $1 AND locked_by = $2`,
-    [id, workerId, delayMs, error],
+    [id, workerId, delayMs, error, notAnAttempt],
   );
 }
 
@@ -90,4 +98,13 @@ export async function nextJobDueAt(db: Queryable): Promise<Date | undefined> {
        (SELECT min(locked_until) FROM jobs WHERE status = 'running')) AS due`,
   );
   return rows[0]?.due ?? undefined;
+}
+
+/** Extends a running job's lease, only while this worker still holds it. */
+export async function extendJobLease(db: Queryable, id: string, workerId: string, leaseSeconds: number) {
+  await db.query(
+    `UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
+      WHERE id = $1 AND locked_by = $2 AND status = 'running'`,
+    [id, workerId, leaseSeconds],
+  );
 }

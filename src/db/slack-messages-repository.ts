@@ -31,6 +31,9 @@ export async function listMessages(db: Queryable, requestId: string, purposes?: 
   return rows;
 }
 
+/** Longer than a job's lease: a live worker posts (or gives the slot back) well within it. */
+const ABANDONED_RESERVATION_SECONDS = 180;
+
 /**
  * Claims the slot for one message before it is posted, so a retried job never sends the same
  * message to the same person twice. False when it was already claimed (sent or being sent).
@@ -41,10 +44,13 @@ export async function reserveMessage(
   purpose: MessagePurpose,
   recipient: string,
 ) {
+  // A reservation left by a process that died before posting (no ts after the job lease) is taken
+  // over: otherwise the retried job would think the message went out.
   const { rowCount } = await db.query(
     `INSERT INTO slack_messages (request_id, purpose, recipient, channel, ts) VALUES ($1, $2, $3, '', '')
-     ON CONFLICT (request_id, purpose, recipient) DO NOTHING`,
-    [requestId, purpose, recipient],
+     ON CONFLICT (request_id, purpose, recipient) DO UPDATE SET reserved_at = now()
+       WHERE slack_messages.ts = '' AND slack_messages.reserved_at < now() - make_interval(secs => $4)`,
+    [requestId, purpose, recipient, ABANDONED_RESERVATION_SECONDS],
   );
   return rowCount === 1;
 }

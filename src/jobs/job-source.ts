@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {
   claimDueJobs,
   completeJob,
+  extendJobLease,
   failJob,
   type JobRow,
   nextJobDueAt,
@@ -10,12 +11,19 @@ import {
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createInFlight } from './in-flight.js';
+import { whileHolding } from './lease.js';
 import type { DueWorkSource } from './worker.js';
 
 /** What a handler reports. Throwing counts as `retry`: the work was not known to be done. */
 export type JobOutcome =
   | { readonly status: 'done' }
-  | { readonly status: 'retry'; readonly error: string; readonly delayMs?: number }
+  | {
+      readonly status: 'retry';
+      readonly error: string;
+      readonly delayMs?: number;
+      /** Waiting on something else, not a failure: the try is not counted against the job. */
+      readonly notAnAttempt?: boolean;
+    }
   | { readonly status: 'failed'; readonly error: string };
 
 export type JobHandler = (job: JobRow) => Promise<JobOutcome | undefined>;
@@ -72,7 +80,7 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
       { job: job.id, kind: job.kind, attempts: job.attempts, delayMs: delay },
       `job will retry: ${outcome.error}`,
     );
-    await retryJob(pool, job.id, workerId, delay, outcome.error);
+    await retryJob(pool, job.id, workerId, delay, outcome.error, outcome.notAnAttempt === true);
   }
 
   async function runOne(job: JobRow): Promise<void> {
@@ -82,7 +90,12 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
       outcome = { status: 'failed', error: `no handler for job kind "${job.kind}"` };
     } else {
       try {
-        outcome = (await handler(job)) ?? { status: 'done' };
+        const extend = () => extendJobLease(pool, job.id, workerId, leaseSeconds);
+        const warn = (error: unknown) =>
+          logger.warn({ err: error, job: job.id }, 'could not extend a job lease');
+        outcome = (await whileHolding(extend, (leaseSeconds * 1000) / 3, () => handler(job), warn)) ?? {
+          status: 'done',
+        };
       } catch (error) {
         outcome = { status: 'retry', error: describeError(error) };
       }

@@ -64,6 +64,11 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
       recipient: request.requesterId,
       message: receipt,
     });
+    // Decided while these were being posted: the ones posted after the decision still show
+    // buttons, so bring every message up to date.
+    if ((await loadRequestView(deps.db, deps.catalog, request.id))?.request.status !== request.status) {
+      await requestChanged(job);
+    }
     return undefined;
   }
 
@@ -80,10 +85,12 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
     }
     const { status, requesterId, id } = view.request;
     if (status !== 'pending') {
+      // One notice per outcome: an approved request whose grant then fails is told again.
       await deps.sender.post({
         requestId: id,
         purpose: 'decision',
         recipient: requesterId,
+        slot: status,
         message: decisionNotice(view, status),
       });
     }

@@ -1,88 +1,71 @@
-import { findTarget, type Target } from '../config/catalog.js';
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { findTarget } from '../config/catalog.js';
 import {
-  activateGrant,
   extendGrant,
   findGrant,
   insertGrant,
   lockLiveGrant,
-  recentlyRemovedByJitbot,
-  recordAdded,
   recordBackstop,
-  recordPreExisting,
   type StoredGrant,
 } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
-import { findRequest, linkGrant, lockRequest, type StoredRequest } from '../db/requests-repository.js';
+import { findRequest, linkGrant, lockRequest } from '../db/requests-repository.js';
 import { backstopAtFor, expiryFor, laterExpiry, warnAtFor } from '../domain/grant-timing.js';
 import type { JobOutcome } from '../jobs/job-source.js';
-import {
-  type AccessProvider,
-  type CallContext,
-  isProviderError,
-  providerFor,
-} from '../providers/provider.js';
+import { isProviderError, providerFor } from '../providers/provider.js';
+import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
+import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import { enqueueGrantNotice, enqueueRequestChanged, GRANT_MAX_ATTEMPTS } from './notices.js';
 
-/** A membership jitbot removed this recently may still read as present (IAM is eventually consistent). */
-const STALE_MEMBERSHIP_SECONDS = 10 * 60;
 const WAIT_FOR_OTHER_GRANT_MS = 1000;
-
-interface Work {
-  readonly deps: GrantWorkflowDeps;
-  readonly request: StoredRequest;
-  readonly target: Target;
-  readonly provider: AccessProvider;
-  readonly principal: string;
-  readonly resource: string;
-}
+/** How long an approval waits for the same access to finish being applied or removed. */
+const MAX_WAIT_MS = 10 * 60_000;
+/** A revocation of the same access that failed this often will not finish soon by itself. */
+const STUCK_REVOCATION_ATTEMPTS = 3;
 
 type Link =
   | { readonly type: 'nothing-to-do' }
   | { readonly type: 'wait'; readonly reason: string }
+  | { readonly type: 'blocked'; readonly reason: string }
   | { readonly type: 'establish'; readonly grant: StoredGrant }
   | { readonly type: 'joined'; readonly grant: StoredGrant };
 
-function contextOf(work: Work, grant: StoredGrant): CallContext {
-  return { requestId: work.request.id, grantId: grant.id, actor: SERVICE_ACTOR };
-}
-
-async function audit(db: Queryable, work: Work, grant: StoredGrant, action: string, details = {}) {
-  await appendAudit(db, {
-    actor: SERVICE_ACTOR,
-    action,
-    outcome: 'ok',
-    requestId: work.request.id,
-    grantId: grant.id,
-    targetId: work.target.id,
-    details: { resource: work.resource, principal: work.principal, ...details },
-  });
-}
-
 /**
- * Joins an active grant of the same access, moving its expiry to the later time. The backstop is
- * moved while the row is locked, so a revocation cannot run in between and leave a schedule
- * behind that would later remove someone's access.
+ * Keeps the backstop in step with a moved expiry, while the row is locked, so a revocation
+ * cannot run in between and leave a schedule behind that would later remove someone's access.
+ * A schedule made when the account still had a scheduler role is deleted, not left to fire early.
  */
-async function join(db: Queryable, work: Work, live: StoredGrant): Promise<Link> {
+async function moveBackstop(
+  db: Queryable,
+  work: GrantWork,
+  live: StoredGrant,
+  expiresAt: Date,
+): Promise<void> {
+  const backstop = work.provider.backstop;
+  if (live.preExisting || !backstop) return;
+  if (backstop.available(work.target)) {
+    const at = backstopAtFor(expiresAt);
+    await backstop.set(work.target, work.principal, live.id, at, contextOf(work, live));
+    await recordBackstop(db, live.id, at);
+  } else if (live.backstopAt) {
+    await backstop.clear(work.target, live.id, contextOf(work, live));
+    await recordBackstop(db, live.id, null);
+  }
+}
+
+/** Joins an active grant of the same access, moving its expiry to the later time. */
+async function join(db: Queryable, work: GrantWork, live: StoredGrant): Promise<Link> {
   const now = new Date();
   const expiresAt = laterExpiry(live.expiresAt, expiryFor(now, work.request.durationSeconds));
-  const warning = work.deps.catalog.settings.expiryWarningSeconds;
   let grant = live;
   if (expiresAt.getTime() !== live.expiresAt.getTime()) {
-    const backstop = work.provider.backstop;
-    if (!live.preExisting && backstop?.available(work.target)) {
-      const at = backstopAtFor(expiresAt);
-      await backstop.set(work.target, work.principal, live.id, at, contextOf(work, live));
-      await recordBackstop(db, live.id, at);
-    }
-    const warnAt = warnAtFor(now, expiresAt, warning) ?? null;
+    await moveBackstop(db, work, live, expiresAt);
+    const warnAt = warnAtFor(now, expiresAt, work.deps.catalog.settings.expiryWarningSeconds) ?? null;
     grant = (await extendGrant(db, { id: live.id, requestId: work.request.id, expiresAt, warnAt })) ?? live;
   }
   await linkGrant(db, work.request.id, grant.id);
-  await audit(db, work, grant, 'grant.extended', { from: live.expiresAt, to: grant.expiresAt });
+  await auditGrant(db, work, grant, 'grant.extended', { from: live.expiresAt, to: grant.expiresAt });
   await enqueueGrantNotice(db, {
     requestId: work.request.id,
     grantId: grant.id,
@@ -92,8 +75,30 @@ async function join(db: Queryable, work: Work, live: StoredGrant): Promise<Link>
   return { type: 'joined', grant };
 }
 
+/**
+ * Waits while the same access is being applied, or removed, or is past its expiry (its backstop
+ * may already have removed it: extending it would promise access that is not there). Gives up,
+ * in words, when that does not end.
+ */
+function waitFor(work: GrantWork, live: StoredGrant): Link {
+  if (live.status === 'revoking' && live.revokeAttempts >= STUCK_REVOCATION_ATTEMPTS) {
+    return {
+      type: 'blocked',
+      reason: `this access is still being removed from an earlier grant, and that keeps failing (${live.lastError ?? 'no reason recorded'}); your jitbot admins have been alerted: ask again once it is fixed`,
+    };
+  }
+  const decidedAt = work.request.decidedAt?.getTime() ?? Date.now();
+  if (Date.now() - decidedAt > MAX_WAIT_MS) {
+    return {
+      type: 'blocked',
+      reason: `an earlier grant of the same access (${live.id}) did not finish within 10 minutes; ask again later`,
+    };
+  }
+  return { type: 'wait', reason: `grant ${live.id} of the same access is ${live.status}` };
+}
+
 /** Creates the grant, or finds the one this request already made or joined (a retried job). */
-async function link(work: Work): Promise<Link> {
+async function link(work: GrantWork): Promise<Link> {
   return inTransaction(work.deps.pool, async (db): Promise<Link> => {
     const request = await lockRequest(db, work.request.id);
     if (request?.status !== 'approved') return { type: 'nothing-to-do' };
@@ -102,9 +107,9 @@ async function link(work: Work): Promise<Link> {
       return grant?.status === 'pending' ? { type: 'establish', grant } : { type: 'nothing-to-do' };
     }
     const live = await lockLiveGrant(db, work.resource, work.principal);
-    if (live?.status === 'active') return join(db, work, live);
-    if (live) return { type: 'wait', reason: `grant ${live.id} of the same access is ${live.status}` };
     const now = new Date();
+    if (live?.status === 'active' && live.expiresAt > now) return join(db, work, live);
+    if (live) return waitFor(work, live);
     const expiresAt = expiryFor(now, request.durationSeconds);
     const grant = await insertGrant(db, {
       id: work.deps.newGrantId(),
@@ -117,68 +122,20 @@ async function link(work: Work): Promise<Link> {
       warnAt: warnAtFor(now, expiresAt, work.deps.catalog.settings.expiryWarningSeconds) ?? null,
     });
     await linkGrant(db, request.id, grant.id);
-    await audit(db, work, grant, 'grant.created', { expiresAt });
+    await auditGrant(db, work, grant, 'grant.created', { expiresAt });
     return { type: 'establish', grant };
   });
 }
 
-/** Reads the membership once, before acting: what was there already is never taken away. */
-async function checkPreExisting(work: Work, grant: StoredGrant): Promise<StoredGrant> {
-  if (grant.preExisting !== null) return grant;
-  const { pool } = work.deps;
-  const member = await work.provider.isMember(work.target, work.principal, contextOf(work, grant));
-  const stale =
-    member &&
-    work.provider.readsLagWrites === true &&
-    (await recentlyRemovedByJitbot(pool, work.resource, work.principal, STALE_MEMBERSHIP_SECONDS));
-  const checked = (await recordPreExisting(pool, grant.id, member && !stale)) ?? grant;
-  await audit(pool, work, checked, 'grant.membership-read', { member, staleReading: stale });
-  return checked;
-}
-
-/** Backstop first, then the membership: jitbot never holds access without its timer outside. */
-async function establish(work: Work, pending: StoredGrant): Promise<void> {
-  const { pool } = work.deps;
-  const grant = await checkPreExisting(work, pending);
-  const context = contextOf(work, grant);
-  if (!grant.preExisting) {
-    const backstop = work.provider.backstop;
-    if (backstop?.available(work.target)) {
-      const at = backstopAtFor(grant.expiresAt);
-      await backstop.set(work.target, work.principal, grant.id, at, context);
-      await recordBackstop(pool, grant.id, at);
-    }
-    try {
-      await work.provider.grant(work.target, work.principal, context);
-    } catch (error) {
-      // A definite refusal means nothing was added, so cleanup must not remove anything.
-      if (isProviderError(error) && !error.retryable) await recordAdded(pool, grant.id, false);
-      throw error;
-    }
-    await recordAdded(pool, grant.id, true);
-  }
-  await inTransaction(pool, async (db) => {
-    const active = await activateGrant(db, grant.id);
-    if (!active) return;
-    await audit(db, work, active, 'grant.activated', {
-      preExisting: active.preExisting,
-      expiresAt: active.expiresAt,
-      backstopAt: active.backstopAt,
-    });
-    const notice = active.preExisting ? 'pre-existing' : 'granted';
-    await enqueueGrantNotice(db, { requestId: work.request.id, grantId: active.id, notice });
-    await enqueueRequestChanged(db, work.request.id);
-  });
-}
-
-async function prepare(deps: GrantWorkflowDeps, requestId: string): Promise<Work | string | undefined> {
+async function prepare(deps: GrantWorkflowDeps, requestId: string) {
   const request = await findRequest(deps.pool, requestId);
   if (request?.status !== 'approved') return undefined;
+  const failed = (reason: string) => ({ reason, grantId: request.grantId ?? undefined });
   const target = findTarget(deps.catalog, request.targetId);
-  if (!target) return `target ${request.targetId} is no longer in the catalog`;
-  if (!request.principal) return 'the requester was never matched to an account';
+  if (!target) return failed(`target ${request.targetId} is no longer in the catalog`);
+  if (!request.principal) return failed('the requester was never matched to an account');
   const provider = providerFor(deps.providers, target);
-  return {
+  const work: GrantWork = {
     deps,
     request,
     target,
@@ -186,12 +143,14 @@ async function prepare(deps: GrantWorkflowDeps, requestId: string): Promise<Work
     principal: request.principal,
     resource: provider.resourceOf(target),
   };
+  return work;
 }
 
 /**
  * The `grant.apply` job: gives an approved request its access, exactly once. Retryable provider
  * errors are retried with backoff; a final one (or too many) ends the request as failed, undoes
- * whatever was applied, and tells the requester, the approvers and the admin channel.
+ * whatever was applied, and tells the requester, the approvers and the admin channel. Waiting
+ * for another grant of the same access does not use up the tries.
  */
 export async function applyGrant(
   deps: GrantWorkflowDeps,
@@ -200,18 +159,22 @@ export async function applyGrant(
 ): Promise<JobOutcome> {
   const work = await prepare(deps, requestId);
   if (work === undefined) return { status: 'done' };
-  if (typeof work === 'string') {
-    await failApprovedRequest(deps, { requestId, reason: work });
+  if ('reason' in work) {
+    await failApprovedRequest(deps, { requestId, ...work });
     return { status: 'done' };
   }
   let grant: StoredGrant | undefined;
   try {
     const linked = await link(work);
     if (linked.type === 'wait')
-      return { status: 'retry', error: linked.reason, delayMs: WAIT_FOR_OTHER_GRANT_MS };
+      return { status: 'retry', error: linked.reason, delayMs: WAIT_FOR_OTHER_GRANT_MS, notAnAttempt: true };
+    if (linked.type === 'blocked') {
+      await failApprovedRequest(deps, { requestId, reason: linked.reason });
+      return { status: 'done' };
+    }
     if (linked.type === 'establish') {
       grant = linked.grant;
-      await establish(work, linked.grant);
+      await establishGrant(work, linked.grant);
     }
     deps.onWork?.();
     return { status: 'done' };
@@ -222,7 +185,11 @@ export async function applyGrant(
       const delayMs = isProviderError(error) ? error.retryAfterMs : undefined;
       return { status: 'retry', error: message, ...(delayMs ? { delayMs } : {}) };
     }
-    await failApprovedRequest(deps, { requestId, reason: message, grantId: grant?.id });
+    await failApprovedRequest(deps, {
+      requestId,
+      reason: message,
+      grantId: grant?.id ?? work.request.grantId ?? undefined,
+    });
     return { status: 'failed', error: message };
   }
 }

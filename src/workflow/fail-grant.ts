@@ -12,7 +12,8 @@ import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';
  * provably applied nothing is failed at once.
  */
 async function undoGrant(db: Queryable, grant: StoredGrant, reason: string): Promise<void> {
-  const mayHaveApplied = grant.backstopAt !== null || (grant.preExisting === false && grant.added !== false);
+  const mayHaveApplied =
+    grant.backstopAt !== null || (grant.preExisting === false && grant.addAttempted && grant.added !== false);
   if (mayHaveApplied) {
     await revokeEarly(db, {
       id: grant.id,

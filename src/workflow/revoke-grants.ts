@@ -2,7 +2,9 @@ import { findTarget } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
   claimDueRevocations,
+  extendRevocationLease,
   finishRevocation,
+  isRevoking,
   markAlerted,
   nextRevocationDue,
   retryRevocation,
@@ -13,6 +15,7 @@ import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { revokeRetryDelayMs } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
 import { createInFlight } from '../jobs/in-flight.js';
+import { whileHolding } from '../jobs/lease.js';
 import type { DueWorkSource } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
 import { isProviderError, providerFor, type RevokeResult } from '../providers/provider.js';
@@ -28,9 +31,9 @@ const ALERT_AFTER_ATTEMPTS = 3;
 
 type Removal = RevokeResult | 'kept-pre-existing' | 'nothing-applied';
 
-/** Removes the membership only if jitbot added it (invariant 2). */
+/** Removes the membership only if jitbot may have added it (invariant 2). */
 function mustRemove(grant: StoredGrant): boolean {
-  return grant.preExisting === false && grant.added !== false;
+  return grant.preExisting === false && grant.addAttempted && grant.added !== false;
 }
 
 async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<Removal> {
@@ -47,9 +50,15 @@ async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promis
     grantId: grant.id,
     actor: grant.revokedBy ?? SERVICE_ACTOR,
   };
-  // The backstop goes first: left in place it could later remove a new grant's access (invariant 5).
-  if (provider.backstop?.available(target)) await provider.backstop.clear(target, grant.id, context);
+  // The backstop goes first: left in place it could later remove a new grant's access (invariant
+  // 5). One made while the account still had a scheduler role is deleted too.
+  const backstop = provider.backstop;
+  if (backstop && (grant.backstopAt !== null || backstop.available(target))) {
+    await backstop.clear(target, grant.id, context);
+  }
   if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
+  // A run whose lease ran out while it hung must not remove anything after another run finished.
+  if (!(await isRevoking(deps.pool, grant.id))) return 'nothing-applied';
   return provider.revoke(target, grant.principal, context);
 }
 
@@ -85,11 +94,13 @@ async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unkn
   const asked = isProviderError(error) ? (error.retryAfterMs ?? 0) : 0;
   const delay = Math.max(revokeRetryDelayMs(grant.revokeAttempts, deps.random), asked);
   await retryRevocation(deps.pool, grant.id, delay, message);
-  const final = isProviderError(error) && !error.retryable;
+  // A refusal, or a target jitbot can no longer reach, will not fix itself: tell people at once.
+  const targetMissing = !findTarget(deps.catalog, grant.targetId);
+  const final = (isProviderError(error) && !error.retryable) || targetMissing;
   if (!final && grant.revokeAttempts < ALERT_AFTER_ATTEMPTS) return;
   await inTransaction(deps.pool, async (db) => {
     if (!(await markAlerted(db, grant.id))) return;
-    const alert: AdminAlert = findTarget(deps.catalog, grant.targetId) ? 'revoke-failing' : 'target-missing';
+    const alert: AdminAlert = targetMissing ? 'target-missing' : 'revoke-failing';
     await enqueueAdminAlert(db, { requestId: grant.requestId, grantId: grant.id, alert, error: message });
   });
 }
@@ -121,7 +132,14 @@ export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger):
       const free = inFlight.free();
       if (free === 0) return 0;
       const due = await claimDueRevocations(deps.pool, Math.min(BATCH, free), LEASE_SECONDS);
-      for (const grant of due) inFlight.start(() => revokeOne(deps, grant));
+      for (const grant of due) {
+        const extend = () => extendRevocationLease(deps.pool, grant.id, LEASE_SECONDS);
+        const warn = (error: unknown) =>
+          logger.warn({ err: error, grant: grant.id }, 'could not extend a lease');
+        inFlight.start(() =>
+          whileHolding(extend, (LEASE_SECONDS * 1000) / 3, () => revokeOne(deps, grant), warn),
+        );
+      }
       return due.length;
     },
     nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextRevocationDue(deps.pool)),

@@ -19,7 +19,12 @@ afterAll(async () => {
 
 function startWorker(
   handlers: Record<string, JobHandler>,
-  options: { id?: string; onGiveUp?: (job: JobRow, error: string) => Promise<void>; maxIdleMs?: number } = {},
+  options: {
+    id?: string;
+    onGiveUp?: (job: JobRow, error: string) => Promise<void>;
+    maxIdleMs?: number;
+    leaseSeconds?: number;
+  } = {},
 ): Worker {
   const source = createJobSource({
     pool: database.pool,
@@ -28,6 +33,7 @@ function startWorker(
     logger: silentLogger,
     random: () => 0,
     onGiveUp: options.onGiveUp,
+    ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
   });
   const worker = createWorker({
     pool: database.pool,
@@ -145,6 +151,48 @@ describe('the job worker', () => {
       timeout: 5000,
     });
     expect(seen).toEqual([id]);
+  });
+
+  it('a live worker keeps its claim while a job runs longer than the lease: nobody runs it twice', async () => {
+    let release: () => void = () => undefined;
+    const runs: string[] = [];
+    const handler: JobHandler = async (job) => {
+      runs.push(job.id);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    startWorker({ long: handler }, { id: 'slow-worker', leaseSeconds: 0.6 });
+    startWorker({ long: handler }, { id: 'eager-worker', leaseSeconds: 0.6, maxIdleMs: 100 });
+    const id = await enqueueJob(database.pool, { kind: 'long' });
+    await vi.waitFor(() => expect(runs).toEqual([id]));
+    // Three leases long: without the heartbeat the second worker would have taken it over.
+    const { rows } = await database.pool.query("SELECT now() + interval '1.8 seconds' AS later");
+    await vi.waitFor(
+      async () => {
+        const { rows: now } = await database.pool.query('SELECT now() > $1 AS past', [rows[0]?.later]);
+        expect(now[0]?.past).toBe(true);
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    expect(runs).toEqual([id]);
+    release();
+    await vi.waitFor(async () => expect(await jobState(id)).toMatchObject({ status: 'done', attempts: 1 }));
+  });
+
+  it('a job that waits on something else is retried without using up its tries', async () => {
+    let calls = 0;
+    const id = await enqueueJob(database.pool, { kind: 'patient', maxAttempts: 2 });
+    startWorker({
+      patient: async () => {
+        calls += 1;
+        return calls < 4 ? { status: 'retry', error: 'waiting', delayMs: 10, notAnAttempt: true } : undefined;
+      },
+    });
+    await vi.waitFor(async () => expect(await jobState(id)).toMatchObject({ status: 'done', attempts: 1 }), {
+      timeout: 5000,
+    });
+    expect(calls).toBe(4);
   });
 
   it('on stop, finishes the job in hand before resolving, and takes no new one', async () => {

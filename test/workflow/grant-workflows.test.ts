@@ -4,9 +4,12 @@
  * an in-memory provider, job attempts passed by hand.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { parseCatalog } from '../../src/config/catalog.js';
 import { claimDueRevocations } from '../../src/db/grant-schedule-repository.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
+import { ProviderError } from '../../src/providers/provider.js';
 import { applyGrant } from '../../src/workflow/apply-grant.js';
 import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';
@@ -16,7 +19,7 @@ import { createRevocationSource } from '../../src/workflow/revoke-grants.js';
 import { submitRequest } from '../../src/workflow/submit-request.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
 import { accessDenied, MemoryProvider, timeout } from '../support/memory-provider.js';
-import { PEOPLE, testCatalog, testMembers } from '../support/test-catalog.js';
+import { PEOPLE, TEST_CATALOG_DATA, testCatalog, testMembers } from '../support/test-catalog.js';
 
 let database: TestDatabase;
 let provider: MemoryProvider;
@@ -211,5 +214,85 @@ describe('finding the principal', () => {
       [outcome.request.id],
     );
     expect(rows).toEqual([]);
+  });
+});
+
+describe('found by the review of claims and cleanups', () => {
+  it('a backstop that cannot be created fails the grant before any add, so cleanup removes nothing', async () => {
+    const requester = person();
+    provider.members.add('someone-else-added-me');
+    const id = await approvedRequest(requester);
+    provider.script('backstop.set', () => {
+      throw new ProviderError('aws_access_denied', 'AWS refused: not allowed to iam:PassRole', {
+        retryable: false,
+      });
+    });
+    expect(await applyGrant(deps, id, 1)).toMatchObject({ status: 'failed' });
+    // An admin adds the person by hand meanwhile: jitbot never asked for it, so it stays.
+    provider.members.add(requester.toLowerCase());
+    await revokeDue();
+    expect((await grantRow(id)).status).toBe('failed');
+    expect(provider.members.has(requester.toLowerCase())).toBe(true);
+    expect(provider.calls.filter((call) => call.startsWith('grant:') || call.startsWith('revoke:'))).toEqual(
+      [],
+    );
+  });
+
+  it('a target that left the catalog while its grant was half applied hands the grant to the revoker', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    provider.script('grant', () => {
+      throw timeout();
+    });
+    expect(await applyGrant(deps, id, 1)).toMatchObject({ status: 'retry' });
+    const without = parseCatalog(
+      stringify({
+        ...TEST_CATALOG_DATA,
+        targets: TEST_CATALOG_DATA.targets.filter((t) => t.id !== 'prod-admin'),
+      }),
+      'test-catalog.yaml',
+      {},
+    );
+    const shrunk = { ...deps, catalog: without };
+    expect(await applyGrant(shrunk, id, 2)).toEqual({ status: 'done' });
+    expect(await findRequest(database.pool, id)).toMatchObject({ status: 'failed' });
+    // Not left pending for ever: the revoker owns it, and says it cannot reach the target.
+    expect((await grantRow(id)).status).toBe('revoking');
+    const source = createRevocationSource(shrunk, silentLogger);
+    await source.runDue();
+    await source.drain?.();
+    const { rows } = await database.pool.query(
+      "SELECT payload FROM jobs WHERE kind = 'slack.admin-alert' AND payload->>'grantId' = $1",
+      [(await grantRow(id)).id],
+    );
+    expect(rows.map((row) => row.payload.alert)).toContain('target-missing');
+  });
+
+  it('an approval does not extend a grant that is already past its expiry: it waits for the revocation', async () => {
+    const requester = person();
+    const first = await approvedRequest(requester);
+    await applyGrant(deps, first, 1);
+    await database.pool.query("UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      (await grantRow(first)).id,
+    ]);
+    const second = await approvedRequest(requester);
+    expect(await applyGrant(deps, second, 1)).toMatchObject({ status: 'retry', notAnAttempt: true });
+    expect(await grantRow(second)).toBeUndefined();
+  });
+
+  it('an approval waiting behind a revocation that keeps failing ends, in words, instead of waiting for ever', async () => {
+    const requester = person();
+    const first = await approvedRequest(requester);
+    await applyGrant(deps, first, 1);
+    await database.pool.query(
+      "UPDATE grants SET status = 'revoking', revoke_attempts = 5, last_error = 'AccessDenied', next_attempt_at = now() + interval '1 hour' WHERE id = $1",
+      [(await grantRow(first)).id],
+    );
+    const second = await approvedRequest(requester);
+    expect(await applyGrant(deps, second, 1)).toEqual({ status: 'done' });
+    expect(await findRequest(database.pool, second)).toMatchObject({
+      status: 'failed',
+      decisionReason: expect.stringContaining('keeps failing (AccessDenied)'),
+    });
   });
 });

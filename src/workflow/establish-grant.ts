@@ -1,0 +1,95 @@
+import {
+  activateGrant,
+  findGrant,
+  markAddAttempted,
+  recentlyRemovedByJitbot,
+  recordAdded,
+  recordBackstop,
+  recordPreExisting,
+  type StoredGrant,
+} from '../db/grants-repository.js';
+import { inTransaction } from '../db/pool.js';
+import { backstopAtFor } from '../domain/grant-timing.js';
+import { isProviderError } from '../providers/provider.js';
+import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
+import { enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
+
+/** A membership jitbot removed this recently may still read as present (IAM is eventually consistent). */
+const STALE_MEMBERSHIP_SECONDS = 10 * 60;
+
+/**
+ * Refusals after which the provider certainly did not add the membership. Anything else (a
+ * timeout, an answer that could not be read) may have been applied, so cleanup removes it.
+ */
+const DEFINITE_REFUSALS = new Set([
+  'assume_role_denied',
+  'aws_access_denied',
+  'aws_not_found',
+  'aws_limit_exceeded',
+  'aws_invalid_request',
+  'okta_token_rejected',
+  'okta_forbidden',
+  'okta_not_found',
+  'okta_rejected',
+]);
+
+/** Reads the membership once, before acting: what was there already is never taken away. */
+async function checkPreExisting(work: GrantWork, grant: StoredGrant): Promise<StoredGrant> {
+  if (grant.preExisting !== null) return grant;
+  const { pool } = work.deps;
+  const member = await work.provider.isMember(work.target, work.principal, contextOf(work, grant));
+  const stale =
+    member &&
+    work.provider.readsLagWrites === true &&
+    (await recentlyRemovedByJitbot(pool, work.resource, work.principal, STALE_MEMBERSHIP_SECONDS));
+  const checked = (await recordPreExisting(pool, grant.id, member && !stale)) ?? grant;
+  await auditGrant(pool, work, checked, 'grant.membership-read', { member, staleReading: stale });
+  return checked;
+}
+
+/** Whether the grant is still being applied: a job that lost its claim must not act any more. */
+async function stillPending(work: GrantWork, grant: StoredGrant): Promise<boolean> {
+  return (await findGrant(work.deps.pool, grant.id))?.status === 'pending';
+}
+
+async function addMembership(work: GrantWork, grant: StoredGrant): Promise<boolean> {
+  const { pool } = work.deps;
+  const backstop = work.provider.backstop;
+  if (backstop?.available(work.target)) {
+    if (!(await stillPending(work, grant))) return false;
+    const at = backstopAtFor(grant.expiresAt);
+    await backstop.set(work.target, work.principal, grant.id, at, contextOf(work, grant));
+    await recordBackstop(pool, grant.id, at);
+  }
+  if (!(await markAddAttempted(pool, grant.id))) return false;
+  try {
+    await work.provider.grant(work.target, work.principal, contextOf(work, grant));
+  } catch (error) {
+    if (isProviderError(error) && DEFINITE_REFUSALS.has(error.code)) await recordAdded(pool, grant.id, false);
+    throw error;
+  }
+  await recordAdded(pool, grant.id, true);
+  return true;
+}
+
+/**
+ * Backstop first, then the membership: jitbot never holds access without its timer outside.
+ * Each write is fenced on the grant still being pending, so a job whose claim ran out while it
+ * hung cannot add access, or a schedule, after someone else finished or ended the grant.
+ */
+export async function establishGrant(work: GrantWork, pending: StoredGrant): Promise<void> {
+  const grant = await checkPreExisting(work, pending);
+  if (!grant.preExisting && !(await addMembership(work, grant))) return;
+  await inTransaction(work.deps.pool, async (db) => {
+    const active = await activateGrant(db, grant.id);
+    if (!active) return;
+    await auditGrant(db, work, active, 'grant.activated', {
+      preExisting: active.preExisting,
+      expiresAt: active.expiresAt,
+      backstopAt: active.backstopAt,
+    });
+    const notice = active.preExisting ? 'pre-existing' : 'granted';
+    await enqueueGrantNotice(db, { requestId: work.request.id, grantId: active.id, notice });
+    await enqueueRequestChanged(db, work.request.id);
+  });
+}

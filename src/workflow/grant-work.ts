@@ -1,0 +1,39 @@
+import type { Target } from '../config/catalog.js';
+import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import type { StoredGrant } from '../db/grants-repository.js';
+import type { Queryable } from '../db/pool.js';
+import type { StoredRequest } from '../db/requests-repository.js';
+import type { AccessProvider, CallContext } from '../providers/provider.js';
+import type { GrantWorkflowDeps } from './grant-deps.js';
+
+/** One approved request's grant job, with everything its steps need. */
+export interface GrantWork {
+  readonly deps: GrantWorkflowDeps;
+  readonly request: StoredRequest;
+  readonly target: Target;
+  readonly provider: AccessProvider;
+  readonly principal: string;
+  readonly resource: string;
+}
+
+export function contextOf(work: GrantWork, grant: StoredGrant): CallContext {
+  return { requestId: work.request.id, grantId: grant.id, actor: SERVICE_ACTOR };
+}
+
+export async function auditGrant(
+  db: Queryable,
+  work: GrantWork,
+  grant: StoredGrant,
+  action: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await appendAudit(db, {
+    actor: SERVICE_ACTOR,
+    action,
+    outcome: 'ok',
+    requestId: work.request.id,
+    grantId: grant.id,
+    targetId: work.target.id,
+    details: { resource: work.resource, principal: work.principal, ...details },
+  });
+}
