@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeMessage, reserveMessage } from '../../src/db/slack-messages-repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let database: TestDatabase;
@@ -115,5 +116,32 @@ describe('approvals', () => {
     await expect(insertRequest({ status: 'granted-ish' })).rejects.toThrow(
       /invalid input value for enum request_status/,
     );
+  });
+});
+
+describe('message reservations', () => {
+  it('a slot reserved by a process that died before posting is taken over after a while, never while fresh', async () => {
+    const request = await insertRequest({ requester: 'U-msg' });
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(true);
+    // Fresh: the reserving process may still be posting.
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(false);
+    await database.pool.query(
+      "UPDATE slack_messages SET reserved_at = now() - interval '10 minutes' WHERE request_id = $1",
+      [request],
+    );
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(true);
+    // Once posted it is never taken over, however old.
+    await completeMessage(database.pool, {
+      requestId: request,
+      purpose: 'approval',
+      recipient: 'UAPPROVER',
+      channel: 'D1',
+      ts: '1.1',
+    });
+    await database.pool.query(
+      "UPDATE slack_messages SET reserved_at = now() - interval '10 minutes' WHERE request_id = $1",
+      [request],
+    );
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(false);
   });
 });

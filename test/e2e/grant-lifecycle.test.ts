@@ -381,6 +381,32 @@ describe('failures', () => {
     expect(rows.map((row) => row.outcome)).toContain('ok');
   });
 
+  it('AddUserToGroup refused after approval: the requester is told again, approvers see why, admins are alerted', async () => {
+    const requester = newUser();
+    jitbot.aws.failNext('AddUserToGroup', { code: 'AccessDenied', status: 403, times: 1 });
+    const id = await ask('ops-admin', requester);
+    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
+    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'), { timeout: 10_000 });
+    await vi.waitFor(() => {
+      const dms = dmsTo(requester).join();
+      expect(dms).toContain('Your access is being set up now.');
+      expect(dms).toContain('setting up your access failed');
+    });
+    await vi.waitFor(() => {
+      const updates = jitbot.slack
+        .callsTo('chat.update')
+        .filter((call) => call.args.channel === APPROVER && JSON.stringify(call.args).includes(id));
+      expect(JSON.stringify(updates.at(-1)?.args)).toContain('Approved, but the grant failed');
+    });
+    await vi.waitFor(() => expect(dmsTo(ADMIN_CHANNEL).join()).toContain('A grant failed'));
+    expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(false);
+    // The backstop made before the add was taken away again.
+    const grant = await grantOf(id);
+    await untilEnded(grant?.id ?? '', 'failed');
+    expect(iam.schedule('jitbot', `jitbot-${grant?.id}`)).toBeUndefined();
+  });
+
   it('a person with no IAM user is told before anyone is asked to approve', async () => {
     const id = await ask('ops-admin', NO_IAM_USER);
     await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'), { timeout: 10_000 });
