@@ -34,6 +34,9 @@ export function createSlackApp(options: SlackAppOptions): App {
   const app = new App({
     receiver: createReceiver(options),
     authorize: identity.authorize,
+    // jitbot keeps its state in PostgreSQL; Bolt's in-memory conversation store would only cost
+    // time on every request and memory on every replica.
+    convoStore: false,
     logger: boltLogger(logger),
     clientOptions: {
       ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
