@@ -89,9 +89,9 @@ export async function insertGrants(
     );
     await client.query(
       `INSERT INTO grants (id, request_id, latest_request_id, target_id, resource, principal, requester_id,
-                           status, pre_existing, added, expires_at, warn_at, backstop_at, granted_at)
+                           status, pre_existing, added, add_attempted, expires_at, warn_at, backstop_at, granted_at)
        SELECT g.id, g.request, g.request, $4, $5, g.principal, g.requester,
-              'active', false, true, g.expires, NULL, g.backstop, now()
+              'active', false, true, true, g.expires, NULL, g.backstop, now()
          FROM unnest($1::text[], $2::text[], $3::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
               AS g(id, request, principal, requester, expires, backstop)`,
       [

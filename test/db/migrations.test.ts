@@ -85,3 +85,30 @@ describe('migrations', () => {
     expect(checksumOf('SELECT 1;\r\nSELECT 2;\r\n')).toBe(checksumOf('SELECT 1;\nSELECT 2;\n'));
   });
 });
+
+describe('0004: grants from before add_attempted existed', () => {
+  it('keep being removed at expiry: every grant that was not pre-existing counts as possibly added', async () => {
+    database = await createTestDatabase();
+    const all = readMigrations(MIGRATIONS_DIR);
+    await migrate(
+      database.pool,
+      all.filter((migration) => migration.version < 4),
+    );
+    await database.pool.query(
+      `INSERT INTO requests (id, target_id, requester_id, duration_seconds, justification, status, decided_at)
+       VALUES ('REQ-OLD', 'prod-admin', 'U1', 3600, 'an old request', 'approved', now())`,
+    );
+    await database.pool.query(
+      `INSERT INTO grants (id, request_id, latest_request_id, target_id, resource, principal, requester_id,
+                           status, pre_existing, expires_at, granted_at)
+       VALUES ('GNT-JITBOT1', 'REQ-OLD', 'REQ-OLD', 'prod-admin', 'aws:1:group/a', 'alice', 'U1', 'active', false, now(), now()),
+              ('GNT-KEPT0001', 'REQ-OLD', 'REQ-OLD', 'prod-admin', 'aws:1:group/b', 'alice', 'U1', 'active', true, now(), now())`,
+    );
+    await migrate(database.pool, all);
+    const { rows } = await database.pool.query('SELECT id, add_attempted FROM grants ORDER BY id');
+    expect(rows).toEqual([
+      { id: 'GNT-JITBOT1', add_attempted: true },
+      { id: 'GNT-KEPT0001', add_attempted: false },
+    ]);
+  });
+});
