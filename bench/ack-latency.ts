@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../test/support/service-process.js';
 import { TEST_CATALOG_DATA } from '../test/support/test-catalog.js';
 import { createFixedPool } from './support/fixed-connections.js';
+import { firstLine } from './support/processes.js';
 
 const TOTAL = 500;
 const CONCURRENCY = 50;
@@ -26,18 +27,6 @@ function percentile(sorted: number[], p: number): number {
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   return spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-/** Resolves with the child's first stdout line (its URL or "ready"). */
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(text.split('\n')[0] ?? '');
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code} before it was ready`)));
-  });
 }
 
 async function untilHealthy(url: string): Promise<void> {

@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { JOBS_CHANNEL } from '../src/db/jobs-repository.js';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../test/support/service-process.js';
 import { type BenchDatabase, openBenchDatabase } from './support/bench-database.js';
+import { firstLine, stopChild } from './support/processes.js';
 import { createBackstops, insertGrants, planGrants, type SeededGrant } from './support/revocation-seed.js';
 import { epochNow, startTimedFakeAws, type TimedFakeAws } from './support/timed-fake-aws.js';
 
@@ -78,18 +79,6 @@ function spread(name: string, values: number[]): string {
   return `${name.padEnd(38)} p50 ${ms(percentile(sorted, 50)).padStart(10)}   p99 ${ms(percentile(sorted, 99)).padStart(10)}   max ${ms(sorted.at(-1) ?? Number.NaN).padStart(10)}`;
 }
 
-/** Resolves with the child's first stdout line (the fake Slack prints its URL). */
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(text.split('\n')[0] ?? '');
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code} before it was ready`)));
-  });
-}
-
 async function untilReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -100,15 +89,6 @@ async function untilReady(url: string, child: ChildProcess, output: () => string
     await sleep(50);
   }
   throw new Error(`jitbot was not ready within 30 s:\n${output()}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Waits until every user was removed; false when it gave up. */

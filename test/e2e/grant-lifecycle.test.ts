@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
+import { type GrantRow, grantSteps } from '../support/grant-steps.js';
 import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 
 const ACCOUNT = '222222222222';
@@ -66,6 +67,8 @@ const CATALOG = {
 let jitbot: Jitbot;
 let iam: FakeAwsAccount;
 let sequence = 0;
+const { grantOf, requestStatus, ask, approvalPostsAbout, grantFor, dmsTo, expireNow, untilEnded } =
+  grantSteps(() => jitbot, { approver: APPROVER, autoApproved: new Set(['ops-read']) });
 
 beforeAll(async () => {
   jitbot = await startJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
@@ -79,90 +82,6 @@ function newUser(): string {
 }
 
 const iamName = (userId: string) => userId.toLowerCase();
-
-interface GrantRow {
-  id: string;
-  status: string;
-  expires_at: Date;
-  pre_existing: boolean;
-  backstop_at: Date | null;
-}
-
-async function grantOf(requestId: string): Promise<GrantRow | undefined> {
-  const { rows } = await jitbot.database.pool.query<GrantRow>(
-    'SELECT g.* FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
-    [requestId],
-  );
-  return rows[0];
-}
-
-async function requestStatus(requestId: string): Promise<string | undefined> {
-  const { rows } = await jitbot.database.pool.query('SELECT status FROM requests WHERE id = $1', [requestId]);
-  return rows[0]?.status;
-}
-
-/** `/request-aws-access <target> <duration> ...`; resolves with the request id. */
-async function ask(target: string, requester: string, duration = '1h'): Promise<string> {
-  const { responseUrl } = await jitbot.command(
-    `${target} ${duration} rotating the ops database keys`,
-    requester,
-  );
-  let id = '';
-  await vi.waitFor(() => {
-    id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';
-    expect(id).not.toBe('');
-  });
-  return id;
-}
-
-/** Asks, approves, and waits until the grant is active. */
-async function grantFor(target: string, requester: string, duration = '1h'): Promise<GrantRow> {
-  const id = await ask(target, requester, duration);
-  if (target !== 'ops-read') {
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
-  }
-  let grant: GrantRow | undefined;
-  await vi.waitFor(
-    async () => {
-      grant = await grantOf(id);
-      expect(grant?.status).toBe('active');
-    },
-    { timeout: 15_000 },
-  );
-  return grant as GrantRow;
-}
-
-function approvalPostsAbout(requestId: string) {
-  return jitbot.slack
-    .callsTo('chat.postMessage')
-    .filter((call) => call.args.channel === APPROVER && JSON.stringify(call.args).includes(requestId));
-}
-
-function dmsTo(userId: string): string[] {
-  return jitbot.slack
-    .callsTo('chat.postMessage')
-    .filter((call) => call.args.channel === userId)
-    .map((call) => JSON.stringify(call.args));
-}
-
-async function expireNow(grantId: string): Promise<void> {
-  await jitbot.database.pool.query(
-    "UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1",
-    [grantId],
-  );
-  await jitbot.wake();
-}
-
-async function untilEnded(grantId: string, status = 'revoked'): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const { rows } = await jitbot.database.pool.query('SELECT status FROM grants WHERE id = $1', [grantId]);
-      expect(rows[0]?.status).toBe(status);
-    },
-    { timeout: 15_000 },
-  );
-}
 
 /** AWS calls about one grant or user, in the order the fake received them. */
 function awsCallsFor(userName: string, grantId?: string): string[] {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS } from '../../src/slack/ids.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
 import type { FakeOkta, OktaRequest } from '../support/fake-okta.js';
+import { type GrantRow, grantSteps } from '../support/grant-steps.js';
 import { emailOf, FAKE_OKTA_URL, type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 
 const ACCOUNT = '333333333333';
@@ -80,6 +81,21 @@ let jitbot: Jitbot;
 let okta: FakeOkta;
 let iam: FakeAwsAccount;
 let sequence = 0;
+const {
+  grantOf,
+  requestStatus,
+  ask,
+  approvalPostsAbout,
+  untilActive,
+  grantFor,
+  dmsTo,
+  expireNow,
+  untilEnded,
+} = grantSteps(() => jitbot, {
+  approver: APPROVER,
+  autoApproved: AUTO_APPROVED,
+  justification: 'checking the SSO rollout',
+});
 
 beforeAll(async () => {
   jitbot = await startJitbot(CATALOG, {
@@ -95,92 +111,6 @@ afterAll(() => jitbot.stop());
 function newUser(): string {
   sequence += 1;
   return `UOKTA${sequence}`;
-}
-
-interface GrantRow {
-  id: string;
-  status: string;
-  principal: string;
-  expires_at: Date;
-  pre_existing: boolean;
-  backstop_at: Date | null;
-}
-
-async function grantOf(requestId: string): Promise<GrantRow | undefined> {
-  const { rows } = await jitbot.database.pool.query<GrantRow>(
-    'SELECT g.* FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
-    [requestId],
-  );
-  return rows[0];
-}
-
-async function requestStatus(requestId: string): Promise<string | undefined> {
-  const { rows } = await jitbot.database.pool.query('SELECT status FROM requests WHERE id = $1', [requestId]);
-  return rows[0]?.status;
-}
-
-/** `/request-aws-access <target> <duration> ...`; resolves with the request id. */
-async function ask(target: string, requester: string, duration = '1h'): Promise<string> {
-  const { responseUrl } = await jitbot.command(`${target} ${duration} checking the SSO rollout`, requester);
-  let id = '';
-  await vi.waitFor(() => {
-    id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';
-    expect(id).not.toBe('');
-  });
-  return id;
-}
-
-function approvalPostsAbout(requestId: string) {
-  return jitbot.slack
-    .callsTo('chat.postMessage')
-    .filter((call) => JSON.stringify(call.args).includes(requestId) && call.args.channel === APPROVER);
-}
-
-async function untilActive(requestId: string): Promise<GrantRow> {
-  let grant: GrantRow | undefined;
-  await vi.waitFor(
-    async () => {
-      grant = await grantOf(requestId);
-      expect(grant?.status).toBe('active');
-    },
-    { timeout: 15_000 },
-  );
-  return grant as GrantRow;
-}
-
-/** Asks, approves (unless the target approves by itself), and waits until the grant is active. */
-async function grantFor(target: string, requester: string, duration = '1h'): Promise<GrantRow> {
-  const id = await ask(target, requester, duration);
-  if (!AUTO_APPROVED.has(target)) {
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
-  }
-  return untilActive(id);
-}
-
-function dmsTo(userId: string): string[] {
-  return jitbot.slack
-    .callsTo('chat.postMessage')
-    .filter((call) => call.args.channel === userId)
-    .map((call) => JSON.stringify(call.args));
-}
-
-async function expireNow(grantId: string): Promise<void> {
-  await jitbot.database.pool.query(
-    "UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1",
-    [grantId],
-  );
-  await jitbot.wake();
-}
-
-async function untilEnded(grantId: string): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const { rows } = await jitbot.database.pool.query('SELECT status FROM grants WHERE id = $1', [grantId]);
-      expect(rows[0]?.status).toBe('revoked');
-    },
-    { timeout: 15_000 },
-  );
 }
 
 /** Membership changes Okta received for one user: PUT (assign) and DELETE (unassign). */
