@@ -62,6 +62,7 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     leaseSeconds = 120,
     random = Math.random,
   } = options;
+  let closed = false;
   const inFlight = createInFlight(concurrency, (error) =>
     logger.error({ err: error }, 'could not record a job outcome'),
   );
@@ -109,12 +110,20 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
       const free = inFlight.free();
       if (free === 0) return 0;
       const jobs = await claimDueJobs(pool, workerId, Math.min(batchSize, free), leaseSeconds);
+      if (closed) {
+        // Claimed while shutting down: hand them back untouched for another worker.
+        for (const job of jobs) await retryJob(pool, job.id, workerId, 0, 'worker stopping', true);
+        return 0;
+      }
       for (const job of jobs) inFlight.start(() => runOne(job));
       return jobs.length;
     },
     // While every slot is taken, nothing is due for this process: a finishing job wakes it.
     nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextJobDueAt(pool)),
     attach: (wake) => inFlight.onSettled(wake),
+    close: () => {
+      closed = true;
+    },
     drain: () => inFlight.drain(),
   };
 }

@@ -11,6 +11,8 @@ export interface DueWorkSource {
   nextDueAt(): Promise<Date | undefined>;
   /** Sources that run work in the background: wake the worker when a slot frees. */
   attach?(wake: () => void): void;
+  /** Stops starting work: anything claimed from now on is handed back at once. */
+  close?(): void;
   /** Resolves when the work this source started has finished (graceful shutdown). */
   drain?(): Promise<void>;
 }
@@ -122,6 +124,7 @@ export function createWorker(options: WorkerOptions): Worker {
     wake,
     async stop() {
       running = false;
+      for (const source of sources) source.close?.();
       wake();
       await loop;
       await Promise.all(sources.map((source) => source.drain?.()));

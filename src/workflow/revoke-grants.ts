@@ -123,6 +123,7 @@ async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<v
  * revoked side by side, so one slow account does not delay the others.
  */
 export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger): DueWorkSource {
+  let closed = false;
   const inFlight = createInFlight(CONCURRENCY, (error) =>
     logger.error({ err: error }, 'a revocation could not record its outcome; its lease will bring it back'),
   );
@@ -132,6 +133,11 @@ export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger):
       const free = inFlight.free();
       if (free === 0) return 0;
       const due = await claimDueRevocations(deps.pool, Math.min(BATCH, free), LEASE_SECONDS);
+      if (closed) {
+        // Claimed while shutting down: due again at once, for whichever replica runs next.
+        for (const grant of due) await retryRevocation(deps.pool, grant.id, 0, 'worker stopping');
+        return 0;
+      }
       for (const grant of due) {
         const extend = () => extendRevocationLease(deps.pool, grant.id, LEASE_SECONDS);
         const warn = (error: unknown) =>
@@ -144,6 +150,9 @@ export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger):
     },
     nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextRevocationDue(deps.pool)),
     attach: (wake) => inFlight.onSettled(wake),
+    close: () => {
+      closed = true;
+    },
     drain: () => inFlight.drain(),
   };
 }

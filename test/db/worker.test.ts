@@ -195,6 +195,21 @@ describe('the job worker', () => {
     expect(calls).toBe(4);
   });
 
+  it('a source closed for shutdown hands back whatever its last claim caught, untouched', async () => {
+    const ran: string[] = [];
+    const source = createJobSource({
+      pool: database.pool,
+      handlers: { late: async (job) => void ran.push(job.id) },
+      workerId: 'closing-worker',
+      logger: silentLogger,
+    });
+    const id = await enqueueJob(database.pool, { kind: 'late' });
+    source.close?.();
+    expect(await source.runDue()).toBe(0);
+    expect(ran).toEqual([]);
+    expect(await jobState(id)).toMatchObject({ status: 'queued', attempts: 0 });
+  });
+
   it('on stop, finishes the job in hand before resolving, and takes no new one', async () => {
     let release: () => void = () => undefined;
     let started = false;
