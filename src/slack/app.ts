@@ -17,8 +17,12 @@ function createReceiver({ env, logger, routes }: SlackAppOptions): Receiver {
       appToken: env.SLACK_APP_TOKEN,
       logger: boltLogger(logger),
       customRoutes: routes,
-      // Socket Mode needs no public URL, but /healthz and /readyz still answer on PORT.
-      installerOptions: { port: env.PORT },
+      // Socket Mode needs no public URL, but /healthz and /readyz still answer on PORT. The
+      // connection is opened through SLACK_API_URL too (apps.connections.open), like every call.
+      installerOptions: {
+        port: env.PORT,
+        ...(env.SLACK_API_URL ? { clientOptions: { slackApiUrl: env.SLACK_API_URL } } : {}),
+      },
     });
   }
   return new HTTPReceiver({
