@@ -24,6 +24,7 @@ import { createMessageSender } from './slack/message-delivery.js';
 import { createNotifierHandlers } from './slack/notifier.js';
 import { createPeopleDirectory } from './slack/people.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
+import { createViewOpener } from './slack/view-opener.js';
 import { applyGrant } from './workflow/apply-grant.js';
 import { createRequestTimeoutSource } from './workflow/expire-requests.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
@@ -170,12 +171,14 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const running = createBackgroundWorker(database, handlers, grants, logger);
   worker = running;
   const workflows = { pool: database.pool, catalog, members: directory.members, newRequestId, onWork };
-  registerListeners(app, { workflows, directory, logger });
+  const views = createViewOpener({ env });
+  registerListeners(app, { workflows, directory, logger, views });
 
   try {
     await startSlack(app, env, logger);
   } catch (error) {
     providers.close();
+    views.close();
     await database.close().catch(() => undefined);
     throw error;
   }
@@ -196,6 +199,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
         .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
       await running.stop();
       providers.close();
+      views.close();
       await database.close();
     },
   };

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Resolves with the child's first stdout line (its URL, or "ready"). */
 export function firstLine(child: ChildProcess): Promise<string> {
@@ -20,4 +21,30 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, ms) used so far by a process and all its descendants, read from
+ * /proc; undefined where there is no /proc. tsx runs scripts in a child, hence the descendants.
+ */
+export function cpuMillis(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync('/proc/self/stat')) return undefined;
+  let ticks = 0;
+  const pending = [pid];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    try {
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${next}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${next}/task`)) {
+        const children = readFileSync(`/proc/${next}/task/${task}/children`, 'utf8').trim();
+        if (children) pending.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // The process exited between the reads.
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }

@@ -52,7 +52,7 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
   });
 
   // Deny asks for a reason first: the modal must open before the trigger id expires (3 s).
-  app.action(ACTIONS.deny, async ({ ack, body, respond, client }) => {
+  app.action(ACTIONS.deny, async ({ ack, body, respond }) => {
     await ack();
     const click = buttonClick.safeParse(body);
     if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
@@ -62,7 +62,7 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
       if (!request) return tellProblem(respond, 'That request does not exist any more.');
       const targetName = findTarget(deps.workflows.catalog, request.targetId)?.name ?? request.targetId;
       const view = denyReasonModal({ requestId, requesterId: request.requesterId, targetName });
-      await client.views.open({ trigger_id: click.data.trigger_id, view });
+      await deps.views.open(click.data.trigger_id, view);
     });
   });
 

@@ -1,9 +1,12 @@
 import type { Logger } from '../../log/logger.js';
 import type { RequestWorkflowDeps } from '../../workflow/deps.js';
 import type { UserGroupDirectory } from '../user-groups.js';
+import type { ViewOpener } from '../view-opener.js';
 
 export interface ListenerDeps {
   readonly workflows: RequestWorkflowDeps;
   readonly directory: UserGroupDirectory;
   readonly logger: Logger;
+  /** Opens modals within the trigger window; WebClient is for everything else. */
+  readonly views: ViewOpener;
 }

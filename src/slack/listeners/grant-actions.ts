@@ -33,7 +33,7 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
   });
 
   // Extending is asking again: the form opens on the same target, and the approval rules apply.
-  app.action(ACTIONS.extend, async ({ ack, body, client, respond }) => {
+  app.action(ACTIONS.extend, async ({ ack, body, respond }) => {
     await ack();
     const click = targetButtonClick.safeParse(body);
     if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
@@ -42,7 +42,7 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
       return tellProblem(respond, `${targetId} is no longer in jitbot's catalog, so it cannot be extended.`);
     }
     await answerSafely(deps.logger, respond, 'opening the extension form', () =>
-      openRequestForm(deps, client, click.data.trigger_id, click.data.user.id, targetId),
+      openRequestForm(deps, click.data.trigger_id, click.data.user.id, targetId),
     );
   });
 }

@@ -72,7 +72,7 @@ async function validTargetIds(deps: ListenerDeps, userId: string): Promise<strin
  * itself, the form is opened right after it, and everything else is answered with `respond`.
  */
 export function registerRequestCommand(app: App, deps: ListenerDeps): void {
-  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
     const intent = parseCommandText(command.text ?? '');
     if (intent.kind === 'help') {
       const help = helpReply();
@@ -82,7 +82,7 @@ export function registerRequestCommand(app: App, deps: ListenerDeps): void {
     await ack();
     if (intent.kind === 'open-form') {
       await answerSafely(deps.logger, respond, 'opening the request form', () =>
-        openRequestForm(deps, client, command.trigger_id, command.user_id),
+        openRequestForm(deps, command.trigger_id, command.user_id),
       );
       return;
     }

@@ -1,5 +1,4 @@
 import type { App } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { findTarget, type Target } from '../../config/catalog.js';
 import { durationChoices } from '../../domain/request-input.js';
 import { submitRequest } from '../../workflow/submit-request.js';
@@ -32,13 +31,12 @@ function formFor(deps: ListenerDeps, userId: string, selected?: Target) {
 /** Opens the form at once: the trigger id dies 3 seconds after the slash command. */
 export async function openRequestForm(
   deps: ListenerDeps,
-  client: WebClient,
   triggerId: string,
   userId: string,
   selectedTargetId?: string,
 ) {
   const selected = selectedTargetId ? findTarget(deps.workflows.catalog, selectedTargetId) : undefined;
-  await client.views.open({ trigger_id: triggerId, view: formFor(deps, userId, selected) });
+  await deps.views.open(triggerId, formFor(deps, userId, selected));
 }
 
 type FieldErrors = Partial<Record<(typeof BLOCKS)[keyof typeof BLOCKS], string>>;

@@ -2,6 +2,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
 import { problemReply } from '../blocks/command-replies.js';
 import type { SlackMessage } from '../blocks/types.js';
+import { SlackViewError } from '../view-opener.js';
 
 export const UNREADABLE_CLICK =
   'jitbot could not read that click, so nothing changed. Try again, or use /request-aws-access status.';
@@ -20,9 +21,23 @@ export function tellProblem(respond: RespondFn, problem: string): Promise<void> 
   return replyEphemeral(respond, problemReply(problem));
 }
 
+const TRY_AGAIN = 'jitbot could not do that just now, and nothing was changed. Try again in a minute.';
+const FORM_TOO_LATE =
+  'Slack gives a form 3 seconds to open and jitbot was too slow this time, so nothing was changed. ' +
+  'Run the command (or click the button) again.';
+
+/** Lets the acks of requests already read go out first; see answerSafely. */
+function afterPendingAcks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Runs the work behind a click or command after its ack. An unexpected failure is logged and the
  * person is told that nothing changed, instead of silence.
+ *
+ * The work starts only once the event loop has read what else has arrived: a burst of commands
+ * then gets all its acks before any of them starts its Web API, database or AWS calls, instead
+ * of each ack waiting behind the calls of the commands read before it.
  */
 export async function answerSafely(
   logger: Logger,
@@ -30,14 +45,13 @@ export async function answerSafely(
   what: string,
   work: () => Promise<void>,
 ) {
+  await afterPendingAcks();
   try {
     await work();
   } catch (error) {
     logger.error({ err: error }, `${what} failed`);
-    await tellProblem(
-      respond,
-      'jitbot could not do that just now, and nothing was changed. Try again in a minute.',
-    ).catch((replyError: unknown) =>
+    const expired = error instanceof SlackViewError && error.code === 'expired_trigger_id';
+    await tellProblem(respond, expired ? FORM_TOO_LATE : TRY_AGAIN).catch((replyError: unknown) =>
       logger.warn({ err: replyError }, 'could not tell the person about the failure'),
     );
   }
