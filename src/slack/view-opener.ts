@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ModalView } from '@slack/types';
 import type { Env } from '../config/env.js';
@@ -83,7 +83,10 @@ export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpen
         response.on('error', reject);
       });
       const timer = setTimeout(
-        () => sent.destroy(new SlackViewError('timeout', `Slack did not answer views.open within ${windowMs} ms`)),
+        () =>
+          sent.destroy(
+            new SlackViewError('timeout', `Slack did not answer views.open within ${windowMs} ms`),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       sent.on('error', (error: NodeJS.ErrnoException) => {
@@ -115,7 +118,10 @@ export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpen
         reply = await postWithinWindow(JSON.stringify({ trigger_id: triggerId, view }));
       } catch (error) {
         if (error instanceof SlackViewError) throw error;
-        throw new SlackViewError('unreachable', `could not reach Slack for views.open: ${(error as Error).message}`);
+        throw new SlackViewError(
+          'unreachable',
+          `could not reach Slack for views.open: ${(error as Error).message}`,
+        );
       }
       throwUnlessOpened(reply);
     },

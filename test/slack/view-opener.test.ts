@@ -67,7 +67,9 @@ describe('the view opener', () => {
     slack.on('views.open', () => ({
       ok: false,
       error: 'invalid_arguments',
-      response_metadata: { messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'] },
+      response_metadata: {
+        messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'],
+      },
     }));
     const invalid = await failureOf(openerFor(slack.url).open('trigger.bad', VIEW));
     slack.on('views.open', () => ({}));
