@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { App } from '@slack/bolt';
 import type { AwsCredentials } from './aws/connector.js';
 import { type Catalog, loadCatalog } from './config/catalog.js';
 import type { Env } from './config/env.js';
@@ -9,7 +8,6 @@ import { type Database, openDatabase } from './db/database.js';
 import type { JobRow } from './db/jobs-repository.js';
 import { JOBS_CHANNEL } from './db/jobs-repository.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
-import { UserFacingError } from './errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { createJobSource, type JobHandler } from './jobs/job-source.js';
 import { createWorker, type Worker } from './jobs/worker.js';
@@ -47,28 +45,6 @@ export interface ServiceInputs {
   readonly logger: Logger;
   /** Where AWS calls go and as whom; default: the SDK's own chain (AWS_ENDPOINT_URL, credentials). */
   readonly aws?: { readonly endpoint?: string; readonly credentials?: AwsCredentials };
-}
-
-async function startSlack(app: App, env: Env, logger: Logger): Promise<void> {
-  if (env.SLACK_APP_TOKEN) {
-    // Socket Mode keeps reconnecting until Slack answers; health routes are up meanwhile.
-    app.start().then(
-      () => logger.info('connected to Slack over Socket Mode'),
-      (error: unknown) => logger.error({ err: error }, 'Socket Mode connection failed'),
-    );
-    return;
-  }
-  try {
-    await app.start(env.PORT);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new UserFacingError(
-        'config_invalid',
-        `port ${env.PORT} is already in use: stop what uses it, or set PORT`,
-      );
-    }
-    throw error;
-  }
 }
 
 function requestIdOf(job: JobRow): string {
@@ -141,7 +117,8 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   let shuttingDown = false;
   const identity = createBotIdentity(createIdentityClient(env, logger), env.SLACK_BOT_TOKEN, logger);
   const routes = healthRoutes({ readiness: database.readiness, shuttingDown: () => shuttingDown });
-  const app = createSlackApp({ env, logger, identity, routes });
+  const slack = createSlackApp({ env, logger, identity, routes });
+  const { app } = slack;
   const background = createBackgroundClient(env, logger);
   const directory = createUserGroupDirectory(background, logger);
   const sender = createMessageSender(database.pool, background, logger);
@@ -175,7 +152,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   registerListeners(app, { workflows, directory, logger, views });
 
   try {
-    await startSlack(app, env, logger);
+    await slack.start();
   } catch (error) {
     providers.close();
     views.close();
@@ -194,9 +171,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     async stop() {
       shuttingDown = true;
       identity.stop();
-      await app
-        .stop()
-        .catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
+      await slack.stop();
       await running.stop();
       providers.close();
       views.close();

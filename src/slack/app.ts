@@ -1,5 +1,6 @@
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Env } from '../config/env.js';
+import { UserFacingError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotIdentity } from './bot-identity.js';
@@ -33,10 +34,19 @@ function createReceiver({ env, logger, routes }: SlackAppOptions): Receiver {
   });
 }
 
-export function createSlackApp(options: SlackAppOptions): App {
+export interface SlackApp {
+  readonly app: App;
+  /** Over HTTP: listening on PORT. In Socket Mode: connecting in the background, retrying. */
+  start(): Promise<void>;
+  /** Stops taking requests: closes the HTTP server, or the Socket Mode connection. */
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { env, logger, identity } = options;
+  const receiver = createReceiver(options);
   const app = new App({
-    receiver: createReceiver(options),
+    receiver,
     authorize: identity.authorize,
     // jitbot keeps its state in PostgreSQL; Bolt's in-memory conversation store would only cost
     // time on every request and memory on every replica.
@@ -53,5 +63,41 @@ export function createSlackApp(options: SlackAppOptions): App {
   app.error(async (error) => {
     logger.error({ err: error.original ?? error, code: error.code }, 'a Slack listener failed');
   });
-  return app;
+
+  let stopping = false;
+  const stop = () =>
+    app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
+  return {
+    app,
+    async start() {
+      if (receiver instanceof SocketModeReceiver) {
+        // Socket Mode keeps reconnecting until Slack answers; health routes are up meanwhile.
+        app.start().then(
+          async () => {
+            // A stop while apps.connections.open was in flight finds no socket to close, and
+            // the socket opens anyway: close it, or a stopped service would take envelopes.
+            if (stopping) return receiver.client.disconnect();
+            logger.info('connected to Slack over Socket Mode');
+          },
+          (error: unknown) => logger.error({ err: error }, 'Socket Mode connection failed'),
+        );
+        return;
+      }
+      try {
+        await app.start(env.PORT);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new UserFacingError(
+            'config_invalid',
+            `port ${env.PORT} is already in use: stop what uses it, or set PORT`,
+          );
+        }
+        throw error;
+      }
+    },
+    async stop() {
+      stopping = true;
+      await stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { startFakeSocketMode } from '../support/fake-socket-mode.js';
 import { serviceEnv, startServiceProcess, stopProcess } from '../support/service-process.js';
 
 let database: TestDatabase;
@@ -35,5 +36,38 @@ describe('Socket Mode', () => {
       expect(exit.code).toBe(0);
     }
     expect(service.output()).not.toContain('xapp-1-test-token');
+  });
+
+  it('answers over a real socket, and on SIGTERM closes it and exits 0 without logging an error', async () => {
+    const socket = await startFakeSocketMode();
+    slack.on('apps.connections.open', () => ({ url: socket.url }));
+    const service = await startServiceProcess(
+      serviceEnv({
+        DATABASE_URL: database.url,
+        SLACK_API_URL: slack.url,
+        SLACK_APP_TOKEN: 'xapp-1-test-token',
+      }),
+    );
+    try {
+      const ack = await socket.deliver('slash_commands', {
+        command: '/request-aws-access',
+        text: 'help',
+        user_id: 'USOCKETCLI1',
+        team_id: 'TFAKE',
+        channel_id: 'CGENERAL',
+        trigger_id: 'trigger.cli.1',
+        response_url: `${slack.url}response/cli-1`,
+      });
+      expect(JSON.stringify(ack.payload)).toContain('/request-aws-access');
+    } finally {
+      const exit = await stopProcess(service, 'SIGTERM');
+      expect(exit.code).toBe(0);
+      await socket.close();
+    }
+    const errors = service
+      .output()
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    expect(errors).toEqual([]);
   });
 });

@@ -11,7 +11,11 @@ export interface SlackCall {
   readonly token: string | undefined;
 }
 
-export type SlackMethodHandler = (args: Record<string, unknown>, call: SlackCall) => Record<string, unknown>;
+/** May be async: a test can hold an answer back until it is ready. */
+export type SlackMethodHandler = (
+  args: Record<string, unknown>,
+  call: SlackCall,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 export interface FakeSlack {
   /** Base URL for SLACK_API_URL / slackApiUrl, ending in /api/. */
@@ -136,7 +140,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     const custom = handlers.get(method);
-    const answer = custom ? custom(args, call) : defaultAnswer(method, args, calls.length);
+    const answer = custom ? await custom(args, call) : defaultAnswer(method, args, calls.length);
     res.writeHead(200, { 'content-type': 'application/json', ...scopeHeader() });
     res.end(JSON.stringify({ ok: true, ...answer }));
   }

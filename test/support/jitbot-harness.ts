@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 import { FakeAws } from './fake-aws.js';
 import { type FakeGroup, FakeOkta, type FakeUser, type FakeUserStatus } from './fake-okta.js';
 import { type FakeSlack, type SlackCall, startFakeSlack } from './fake-slack.js';
+import { type EnvelopeAck, type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { BOT_TOKEN, freePort, SIGNING_SECRET } from './service-process.js';
 import { postSignedForm } from './slack-requests.js';
 import { TEST_CATALOG_DATA } from './test-catalog.js';
@@ -27,6 +28,8 @@ export interface Jitbot {
    * has not created it yet, so a test can arrange memberships or change the status beforehand.
    */
   oktaUser(userId: string): FakeUser;
+  /** Slack's end of Socket Mode, when started with `socketMode`. */
+  readonly socket: FakeSocketMode | undefined;
   /** The fake's group with this id (one of the catalog's okta-group targets). */
   oktaGroup(groupId: string): FakeGroup;
   readonly database: TestDatabase;
@@ -152,7 +155,14 @@ export interface JitbotOptions {
   readonly withoutOktaUser?: readonly string[];
   /** The status of a Slack user's Okta user; ACTIVE when not listed. */
   readonly oktaUserStatus?: Readonly<Record<string, FakeUserStatus>>;
+  /**
+   * Socket Mode (SLACK_APP_TOKEN set): commands and clicks arrive as envelopes over a real
+   * WebSocket from a fake Slack, instead of as signed HTTP requests.
+   */
+  readonly socketMode?: boolean;
 }
+
+export const APP_TOKEN = 'xapp-1-test-app-token-0123456789';
 
 /** What several jitbot instances share: Slack, AWS, Okta, the database and the catalog file. */
 interface World {
@@ -162,6 +172,7 @@ interface World {
   readonly okta: OktaWorld | undefined;
   readonly database: TestDatabase;
   readonly catalogPath: string;
+  readonly socket: FakeSocketMode | undefined;
 }
 
 /** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
@@ -183,11 +194,13 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
     okta?.provision(id);
     return { user: { id, deleted: false, is_bot: false, profile: { email: emailOf(id) } } };
   });
+  const socket = options.socketMode ? await startFakeSocketMode() : undefined;
+  if (socket) slack.on('apps.connections.open', () => ({ url: socket.url }));
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
   const catalogPath = join(dir, 'jitbot.yaml');
   writeFileSync(catalogPath, stringify(withFakeUrls(catalogData, okta)));
-  return { slack, aws, awsUrl, okta, database, catalogPath };
+  return { slack, aws, awsUrl, okta, database, catalogPath, socket };
 }
 
 async function startInstance(world: World): Promise<{ service: RunningService; baseUrl: string }> {
@@ -200,6 +213,7 @@ async function startInstance(world: World): Promise<{ service: RunningService; b
     JITBOT_CATALOG: world.catalogPath,
     PORT: String(port),
     LOG_LEVEL: process.env.JITBOT_TEST_LOG_LEVEL ?? 'silent',
+    ...(world.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
   });
   const service = await startService({
     env,
@@ -208,6 +222,12 @@ async function startInstance(world: World): Promise<{ service: RunningService; b
     aws: { endpoint: world.awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
   });
   return { service, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** A Socket Mode ack as the HTTP answer it stands for: an empty ack is an empty 200. */
+function asResponse(ack: EnvelopeAck): Response {
+  const body = ack.payload && Object.keys(ack.payload).length > 0 ? JSON.stringify(ack.payload) : '';
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
 /** The whole service in this process (real Bolt, real HTTP, real PostgreSQL); Slack, AWS and Okta faked. */
@@ -228,8 +248,15 @@ export async function startJitbot(
     if (!instance) throw new Error('jitbot is stopped: call start() first');
     return instance;
   };
-  const post = (fields: Record<string, string>) => postSignedForm(current().baseUrl, fields, sign);
-  const payload = (body: unknown) => post({ payload: JSON.stringify(body) });
+  const { socket } = world;
+  const post = (fields: Record<string, string>) =>
+    socket
+      ? socket.deliver('slash_commands', fields).then(asResponse)
+      : postSignedForm(current().baseUrl, fields, sign);
+  const payload = (body: unknown) =>
+    socket
+      ? socket.deliver('interactive', body).then(asResponse)
+      : postSignedForm(current().baseUrl, { payload: JSON.stringify(body) }, sign);
 
   return {
     slack,
@@ -237,6 +264,7 @@ export async function startJitbot(
     okta: world.okta?.okta,
     oktaUser: (userId) => oktaWorld().user(userId),
     oktaGroup: (groupId) => oktaWorld().group(groupId),
+    socket,
     database,
     get service() {
       return current().service;
@@ -315,6 +343,7 @@ export async function startJitbot(
       await slack.close();
       await aws.stop();
       await world.okta?.okta.stop();
+      await socket?.close();
       await database.drop();
     },
   };

@@ -1,0 +1,107 @@
+/**
+ * Socket Mode end to end: the same service, with SLACK_APP_TOKEN set, connects through
+ * apps.connections.open to a fake Slack WebSocket and receives commands, clicks and form
+ * submissions as envelopes; its acks go back over the socket. The rest is as in the HTTP tests.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { APP_TOKEN, type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+
+let jitbot: Jitbot;
+let sequence = 0;
+const { ask, approvalPostsAbout, grantFor, dmsTo } = grantSteps(() => jitbot, { approver: PEOPLE.approver1 });
+
+beforeAll(async () => {
+  jitbot = await startJitbot(TEST_CATALOG_DATA, { socketMode: true });
+});
+afterAll(() => jitbot.stop());
+
+function newUser(): string {
+  sequence += 1;
+  return `USOCKET${sequence}`;
+}
+
+function formValues(target: string, seconds: string, justification: string) {
+  return {
+    [BLOCKS.target]: { [ACTIONS.pickTarget]: { type: 'static_select', selected_option: { value: target } } },
+    [BLOCKS.duration]: {
+      [ACTIONS.pickDuration]: { type: 'static_select', selected_option: { value: seconds } },
+    },
+    [BLOCKS.justification]: { [ACTIONS.justification]: { type: 'plain_text_input', value: justification } },
+    [BLOCKS.ticket]: { [ACTIONS.ticket]: { type: 'plain_text_input', value: '' } },
+  };
+}
+
+describe('Socket Mode', () => {
+  it('connects with the app token, and the bare command opens the form', async () => {
+    const { status, body } = await jitbot.command('', newUser());
+    expect(status).toBe(200);
+    expect(body).toBe('');
+    expect(jitbot.slack.callsTo('apps.connections.open')[0]?.token).toBe(APP_TOKEN);
+    await vi.waitFor(() => expect(jitbot.slack.callsTo('views.open').length).toBe(1));
+    const view = jitbot.slack.callsTo('views.open')[0]?.args.view as { callback_id: string };
+    expect(view.callback_id).toBe(VIEWS.request);
+  });
+
+  it('answers help in the ack, over the socket', async () => {
+    const { body } = await jitbot.command('help', newUser());
+    expect(JSON.parse(body)).toMatchObject({ response_type: 'ephemeral' });
+    expect(body).toContain('/request-aws-access');
+  });
+
+  it('puts form problems on the fields in the ack, and a valid form creates the request', async () => {
+    const user = newUser();
+    const refused = await jitbot.submitView(VIEWS.request, formValues('prod-admin', '3600', 'short'), user);
+    expect(await refused.json()).toMatchObject({ response_action: 'errors' });
+
+    const accepted = await jitbot.submitView(
+      VIEWS.request,
+      formValues('prod-admin', '3600', 'investigating the checkout outage'),
+      user,
+    );
+    expect(await accepted.text()).toBe('');
+    await vi.waitFor(() => expect(dmsTo(user).some((text) => /REQ-[0-9A-Z]{8}/.test(text))).toBe(true));
+  });
+
+  it('an approval click over the socket grants the access in AWS', async () => {
+    const requester = newUser();
+    const grant = await grantFor('prod-admin', requester);
+    expect(jitbot.aws.account('111111111111').isMember('jit-prod-admin', requester.toLowerCase())).toBe(true);
+    expect(grant.status).toBe('active');
+  });
+
+  it('a restarted service connects again and keeps answering', async () => {
+    const before = jitbot.slack.callsTo('apps.connections.open').length;
+    await jitbot.stopService();
+    await jitbot.startService();
+    const id = await ask('prod-admin', newUser());
+    expect(jitbot.slack.callsTo('apps.connections.open').length).toBeGreaterThan(before);
+    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
+  });
+
+  it('a service stopped while it is still connecting closes the socket that opens after', async () => {
+    const socket = jitbot.socket;
+    if (!socket) throw new Error('no Socket Mode fake');
+    let answer = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    jitbot.slack.on('apps.connections.open', async () => {
+      await held;
+      return { url: socket.url };
+    });
+    await jitbot.stopService();
+    await vi.waitFor(() => expect(socket.open).toBe(0));
+    const asked = jitbot.slack.callsTo('apps.connections.open').length;
+    const connections = socket.connections;
+    await jitbot.startService();
+    await vi.waitFor(() => expect(jitbot.slack.callsTo('apps.connections.open').length).toBe(asked + 1));
+    await jitbot.stopService();
+    answer();
+    // The socket Slack's late answer pointed at opens, and is closed again at once.
+    await vi.waitFor(() => expect(socket.connections).toBe(connections + 1));
+    await vi.waitFor(() => expect(socket.open).toBe(0));
+  });
+});
