@@ -21,6 +21,7 @@ import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
 import { createNotifierHandlers } from './slack/notifier.js';
 import { createPeopleDirectory } from './slack/people.js';
+import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
 import { applyGrant } from './workflow/apply-grant.js';
@@ -129,6 +130,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     ...(inputs.aws?.endpoint ? { awsEndpoint: inputs.aws.endpoint } : {}),
     ...(inputs.aws?.credentials ? { awsCredentials: inputs.aws.credentials } : {}),
   });
+  const targets = createTargetSummaries(catalog, providers.registry);
   // The worker is made last, but every workflow wakes it: bind late.
   let worker: Worker | undefined;
   const onWork = () => worker?.wake();
@@ -141,15 +143,15 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     onWork,
   };
   const handlers = {
-    ...createNotifierHandlers({ db: database.pool, catalog, sender, directory }),
-    ...createGrantNotifierHandlers({ db: database.pool, catalog, sender }),
+    ...createNotifierHandlers({ db: database.pool, catalog, targets, sender, directory }),
+    ...createGrantNotifierHandlers({ db: database.pool, catalog, targets, sender }),
     ...grantHandlers(grants, createPeopleDirectory(database.pool, background)),
   };
   const running = createBackgroundWorker(database, handlers, grants, logger);
   worker = running;
   const workflows = { pool: database.pool, catalog, members: directory.members, newRequestId, onWork };
   const views = createViewOpener({ env });
-  registerListeners(app, { workflows, directory, logger, views });
+  registerListeners(app, { workflows, directory, logger, views, targets });
 
   try {
     await slack.start();

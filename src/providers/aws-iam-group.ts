@@ -104,6 +104,7 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
     describe(target) {
       return `IAM group ${target.group} in ${accountWords(deps.accountFor(target))}`;
     },
+    location: (target) => accountWords(deps.accountFor(target)),
     async resolvePrincipal(
       target: AwsIamGroupTarget,
       person: SlackPerson,

@@ -143,7 +143,8 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
   return {
     kind: 'okta-group',
     resourceOf: (target) => `okta:${host}:group/${target.groupId}`,
-    describe: (target) => `Okta group ${target.name} (${target.groupId})`,
+    describe: (target) => `Okta group ${target.groupId} in ${host}`,
+    location: () => 'Okta',
 
     async resolvePrincipal(
       target: OktaGroupTarget,

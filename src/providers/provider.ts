@@ -13,8 +13,10 @@ export interface AccessProvider<T extends Target = Target> {
    * targets that name the same group share it, so overlapping grants are decided on this.
    */
   resourceOf(target: T): string;
-  /** Where the access lives, in words for messages: "IAM group jit-admin in Production (111111111111)". */
+  /** What exactly is granted, in words for approvers: "IAM group jit-admin in Production (111111111111)". */
   describe(target: T): string;
+  /** Where the target lives, beside its name and as a heading in the form: "Production (111111111111)". */
+  location(target: T): string;
   /**
    * Slack person -> the provider's principal (IAM user name, Okta user id), checked to exist and
    * to be able to receive the access, so approvers are never asked to approve the impossible.

@@ -10,11 +10,12 @@ import { JOB_KINDS } from '../workflow/job-kinds.js';
 import { accessNotice, adminAlert, expiryWarning, revokedNotice } from './blocks/grant-messages.js';
 import type { GrantSummary, RequestView } from './blocks/types.js';
 import type { MessageSender } from './message-delivery.js';
-import { loadRequestView, summarizeGrant } from './request-views.js';
+import { loadRequestView, summarizeGrant, type TargetSummaries } from './request-views.js';
 
 export interface GrantNotifierDeps {
   readonly db: Queryable;
   readonly catalog: Catalog;
+  readonly targets: TargetSummaries;
   readonly sender: MessageSender;
 }
 
@@ -40,7 +41,7 @@ function parsePayload<T>(schema: z.ZodType<T>, job: JobRow): T {
 
 export function createGrantNotifierHandlers(deps: GrantNotifierDeps): Record<string, JobHandler> {
   async function view(requestId: string): Promise<RequestView> {
-    const loaded = await loadRequestView(deps.db, deps.catalog, requestId);
+    const loaded = await loadRequestView(deps.db, deps.targets, requestId);
     if (!loaded) throw new Error(`request ${requestId} not found`);
     return loaded;
   }

@@ -10,12 +10,13 @@ import { breakglassNotice } from './blocks/breakglass-notice.js';
 import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
 import type { RequestView } from './blocks/types.js';
 import type { MessageSender } from './message-delivery.js';
-import { loadRequestView } from './request-views.js';
+import { loadRequestView, type TargetSummaries } from './request-views.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
 export interface NotifierDeps {
   readonly db: Queryable;
   readonly catalog: Catalog;
+  readonly targets: TargetSummaries;
   readonly sender: MessageSender;
   readonly directory: UserGroupDirectory;
 }
@@ -43,7 +44,7 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
   const timeout = { approvalTimeoutSeconds: deps.catalog.settings.approvalTimeoutSeconds };
 
   async function load(job: JobRow): Promise<RequestView> {
-    const view = await loadRequestView(deps.db, deps.catalog, requestIdOf(job));
+    const view = await loadRequestView(deps.db, deps.targets, requestIdOf(job));
     if (!view) throw new Error(`request ${requestIdOf(job)} not found`);
     return view;
   }
@@ -66,7 +67,7 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
     });
     // Decided while these were being posted: the ones posted after the decision still show
     // buttons, so bring every message up to date.
-    if ((await loadRequestView(deps.db, deps.catalog, request.id))?.request.status !== request.status) {
+    if ((await loadRequestView(deps.db, deps.targets, request.id))?.request.status !== request.status) {
       await requestChanged(job);
     }
     return undefined;

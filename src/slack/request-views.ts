@@ -1,30 +1,42 @@
-import { type Catalog, findAccount, findTarget, type Target } from '../config/catalog.js';
+import type { Catalog, Target } from '../config/catalog.js';
 import { listApprovals } from '../db/approvals-repository.js';
 import { activeGrantUntil } from '../db/grant-schedule-repository.js';
 import { findGrant, type StoredGrant } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { findRequest, type StoredRequest } from '../db/requests-repository.js';
+import { type ProviderRegistry, providerFor } from '../providers/provider.js';
 import type { GrantSummary, RequestView, TargetSummary } from './blocks/types.js';
 
-function locationOf(catalog: Catalog, target: Target): string {
-  if (target.kind === 'okta-group') return 'Okta';
-  const account = findAccount(catalog, target.account);
-  return account ? `${account.name} (${account.accountId})` : target.account;
+/** The catalog's targets as people see them; the words for each come from its provider. */
+export interface TargetSummaries {
+  of(target: Target): TargetSummary;
+  /** Undefined for a target that is no longer in the catalog. */
+  byId(targetId: string): TargetSummary | undefined;
 }
 
-/** A target as people see it in messages and the request form. */
-export function summarizeTarget(catalog: Catalog, target: Target): TargetSummary {
+function summarize(providers: ProviderRegistry, target: Target): TargetSummary {
+  const provider = providerFor(providers, target);
   return {
     id: target.id,
     name: target.name,
     ...(target.description ? { description: target.description } : {}),
-    location: locationOf(catalog, target),
+    location: provider.location(target),
+    access: provider.describe(target),
     maxSeconds: target.durations.maxSeconds,
     defaultSeconds: target.durations.defaultSeconds,
     breakglass: target.breakglass,
     approverUsers: target.approvers.users,
     approverGroups: target.approvers.userGroups,
     approvalsRequired: target.approvers.required,
+  };
+}
+
+/** The catalog is fixed for the life of the process, so each target is put into words once. */
+export function createTargetSummaries(catalog: Catalog, providers: ProviderRegistry): TargetSummaries {
+  const byId = new Map(catalog.targets.map((target) => [target.id, summarize(providers, target)]));
+  return {
+    of: (target) => byId.get(target.id) ?? summarize(providers, target),
+    byId: (targetId) => byId.get(targetId),
   };
 }
 
@@ -45,12 +57,12 @@ function removedTarget(request: StoredRequest): TargetSummary {
 
 export async function loadRequestView(
   db: Queryable,
-  catalog: Catalog,
+  targets: TargetSummaries,
   requestId: string,
 ): Promise<RequestView | undefined> {
   const request = await findRequest(db, requestId);
   if (!request) return undefined;
-  const target = findTarget(catalog, request.targetId);
+  const target = targets.byId(request.targetId);
   const approvals = await listApprovals(db, requestId);
   const grant = request.grantId ? await findGrant(db, request.grantId) : undefined;
   const hasAccessUntil =
@@ -59,7 +71,7 @@ export async function loadRequestView(
       : undefined;
   return {
     request,
-    target: target ? summarizeTarget(catalog, target) : removedTarget(request),
+    target: target ?? removedTarget(request),
     approvedBy: approvals
       .filter((approval) => approval.decision === 'approve')
       .map((approval) => approval.approverId),

@@ -26,6 +26,7 @@ describe('describing an IAM group target', () => {
     const { accessProvider } = provider();
     expect(accessProvider.resourceOf(buildTarget())).toBe('aws:111111111111:group/jit-admin');
     expect(accessProvider.describe(buildTarget())).toBe('IAM group jit-admin in Production (111111111111)');
+    expect(accessProvider.location(buildTarget())).toBe('Production (111111111111)');
   });
 });
 

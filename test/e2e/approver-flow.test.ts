@@ -52,6 +52,13 @@ describe('approving', () => {
     const id = await requestAccess('prod-admin', requester);
     // Three approvers by DM, the approval channel, and the requester's receipt.
     await vi.waitFor(() => expect(messagesAbout(id, 'chat.postMessage').length).toBe(5));
+    const approvalDm = messagesAbout(id, 'chat.postMessage').find(
+      (call) => call.args.channel === PEOPLE.approver1,
+    );
+    // The approver sees the IAM group itself, not only the name the catalog gives the target.
+    expect(JSON.stringify(approvalDm?.args)).toContain(
+      'Grants IAM group jit-prod-admin in Production (111111111111)',
+    );
     await jitbot.click(ACTIONS.approve, id, PEOPLE.approver1);
     const iam = jitbot.aws.account('111111111111');
     await vi.waitFor(() => expect(iam.isMember('jit-prod-admin', requester.toLowerCase())).toBe(true));

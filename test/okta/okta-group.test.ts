@@ -218,7 +218,9 @@ describe('membership', () => {
   it('describes the target and names the resource by org host and group id', () => {
     const host = new URL(h.settings.orgUrl).host;
     expect(h.provider.resourceOf(h.target)).toBe(`okta:${host}:group/${h.target.groupId}`);
-    expect(h.provider.describe(h.target)).toBe(`Okta group Okta Admins (${h.target.groupId})`);
+    // The group id and the org, not the catalog's display name: what an approver must check.
+    expect(h.provider.describe(h.target)).toBe(`Okta group ${h.target.groupId} in ${host}`);
+    expect(h.provider.location(h.target)).toBe('Okta');
     expect(h.provider.backstop).toBeUndefined();
   });
 });

@@ -127,6 +127,15 @@ describe('approvalMessage', () => {
     expect(JSON.stringify(blocks)).not.toContain('approvals');
   });
 
+  it('says under the ask exactly what is granted, escaped', () => {
+    const target = { access: 'IAM group jit-admin in <!channel> (111111111111)' };
+    const blocks = approvalMessage(buildRequestView({ target })).blocks;
+    expect(blocks[2]).toEqual({
+      type: 'context',
+      elements: [mrkdwn('Grants IAM group jit-admin in &lt;!channel&gt; (111111111111)')],
+    });
+  });
+
   it('marks breakglass requests under the header', () => {
     const blocks = approvalMessage(buildRequestView({ request: { breakglass: true } })).blocks;
     expect(blocks[1]).toEqual({

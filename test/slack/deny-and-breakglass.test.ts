@@ -112,4 +112,15 @@ describe('breakglassNotice', () => {
       text: mrkdwn(':warning: Approved, but the grant failed: IAM said AccessDenied'),
     });
   });
+
+  it('tells the admins exactly what was granted', () => {
+    const withAccess = buildRequestView({
+      request: { breakglass: true, approvedVia: 'breakglass' },
+      target: { access: 'IAM group jit-admin in Production (111111111111)' },
+    });
+    expect(breakglassNotice(withAccess).blocks).toContainEqual({
+      type: 'context',
+      elements: [mrkdwn('Grants IAM group jit-admin in Production (111111111111)')],
+    });
+  });
 });

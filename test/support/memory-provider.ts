@@ -50,6 +50,10 @@ export class MemoryProvider implements AccessProvider {
     return `memory group for ${target.id}`;
   }
 
+  location(): string {
+    return 'memory';
+  }
+
   async resolvePrincipal(_target: Target, person: { userId: string; email?: string }) {
     this.run('resolvePrincipal', person.userId);
     return { ok: true as const, principal: person.userId.toLowerCase() };

@@ -8,6 +8,7 @@ import { ACTIONS } from '../ids.js';
 import { formatTime } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
 import {
+  accessBlocks,
   approvalProgress,
   askLine,
   askSummary,
@@ -43,7 +44,7 @@ function fallbackText(view: RequestView): string {
 export function approvalMessage(view: RequestView, options: ApprovalMessageOptions = {}): SlackMessage {
   const blocks: KnownBlock[] = [header('Access request')];
   if (view.request.breakglass) blocks.push(context(':rotating_light: *Breakglass request*'));
-  blocks.push(section(askLine(view)));
+  blocks.push(section(askLine(view)), ...accessBlocks(view.target));
   if (view.hasAccessUntil && view.request.status === 'pending') {
     blocks.push(
       context(

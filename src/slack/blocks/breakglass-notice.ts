@@ -7,7 +7,7 @@ import { formatDuration } from '../../domain/duration.js';
 import { ACTIONS } from '../ids.js';
 import { escapeMrkdwn, mention } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
-import { outcomeLine, reasonSections, requestContextLine, targetLabel } from './request-parts.js';
+import { accessBlocks, outcomeLine, reasonSections, requestContextLine, targetLabel } from './request-parts.js';
 import type { RequestView, SlackMessage } from './types.js';
 
 function reviewBlocks(view: RequestView, reviewedBy: string | undefined): KnownBlock[] {
@@ -25,6 +25,7 @@ export function breakglassNotice(view: RequestView, reviewedBy?: string): SlackM
   const blocks: KnownBlock[] = [
     header(':rotating_light: Breakglass access'),
     section(`${who} used breakglass for ${targetLabel(target)} for *${duration}*, without approval.`),
+    ...accessBlocks(target),
     ...reasonSections(view),
     ...(failed ? [section(failed)] : []),
     ...reviewBlocks(view, reviewedBy),

@@ -2,15 +2,23 @@
  * Pieces every message about a request shares (approvers, requester and admin channel see the
  * same words for the same facts). All user text is escaped here, once.
  */
-import type { SectionBlock } from '@slack/types';
+import type { ContextBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import { escapeMrkdwn, formatTime, linkOrText, mention, mentionList, quote } from '../mrkdwn.js';
-import { section } from './elements.js';
+import { context, section } from './elements.js';
 import type { GrantSummary, RequestView, TargetSummary } from './types.js';
 
 /** `*Production admin* (Production (111111111111))`. */
 export function targetLabel(target: TargetSummary): string {
   return `*${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)})`;
+}
+
+/**
+ * `Grants IAM group jit-admin in Production (…)`: what exactly is granted, for whoever decides or
+ * reviews, since a target's display name is only what the catalog calls it. Empty when unknown.
+ */
+export function accessBlocks(target: TargetSummary): ContextBlock[] {
+  return target.access ? [context(`Grants ${escapeMrkdwn(target.access)}`)] : [];
 }
 
 /** `` `REQ-7K3M9QX2` ``: in code so it is easy to copy into `/request-aws-access cancel`. */

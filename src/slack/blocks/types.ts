@@ -16,6 +16,8 @@ export interface TargetSummary {
   readonly description?: string;
   /** e.g. "Production (111111111111)" for AWS, "Okta" for Okta groups. */
   readonly location: string;
+  /** What exactly is granted: "IAM group jit-admin in Production (111111111111)"; absent when unknown. */
+  readonly access?: string;
   readonly maxSeconds: number;
   readonly defaultSeconds: number;
   readonly breakglass: boolean;

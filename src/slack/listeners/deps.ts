@@ -1,5 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import type { RequestWorkflowDeps } from '../../workflow/deps.js';
+import type { TargetSummaries } from '../request-views.js';
 import type { UserGroupDirectory } from '../user-groups.js';
 import type { ViewOpener } from '../view-opener.js';
 
@@ -7,6 +8,8 @@ export interface ListenerDeps {
   readonly workflows: RequestWorkflowDeps;
   readonly directory: UserGroupDirectory;
   readonly logger: Logger;
+  /** Each target in words, for the form and the replies. */
+  readonly targets: TargetSummaries;
   /** Opens modals within the trigger window; WebClient is for everything else. */
   readonly views: ViewOpener;
 }

@@ -8,7 +8,7 @@ import { helpReply, listReply, problemReply, statusReply } from '../blocks/comma
 import type { SlackMessage } from '../blocks/types.js';
 import { type CommandIntent, parseCommandText } from '../command-text.js';
 import { SLASH_COMMAND } from '../ids.js';
-import { loadRequestView, summarizeTarget } from '../request-views.js';
+import { loadRequestView } from '../request-views.js';
 import type { ListenerDeps } from './deps.js';
 import { cancelReply, submitReply } from './replies.js';
 import { openRequestForm } from './request-form.js';
@@ -20,7 +20,7 @@ type Intent<K extends CommandIntent['kind']> = Extract<CommandIntent, { kind: K 
 async function statusMessage(deps: ListenerDeps, userId: string): Promise<SlackMessage> {
   const { pool, catalog } = deps.workflows;
   const requests = await listPendingRequests(pool, userId);
-  const views = await Promise.all(requests.map((request) => loadRequestView(pool, catalog, request.id)));
+  const views = await Promise.all(requests.map((request) => loadRequestView(pool, deps.targets, request.id)));
   const grants = await listLiveGrants(pool, userId);
   return statusReply({
     pending: views.filter((view) => view !== undefined),
@@ -37,7 +37,7 @@ async function answer(deps: ListenerDeps, intent: CommandIntent, userId: string)
   switch (intent.kind) {
     case 'list': {
       const targets = await requestableTargets(catalog.targets, userId, deps.directory);
-      return listReply(targets.map((target) => summarizeTarget(catalog, target)));
+      return listReply(targets.map((target) => deps.targets.of(target)));
     }
     case 'status':
       return statusMessage(deps, userId);

@@ -6,15 +6,13 @@ import { requestModal } from '../blocks/request-modal.js';
 import { duplicateRequestNotice } from '../blocks/requester-messages.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
 import { readRequestForm, targetPicked, viewSubmission } from '../payloads.js';
-import { summarizeTarget } from '../request-views.js';
 import type { ListenerDeps } from './deps.js';
 import { notAllowedReply } from './replies.js';
 import { offerableTargets } from './requestable.js';
 
 function formFor(deps: ListenerDeps, userId: string, selected?: Target) {
-  const { catalog } = deps.workflows;
-  const targets = offerableTargets(catalog.targets, userId, deps.directory).map((target) =>
-    summarizeTarget(catalog, target),
+  const targets = offerableTargets(deps.workflows.catalog.targets, userId, deps.directory).map((target) =>
+    deps.targets.of(target),
   );
   return requestModal({
     targets,
