@@ -7,7 +7,13 @@ import { formatDuration } from '../../domain/duration.js';
 import { ACTIONS } from '../ids.js';
 import { escapeMrkdwn, mention } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
-import { accessBlocks, outcomeLine, reasonSections, requestContextLine, targetLabel } from './request-parts.js';
+import {
+  accessBlocks,
+  outcomeLine,
+  reasonSections,
+  requestContextLine,
+  targetLabel,
+} from './request-parts.js';
 import type { RequestView, SlackMessage } from './types.js';
 
 function reviewBlocks(view: RequestView, reviewedBy: string | undefined): KnownBlock[] {
