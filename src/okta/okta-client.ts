@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { Client, RequestExecutor } from '@okta/okta-sdk-nodejs';
 import type { OktaSettings } from '../config/catalog.js';
@@ -98,6 +99,22 @@ function configLoaderPrototype(): ConfigLoaderPrototype | undefined {
   return proto as ConfigLoaderPrototype;
 }
 
+/** Where the executor leaves the X-Okta-Request-Id of the last answer, for the call running. */
+const lastRequestId = new AsyncLocalStorage<{ id?: string }>();
+
+/**
+ * Runs SDK calls and gives back Okta's request id of the last answer they got. The SDK shows
+ * response headers only on errors; the audit log wants the id of successful changes too, so that
+ * Okta's System Log entry for each of jitbot's changes can be found.
+ */
+export async function withOktaRequestId<R>(
+  run: () => Promise<R>,
+): Promise<{ readonly result: R; readonly requestId: string | undefined }> {
+  const holder: { id?: string } = {};
+  const result = await lastRequestId.run(holder, run);
+  return { result, requestId: holder.id };
+}
+
 /** What node-fetch (used by the SDK) takes and gives, as far as this module touches it. */
 interface FetchRequest {
   agent?: unknown;
@@ -130,6 +147,9 @@ class RateLimitedRequestExecutor extends RequestExecutor {
     request.timeout = this.#options.requestTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const response: FetchResponse = await super.fetch(request);
+      const requestId = response.headers.get('x-okta-request-id');
+      const holder = lastRequestId.getStore();
+      if (holder && requestId) holder.id = requestId;
       if (response.status !== 429 || attempt >= this.#options.maxAttempts) return response;
       const waitMs = rateLimitWaitMs(response.headers.get('x-rate-limit-reset'), Date.now());
       if (waitMs === undefined || waitMs > this.#options.maxWaitMs) return response;

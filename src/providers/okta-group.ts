@@ -1,6 +1,6 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaGroupTarget, OktaSettings } from '../config/catalog.js';
-import { createOktaClient } from '../okta/okta-client.js';
+import { createOktaClient, withOktaRequestId } from '../okta/okta-client.js';
 import { type OktaCall, toOktaProviderError } from '../okta/okta-errors.js';
 import type { AccessProvider, CallContext, CallRecorder, PrincipalOutcome, SlackPerson } from './provider.js';
 import { isProviderError } from './provider.js';
@@ -67,9 +67,9 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
       resource: target.groupId,
       ...(who !== undefined ? { principal: who } : {}),
     };
-    let result: R;
+    let outcome: { readonly result: R; readonly requestId: string | undefined };
     try {
-      result = await run();
+      outcome = await withOktaRequestId(run);
     } catch (error) {
       const about: OktaCall = {
         operation,
@@ -87,7 +87,12 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
       });
       throw failure;
     }
-    await record({ ...base, outcome: 'ok' });
+    const { result, requestId } = outcome;
+    await record({
+      ...base,
+      outcome: 'ok',
+      ...(requestId !== undefined ? { providerRequestId: requestId } : {}),
+    });
     return result;
   }
 

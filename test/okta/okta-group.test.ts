@@ -183,6 +183,23 @@ describe('membership', () => {
     });
   });
 
+  it('audits each of several concurrent calls with the Okta request id of its own request', async () => {
+    const people = ['ada', 'bob', 'cy', 'dee'].map((name) =>
+      h.okta.addUser({ login: `${name}@example.com` }),
+    );
+    await Promise.all(people.map((person) => h.provider.grant(h.target, person.id, CONTEXT)));
+    for (const person of people) {
+      const sent = h.okta
+        .callsTo('assignUserToGroup')
+        .find((call) => call.path.endsWith(`/users/${person.id}`));
+      const audited = h.recorded.find(
+        (row) => row.action === 'okta.assignUserToGroup' && row.principal === person.id,
+      );
+      expect(audited?.providerRequestId).toBe(sent?.requestId);
+      expect(sent?.requestId).toBeDefined();
+    }
+  });
+
   it('records every Okta call with its context, org, group, principal and outcome', async () => {
     const ada = h.okta.addUser({ login: 'ada@example.com' });
     await h.provider.resolvePrincipal(h.target, { userId: 'U1', email: 'ada@example.com' }, CONTEXT);
@@ -204,7 +221,10 @@ describe('membership', () => {
       account: h.settings.orgUrl,
       resource: h.target.groupId,
       principal: ada.id,
+      // Okta's id of that very request, to find it in Okta's System Log.
+      providerRequestId: h.okta.callsTo('assignUserToGroup')[0]?.requestId,
     });
+    expect(h.recorded[1]?.providerRequestId).toMatch(/^fake-/);
     const failed = h.okta.callsTo('assignUserToGroup')[1];
     expect(h.recorded[4]).toMatchObject({
       errorCode: 'okta_not_found',
