@@ -238,7 +238,7 @@ try {
 
   console.log(
     `ack latency of /request-aws-access${OPENS_FORM ? ' (opens the request form)' : ` ${TEXT}`}: ` +
-      `${TOTAL} commands ${AT_A_TIME} at a time, ${ROUNDS} rounds per app, after ${WARMUP} warm-up each`,
+      `${TOTAL} commands ${AT_A_TIME} at a time, ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} per app, after ${WARMUP} warm-up each`,
   );
   for (const server of [bare, jitbot]) await send(server, 'saturated', WARMUP, slackUrl);
   sentAt.clear();
@@ -258,7 +258,7 @@ try {
     const ratio = jitbotFigures.p99 / bareFigures.p99;
     console.log(
       shape === 'bursts'
-        ? `bursts: ${AT_A_TIME} commands at once, the next ${AT_A_TIME} when all are acked and their forms open`
+        ? `bursts: ${AT_A_TIME} commands at once, the next ${AT_A_TIME} when all are acked${OPENS_FORM ? ' and their forms open' : ''}`
         : `saturated: ${AT_A_TIME} connections, each sending its next command on the ack (latency = ${AT_A_TIME} x CPU/command)`,
     );
     console.log(line(bare.name, bareFigures));
