@@ -1,4 +1,4 @@
-import { GetGroupCommand } from '@aws-sdk/client-iam';
+import { GetGroupCommand, GetPolicyCommand } from '@aws-sdk/client-iam';
 import type { Account } from '../config/catalog.js';
 import { isProviderError } from '../providers/provider.js';
 import { awsErrorCode, toProviderError } from './aws-errors.js';
@@ -12,6 +12,7 @@ export type CheckResult =
 export interface AwsChecks {
   checkAssumeRole(account: Account): Promise<CheckResult>;
   checkGroupExists(account: Account, group: string): Promise<CheckResult>;
+  checkPolicyExists(account: Account, policyArn: string): Promise<CheckResult>;
 }
 
 /** The IAM path of every group jitbot grants: the connector and scheduler roles are limited to it. */
@@ -78,6 +79,43 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
             : failure.code === 'aws_access_denied'
               ? `the connector role may read only groups under ${JIT_PATH}: give ${group} that path (aws iam update-group --group-name ${group} --new-path ${JIT_PATH}), or check the connector role policy of ${account.name}`
               : 'check the group name in the catalog',
+        };
+      }
+    },
+    async checkPolicyExists(account, policyArn) {
+      try {
+        const { iam } = await connector.clientsFor(account, DOCTOR_CONTEXT);
+        const found = await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
+        if (found.Policy?.IsAttachable !== false) return { ok: true };
+        return {
+          ok: false,
+          problem: `IAM policy ${policyArn} cannot be attached (IsAttachable is false)`,
+          fix: 'use a customer managed policy that can be attached to users',
+        };
+      } catch (error) {
+        const failure = toProviderError(error, {
+          operation: 'iam:GetPolicy',
+          accountId: account.accountId,
+          resource: `policy ${policyArn}`,
+        });
+        if (isProviderError(error) && error.code === 'assume_role_denied')
+          return {
+            ok: false,
+            problem: failure.message,
+            fix: `fix the connector role of ${account.name} first`,
+          };
+        if (awsErrorCode(error) === 'NoSuchEntity')
+          return {
+            ok: false,
+            problem: `IAM policy ${policyArn} does not exist in ${account.name} (${account.accountId})`,
+            fix: `create it under the path ${JIT_PATH} (aws iam create-policy --path ${JIT_PATH} ...), or correct policyArn in the catalog`,
+          };
+        return {
+          ok: false,
+          problem: failure.message,
+          fix: failure.retryable
+            ? 'try again in a minute'
+            : `check the connector role policy of ${account.name}: it needs iam:GetPolicy on policies under ${JIT_PATH}`,
         };
       }
     },

@@ -5,7 +5,7 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { Account, AwsIamGroupTarget } from '../config/catalog.js';
+import type { Account, AwsTarget } from '../config/catalog.js';
 import {
   type Backstop,
   type CallContext,
@@ -20,11 +20,13 @@ import type { AwsConnector } from './connector.js';
 export const SCHEDULE_GROUP = 'jitbot';
 /** EventBridge Scheduler's universal target that calls IAM RemoveUserFromGroup with the Input as parameters. */
 export const REMOVE_USER_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup';
+/** The same for DetachUserPolicy. */
+export const DETACH_POLICY_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy';
 
 const GRANT_ID = /^[A-Za-z0-9-]{1,40}$/;
 
 export interface SchedulerBackstopDeps {
-  readonly accountFor: (target: AwsIamGroupTarget) => Account;
+  readonly accountFor: (target: AwsTarget) => Account;
   readonly connector: Pick<AwsConnector, 'clientsFor'>;
   readonly record: CallRecorder;
 }
@@ -44,14 +46,30 @@ export function atExpression(at: Date): string {
   return `at(${seconds.toISOString().slice(0, 19)})`;
 }
 
+/** The IAM call the schedule makes, with its parameters, and what it undoes in words. */
+function removal(target: AwsTarget, principal: string) {
+  if (target.kind === 'aws-iam-policy')
+    return {
+      arn: DETACH_POLICY_TARGET_ARN,
+      input: { PolicyArn: target.policyArn, UserName: principal },
+      words: `detaches IAM policy ${target.policyArn} from ${principal}`,
+    };
+  return {
+    arn: REMOVE_USER_TARGET_ARN,
+    input: { GroupName: target.group, UserName: principal },
+    words: `removes ${principal} from IAM group ${target.group}`,
+  };
+}
+
 export function scheduleDefinition(
   account: Account,
-  target: AwsIamGroupTarget,
+  target: AwsTarget,
   principal: string,
   grantId: string,
   at: Date,
 ): CreateScheduleCommandInput {
   if (account.schedulerRoleArn === undefined) throw new Error(`account ${account.id} has no scheduler role`);
+  const undo = removal(target, principal);
   return {
     Name: scheduleNameFor(grantId),
     GroupName: SCHEDULE_GROUP,
@@ -59,24 +77,23 @@ export function scheduleDefinition(
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     Target: {
-      Arn: REMOVE_USER_TARGET_ARN,
+      Arn: undo.arn,
       RoleArn: account.schedulerRoleArn,
-      Input: JSON.stringify({ GroupName: target.group, UserName: principal }),
+      Input: JSON.stringify(undo.input),
       // Keep trying for a day: IAM throttling or an outage must not leave the access in place.
       RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
     },
     ActionAfterCompletion: 'DELETE',
-    Description:
-      `jitbot backstop for grant ${grantId}: removes ${principal} from IAM group ${target.group} if jitbot has not by then`.slice(
-        0,
-        512,
-      ),
+    Description: `jitbot backstop for grant ${grantId}: ${undo.words} if jitbot has not by then`.slice(
+      0,
+      512,
+    ),
   };
 }
 
-export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<AwsIamGroupTarget> {
+export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<AwsTarget> {
   async function scheduler<O extends { readonly $metadata: { readonly requestId?: string } }>(
-    target: AwsIamGroupTarget,
+    target: AwsTarget,
     operation: string,
     grantId: string,
     principal: string | undefined,

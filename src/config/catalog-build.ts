@@ -47,6 +47,8 @@ function buildTarget(raw: RawTarget): Target {
   };
   if (raw.kind === 'aws-iam-group')
     return { ...common, kind: raw.kind, account: raw.account, group: raw.group };
+  if (raw.kind === 'aws-iam-policy')
+    return { ...common, kind: raw.kind, account: raw.account, policyArn: raw.policyArn };
   return { ...common, kind: raw.kind, groupId: raw.groupId };
 }
 

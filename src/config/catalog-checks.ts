@@ -14,9 +14,11 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
   const accounts = listOf(root.accounts);
   const targets = listOf(root.targets);
   const accountIds = accounts.flatMap((account, index) => {
-    const id = recordOf(account)?.id;
+    const fields = recordOf(account);
+    const id = fields?.id;
+    const awsAccountId = typeof fields?.accountId === 'string' ? fields.accountId : undefined;
     return typeof id === 'string'
-      ? [{ id, written: redaction.asWritten(['accounts', index, 'id'], id) }]
+      ? [{ id, written: redaction.asWritten(['accounts', index, 'id'], id), awsAccountId }]
       : [];
   });
   const context: TargetContext = { accountIds, hasOkta: recordOf(root.okta) !== undefined, redaction };

@@ -31,6 +31,7 @@ const REQUIRED_HINTS: Record<string, string> = {
   durations: 'write durations: { default: 1h, max: 4h }',
   group: 'the name of the IAM group that grants the access',
   groupId: 'the id of the Okta group that grants the access (00g…)',
+  policyArn: 'the ARN of the managed policy under /jit/ that grants the access',
   account: 'the id of one of the accounts',
 };
 

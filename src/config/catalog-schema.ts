@@ -10,7 +10,13 @@ import { DURATION_FORMAT_HINT, parseDuration } from '../domain/duration.js';
  */
 
 export const ROLE_ARN = /^arn:aws(?:-us-gov|-cn)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-export const TARGET_KINDS = ['aws-iam-group', 'okta-group'] as const;
+export const TARGET_KINDS = ['aws-iam-group', 'aws-iam-policy', 'okta-group'] as const;
+/**
+ * A customer managed policy under the path /jit/: the only policies jitbot's roles may attach
+ * (infra/policies), so that a catalog edit alone can never hand out AdministratorAccess.
+ */
+export const JIT_POLICY_ARN =
+  /^arn:aws(?:-us-gov|-cn)?:iam::(\d{12}):policy\/jit\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 export const USER_MAPPING_RULES = ['email', 'email-local-part'] as const;
 
 const catalogId = z
@@ -144,6 +150,17 @@ const target = z.discriminatedUnion('kind', [
     kind: z.literal('aws-iam-group'),
     account: z.string(),
     group: iamName('group', 128),
+  }),
+  z.strictObject({
+    ...targetFields,
+    kind: z.literal('aws-iam-policy'),
+    account: z.string(),
+    policyArn: z
+      .string()
+      .regex(
+        JIT_POLICY_ARN,
+        "must be the ARN of a customer managed policy under the path /jit/, like arn:aws:iam::123456789012:policy/jit/read-logs: jitbot's roles may attach no other policy",
+      ),
   }),
   z.strictObject({
     ...targetFields,

@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { type Path, type Problem, plural, type Redaction } from './catalog-problems.js';
+import { JIT_POLICY_ARN } from './catalog-schema.js';
 
 /**
  * The rules within one target that relate several of its values, plus its references to the
@@ -11,7 +12,12 @@ export type Data = Record<string, unknown>;
 
 export interface TargetContext {
   /** `written` is what may be shown: an id that came from the environment is listed as its `${VAR}`. */
-  readonly accountIds: readonly { readonly id: string; readonly written: string }[];
+  readonly accountIds: readonly {
+    readonly id: string;
+    readonly written: string;
+    /** The 12-digit AWS account id, when it is written as one. */
+    readonly awsAccountId: string | undefined;
+  }[];
   readonly hasOkta: boolean;
   readonly redaction: Redaction;
 }
@@ -37,15 +43,30 @@ function checkReference(
     return [{ path: [...path, 'kind'], message }];
   }
   const account = target.account;
-  if (target.kind !== 'aws-iam-group' || typeof account !== 'string') return [];
+  const isAws = target.kind === 'aws-iam-group' || target.kind === 'aws-iam-policy';
+  if (!isAws || typeof account !== 'string') return [];
   const accountPath = [...path, 'account'];
-  if (accountIds.some(({ id }) => id === account)) return [];
+  const found = accountIds.find(({ id }) => id === account);
+  if (found) return checkPolicyAccount(target, path, found.awsAccountId);
   const known =
     accountIds.length === 0
       ? 'there are no accounts: add one under accounts:'
       : `the accounts are: ${accountIds.map(({ written }) => written).join(', ')}`;
   return [
     { path: accountPath, message: `no account with id ${redaction.subject(accountPath, account)}; ${known}` },
+  ];
+}
+
+/** A managed policy can be attached only to users of its own account. */
+function checkPolicyAccount(target: Data, path: Path, awsAccountId: string | undefined): Problem[] {
+  if (target.kind !== 'aws-iam-policy' || typeof target.policyArn !== 'string') return [];
+  const policyAccount = JIT_POLICY_ARN.exec(target.policyArn)?.[1];
+  if (policyAccount === undefined || awsAccountId === undefined || policyAccount === awsAccountId) return [];
+  return [
+    {
+      path: [...path, 'policyArn'],
+      message: `is a policy of account ${policyAccount}, but the target's account is ${awsAccountId}; IAM attaches a managed policy only to users of its own account: use that account's policy, or change account`,
+    },
   ];
 }
 

@@ -20,7 +20,7 @@ export interface Settings {
 }
 
 export interface Account {
-  /** The catalog's own id for the account, referenced by `AwsIamGroupTarget.account`. */
+  /** The catalog's own id for the account, referenced by `AwsTarget.account`. */
   readonly id: string;
   readonly name: string;
   /** The 12-digit AWS account id. */
@@ -53,7 +53,10 @@ export interface OktaSettings {
   readonly userMatch: 'login' | 'email';
 }
 
-export type Target = AwsIamGroupTarget | OktaGroupTarget;
+export type Target = AwsIamGroupTarget | AwsIamPolicyTarget | OktaGroupTarget;
+
+/** A target that lives in one of the catalog's AWS accounts. */
+export type AwsTarget = AwsIamGroupTarget | AwsIamPolicyTarget;
 
 export interface AwsIamGroupTarget extends TargetCommon {
   readonly kind: 'aws-iam-group';
@@ -61,6 +64,15 @@ export interface AwsIamGroupTarget extends TargetCommon {
   readonly account: string;
   /** The IAM group name (not its ARN). */
   readonly group: string;
+}
+
+/** A managed policy attached to the person's IAM user for the grant, and detached after. */
+export interface AwsIamPolicyTarget extends TargetCommon {
+  readonly kind: 'aws-iam-policy';
+  /** An `Account.id`; see `accountFor`. */
+  readonly account: string;
+  /** A customer managed policy under /jit/ in that account. */
+  readonly policyArn: string;
 }
 
 export interface OktaGroupTarget extends TargetCommon {

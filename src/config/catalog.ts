@@ -6,13 +6,15 @@ import { substituteEnv } from './catalog-env.js';
 import { catalogErrorMap, problemsFromZod } from './catalog-issues.js';
 import { createRedaction, formatPath, type Problem, plural } from './catalog-problems.js';
 import { catalogSchema } from './catalog-schema.js';
-import type { Account, AwsIamGroupTarget, Catalog, Target } from './catalog-types.js';
+import type { Account, AwsTarget, Catalog, Target } from './catalog-types.js';
 import { type CatalogDocument, positionOf, readCatalogYaml } from './catalog-yaml.js';
 
 export type {
   Account,
   Approvers,
   AwsIamGroupTarget,
+  AwsIamPolicyTarget,
+  AwsTarget,
   Catalog,
   OktaGroupTarget,
   OktaSettings,
@@ -90,7 +92,7 @@ export function findTarget(catalog: Catalog, id: string): Target | undefined {
 }
 
 /** The account of an AWS target. Loading guarantees it exists, so a miss is a bug, not a user error. */
-export function accountFor(catalog: Catalog, target: AwsIamGroupTarget): Account {
+export function accountFor(catalog: Catalog, target: AwsTarget): Account {
   const account = findAccount(catalog, target.account);
   if (account === undefined)
     throw new Error(`target ${target.id} names account ${target.account}, which is not in the catalog`);

@@ -8,11 +8,27 @@ import { type CheckLine, type CheckResult, fromResult, pass, skip, warn } from '
 /** Each check gets one retry for a throttle; a denial is never retried by the SDK anyway. */
 const MAX_ATTEMPTS = 2;
 
-function groupsIn(catalog: Catalog, account: Account): string[] {
-  const groups = catalog.targets.flatMap((target) =>
-    target.kind === 'aws-iam-group' && target.account === account.id ? [target.group] : [],
-  );
-  return [...new Set(groups)];
+/** One thing in an account that a target grants, to check that it is there. */
+interface Granted {
+  readonly label: string;
+  readonly check: (checks: AwsChecks) => Promise<CheckResult>;
+}
+
+function grantedIn(catalog: Catalog, account: Account): Granted[] {
+  const byLabel = new Map<string, Granted>();
+  for (const target of catalog.targets) {
+    if (target.kind === 'aws-iam-group' && target.account === account.id)
+      byLabel.set(`group ${target.group}`, {
+        label: `group ${target.group}`,
+        check: (checks) => checks.checkGroupExists(account, target.group),
+      });
+    if (target.kind === 'aws-iam-policy' && target.account === account.id)
+      byLabel.set(`policy ${target.policyArn}`, {
+        label: `policy ${target.policyArn}`,
+        check: (checks) => checks.checkPolicyExists(account, target.policyArn),
+      });
+  }
+  return [...byLabel.values()];
 }
 
 async function timed(work: Promise<CheckResult>, ms: number): Promise<CheckResult> {
@@ -39,7 +55,7 @@ function schedulerLine(label: string, account: Account): CheckLine {
 
 async function checkAccount(
   account: Account,
-  groups: readonly string[],
+  granted: readonly Granted[],
   checks: AwsChecks,
   ms: number,
 ): Promise<CheckLine[]> {
@@ -47,22 +63,20 @@ async function checkAccount(
   const assumed = await timed(checks.checkAssumeRole(account), ms);
   const lines = [fromResult(`${label}: assume connector role`, assumed, account.connectorRoleArn)];
   if (assumed.ok) {
-    const results = await Promise.all(
-      groups.map((group) => timed(checks.checkGroupExists(account, group), ms)),
-    );
+    const results = await Promise.all(granted.map((item) => timed(item.check(checks), ms)));
     results.forEach((result, index) => {
-      lines.push(fromResult(`${label}: group ${groups[index]}`, result, 'exists'));
+      lines.push(fromResult(`${label}: ${granted[index]?.label}`, result, 'exists'));
     });
   } else {
-    for (const group of groups)
-      lines.push(skip(`${label}: group ${group}`, 'not checked: needs the connector role'));
+    for (const item of granted)
+      lines.push(skip(`${label}: ${item.label}`, 'not checked: needs the connector role'));
   }
   lines.push(schedulerLine(label, account));
   return lines;
 }
 
 /**
- * AssumeRole into every account, then GetGroup for each of its targets' groups. The session is
+ * AssumeRole into every account, then GetGroup or GetPolicy for what each of its targets grants. The session is
  * `jitbot-doctor` (the trust policy only admits `jitbot-*` names), so the calls stand out in CloudTrail.
  */
 export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: number): Promise<CheckLine[]> {
@@ -77,7 +91,9 @@ export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: numb
   try {
     const checks = createAwsChecks(connector);
     const perAccount = await Promise.all(
-      catalog.accounts.map((account) => checkAccount(account, groupsIn(catalog, account), checks, timeoutMs)),
+      catalog.accounts.map((account) =>
+        checkAccount(account, grantedIn(catalog, account), checks, timeoutMs),
+      ),
     );
     return perAccount.flat();
   } finally {

@@ -1,96 +1,47 @@
 import {
   AddUserToGroupCommand,
-  GetUserCommand,
-  type IAMClient,
   ListGroupsForUserCommand,
   RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
-import { callAws } from '../aws/aws-call.js';
-import { awsErrorCode } from '../aws/aws-errors.js';
-import type { AwsConnector } from '../aws/connector.js';
-import type { Account, AwsIamGroupTarget } from '../config/catalog.js';
-import { iamUserNameOf } from '../domain/iam-user-name.js';
-import {
-  type AccessProvider,
-  type Backstop,
-  type CallContext,
-  type CallRecorder,
-  isProviderError,
-  type PrincipalOutcome,
-  type RevokeResult,
-  type SlackPerson,
+import type { AwsIamGroupTarget } from '../config/catalog.js';
+import { accountWords, findIamUser, type IamDeps, iamCaller, isNoSuchEntity } from './aws-iam-user.js';
+import type {
+  AccessProvider,
+  Backstop,
+  CallContext,
+  PrincipalOutcome,
+  RevokeResult,
+  SlackPerson,
 } from './provider.js';
 
 /** IAM's hard limit: a user can be in at most 10 groups. */
 export const MAX_GROUPS_PER_USER = 10;
 
-export interface AwsIamGroupProviderDeps {
-  /** The catalog account of a target (`accountFor(catalog, target)`). */
-  readonly accountFor: (target: AwsIamGroupTarget) => Account;
-  readonly connector: Pick<AwsConnector, 'clientsFor'>;
+export interface AwsIamGroupProviderDeps extends IamDeps<AwsIamGroupTarget> {
   readonly backstop?: Backstop<AwsIamGroupTarget>;
-  readonly record: CallRecorder;
-}
-
-function accountWords(account: Account): string {
-  return `${account.name} (${account.accountId})`;
 }
 
 export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): AccessProvider<AwsIamGroupTarget> {
-  /** Runs one IAM operation as the target's connector session, recorded and with errors in words. */
-  async function iam<O extends { readonly $metadata: { readonly requestId?: string } }>(
-    target: AwsIamGroupTarget,
-    operation: string,
-    principal: string,
-    context: CallContext,
-    send: (client: IAMClient) => Promise<O>,
-  ): Promise<O> {
-    const account = deps.accountFor(target);
-    const { iam: client } = await deps.connector.clientsFor(account, context);
-    const resource = operation === 'GetUser' ? `IAM user ${principal}` : `group ${target.group}`;
-    return callAws(
-      deps.record,
-      {
-        action: `aws.iam.${operation}`,
-        context,
-        targetId: target.id,
-        account: account.accountId,
-        resource: target.group,
-        principal,
-      },
-      { operation: `iam:${operation}`, accountId: account.accountId, resource },
-      () => send(client),
-    );
-  }
+  const iam = iamCaller(deps);
+  const about = (target: AwsIamGroupTarget, operation: string, principal: string) => ({
+    operation,
+    principal,
+    resource: target.group,
+    resourceWords: `group ${target.group}`,
+  });
 
-  /** Every group of the user, following IAM's pagination; undefined when the user does not exist. */
+  /** Every group of the user, following IAM's pagination. */
   async function groupsOf(target: AwsIamGroupTarget, userName: string, context: CallContext) {
     const groups: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await iam(target, 'ListGroupsForUser', userName, context, (client) =>
+      const page = await iam(target, about(target, 'ListGroupsForUser', userName), context, (client) =>
         client.send(new ListGroupsForUserCommand({ UserName: userName, Marker: marker })),
       );
       for (const group of page.Groups ?? []) if (group.GroupName !== undefined) groups.push(group.GroupName);
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker !== undefined);
     return groups;
-  }
-
-  async function userExists(
-    target: AwsIamGroupTarget,
-    userName: string,
-    context: CallContext,
-  ): Promise<boolean> {
-    try {
-      await iam(target, 'GetUser', userName, context, (client) =>
-        client.send(new GetUserCommand({ UserName: userName })),
-      );
-      return true;
-    } catch (error) {
-      if (isNoSuchEntity(error)) return false;
-      throw error;
-    }
   }
 
   return {
@@ -111,20 +62,14 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
       context,
     ): Promise<PrincipalOutcome> {
       const account = deps.accountFor(target);
-      const where = accountWords(account);
-      const mapped = iamUserNameOf(person, account.userMapping, where);
-      if (!mapped.ok) return mapped;
-      const userName = mapped.userName;
-      if (!(await userExists(target, userName, context)))
-        return {
-          ok: false,
-          reason: `There is no IAM user ${userName} in ${where}. Ask an admin of that account to create it, or a jitbot admin to map you to your IAM user in the catalog.`,
-        };
+      const user = await findIamUser(iam, account, target, person, target.group, context);
+      if (!user.ok) return user;
+      const { userName } = user;
       const groups = await groupsOf(target, userName, context);
       if (!groups.includes(target.group) && groups.length >= MAX_GROUPS_PER_USER)
         return {
           ok: false,
-          reason: `Your IAM user ${userName} in ${where} is already in ${groups.length} groups, and IAM allows at most ${MAX_GROUPS_PER_USER} groups per user, so it cannot be added to ${target.group}. Leave a group you no longer need, or ask an admin of that account to remove you from one.`,
+          reason: `Your IAM user ${userName} in ${accountWords(account)} is already in ${groups.length} groups, and IAM allows at most ${MAX_GROUPS_PER_USER} groups per user, so it cannot be added to ${target.group}. Leave a group you no longer need, or ask an admin of that account to remove you from one.`,
         };
       return { ok: true, principal: userName };
     },
@@ -138,13 +83,13 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
       }
     },
     async grant(target, principal, context) {
-      await iam(target, 'AddUserToGroup', principal, context, (client) =>
+      await iam(target, about(target, 'AddUserToGroup', principal), context, (client) =>
         client.send(new AddUserToGroupCommand({ GroupName: target.group, UserName: principal })),
       );
     },
     async revoke(target, principal, context): Promise<RevokeResult> {
       try {
-        await iam(target, 'RemoveUserFromGroup', principal, context, (client) =>
+        await iam(target, about(target, 'RemoveUserFromGroup', principal), context, (client) =>
           client.send(new RemoveUserFromGroupCommand({ GroupName: target.group, UserName: principal })),
         );
         return 'removed';
@@ -155,8 +100,4 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
       }
     },
   };
-}
-
-function isNoSuchEntity(error: unknown): boolean {
-  return isProviderError(error) && awsErrorCode(error.cause) === 'NoSuchEntity';
 }

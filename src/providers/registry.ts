@@ -1,8 +1,9 @@
 import { type AwsConnector, type AwsCredentials, createAwsConnector } from '../aws/connector.js';
 import { createSchedulerBackstop } from '../aws/scheduler-backstop.js';
-import { type AwsIamGroupTarget, type Catalog, accountFor as catalogAccountFor } from '../config/catalog.js';
+import { type AwsTarget, type Catalog, accountFor as catalogAccountFor } from '../config/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { createAwsIamGroupProvider } from './aws-iam-group.js';
+import { createAwsIamPolicyProvider } from './aws-iam-policy.js';
 import { createOktaGroupProvider } from './okta-group.js';
 import type { CallRecorder, ProviderRegistry } from './provider.js';
 
@@ -31,10 +32,11 @@ export function createProviders(options: ProviderOptions): Providers {
     ...(options.awsEndpoint ? { endpoint: options.awsEndpoint } : {}),
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
   });
-  const accountFor = (target: AwsIamGroupTarget) => catalogAccountFor(catalog, target);
+  const accountFor = (target: AwsTarget) => catalogAccountFor(catalog, target);
   const backstop = createSchedulerBackstop({ accountFor, connector: aws, record });
   const registry: ProviderRegistry = {
     'aws-iam-group': createAwsIamGroupProvider({ accountFor, connector: aws, backstop, record }),
+    'aws-iam-policy': createAwsIamPolicyProvider({ accountFor, connector: aws, backstop, record }),
     ...(catalog.okta ? { 'okta-group': createOktaGroupProvider({ settings: catalog.okta, record }) } : {}),
   };
   return { registry, aws, close: () => aws.close() };

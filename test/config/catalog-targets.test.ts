@@ -39,10 +39,10 @@ describe('targets', () => {
 
   it('have a known kind, and an unknown one lists the kinds', () => {
     expect(problemLines(withTarget({ kind: 'aws-iam-grp' }))).toEqual([
-      'targets[0].kind: "aws-iam-grp" is not a kind (did you mean aws-iam-group?); the kinds are: aws-iam-group, okta-group',
+      'targets[0].kind: "aws-iam-grp" is not a kind (did you mean aws-iam-group?); the kinds are: aws-iam-group, aws-iam-policy, okta-group',
     ]);
     expect(problemLines(withTarget({ kind: undefined }))).toEqual([
-      'targets[0].kind: is required: write kind: aws-iam-group or kind: okta-group',
+      'targets[0].kind: is required: write kind: aws-iam-group or kind: aws-iam-policy or kind: okta-group',
     ]);
   });
 
@@ -52,6 +52,31 @@ describe('targets', () => {
     ]);
     expect(problemLines(withTarget({ group: undefined }))).toEqual([
       'targets[0].group: is required: the name of the IAM group that grants the access',
+    ]);
+  });
+
+  it('of kind aws-iam-policy name a customer managed policy under /jit/ of their own account', () => {
+    const policy = (policyArn: unknown) =>
+      withTarget({ kind: 'aws-iam-policy', group: undefined, policyArn });
+    const parsed = parse(policy('arn:aws:iam::111111111111:policy/jit/read-logs'));
+    expect(parsed.targets[0]).toMatchObject({
+      kind: 'aws-iam-policy',
+      account: 'prod',
+      policyArn: 'arn:aws:iam::111111111111:policy/jit/read-logs',
+    });
+    const notJit =
+      "must be the ARN of a customer managed policy under the path /jit/, like arn:aws:iam::123456789012:policy/jit/read-logs: jitbot's roles may attach no other policy";
+    expect(problemLines(policy('arn:aws:iam::aws:policy/AdministratorAccess'))).toEqual([
+      `targets[0].policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" ${notJit}`,
+    ]);
+    expect(problemLines(policy('arn:aws:iam::111111111111:policy/team/read-logs'))).toEqual([
+      `targets[0].policyArn: "arn:aws:iam::111111111111:policy/team/read-logs" ${notJit}`,
+    ]);
+    expect(problemLines(policy(undefined))).toEqual([
+      'targets[0].policyArn: is required: the ARN of the managed policy under /jit/ that grants the access',
+    ]);
+    expect(problemLines(policy('arn:aws:iam::222222222222:policy/jit/read-logs'))).toEqual([
+      "targets[0].policyArn: is a policy of account 222222222222, but the target's account is 111111111111; IAM attaches a managed policy only to users of its own account: use that account's policy, or change account",
     ]);
   });
 

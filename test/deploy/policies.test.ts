@@ -6,13 +6,21 @@ import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulat
 import { describe, expect, it } from 'vitest';
 import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { sessionNameFor } from '../../src/aws/connector.js';
-import { REMOVE_USER_TARGET_ARN, SCHEDULE_GROUP, scheduleNameFor } from '../../src/aws/scheduler-backstop.js';
+import {
+  DETACH_POLICY_TARGET_ARN,
+  REMOVE_USER_TARGET_ARN,
+  SCHEDULE_GROUP,
+  scheduleDefinition,
+  scheduleNameFor,
+} from '../../src/aws/scheduler-backstop.js';
+import type { Account, AwsTarget } from '../../src/config/catalog.js';
 
 /**
  * The IAM policies jitbot deploys in each target account (infra/policies/*.json, loaded by the
  * Terraform modules with templatefile() and copied into the CloudFormation template), evaluated
  * with the IAM policy simulator: every call jitbot makes is allowed, and what an attacker holding
- * the connector role would want (other groups, new users, policies, other roles) is not.
+ * the connector role would want (other groups, AWS managed or other policies, new users, other
+ * roles) is not.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -120,6 +128,11 @@ const asConnector = (action: string, resource: string, context?: Record<string, 
 
 const JIT_GROUP = `arn:aws:iam::${ACCOUNT}:group/jit/jit-prod-admin`;
 const ADMINS_GROUP = `arn:aws:iam::${ACCOUNT}:group/Admins`;
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const JIT_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/jit-read-logs`;
+const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** AttachUserPolicy and DetachUserPolicy name the user as the resource, the policy in this key. */
+const withPolicy = (policyArn: string) => ({ 'iam:PolicyARN': policyArn });
 const SCHEDULE = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/jitbot/jitbot-r-7k2m`;
 const PASSED_TO_SCHEDULER = { 'iam:PassedToService': 'scheduler.amazonaws.com' };
 
@@ -136,8 +149,10 @@ describe('the connector role permissions', () => {
   it.each([
     ['iam:GetUser', `arn:aws:iam::${ACCOUNT}:user/alice`],
     ['iam:ListGroupsForUser', `arn:aws:iam::${ACCOUNT}:user/alice`],
+    ['iam:ListAttachedUserPolicies', `arn:aws:iam::${ACCOUNT}:user/alice`],
     ['iam:GetUser', `arn:aws:iam::${ACCOUNT}:user/engineering/bob`],
     ['iam:GetGroup', JIT_GROUP],
+    ['iam:GetPolicy', JIT_POLICY],
     ['iam:AddUserToGroup', JIT_GROUP],
     ['iam:RemoveUserFromGroup', JIT_GROUP],
     ['scheduler:CreateSchedule', SCHEDULE],
@@ -146,6 +161,55 @@ describe('the connector role permissions', () => {
     ['scheduler:DeleteSchedule', SCHEDULE],
   ])('allow jitbot to call %s on %s', async (action, resource) => {
     expect(await asConnector(action, resource)).toBe('Allowed');
+  });
+
+  it.each([
+    ['iam:AttachUserPolicy', ALICE],
+    ['iam:DetachUserPolicy', ALICE],
+    ['iam:AttachUserPolicy', `arn:aws:iam::${ACCOUNT}:user/engineering/bob`],
+  ])('allow jitbot to call %s on %s with a /jit/ policy of the account', async (action, resource) => {
+    expect(await asConnector(action, resource, withPolicy(JIT_POLICY))).toBe('Allowed');
+  });
+
+  it.each([
+    ['an AWS managed policy', ADMINISTRATOR_ACCESS],
+    ['a policy at /', `arn:aws:iam::${ACCOUNT}:policy/escalate`],
+    ['a policy on another path', `arn:aws:iam::${ACCOUNT}:policy/other/x`],
+    // A path that merely starts with "jit" is not /jit/.
+    ['a policy on a path that starts with jit', `arn:aws:iam::${ACCOUNT}:policy/jitters/x`],
+    ['a /jit/ policy of another account', `arn:aws:iam::${OTHER_ACCOUNT}:policy/jit/jit-read-logs`],
+  ])('deny attaching or detaching %s (%s)', async (_what, policyArn) => {
+    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'])
+      expect(await asConnector(action, ALICE, withPolicy(policyArn)), action).not.toBe('Allowed');
+  });
+
+  it('deny attaching a /jit/ policy without naming it, or to a user of another account', async () => {
+    expect(await asConnector('iam:AttachUserPolicy', ALICE)).not.toBe('Allowed');
+    const otherUser = `arn:aws:iam::${OTHER_ACCOUNT}:user/alice`;
+    expect(await asConnector('iam:AttachUserPolicy', otherUser, withPolicy(JIT_POLICY))).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['iam:GetPolicy', ADMINISTRATOR_ACCESS],
+    ['iam:GetPolicy', `arn:aws:iam::${ACCOUNT}:policy/other/x`],
+    ['iam:GetPolicy', `arn:aws:iam::${OTHER_ACCOUNT}:policy/jit/jit-read-logs`],
+    // Even a /jit/ policy's document is out of reach: only its attachment to users is.
+    ['iam:CreatePolicyVersion', JIT_POLICY],
+    ['iam:SetDefaultPolicyVersion', JIT_POLICY],
+    ['iam:DeletePolicy', JIT_POLICY],
+    ['iam:CreatePolicy', `arn:aws:iam::${ACCOUNT}:policy/jit/new`],
+  ])('deny %s on %s', async (action, resource) => {
+    expect(await asConnector(action, resource)).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['iam:AttachGroupPolicy', JIT_GROUP],
+    ['iam:AttachGroupPolicy', ADMINS_GROUP],
+    ['iam:AttachRolePolicy', CONNECTOR_ROLE],
+    ['iam:AttachRolePolicy', SCHEDULER_ROLE],
+    ['iam:DetachRolePolicy', CONNECTOR_ROLE],
+  ])('deny %s on %s, even with a /jit/ policy: only users get them', async (action, resource) => {
+    expect(await asConnector(action, resource, withPolicy(JIT_POLICY))).not.toBe('Allowed');
   });
 
   it('allow passing the scheduler role to EventBridge Scheduler', async () => {
@@ -168,6 +232,7 @@ describe('the connector role permissions', () => {
     ['iam:CreateAccessKey', `arn:aws:iam::${ACCOUNT}:user/alice`],
     ['iam:CreateLoginProfile', `arn:aws:iam::${ACCOUNT}:user/alice`],
     ['iam:CreatePolicy', `arn:aws:iam::${ACCOUNT}:policy/escalate`],
+    // Without an iam:PolicyARN the /jit/ condition cannot hold.
     ['iam:AttachUserPolicy', `arn:aws:iam::${ACCOUNT}:user/alice`],
     ['iam:PutUserPolicy', `arn:aws:iam::${ACCOUNT}:user/alice`],
     // Even a /jit/ group's own permissions are out of reach: only its membership is.
@@ -266,14 +331,42 @@ describe('the scheduler role', () => {
     expect(await assume(JITBOT, context)).not.toBe('Allowed');
   });
 
-  const asScheduler = (action: string, resource: string) =>
-    evaluate({ principal: SCHEDULER_SESSION, action, resource }, { identity: schedulerPermissions });
+  const asScheduler = (action: string, resource: string, context?: Record<string, string>) =>
+    evaluate({ principal: SCHEDULER_SESSION, action, resource, context }, { identity: schedulerPermissions });
 
   it('may remove a member from a /jit/ group, and nothing else', async () => {
     expect(await asScheduler('iam:RemoveUserFromGroup', JIT_GROUP)).toBe('Allowed');
     expect(await asScheduler('iam:RemoveUserFromGroup', ADMINS_GROUP)).not.toBe('Allowed');
     expect(await asScheduler('iam:AddUserToGroup', JIT_GROUP)).not.toBe('Allowed');
     expect(await asScheduler('iam:DeleteUser', `arn:aws:iam::${ACCOUNT}:user/alice`)).not.toBe('Allowed');
+  });
+
+  it('may detach a /jit/ policy from a user', async () => {
+    expect(await asScheduler('iam:DetachUserPolicy', ALICE, withPolicy(JIT_POLICY))).toBe('Allowed');
+  });
+
+  it('may not attach any policy, not even a /jit/ one', async () => {
+    for (const policyArn of [JIT_POLICY, ADMINISTRATOR_ACCESS])
+      expect(await asScheduler('iam:AttachUserPolicy', ALICE, withPolicy(policyArn)), policyArn).not.toBe(
+        'Allowed',
+      );
+    expect(await asScheduler('iam:AttachUserPolicy', ALICE)).not.toBe('Allowed');
+  });
+
+  it('may not detach a policy outside /jit/ or of another account, nor from a group or role', async () => {
+    for (const policyArn of [
+      ADMINISTRATOR_ACCESS,
+      `arn:aws:iam::${ACCOUNT}:policy/other/x`,
+      `arn:aws:iam::${OTHER_ACCOUNT}:policy/jit/jit-read-logs`,
+    ])
+      expect(await asScheduler('iam:DetachUserPolicy', ALICE, withPolicy(policyArn)), policyArn).not.toBe(
+        'Allowed',
+      );
+    expect(await asScheduler('iam:DetachUserPolicy', ALICE)).not.toBe('Allowed');
+    expect(await asScheduler('iam:DetachGroupPolicy', JIT_GROUP, withPolicy(JIT_POLICY))).not.toBe('Allowed');
+    expect(await asScheduler('iam:DetachRolePolicy', CONNECTOR_ROLE, withPolicy(JIT_POLICY))).not.toBe(
+      'Allowed',
+    );
   });
 });
 
@@ -299,12 +392,51 @@ describe('the names the code uses are the ones the policies allow', () => {
     expect(await asConnector('scheduler:CreateSchedule', schedule)).toBe('Allowed');
     expect(await asConnector('scheduler:DeleteSchedule', schedule)).toBe('Allowed');
     // arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup runs iam:RemoveUserFromGroup as the scheduler role.
-    const [, , , , , sdk, service = '', api = ''] = REMOVE_USER_TARGET_ARN.split(':');
-    expect(`${sdk}:${service}:${api}`).toBe('aws-sdk:iam:removeUserFromGroup');
-    const action = `iam:${api.charAt(0).toUpperCase()}${api.slice(1)}`;
-    expect(list(schedulerPermissions.Statement[0]?.Action)).toEqual([action]);
+    expect(sdkTargetAction(REMOVE_USER_TARGET_ARN)).toBe('iam:RemoveUserFromGroup');
+    expect(list(schedulerPermissions.Statement[0]?.Action)).toEqual(['iam:RemoveUserFromGroup']);
+  });
+
+  it('the backstop of a policy grant detaches the policy, which the scheduler may do for a /jit/ one', async () => {
+    const actions = schedulerPermissions.Statement.flatMap((statement) => list(statement.Action)).sort();
+    expect(actions).toEqual(['iam:DetachUserPolicy', 'iam:RemoveUserFromGroup']);
+    const account = { id: 'prod', accountId: ACCOUNT, schedulerRoleArn: SCHEDULER_ROLE } as Account;
+    const target = {
+      kind: 'aws-iam-policy',
+      id: 'read-logs',
+      account: 'prod',
+      policyArn: JIT_POLICY,
+    } as AwsTarget;
+    const definition = scheduleDefinition(account, target, 'alice', 'g-1', new Date('2030-01-01T00:00:00Z'));
+    // arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy runs iam:DetachUserPolicy with the Input.
+    expect(definition.Target?.Arn).toBe(DETACH_POLICY_TARGET_ARN);
+    expect(sdkTargetAction(DETACH_POLICY_TARGET_ARN)).toBe('iam:DetachUserPolicy');
+    const input = JSON.parse(definition.Target?.Input ?? '{}') as { PolicyArn: string; UserName: string };
+    expect(input).toEqual({ PolicyArn: JIT_POLICY, UserName: 'alice' });
+    // IAM authorizes it on the user, with the policy in iam:PolicyARN.
+    const detach = await evaluate(
+      {
+        principal: SCHEDULER_SESSION,
+        action: 'iam:DetachUserPolicy',
+        resource: `arn:aws:iam::${ACCOUNT}:user/${input.UserName}`,
+        context: withPolicy(input.PolicyArn),
+      },
+      { identity: schedulerPermissions },
+    );
+    expect(detach).toBe('Allowed');
   });
 });
+
+/** arn:aws:scheduler:::aws-sdk:SERVICE:apiName -> the IAM action SERVICE:ApiName it calls. */
+function sdkTargetAction(targetArn: string): string {
+  const [, , , , , sdk, service = '', api = ''] = targetArn.split(':');
+  expect(sdk).toBe('aws-sdk');
+  return `${service}:${api.charAt(0).toUpperCase()}${api.slice(1)}`;
+}
+
+/** Actions whose policy is named by iam:PolicyARN, not by the resource (the user, group or role). */
+const ATTACH_ACTIONS = /^iam:(Attach|Detach)(User|Group|Role)Policy$/;
+/** A policy of one account under /jit/ (a name, or every name with a trailing *). */
+const JIT_POLICY_PATTERN = /^arn:aws:iam::\d{12}:policy\/jit\/[\w+=,.@/-]*\*?$/;
 
 /** Everything that would make a policy broader than the list of calls above. */
 function wideningProblems(name: string, policy: PolicyDocument): string[] {
@@ -318,6 +450,18 @@ function wideningProblems(name: string, policy: PolicyDocument): string[] {
     for (const action of list(statement.Action)) {
       if (action.includes('*') || action.includes('?'))
         problems.push(`${where}: action ${action} is a wildcard`);
+    }
+    // The resource of AttachUserPolicy is the user: without the condition, any policy goes.
+    if (list(statement.Action).some((action) => ATTACH_ACTIONS.test(action))) {
+      const condition = statement.Condition ?? {};
+      const operators = Object.keys(condition);
+      const policyArns = list(condition.ArnLike?.['iam:PolicyARN'] ?? condition.ArnEquals?.['iam:PolicyARN']);
+      if (
+        operators.some((operator) => operator !== 'ArnLike' && operator !== 'ArnEquals') ||
+        policyArns.length === 0 ||
+        !policyArns.every((arn) => JIT_POLICY_PATTERN.test(arn))
+      )
+        problems.push(`${where}: attaches policies not limited to /jit/ ones by iam:PolicyARN`);
     }
     for (const resource of list(statement.Resource)) {
       if (resource === '*' || resource.endsWith(':*'))
@@ -364,8 +508,12 @@ describe('least privilege, so widening a policy fails the tests', () => {
     expect(actions).toEqual(
       [
         'iam:AddUserToGroup',
+        'iam:AttachUserPolicy',
+        'iam:DetachUserPolicy',
         'iam:GetGroup',
+        'iam:GetPolicy',
         'iam:GetUser',
+        'iam:ListAttachedUserPolicies',
         'iam:ListGroupsForUser',
         'iam:PassRole',
         'iam:RemoveUserFromGroup',
@@ -392,6 +540,58 @@ describe('least privilege, so widening a policy fails the tests', () => {
     expect(wideningProblems('widened', widened)).toEqual([
       'widened statement ManageMembershipOfJitGroupsOnly: resource * is every resource',
     ]);
+  });
+
+  it('the tests notice the /jit/ condition dropped: AdministratorAccess could then be attached', async () => {
+    const widened: PolicyDocument = {
+      ...connectorPermissions,
+      Statement: connectorPermissions.Statement.map((statement) => {
+        if (!list(statement.Action).includes('iam:AttachUserPolicy')) return statement;
+        const { Condition: _dropped, ...unconditional } = statement;
+        return unconditional;
+      }),
+    };
+    const result = await evaluate(
+      {
+        principal: CONNECTOR_SESSION,
+        action: 'iam:AttachUserPolicy',
+        resource: ALICE,
+        context: withPolicy(ADMINISTRATOR_ACCESS),
+      },
+      { identity: widened },
+    );
+    expect(result).toBe('Allowed');
+    expect(wideningProblems('widened', widened)).toEqual([
+      'widened statement AttachAndDetachJitPoliciesOnly: attaches policies not limited to /jit/ ones by iam:PolicyARN',
+    ]);
+  });
+
+  it('the guard catches a PolicyARN condition that admits other policies', () => {
+    const attach = (Condition: Statement['Condition']): Statement => ({
+      Effect: 'Allow',
+      Action: 'iam:AttachUserPolicy',
+      Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
+      Condition,
+    });
+    const policy: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'a', ...attach({ ArnLike: { 'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/*` } }) },
+        { Sid: 'b', ...attach({ ArnLike: { 'iam:PolicyARN': 'arn:aws:iam::*:policy/jit/*' } }) },
+        { Sid: 'c', ...attach({ ArnNotLike: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/*' } }) },
+        { Sid: 'd', ...attach({ ArnLike: { 'iam:PolicyARN': [JIT_POLICY, ADMINISTRATOR_ACCESS] } }) },
+        {
+          Sid: 'e',
+          ...attach({ ArnLikeIfExists: { 'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/jit/*` } }),
+        },
+        { Sid: 'ok', ...attach({ ArnEquals: { 'iam:PolicyARN': JIT_POLICY } }) },
+      ],
+    };
+    expect(wideningProblems('p', policy)).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map(
+        (sid) => `p statement ${sid}: attaches policies not limited to /jit/ ones by iam:PolicyARN`,
+      ),
+    );
   });
 
   it('the guard also catches service-wide actions and resources', () => {

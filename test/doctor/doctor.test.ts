@@ -35,6 +35,7 @@ beforeAll(async () => {
   aws.addRole(STAGING_ROLE, SECRETS.externalIdStaging);
   aws.account('111111111111').addGroup('jit-prod-admin');
   aws.account('111111111111').addGroup('jit-prod-read');
+  aws.account('111111111111').addPolicy(PROD_POLICY);
   aws.account('222222222222').addGroup('jit-staging-dev');
   awsUrl = await aws.start();
   okta = new FakeOkta({ token: SECRETS.oktaToken });
@@ -45,6 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([slack?.close(), aws?.stop(), okta?.stop(), database?.drop()]);
 });
+
+const PROD_POLICY = 'arn:aws:iam::111111111111:policy/jit/read-logs';
 
 /** A catalog `${NAME}` reference: the doctor must resolve secrets from the environment as serve does. */
 function reference(variable: string): string {
@@ -79,10 +82,11 @@ function awsTarget(id: string, accountId: string, group: string) {
 
 interface CatalogChanges {
   readonly prodGroup?: string;
+  readonly prodPolicy?: string;
   readonly stagingScheduler?: boolean;
 }
 
-/** Two accounts (three groups) and one Okta group, written to a file of its own. */
+/** Two accounts (three groups and a policy) and one Okta group, written to a file of its own. */
 function writeCatalog(changes: CatalogChanges = {}): string {
   const staging = account('staging', '222222222222', STAGING_ROLE, 'JITBOT_EXTERNAL_ID_STAGING');
   const { schedulerRoleArn: _omitted, ...stagingWithout } = staging;
@@ -96,6 +100,12 @@ function writeCatalog(changes: CatalogChanges = {}): string {
     targets: [
       awsTarget('prod-admin', 'prod', changes.prodGroup ?? 'jit-prod-admin'),
       awsTarget('prod-read', 'prod', 'jit-prod-read'),
+      {
+        ...awsTarget('prod-logs', 'prod', ''),
+        kind: 'aws-iam-policy',
+        group: undefined,
+        policyArn: changes.prodPolicy ?? PROD_POLICY,
+      },
       awsTarget('staging-dev', 'staging', 'jit-staging-dev'),
       {
         id: 'support-tools',
@@ -166,7 +176,7 @@ describe('jitbot doctor', () => {
     const { code, output } = await doctor(doctorEnv());
     expect(output.split('\n').filter((line) => /^[✓✗!-] /.test(line))).toEqual([
       expect.stringMatching(/^✓ environment: /),
-      expect.stringMatching(/^✓ catalog: .*jitbot\.yaml: 4 targets, 2 AWS accounts, Okta$/),
+      expect.stringMatching(/^✓ catalog: .*jitbot\.yaml: 5 targets, 2 AWS accounts, Okta$/),
       expect.stringMatching(/^✓ database: reachable at \S+\/jitbot_test_/),
       expect.stringMatching(/^✓ database migrations: all \d+ applied$/),
       '✓ slack token: works: bot jitbot in Fake Workspace',
@@ -174,6 +184,7 @@ describe('jitbot doctor', () => {
       `✓ aws prod (111111111111): assume connector role: ${PROD_ROLE}`,
       '✓ aws prod (111111111111): group jit-prod-admin: exists',
       '✓ aws prod (111111111111): group jit-prod-read: exists',
+      `✓ aws prod (111111111111): policy ${PROD_POLICY}: exists`,
       '✓ aws prod (111111111111): scheduler role: arn:aws:iam::111111111111:role/jitbot-scheduler',
       `✓ aws staging (222222222222): assume connector role: ${STAGING_ROLE}`,
       '✓ aws staging (222222222222): group jit-staging-dev: exists',
@@ -181,7 +192,7 @@ describe('jitbot doctor', () => {
       expect.stringMatching(/^✓ okta token: works at 127\.0\.0\.1:\d+$/),
       `✓ okta group ${oktaGroupId}: exists (target support-tools)`,
     ]);
-    expect(output).toContain('All 15 checks passed.');
+    expect(output).toContain('All 16 checks passed.');
     expect(code).toBe(0);
     expectNoSecrets(output);
     // The connector roles' trust policy admits only jitbot-* session names.
@@ -212,6 +223,16 @@ describe('jitbot doctor', () => {
     expect(block).toContain(
       'fix: create the group in that account, or correct the group name in the catalog',
     );
+    expect(code).toBe(1);
+  });
+
+  it('a missing policy: exits 1 naming it, with how to create it under /jit/', async () => {
+    const missing = 'arn:aws:iam::111111111111:policy/jit/read-nothing';
+    const catalog = writeCatalog({ prodPolicy: missing });
+    const { code, output } = await doctor(doctorEnv({ JITBOT_CATALOG: catalog }));
+    const block = blockFor(output, `aws prod (111111111111): policy ${missing}`);
+    expect(block).toMatch(/^✗ .*IAM policy \S+read-nothing does not exist in Production \(111111111111\)/);
+    expect(block).toContain('aws iam create-policy --path /jit/');
     expect(code).toBe(1);
   });
 
@@ -254,7 +275,7 @@ describe('jitbot doctor', () => {
     const block = blockFor(output, 'aws staging (222222222222): scheduler role');
     expect(block).toMatch(/^! .*no schedulerRoleArn, so no backstop/);
     expect(block).toContain('fix: deploy the scheduler role');
-    expect(output).toContain('All 14 checks passed, 1 warning.');
+    expect(output).toContain('All 15 checks passed, 1 warning.');
     expect(code).toBe(0);
   });
 

@@ -19,12 +19,21 @@ export interface FakeSchedule {
   readonly updatedAt: Date;
 }
 
-/** What one account holds: IAM users, groups with their members, and schedules. */
+/** EventBridge Scheduler's universal targets the fake can run. */
+export const REMOVE_USER_FROM_GROUP_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup';
+export const DETACH_USER_POLICY_ARN = 'arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy';
+
+/** IAM's default quota of managed policies attached to one user. */
+export const POLICIES_PER_USER = 10;
+
+/** What one account holds: IAM users, groups with their members, managed policies, and schedules. */
 export class FakeAwsAccount {
   readonly users = new Set<string>();
   readonly groups = new Map<string, Set<string>>();
   /** Group paths; jitbot's groups live under /jit/, so that is the default. */
   readonly groupPaths = new Map<string, string>();
+  /** Managed policies by ARN, with the users each is attached to. */
+  readonly policies = new Map<string, Set<string>>();
   readonly schedules = new Map<string, FakeSchedule>();
   /** Results of fired schedules, as the Scheduler's target invocations would have gone. */
   readonly fired: { schedule: string; outcome: 'removed' | 'NoSuchEntity' }[] = [];
@@ -57,6 +66,50 @@ export class FakeAwsAccount {
 
   isMember(group: string, user: string): boolean {
     return this.groups.get(group)?.has(user) ?? false;
+  }
+
+  addPolicy(arn: string): Set<string> {
+    let users = this.policies.get(arn);
+    if (users === undefined) {
+      users = new Set();
+      this.policies.set(arn, users);
+    }
+    return users;
+  }
+
+  /** The ARNs of the managed policies attached to a user, in the order they were created. */
+  policiesOf(user: string): string[] {
+    return [...this.policies].filter(([, users]) => users.has(user)).map(([arn]) => arn);
+  }
+
+  hasPolicy(user: string, arn: string): boolean {
+    return this.policies.get(arn)?.has(user) ?? false;
+  }
+
+  requirePolicy(arn: string): Set<string> {
+    const users = this.policies.get(arn);
+    if (users === undefined)
+      throw new FakeAwsError('NoSuchEntity', 404, `Policy ${arn} does not exist or is not attachable.`);
+    return users;
+  }
+
+  attachPolicy(arn: string, user: string): void {
+    this.requireUser(user);
+    const users = this.requirePolicy(arn);
+    // Real IAM: attaching an attached policy again succeeds.
+    if (!users.has(user) && this.policiesOf(user).length >= POLICIES_PER_USER)
+      throw new FakeAwsError(
+        'LimitExceeded',
+        409,
+        `Cannot exceed quota for PoliciesPerUser: ${POLICIES_PER_USER}`,
+      );
+    users.add(user);
+  }
+
+  detachPolicy(arn: string, user: string): void {
+    this.requireUser(user);
+    if (!this.policies.get(arn)?.delete(user))
+      throw new FakeAwsError('NoSuchEntity', 404, `Policy ${arn} was not found.`);
   }
 
   schedule(groupName: string, name: string): FakeSchedule | undefined {
@@ -150,12 +203,18 @@ export class FakeAwsAccount {
     });
   }
 
-  /** Runs the schedule's target (only IAM removeUserFromGroup is understood) and deletes the schedule. */
-  fire(schedule: FakeSchedule, removeArn: string): void {
+  /** Runs the schedule's target (IAM removeUserFromGroup or detachUserPolicy) and deletes the schedule. */
+  fire(schedule: FakeSchedule): void {
     const target = schedule.definition.Target as { Arn?: unknown; Input?: unknown } | undefined;
-    if (target?.Arn === removeArn && typeof target.Input === 'string') {
-      const input = JSON.parse(target.Input) as { GroupName?: string; UserName?: string };
-      const removed = this.groups.get(input.GroupName ?? '')?.delete(input.UserName ?? '') ?? false;
+    if (typeof target?.Input === 'string') {
+      const input = JSON.parse(target.Input) as { GroupName?: string; PolicyArn?: string; UserName?: string };
+      const user = input.UserName ?? '';
+      const removed =
+        target.Arn === REMOVE_USER_FROM_GROUP_ARN
+          ? (this.groups.get(input.GroupName ?? '')?.delete(user) ?? false)
+          : target.Arn === DETACH_USER_POLICY_ARN
+            ? (this.policies.get(input.PolicyArn ?? '')?.delete(user) ?? false)
+            : false;
       this.fired.push({ schedule: schedule.name, outcome: removed ? 'removed' : 'NoSuchEntity' });
     }
     if (schedule.definition.ActionAfterCompletion === 'DELETE')

@@ -38,6 +38,23 @@ export function xmlGroup(name: string, accountId: string, path = '/jit/'): strin
   return `<Path>${safePath}</Path><GroupName>${safe}</GroupName><GroupId>AGPA${idOf(name)}</GroupId><Arn>arn:aws:iam::${accountId}:group${safePath}${safe}</Arn><CreateDate>${CREATED}</CreateDate>`;
 }
 
+function xmlPolicy(arn: string, attachments: number): string {
+  const name = arn.slice(arn.lastIndexOf('/') + 1);
+  const path = arn.slice(arn.indexOf(':policy') + ':policy'.length, arn.lastIndexOf('/') + 1);
+  return `<PolicyName>${escapeXml(name)}</PolicyName><PolicyId>ANPA${idOf(name)}</PolicyId><Arn>${escapeXml(arn)}</Arn><Path>${escapeXml(path)}</Path><DefaultVersionId>v1</DefaultVersionId><AttachmentCount>${attachments}</AttachmentCount><IsAttachable>true</IsAttachable><CreateDate>${CREATED}</CreateDate><UpdateDate>${CREATED}</UpdateDate>`;
+}
+
+/** One page of a list, with IAM's IsTruncated and Marker (an index here). */
+function paged<T>(all: readonly T[], params: Record<string, string>, pageSize: number) {
+  const start = params.Marker !== undefined ? Number(params.Marker) : 0;
+  const size = Math.min(pageSize, Number(params.MaxItems ?? 100));
+  const more = start + size < all.length;
+  return {
+    page: all.slice(start, start + size),
+    tail: `<IsTruncated>${more}</IsTruncated>${more ? `<Marker>${start + size}</Marker>` : ''}`,
+  };
+}
+
 /** A stable IAM-style unique id for a name. */
 function idOf(name: string): string {
   return Buffer.from(name).toString('hex').toUpperCase().padEnd(16, '0').slice(0, 16);
@@ -57,16 +74,33 @@ export function iamResult(
       return `<User>${xmlUser(account.requireUser(userName), account.accountId)}</User>`;
     case 'ListGroupsForUser': {
       account.requireUser(userName);
-      const all = account.groupsOf(userName);
-      const start = params.Marker !== undefined ? Number(params.Marker) : 0;
-      const size = Math.min(pageSize, Number(params.MaxItems ?? 100));
-      const page = all.slice(start, start + size);
-      const more = start + size < all.length;
+      const { page, tail } = paged(account.groupsOf(userName), params, pageSize);
       const members = page
         .map((group) => `<member>${xmlGroup(group, account.accountId, account.pathOf(group))}</member>`)
         .join('');
-      return `<Groups>${members}</Groups><IsTruncated>${more}</IsTruncated>${more ? `<Marker>${start + size}</Marker>` : ''}`;
+      return `<Groups>${members}</Groups>${tail}`;
     }
+    case 'ListAttachedUserPolicies': {
+      account.requireUser(userName);
+      const { page, tail } = paged(account.policiesOf(userName), params, pageSize);
+      const members = page
+        .map(
+          (arn) =>
+            `<member><PolicyName>${escapeXml(arn.slice(arn.lastIndexOf('/') + 1))}</PolicyName><PolicyArn>${escapeXml(arn)}</PolicyArn></member>`,
+        )
+        .join('');
+      return `<AttachedPolicies>${members}</AttachedPolicies>${tail}`;
+    }
+    case 'GetPolicy': {
+      const arn = params.PolicyArn ?? '';
+      return `<Policy>${xmlPolicy(arn, account.requirePolicy(arn).size)}</Policy>`;
+    }
+    case 'AttachUserPolicy':
+      account.attachPolicy(params.PolicyArn ?? '', userName);
+      return '';
+    case 'DetachUserPolicy':
+      account.detachPolicy(params.PolicyArn ?? '', userName);
+      return '';
     case 'GetGroup': {
       const members = account.requireGroup(groupName);
       const users = [...members]

@@ -36,8 +36,6 @@ interface Injected {
   remaining: number;
 }
 
-export const REMOVE_USER_FROM_GROUP_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup';
-
 /**
  * A local AWS (STS, IAM, EventBridge Scheduler) over real HTTP, for the real SDK clients via
  * `endpoint` or AWS_ENDPOINT_URL. It keeps state per account, records every call with the session
@@ -95,7 +93,7 @@ export class FakeAws {
     const fired: string[] = [];
     for (const account of this.accounts.values()) {
       for (const schedule of account.dueSchedules(date)) {
-        account.fire(schedule, REMOVE_USER_FROM_GROUP_ARN);
+        account.fire(schedule);
         fired.push(schedule.name);
       }
     }

@@ -73,6 +73,7 @@ interface CatalogShape {
     kind?: string;
     account?: string;
     group?: string;
+    policyArn?: string;
     groupId?: string;
   }[];
 }
@@ -96,6 +97,8 @@ async function startFakeAws(catalog: CatalogShape, withoutIamUser: Set<string>) 
     aws.addRole(account.connectorRoleArn, account.externalId);
     for (const target of catalog.targets ?? [])
       if (target.group) aws.account(account.accountId).addGroup(target.group);
+      else if (target.policyArn?.includes(`::${account.accountId}:`))
+        aws.account(account.accountId).addPolicy(target.policyArn);
   }
   const provision = (id: string) => {
     if (withoutIamUser.has(id)) return;

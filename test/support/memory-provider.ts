@@ -43,7 +43,7 @@ export class MemoryProvider implements AccessProvider {
   }
 
   resourceOf(target: Target): string {
-    return `memory:${target.kind === 'aws-iam-group' ? target.group : target.groupId}`;
+    return `memory:${target.kind === 'aws-iam-group' ? target.group : target.kind === 'aws-iam-policy' ? target.policyArn : target.groupId}`;
   }
 
   describe(target: Target): string {

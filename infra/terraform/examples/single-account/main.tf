@@ -1,5 +1,5 @@
 # jitbot in one AWS account: the scheduler role, the connector role (with the "jitbot" schedule
-# group) and two requestable groups. Run it in the target account:
+# group), two requestable groups and one requestable policy. Run it in the target account:
 #
 #   export TF_VAR_external_id="$(openssl rand -hex 32)"   # also JITBOT_EXTERNAL_ID_PROD in jitbot's .env
 #   terraform init && terraform apply -var jitbot_principal_arn=arn:aws:iam::999999999999:role/jitbot
@@ -77,6 +77,22 @@ module "prod_billing" {
   })
 }
 
+# Catalog target `kind: aws-iam-policy`, `policyArn: <module.read_logs.arn>`: attached to the
+# requester's IAM user for the grant.
+module "read_logs" {
+  source = "../../modules/jit-policy"
+
+  name = "jit-read-logs"
+  policy_json = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults"]
+      Resource = "*"
+    }]
+  })
+}
+
 output "catalog_account" {
   description = "The values for this account's entry in the jitbot catalog."
   value       = module.connector_role.catalog_account
@@ -85,4 +101,9 @@ output "catalog_account" {
 output "groups" {
   description = "The requestable groups (the catalog targets' group values)."
   value       = [module.prod_admin.name, module.prod_billing.name]
+}
+
+output "policies" {
+  description = "The requestable policies (the catalog targets' policyArn values)."
+  value       = [module.read_logs.arn]
 }

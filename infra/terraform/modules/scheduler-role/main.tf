@@ -1,6 +1,8 @@
 # The role EventBridge Scheduler assumes to run jitbot's backstop: at a grant's expiry it calls
-# iam:RemoveUserFromGroup (universal target arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup),
-# so access ends even when every jitbot replica is down. It can do nothing else.
+# iam:RemoveUserFromGroup (universal target arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup)
+# for a group grant, or iam:DetachUserPolicy (arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy)
+# for a policy grant, so access ends even when every jitbot replica is down. It can remove members
+# of /jit/ groups and detach /jit/ policies from users, nothing else.
 # The policies are the JSON files in infra/policies, shared with CloudFormation and the tests.
 
 data "aws_caller_identity" "current" {}
@@ -15,7 +17,7 @@ locals {
 resource "aws_iam_role" "scheduler" {
   name                 = var.name
   path                 = var.path
-  description          = "EventBridge Scheduler removes expired jitbot grants from /jit/ groups with this role."
+  description          = "EventBridge Scheduler removes expired jitbot grants from /jit/ groups, and detaches expired /jit/ policies from users, with this role."
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
 

@@ -1,0 +1,104 @@
+import {
+  AttachUserPolicyCommand,
+  DetachUserPolicyCommand,
+  ListAttachedUserPoliciesCommand,
+} from '@aws-sdk/client-iam';
+import type { AwsIamPolicyTarget } from '../config/catalog.js';
+import { accountWords, findIamUser, type IamDeps, iamCaller, isNoSuchEntity } from './aws-iam-user.js';
+import type {
+  AccessProvider,
+  Backstop,
+  CallContext,
+  PrincipalOutcome,
+  RevokeResult,
+  SlackPerson,
+} from './provider.js';
+
+export interface AwsIamPolicyProviderDeps extends IamDeps<AwsIamPolicyTarget> {
+  readonly backstop?: Backstop<AwsIamPolicyTarget>;
+}
+
+/** `arn:aws:iam::111111111111:policy/jit/read-logs` -> `read-logs`. */
+export function policyNameOf(policyArn: string): string {
+  return policyArn.slice(policyArn.lastIndexOf('/') + 1);
+}
+
+/**
+ * A customer managed policy attached to the person's own IAM user for the grant. The catalog only
+ * accepts policies under /jit/, and the connector role may attach no others (infra/policies).
+ */
+export function createAwsIamPolicyProvider(
+  deps: AwsIamPolicyProviderDeps,
+): AccessProvider<AwsIamPolicyTarget> {
+  const iam = iamCaller(deps);
+  const about = (target: AwsIamPolicyTarget, operation: string, principal: string) => ({
+    operation,
+    principal,
+    resource: target.policyArn,
+    resourceWords: `policy ${policyNameOf(target.policyArn)}`,
+  });
+
+  /** The ARNs of every managed policy attached to the user, following IAM's pagination. */
+  async function attachedTo(target: AwsIamPolicyTarget, userName: string, context: CallContext) {
+    const arns: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await iam(target, about(target, 'ListAttachedUserPolicies', userName), context, (client) =>
+        client.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker: marker })),
+      );
+      for (const policy of page.AttachedPolicies ?? []) if (policy.PolicyArn) arns.push(policy.PolicyArn);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker !== undefined);
+    return arns;
+  }
+
+  return {
+    kind: 'aws-iam-policy',
+    // IAM is eventually consistent: a detach can still read as attached for seconds or more.
+    readsLagWrites: true,
+    ...(deps.backstop !== undefined ? { backstop: deps.backstop } : {}),
+    resourceOf(target) {
+      return `aws:${deps.accountFor(target).accountId}:user-policy/${target.policyArn}`;
+    },
+    describe(target) {
+      return `IAM policy ${policyNameOf(target.policyArn)} on your IAM user in ${accountWords(deps.accountFor(target))}`;
+    },
+    location: (target) => accountWords(deps.accountFor(target)),
+    async resolvePrincipal(
+      target: AwsIamPolicyTarget,
+      person: SlackPerson,
+      context,
+    ): Promise<PrincipalOutcome> {
+      // IAM's quota of managed policies per user can be raised, so it is not checked here: an
+      // attach over it fails with IAM's own LimitExceeded words.
+      const user = await findIamUser(iam, deps.accountFor(target), target, person, target.policyArn, context);
+      return user.ok ? { ok: true, principal: user.userName } : user;
+    },
+    async isMember(target, principal, context) {
+      try {
+        return (await attachedTo(target, principal, context)).includes(target.policyArn);
+      } catch (error) {
+        // A user that does not exist has no policies.
+        if (isNoSuchEntity(error)) return false;
+        throw error;
+      }
+    },
+    async grant(target, principal, context) {
+      await iam(target, about(target, 'AttachUserPolicy', principal), context, (client) =>
+        client.send(new AttachUserPolicyCommand({ PolicyArn: target.policyArn, UserName: principal })),
+      );
+    },
+    async revoke(target, principal, context): Promise<RevokeResult> {
+      try {
+        await iam(target, about(target, 'DetachUserPolicy', principal), context, (client) =>
+          client.send(new DetachUserPolicyCommand({ PolicyArn: target.policyArn, UserName: principal })),
+        );
+        return 'removed';
+      } catch (error) {
+        // Detached by hand or by the backstop already: the access is gone, which is what was asked.
+        if (isNoSuchEntity(error)) return 'already-gone';
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { GetUserCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { callAws } from '../aws/aws-call.js';
+import { awsErrorCode } from '../aws/aws-errors.js';
+import type { AwsConnector } from '../aws/connector.js';
+import type { Account, AwsTarget } from '../config/catalog.js';
+import { iamUserNameOf } from '../domain/iam-user-name.js';
+import { type CallContext, type CallRecorder, isProviderError, type SlackPerson } from './provider.js';
+
+/** What the AWS target kinds share: the connector session, the audit, and the IAM user. */
+export interface IamDeps<T extends AwsTarget> {
+  /** The catalog account of a target (`accountFor(catalog, target)`). */
+  readonly accountFor: (target: T) => Account;
+  readonly connector: Pick<AwsConnector, 'clientsFor'>;
+  readonly record: CallRecorder;
+}
+
+/** One IAM call, as the audit log and the error words name it. */
+export interface IamOperation {
+  readonly operation: string;
+  readonly principal: string;
+  /** The thing acted on: a group name, a policy ARN, an IAM user. */
+  readonly resource: string;
+  /** The same, in the words an error message uses: "group jit-admin", "IAM user alice". */
+  readonly resourceWords: string;
+}
+
+export function accountWords(account: Account): string {
+  return `${account.name} (${account.accountId})`;
+}
+
+export function isNoSuchEntity(error: unknown): boolean {
+  return isProviderError(error) && awsErrorCode(error.cause) === 'NoSuchEntity';
+}
+
+/** Runs IAM operations as the target's connector session, recorded and with errors in words. */
+export function iamCaller<T extends AwsTarget>(deps: IamDeps<T>) {
+  return async function iam<O extends { readonly $metadata: { readonly requestId?: string } }>(
+    target: T,
+    { operation, principal, resource, resourceWords }: IamOperation,
+    context: CallContext,
+    send: (client: IAMClient) => Promise<O>,
+  ): Promise<O> {
+    const account = deps.accountFor(target);
+    const { iam: client } = await deps.connector.clientsFor(account, context);
+    return callAws(
+      deps.record,
+      {
+        action: `aws.iam.${operation}`,
+        context,
+        targetId: target.id,
+        account: account.accountId,
+        resource,
+        principal,
+      },
+      { operation: `iam:${operation}`, accountId: account.accountId, resource: resourceWords },
+      () => send(client),
+    );
+  };
+}
+
+export type IamCall<T extends AwsTarget> = ReturnType<typeof iamCaller<T>>;
+
+/**
+ * The IAM user a Slack person is in the target's account, checked to exist (GetUser), or the
+ * reason in words why there is none. `resource` is what the audit row names (the group, the policy).
+ */
+export async function findIamUser<T extends AwsTarget>(
+  iam: IamCall<T>,
+  account: Account,
+  target: T,
+  person: SlackPerson,
+  resource: string,
+  context: CallContext,
+): Promise<{ ok: true; userName: string } | { ok: false; reason: string }> {
+  const where = accountWords(account);
+  const mapped = iamUserNameOf(person, account.userMapping, where);
+  if (!mapped.ok) return mapped;
+  const { userName } = mapped;
+  try {
+    await iam(
+      target,
+      { operation: 'GetUser', principal: userName, resource, resourceWords: `IAM user ${userName}` },
+      context,
+      (client) => client.send(new GetUserCommand({ UserName: userName })),
+    );
+    return { ok: true, userName };
+  } catch (error) {
+    if (!isNoSuchEntity(error)) throw error;
+    return {
+      ok: false,
+      reason: `There is no IAM user ${userName} in ${where}. Ask an admin of that account to create it, or a jitbot admin to map you to your IAM user in the catalog.`,
+    };
+  }
+}
