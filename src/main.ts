@@ -12,6 +12,7 @@ import { healthRoutes } from './http/health-routes.js';
 import { createJobSource, type JobHandler } from './jobs/job-source.js';
 import { createWorker, type Worker } from './jobs/worker.js';
 import type { Logger } from './log/logger.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createProviders } from './providers/registry.js';
 import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
@@ -115,6 +116,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const database = await openDatabase(env, logger);
   logger.info({ database: database.location }, 'database ready');
 
+  const metrics = createMetrics(database.pool, logger.child({ component: 'metrics' }));
   let shuttingDown = false;
   const identity = createBotIdentity(createIdentityClient(env, logger), env.SLACK_BOT_TOKEN, logger);
   const routes = healthRoutes({ readiness: database.readiness, shuttingDown: () => shuttingDown });
@@ -125,7 +127,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const sender = createMessageSender(database.pool, background, logger);
   const providers = createProviders({
     catalog,
-    record: createCallRecorder(database.pool),
+    record: metrics.counting(createCallRecorder(database.pool)),
     logger,
     ...(inputs.aws?.endpoint ? { awsEndpoint: inputs.aws.endpoint } : {}),
     ...(inputs.aws?.credentials ? { awsCredentials: inputs.aws.credentials } : {}),
@@ -154,10 +156,12 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   registerListeners(app, { workflows, directory, logger, views, targets });
 
   try {
+    if (env.METRICS_PORT !== undefined) await metrics.serve(env.METRICS_PORT);
     await slack.start();
   } catch (error) {
     providers.close();
     views.close();
+    await metrics.close();
     await database.close().catch(() => undefined);
     throw error;
   }
@@ -165,7 +169,14 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   warnAboutBackstops(catalog, logger);
   void identity.verify();
   warmUserGroups(catalog, directory, logger);
-  logger.info({ port: env.PORT, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'jitbot is running');
+  logger.info(
+    {
+      port: env.PORT,
+      mode: env.SLACK_APP_TOKEN ? 'socket' : 'http',
+      ...(env.METRICS_PORT !== undefined ? { metricsPort: env.METRICS_PORT } : {}),
+    },
+    'jitbot is running',
+  );
 
   return {
     catalog,
@@ -177,6 +188,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
       await running.stop();
       providers.close();
       views.close();
+      await metrics.close();
       await database.close();
     },
   };

@@ -6,7 +6,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Unset and empty mean the same thing in an env file: `FOO=` should not count as a value. */
 const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
-const envSchema = z.object({
+const envFields = z.object({
   SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
   SLACK_BOT_TOKEN: z
     .string({ error: 'is required' })
@@ -28,6 +28,15 @@ const envSchema = z.object({
       .transform(Number)
       .refine((port) => port > 0 && port < 65536, 'must be between 1 and 65535'),
   ),
+  METRICS_PORT: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((port) => port > 0 && port < 65536, 'must be between 1 and 65535')
+      .optional(),
+  ),
   DATABASE_URL: optionalText.refine(
     (url) => url === undefined || /^postgres(ql)?:\/\//.test(url),
     'must be a PostgreSQL URL like postgres://user:password@host:5432/jitbot',
@@ -43,6 +52,11 @@ const envSchema = z.object({
   ),
 });
 
+const envSchema = envFields.refine((env) => env.METRICS_PORT === undefined || env.METRICS_PORT !== env.PORT, {
+  path: ['METRICS_PORT'],
+  message: 'must differ from PORT',
+});
+
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
 /** How to fix each variable, appended to its problem so the message is enough to act on. */
@@ -55,6 +69,7 @@ const FIXES: Record<string, string> = {
   PORT: 'set the port jitbot listens on, e.g. PORT=3000',
   DATABASE_URL: 'or unset it to use the embedded database under JITBOT_DATA_DIR',
   LOG_LEVEL: 'e.g. LOG_LEVEL=info',
+  METRICS_PORT: 'the port Prometheus scrapes /metrics on, e.g. METRICS_PORT=9464, or unset it',
 };
 
 /**

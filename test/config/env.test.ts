@@ -50,10 +50,18 @@ describe('parseEnv', () => {
     ['SLACK_API_URL', 'http://127.0.0.1:9/api', 'must be an http(s) URL ending in a slash'],
     ['PORT', 'eighty', 'must be a whole number'],
     ['PORT', '70000', 'must be between 1 and 65535'],
+    ['METRICS_PORT', 'prometheus', 'must be a whole number'],
     ['DATABASE_URL', 'mysql://db/jitbot', 'must be a PostgreSQL URL'],
     ['LOG_LEVEL', 'loud', 'must be one of fatal, error, warn, info, debug, trace, silent'],
   ])('refuses %s=%s: %s', (name, value, expected) => {
     expect(problemsOf({ ...VALID, [name]: value })).toContain(`${name} ${expected}`);
+  });
+
+  it('serves metrics on a port of their own, never on PORT, which Slack reaches', () => {
+    expect(parseEnv({ ...VALID, METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    expect(problemsOf({ ...VALID, PORT: '3000', METRICS_PORT: '3000' })).toContain(
+      'METRICS_PORT must differ from PORT: the port Prometheus scrapes /metrics on',
+    );
   });
 
   it('never repeats a secret value in its message', () => {

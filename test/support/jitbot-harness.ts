@@ -35,6 +35,8 @@ export interface Jitbot {
   readonly database: TestDatabase;
   readonly service: RunningService;
   readonly baseUrl: string;
+  /** `http://127.0.0.1:<METRICS_PORT>/metrics` when started with `metrics`. */
+  readonly metricsUrl: string | undefined;
   /** Stops this process's service (as a crash or a deploy would); the fakes and the database stay. */
   stopService(): Promise<void>;
   startService(): Promise<void>;
@@ -163,6 +165,8 @@ export interface JitbotOptions {
    * WebSocket from a fake Slack, instead of as signed HTTP requests.
    */
   readonly socketMode?: boolean;
+  /** Serve /metrics on a port of its own (METRICS_PORT), at `metricsUrl`. */
+  readonly metrics?: boolean;
 }
 
 export const APP_TOKEN = 'xapp-1-test-app-token-0123456789';
@@ -176,6 +180,7 @@ interface World {
   readonly database: TestDatabase;
   readonly catalogPath: string;
   readonly socket: FakeSocketMode | undefined;
+  readonly metrics: boolean;
 }
 
 /** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
@@ -203,11 +208,18 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
   const catalogPath = join(dir, 'jitbot.yaml');
   writeFileSync(catalogPath, stringify(withFakeUrls(catalogData, okta)));
-  return { slack, aws, awsUrl, okta, database, catalogPath, socket };
+  return { slack, aws, awsUrl, okta, database, catalogPath, socket, metrics: options.metrics === true };
 }
 
-async function startInstance(world: World): Promise<{ service: RunningService; baseUrl: string }> {
+interface Instance {
+  readonly service: RunningService;
+  readonly baseUrl: string;
+  readonly metricsUrl: string | undefined;
+}
+
+async function startInstance(world: World): Promise<Instance> {
   const port = await freePort();
+  const metricsPort = world.metrics ? await freePort() : undefined;
   const env = parseEnv({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -217,6 +229,7 @@ async function startInstance(world: World): Promise<{ service: RunningService; b
     PORT: String(port),
     LOG_LEVEL: process.env.JITBOT_TEST_LOG_LEVEL ?? 'silent',
     ...(world.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
+    ...(metricsPort !== undefined ? { METRICS_PORT: String(metricsPort) } : {}),
   });
   const service = await startService({
     env,
@@ -224,7 +237,11 @@ async function startInstance(world: World): Promise<{ service: RunningService; b
     logger: createLogger(env.LOG_LEVEL),
     aws: { endpoint: world.awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
   });
-  return { service, baseUrl: `http://127.0.0.1:${port}` };
+  return {
+    service,
+    baseUrl: `http://127.0.0.1:${port}`,
+    metricsUrl: metricsPort === undefined ? undefined : `http://127.0.0.1:${metricsPort}/metrics`,
+  };
 }
 
 /** A Socket Mode ack as the HTTP answer it stands for: an empty ack is an empty 200. */
@@ -244,7 +261,7 @@ export async function startJitbot(
     if (!world.okta) throw new Error('the catalog has no okta section, so there is no fake Okta');
     return world.okta;
   };
-  let instance: { service: RunningService; baseUrl: string } | undefined = await startInstance(world);
+  let instance: Instance | undefined = await startInstance(world);
   const extra: RunningService[] = [];
   const sign = { secret: SIGNING_SECRET };
   const current = () => {
@@ -274,6 +291,9 @@ export async function startJitbot(
     },
     get baseUrl() {
       return current().baseUrl;
+    },
+    get metricsUrl() {
+      return current().metricsUrl;
     },
     async stopService() {
       await instance?.service.stop();

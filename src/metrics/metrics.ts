@@ -1,0 +1,165 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Queryable } from '../db/pool.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { CallRecorder } from '../providers/provider.js';
+
+/** A grant this long past its expiry and still not revoked is overdue: access left behind. */
+export const OVERDUE_AFTER_SECONDS = 60;
+
+const LIVE_GRANT_STATUSES = ['pending', 'active', 'revoking'] as const;
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Counts every AWS and Okta call by action and outcome, then hands it on to `record`. */
+  counting(record: CallRecorder): CallRecorder;
+  /** Refreshes the figures read from PostgreSQL, then renders everything in the text format. */
+  render(): Promise<string>;
+  /** Serves GET /metrics on `port`, on a listener of its own so it is never public with Slack's. */
+  serve(port: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Snapshot {
+  readonly pending: number;
+  readonly active: number;
+  readonly revoking: number;
+  readonly overdue: number;
+  readonly oldest_overdue_seconds: number;
+  readonly requests_pending: number;
+  readonly jobs_overdue: number;
+  readonly jobs_failed: number;
+}
+
+/**
+ * Figures for Prometheus. Those about grants, requests and jobs are read from PostgreSQL at
+ * each scrape, so every replica reports the same, true numbers; calls are counted per process.
+ */
+export function createMetrics(db: Queryable, logger: Logger): Metrics {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+  const grants = gauge('jitbot_grants', 'Grants not yet ended, by status.', ['status']);
+  const overdue = gauge(
+    'jitbot_revocations_overdue',
+    `Grants more than ${OVERDUE_AFTER_SECONDS} s past their expiry and not yet revoked: access left in place. Alert when above 0.`,
+  );
+  const oldestOverdue = gauge(
+    'jitbot_revocation_overdue_seconds',
+    'How long past its expiry the most overdue grant is; 0 when none is.',
+  );
+  const pendingRequests = gauge('jitbot_requests_pending', 'Requests waiting for approval.');
+  const jobsOverdue = gauge(
+    'jitbot_jobs_overdue',
+    'Jobs (messages, grants) due more than a minute ago and not started: no worker is taking work.',
+  );
+  const jobsFailed = gauge(
+    'jitbot_jobs_failed',
+    'Jobs that gave up after their last try (see the admin channel).',
+  );
+  const databaseUp = gauge(
+    'jitbot_database_up',
+    'Whether the last scrape could read PostgreSQL (1) or not (0).',
+  );
+  const calls = new Counter({
+    name: 'jitbot_provider_calls_total',
+    help: 'Calls to AWS and Okta, by action (aws.iam.AddUserToGroup, okta.assignUserToGroup, ...) and outcome.',
+    labelNames: ['action', 'outcome'],
+    registers: [registry],
+  });
+  let server: Server | undefined;
+
+  async function refresh(): Promise<void> {
+    try {
+      const { rows } = await db.query<Snapshot>(
+        `SELECT
+           (SELECT count(*) FROM grants WHERE status = 'pending')::int AS pending,
+           (SELECT count(*) FROM grants WHERE status = 'active')::int AS active,
+           (SELECT count(*) FROM grants WHERE status = 'revoking')::int AS revoking,
+           (SELECT count(*) FROM grants
+             WHERE status IN ('active', 'revoking') AND expires_at < now() - make_interval(secs => $1))::int AS overdue,
+           (SELECT coalesce(extract(epoch FROM now() - min(expires_at)), 0) FROM grants
+             WHERE status IN ('active', 'revoking') AND expires_at < now() - make_interval(secs => $1))::float8
+             AS oldest_overdue_seconds,
+           (SELECT count(*) FROM requests WHERE status = 'pending')::int AS requests_pending,
+           (SELECT count(*) FROM jobs WHERE status = 'queued' AND run_at < now() - interval '1 minute')::int
+             AS jobs_overdue,
+           (SELECT count(*) FROM jobs WHERE status = 'failed')::int AS jobs_failed`,
+        [OVERDUE_AFTER_SECONDS],
+      );
+      const snapshot = rows[0];
+      if (!snapshot) throw new Error('the metrics query returned no row');
+      for (const status of LIVE_GRANT_STATUSES) grants.set({ status }, snapshot[status]);
+      overdue.set(snapshot.overdue);
+      oldestOverdue.set(snapshot.oldest_overdue_seconds);
+      pendingRequests.set(snapshot.requests_pending);
+      jobsOverdue.set(snapshot.jobs_overdue);
+      jobsFailed.set(snapshot.jobs_failed);
+      databaseUp.set(1);
+    } catch (error) {
+      // The other figures keep their last values; this one says they are stale.
+      databaseUp.set(0);
+      logger.warn({ err: error }, 'metrics could not read the database');
+    }
+  }
+
+  async function render(): Promise<string> {
+    await refresh();
+    return registry.metrics();
+  }
+
+  return {
+    registry,
+    counting(record) {
+      return async (call) => {
+        calls.inc({ action: call.action, outcome: call.outcome });
+        await record(call);
+      };
+    },
+    render,
+    async serve(port) {
+      // Only when served: the process figures watch every GC and the event loop.
+      collectDefaultMetrics({ register: registry });
+      const listener = createServer((req, res) => {
+        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end('only GET /metrics is served here\n');
+          return;
+        }
+        render().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+            res.end(text);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'could not render metrics');
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end('could not render metrics\n');
+          },
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            error.code === 'EADDRINUSE'
+              ? new UserFacingError(
+                  'config_invalid',
+                  `METRICS_PORT ${port} is already in use: stop what uses it, or set another METRICS_PORT`,
+                )
+              : error,
+          ),
+        );
+        listener.listen(port, () => resolve());
+      });
+      server = listener;
+    },
+    async close() {
+      const listener = server;
+      server = undefined;
+      if (!listener) return;
+      listener.closeAllConnections();
+      await new Promise((resolve) => listener.close(resolve));
+    },
+  };
+}
