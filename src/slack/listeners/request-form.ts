@@ -76,7 +76,14 @@ export function registerRequestForm(app: App, deps: ListenerDeps): void {
   app.action(ACTIONS.pickTarget, async ({ ack, body, client }) => {
     await ack();
     const parsed = targetPicked.safeParse(body);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      // A modal's clicks have no response_url to answer on: the form just stays as it was.
+      deps.logger.warn(
+        { fields: parsed.error.issues.map((issue) => issue.path.join('.')) },
+        'could not read a target pick in the request form, so its durations were not refreshed',
+      );
+      return;
+    }
     const target = findTarget(deps.workflows.catalog, parsed.data.actions[0]?.selected_option.value ?? '');
     const view = formFor(deps, body.user.id, target);
     await client.views.update({ view_id: parsed.data.view.id, hash: parsed.data.view.hash, view });
