@@ -28,7 +28,7 @@ const grantNoticePayload = z.object({
 const adminAlertPayload = z.object({
   requestId: z.string(),
   grantId: z.string().optional(),
-  alert: z.enum(['grant-failed', 'revoke-failing', 'target-missing']),
+  alert: z.enum(['grant-failed', 'revoke-failing', 'target-missing', 'target-changed']),
   error: z.string(),
 });
 

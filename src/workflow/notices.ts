@@ -6,7 +6,7 @@ import { JOB_KINDS } from './job-kinds.js';
 export type GrantNotice = 'granted' | 'extended' | 'pre-existing' | 'warning' | 'revoked';
 
 /** What the admin channel is told, because a person has to act. */
-export type AdminAlert = 'grant-failed' | 'revoke-failing' | 'target-missing';
+export type AdminAlert = 'grant-failed' | 'revoke-failing' | 'target-missing' | 'target-changed';
 
 /** Grants fail after this many tries of a retryable error (about a minute of backoff in all). */
 export const GRANT_MAX_ATTEMPTS = 6;

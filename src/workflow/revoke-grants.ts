@@ -36,15 +36,39 @@ function mustRemove(grant: StoredGrant): boolean {
   return grant.preExisting === false && grant.addAttempted && grant.added !== false;
 }
 
-async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<Removal> {
+/**
+ * Why the catalog's target can no longer take this grant's access away: it left the catalog, or
+ * it now grants something else (a corrected group or policy ARN). Revoking the new one would
+ * remove access jitbot never gave and leave the old one in place, so neither is touched.
+ */
+function unreachable(
+  deps: GrantWorkflowDeps,
+  grant: StoredGrant,
+): 'target-missing' | 'target-changed' | undefined {
   const target = findTarget(deps.catalog, grant.targetId);
-  if (!target) {
+  if (!target) return 'target-missing';
+  return providerFor(deps.providers, target).resourceOf(target) === grant.resource
+    ? undefined
+    : 'target-changed';
+}
+
+async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<Removal> {
+  const problem = unreachable(deps, grant);
+  const target = findTarget(deps.catalog, grant.targetId);
+  if (problem === 'target-missing' || !target) {
     throw new Error(
       `target ${grant.targetId} is no longer in the catalog, so jitbot cannot reach ${grant.resource}: ` +
-        `put the target back, or remove ${grant.principal} from it by hand`,
+        `put the target back, or take ${grant.principal}'s access to it away by hand`,
     );
   }
   const provider = providerFor(deps.providers, target);
+  if (problem === 'target-changed') {
+    throw new Error(
+      `target ${grant.targetId} was changed in the catalog and now grants ${provider.resourceOf(target)}, but this ` +
+        `grant gave ${grant.resource}; jitbot takes away only what it gave, so it touched neither: put the ` +
+        `target back as it was until this grant has ended, or take ${grant.principal}'s access to ${grant.resource} away by hand`,
+    );
+  }
   const context = {
     requestId: grant.latestRequestId,
     grantId: grant.id,
@@ -95,12 +119,12 @@ async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unkn
   const delay = Math.max(revokeRetryDelayMs(grant.revokeAttempts, deps.random), asked);
   await retryRevocation(deps.pool, grant.id, delay, message);
   // A refusal, or a target jitbot can no longer reach, will not fix itself: tell people at once.
-  const targetMissing = !findTarget(deps.catalog, grant.targetId);
-  const final = (isProviderError(error) && !error.retryable) || targetMissing;
+  const problem = unreachable(deps, grant);
+  const final = (isProviderError(error) && !error.retryable) || problem !== undefined;
   if (!final && grant.revokeAttempts < ALERT_AFTER_ATTEMPTS) return;
   await inTransaction(deps.pool, async (db) => {
     if (!(await markAlerted(db, grant.id))) return;
-    const alert: AdminAlert = targetMissing ? 'target-missing' : 'revoke-failing';
+    const alert: AdminAlert = problem ?? 'revoke-failing';
     await enqueueAdminAlert(db, { requestId: grant.requestId, grantId: grant.id, alert, error: message });
   });
 }

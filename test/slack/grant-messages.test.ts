@@ -91,7 +91,7 @@ describe('admin alerts', () => {
     expect(text).toContain(`<@${REQUESTER}>`);
     expect(text).toContain('AccessDenied &lt;!channel&gt; on jit-admin');
     expect(text).not.toContain('<!channel>');
-    expect(text).toContain('remove the membership by hand');
+    expect(text).toContain('take the access away by hand');
   });
 });
 

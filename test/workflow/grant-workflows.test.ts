@@ -268,6 +268,40 @@ describe('found by the review of claims and cleanups', () => {
     expect(rows.map((row) => row.payload.alert)).toContain('target-missing');
   });
 
+  it('a target changed in the catalog to another group: the revoker touches neither group and alerts', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    expect(await applyGrant(deps, id, 1)).toEqual({ status: 'done' });
+    const grant = await grantRow(id);
+    const changed = parseCatalog(
+      stringify({
+        ...TEST_CATALOG_DATA,
+        targets: TEST_CATALOG_DATA.targets.map((t) =>
+          t.id === 'prod-admin' ? { ...t, group: 'jit-prod-admin-v2' } : t,
+        ),
+      }),
+      'test-catalog.yaml',
+      {},
+    );
+    await database.pool.query("UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      grant.id,
+    ]);
+    const before = provider.calls.length;
+    const source = createRevocationSource({ ...deps, catalog: changed }, silentLogger);
+    await source.runDue();
+    await source.drain?.();
+    // Neither the backstop of the group it gave nor a removal from the group it now names.
+    expect(provider.calls.slice(before).filter((call) => !call.startsWith('isMember'))).toEqual([]);
+    expect(provider.members.has(requester.toLowerCase())).toBe(true);
+    expect((await grantRow(id)).status).toBe('revoking');
+    const { rows } = await database.pool.query(
+      "SELECT payload FROM jobs WHERE kind = 'slack.admin-alert' AND payload->>'grantId' = $1",
+      [grant.id],
+    );
+    expect(rows.map((row) => row.payload.alert)).toEqual(['target-changed']);
+    expect(rows[0]?.payload.error).toContain('now grants memory:jit-prod-admin-v2');
+  });
+
   it('an approval does not extend a grant that is already past its expiry: it waits for the revocation', async () => {
     const requester = person();
     const first = await approvedRequest(requester);

@@ -86,15 +86,18 @@ const ALERT_HEADLINES: Record<AdminAlert, string> = {
   'grant-failed': 'A grant failed',
   'revoke-failing': 'A revocation keeps failing: jitbot keeps retrying',
   'target-missing': 'A revocation cannot run: its target left the catalog',
+  'target-changed': 'A revocation cannot run: its target now grants something else',
 };
 
 const ALERT_HINTS: Record<AdminAlert, string> = {
   'grant-failed':
     'The requester and the approvers were told. Fix the cause, then the requester can ask again.',
   'revoke-failing':
-    'The access is still in place. jitbot retries until it succeeds; fix the cause (often the connector role) or remove the membership by hand.',
+    'The access is still in place. jitbot retries until it succeeds; fix the cause (often the connector role) or take the access away by hand.',
   'target-missing':
-    'The access is still in place. Put the target back in the catalog, or remove the membership by hand.',
+    'The access is still in place. Put the target back in the catalog, or take the access away by hand.',
+  'target-changed':
+    'The access is still in place. Put the target back as it was until the grant has ended, then change it; or take the access away by hand.',
 };
 
 /** An operational alert for the admin channel: what happened, to whom, and what to do. */
