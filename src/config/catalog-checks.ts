@@ -16,9 +16,18 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
   const accountIds = accounts.flatMap((account, index) => {
     const fields = recordOf(account);
     const id = fields?.id;
-    const awsAccountId = typeof fields?.accountId === 'string' ? fields.accountId : undefined;
+    const accountId = fields?.accountId;
+    const awsAccountId = typeof accountId === 'string' && /^\d{12}$/.test(accountId) ? accountId : undefined;
+    const awsAccountIdHidden = redaction.hides(['accounts', index, 'accountId']);
     return typeof id === 'string'
-      ? [{ id, written: redaction.asWritten(['accounts', index, 'id'], id), awsAccountId }]
+      ? [
+          {
+            id,
+            written: redaction.asWritten(['accounts', index, 'id'], id),
+            awsAccountId,
+            awsAccountIdHidden,
+          },
+        ]
       : [];
   });
   const context: TargetContext = { accountIds, hasOkta: recordOf(root.okta) !== undefined, redaction };

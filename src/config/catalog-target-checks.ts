@@ -17,6 +17,8 @@ export interface TargetContext {
     readonly written: string;
     /** The 12-digit AWS account id, when it is written as one. */
     readonly awsAccountId: string | undefined;
+    /** Whether that id came from the environment, and so is never shown. */
+    readonly awsAccountIdHidden: boolean;
   }[];
   readonly hasOkta: boolean;
   readonly redaction: Redaction;
@@ -47,7 +49,7 @@ function checkReference(
   if (!isAws || typeof account !== 'string') return [];
   const accountPath = [...path, 'account'];
   const found = accountIds.find(({ id }) => id === account);
-  if (found) return checkPolicyAccount(target, path, found.awsAccountId);
+  if (found) return checkPolicyAccount(target, path, found, redaction);
   const known =
     accountIds.length === 0
       ? 'there are no accounts: add one under accounts:'
@@ -58,14 +60,25 @@ function checkReference(
 }
 
 /** A managed policy can be attached only to users of its own account. */
-function checkPolicyAccount(target: Data, path: Path, awsAccountId: string | undefined): Problem[] {
+function checkPolicyAccount(
+  target: Data,
+  path: Path,
+  account: TargetContext['accountIds'][number],
+  redaction: Redaction,
+): Problem[] {
   if (target.kind !== 'aws-iam-policy' || typeof target.policyArn !== 'string') return [];
   const policyAccount = JIT_POLICY_ARN.exec(target.policyArn)?.[1];
+  const { awsAccountId } = account;
   if (policyAccount === undefined || awsAccountId === undefined || policyAccount === awsAccountId) return [];
+  const arnPath = [...path, 'policyArn'];
+  const shown = !redaction.hides(arnPath) && !account.awsAccountIdHidden;
+  const which = shown
+    ? `is a policy of account ${policyAccount}, but the target's account is ${awsAccountId}`
+    : "is a policy of another account than the target's accountId";
   return [
     {
-      path: [...path, 'policyArn'],
-      message: `is a policy of account ${policyAccount}, but the target's account is ${awsAccountId}; IAM attaches a managed policy only to users of its own account: use that account's policy, or change account`,
+      path: arnPath,
+      message: `${which}; IAM attaches a managed policy only to users of its own account: use that account's policy, or change account`,
     },
   ];
 }

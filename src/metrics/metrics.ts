@@ -52,11 +52,11 @@ export function createMetrics(db: Queryable, logger: Logger): Metrics {
   const pendingRequests = gauge('jitbot_requests_pending', 'Requests waiting for approval.');
   const jobsOverdue = gauge(
     'jitbot_jobs_overdue',
-    'Jobs (messages, grants) due more than a minute ago and not started: no worker is taking work.',
+    'Jobs (messages, grants) due more than a minute ago and not started, or whose worker stopped holding them: no worker is taking work.',
   );
   const jobsFailed = gauge(
     'jitbot_jobs_failed',
-    'Jobs that gave up after their last try (see the admin channel).',
+    'Jobs that gave up after their last try, ever (see the admin channel); alert on increase().',
   );
   const databaseUp = gauge(
     'jitbot_database_up',
@@ -83,8 +83,9 @@ export function createMetrics(db: Queryable, logger: Logger): Metrics {
              WHERE status IN ('active', 'revoking') AND expires_at < now() - make_interval(secs => $1))::float8
              AS oldest_overdue_seconds,
            (SELECT count(*) FROM requests WHERE status = 'pending')::int AS requests_pending,
-           (SELECT count(*) FROM jobs WHERE status = 'queued' AND run_at < now() - interval '1 minute')::int
-             AS jobs_overdue,
+           (SELECT count(*) FROM jobs
+             WHERE (status = 'queued' AND run_at < now() - interval '1 minute')
+                OR (status = 'running' AND locked_until < now() - interval '1 minute'))::int AS jobs_overdue,
            (SELECT count(*) FROM jobs WHERE status = 'failed')::int AS jobs_failed`,
         [OVERDUE_AFTER_SECONDS],
       );

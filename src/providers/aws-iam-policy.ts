@@ -18,9 +18,14 @@ export interface AwsIamPolicyProviderDeps extends IamDeps<AwsIamPolicyTarget> {
   readonly backstop?: Backstop<AwsIamPolicyTarget>;
 }
 
-/** `arn:aws:iam::111111111111:policy/jit/read-logs` -> `read-logs`. */
-export function policyNameOf(policyArn: string): string {
-  return policyArn.slice(policyArn.lastIndexOf('/') + 1);
+/**
+ * `arn:aws:iam::111111111111:policy/jit/team-a/read-logs` -> `/jit/team-a/read-logs`: the path
+ * and the name, since two policies on different paths may share a name.
+ */
+export function policyPathOf(policyArn: string): string {
+  const marker = ':policy/';
+  const at = policyArn.indexOf(marker);
+  return at === -1 ? policyArn : policyArn.slice(at + marker.length - 1);
 }
 
 /**
@@ -35,7 +40,7 @@ export function createAwsIamPolicyProvider(
     operation,
     principal,
     resource: target.policyArn,
-    resourceWords: `policy ${policyNameOf(target.policyArn)}`,
+    resourceWords: `policy ${policyPathOf(target.policyArn)}`,
   });
 
   /** The ARNs of every managed policy attached to the user, following IAM's pagination. */
@@ -61,7 +66,7 @@ export function createAwsIamPolicyProvider(
       return `aws:${deps.accountFor(target).accountId}:user-policy/${target.policyArn}`;
     },
     describe(target) {
-      return `IAM policy ${policyNameOf(target.policyArn)} on your IAM user in ${accountWords(deps.accountFor(target))}`;
+      return `IAM policy ${policyPathOf(target.policyArn)} on the requester's IAM user in ${accountWords(deps.accountFor(target))}`;
     },
     location: (target) => accountWords(deps.accountFor(target)),
     async resolvePrincipal(

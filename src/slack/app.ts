@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Env } from '../config/env.js';
 import { UserFacingError } from '../errors.js';
@@ -65,12 +66,20 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   let stopping = false;
+  const portInUse = () =>
+    new UserFacingError(
+      'config_invalid',
+      `port ${env.PORT} is already in use: stop what uses it, or set PORT`,
+    );
   const stop = () =>
     app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
   return {
     app,
     async start() {
       if (receiver instanceof SocketModeReceiver) {
+        // The receiver listens for the health routes without an error handler, so a busy port
+        // would crash the process instead of saying so: find out first.
+        if (!(await portIsFree(env.PORT))) throw portInUse();
         // Socket Mode keeps reconnecting until Slack answers; health routes are up meanwhile.
         app.start().then(
           async () => {
@@ -79,19 +88,17 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
             if (stopping) return receiver.client.disconnect();
             logger.info('connected to Slack over Socket Mode');
           },
-          (error: unknown) => logger.error({ err: error }, 'Socket Mode connection failed'),
+          (error: unknown) => {
+            // A stop during the handshake ends start() with a rejection: that is the stop, not a failure.
+            if (!stopping) logger.error({ err: error }, 'Socket Mode connection failed');
+          },
         );
         return;
       }
       try {
         await app.start(env.PORT);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new UserFacingError(
-            'config_invalid',
-            `port ${env.PORT} is already in use: stop what uses it, or set PORT`,
-          );
-        }
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse();
         throw error;
       }
     },
@@ -100,4 +107,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await stop();
     },
   };
+}
+
+/** Whether nothing listens on `port` yet (on every interface, as the receivers listen). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
 }

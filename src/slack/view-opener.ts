@@ -19,6 +19,14 @@ export class SlackViewError extends Error {
   }
 }
 
+/** The failures after which the trigger is spent: the person must click or type again. */
+const TRIGGER_SPENT = new Set(['expired_trigger_id', 'exchanged_trigger_id', 'timeout']);
+
+/** Whether `error` means the form can no longer open from this trigger (too late, or used). */
+export function isTriggerSpent(error: unknown): boolean {
+  return error instanceof SlackViewError && TRIGGER_SPENT.has(error.code);
+}
+
 export interface ViewOpener {
   /** Opens `view` for the person whose click or command carried `triggerId`. */
   open(triggerId: string, view: ModalView): Promise<void>;
@@ -80,7 +88,10 @@ export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpen
             text: Buffer.concat(chunks).toString('utf8'),
           });
         });
-        response.on('error', reject);
+        response.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
       });
       const timer = setTimeout(
         () =>
@@ -102,8 +113,9 @@ export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpen
     try {
       return await post(body, deadline);
     } catch (error) {
-      // A kept-alive connection Slack closed while idle fails on first use; that try never
-      // reached Slack, so one more on a new connection is safe.
+      // A kept-alive connection Slack closed while idle fails on first use. That try almost
+      // always never reached Slack; if it did, the second answers that the trigger was used,
+      // which reads as "too late" to the person, not as a second form.
       const failure = error as NodeJS.ErrnoException & { onReusedSocket?: boolean };
       const stale = failure.onReusedSocket && (failure.code === 'ECONNRESET' || failure.code === 'EPIPE');
       if (stale && Date.now() < deadline) return post(body, deadline);

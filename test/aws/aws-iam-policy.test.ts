@@ -30,7 +30,7 @@ describe('the aws-iam-policy provider', () => {
   it('says exactly what it grants, and names the resource by account and policy', () => {
     const { accessProvider } = provider();
     expect(accessProvider.describe(policyTarget())).toBe(
-      'IAM policy read-logs on your IAM user in Production (111111111111)',
+      "IAM policy /jit/read-logs on the requester's IAM user in Production (111111111111)",
     );
     expect(accessProvider.resourceOf(policyTarget())).toBe(`aws:111111111111:user-policy/${POLICY}`);
   });

@@ -84,6 +84,16 @@ describe(`\${VAR} substitution`, () => {
     expect(message).toContain("accounts[0].connectorRoleArn: the role's account is not accountId");
     expect(message).not.toContain('333333333333');
   });
+
+  it('hides both accounts in a policy mismatch when either came from the environment', () => {
+    const env = { ...ENV, POLICY_ARN: 'arn:aws:iam::999999999999:policy/jit/read-logs' };
+    const target = buildAwsTarget({ kind: 'aws-iam-policy', group: undefined, policyArn: `\${POLICY_ARN}` });
+    const message = problemsOf(buildCatalogData({ targets: [target] }), env);
+    expect(message).toContain(
+      "targets[0].policyArn: is a policy of another account than the target's accountId",
+    );
+    expect(message).not.toContain('999999999999');
+  });
 });
 
 describe('secrets', () => {

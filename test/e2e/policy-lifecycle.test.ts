@@ -75,7 +75,7 @@ describe('granting and revoking an IAM policy', () => {
     await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
     // The approver is told exactly which policy lands on whose user, in which account.
     expect(JSON.stringify(approvalPostsAbout(id)[0]?.args)).toContain(
-      `Grants IAM policy read-logs on your IAM user in Logging (${ACCOUNT})`,
+      `Grants IAM policy /jit/read-logs on the requester's IAM user in Logging (${ACCOUNT})`,
     );
     await jitbot.click(ACTIONS.approve, id, APPROVER);
     await vi.waitFor(async () => expect((await grantOf(id))?.status).toBe('active'), { timeout: 15_000 });

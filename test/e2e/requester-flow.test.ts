@@ -54,14 +54,17 @@ describe('the request form', () => {
     expect(JSON.stringify(view)).not.toContain('Production restricted');
   });
 
-  it('says to run it again when Slack says the form opened too late, instead of staying silent', async () => {
-    jitbot.slack.fail('views.open', () => true, { status: 200, error: 'expired_trigger_id' });
-    const { status, responseUrl } = await jitbot.command('', newUser());
-    expect(status).toBe(200);
-    const text = await lastResponseText(responseUrl);
-    expect(text).toContain('3 seconds');
-    expect(text).toContain('again');
-  });
+  it.each(['expired_trigger_id', 'exchanged_trigger_id'])(
+    'says to run it again when Slack answers %s, instead of staying silent',
+    async (error) => {
+      jitbot.slack.fail('views.open', () => true, { status: 200, error });
+      const { status, responseUrl } = await jitbot.command('', newUser());
+      expect(status).toBe(200);
+      const text = await lastResponseText(responseUrl);
+      expect(text).toContain('3 seconds');
+      expect(text).toContain('again');
+    },
+  );
 
   it('a valid submission closes the form, and DMs the approvers, the channel and the requester', async () => {
     const user = newUser();

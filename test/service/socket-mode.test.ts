@@ -1,8 +1,9 @@
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { startFakeSocketMode } from '../support/fake-socket-mode.js';
-import { serviceEnv, startServiceProcess, stopProcess } from '../support/service-process.js';
+import { runCli, serviceEnv, startServiceProcess, stopProcess } from '../support/service-process.js';
 
 let database: TestDatabase;
 let slack: FakeSlack;
@@ -69,5 +70,29 @@ describe('Socket Mode', () => {
       .split('\n')
       .filter((line) => /"level":(50|60)/.test(line));
     expect(errors).toEqual([]);
+  });
+
+  it('with PORT already in use, says so and exits 1 instead of crashing', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, resolve));
+    const address = squatter.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const service = runCli(
+        ['serve'],
+        serviceEnv({
+          DATABASE_URL: database.url,
+          SLACK_API_URL: slack.url,
+          SLACK_APP_TOKEN: 'xapp-1-test-token',
+          PORT: String(port),
+        }),
+      );
+      const exit = await service.exited;
+      expect(exit.code).toBe(1);
+      expect(service.output()).toContain(`port ${port} is already in use: stop what uses it, or set PORT`);
+      expect(service.output()).not.toContain('EADDRINUSE');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });

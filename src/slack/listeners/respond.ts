@@ -2,7 +2,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
 import { problemReply } from '../blocks/command-replies.js';
 import type { SlackMessage } from '../blocks/types.js';
-import { SlackViewError } from '../view-opener.js';
+import { isTriggerSpent } from '../view-opener.js';
 
 export const UNREADABLE_CLICK =
   'jitbot could not read that click, so nothing changed. Try again, or use /request-aws-access status.';
@@ -50,9 +50,9 @@ export async function answerSafely(
     await work();
   } catch (error) {
     logger.error({ err: error }, `${what} failed`);
-    const expired = error instanceof SlackViewError && error.code === 'expired_trigger_id';
-    await tellProblem(respond, expired ? FORM_TOO_LATE : TRY_AGAIN).catch((replyError: unknown) =>
-      logger.warn({ err: replyError }, 'could not tell the person about the failure'),
+    await tellProblem(respond, isTriggerSpent(error) ? FORM_TOO_LATE : TRY_AGAIN).catch(
+      (replyError: unknown) =>
+        logger.warn({ err: replyError }, 'could not tell the person about the failure'),
     );
   }
 }
