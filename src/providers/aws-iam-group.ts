@@ -52,6 +52,10 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
     resourceOf(target) {
       return `aws:${deps.accountFor(target).accountId}:group/${target.group}`;
     },
+    asGranted(target, resource) {
+      const prefix = `aws:${deps.accountFor(target).accountId}:group/`;
+      return resource.startsWith(prefix) ? { ...target, group: resource.slice(prefix.length) } : undefined;
+    },
     describe(target) {
       return `IAM group ${target.group} in ${accountWords(deps.accountFor(target))}`;
     },

@@ -65,6 +65,12 @@ export function createAwsIamPolicyProvider(
     resourceOf(target) {
       return `aws:${deps.accountFor(target).accountId}:user-policy/${target.policyArn}`;
     },
+    asGranted(target, resource) {
+      const prefix = `aws:${deps.accountFor(target).accountId}:user-policy/`;
+      return resource.startsWith(prefix)
+        ? { ...target, policyArn: resource.slice(prefix.length) }
+        : undefined;
+    },
     describe(target) {
       return `IAM policy ${policyPathOf(target.policyArn)} on the requester's IAM user in ${accountWords(deps.accountFor(target))}`;
     },

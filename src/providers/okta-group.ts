@@ -148,6 +148,10 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
   return {
     kind: 'okta-group',
     resourceOf: (target) => `okta:${host}:group/${target.groupId}`,
+    asGranted(target, resource) {
+      const prefix = `okta:${host}:group/`;
+      return resource.startsWith(prefix) ? { ...target, groupId: resource.slice(prefix.length) } : undefined;
+    },
     describe: (target) => `Okta group ${target.groupId} in ${host}`,
     location: () => 'Okta',
 

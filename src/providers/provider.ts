@@ -13,6 +13,12 @@ export interface AccessProvider<T extends Target = Target> {
    * targets that name the same group share it, so overlapping grants are decided on this.
    */
   resourceOf(target: T): string;
+  /**
+   * The target as it was when `resource` (a `resourceOf` value) was granted: the catalog may
+   * since name another group or policy, and revoking must take away what was given. Undefined
+   * when jitbot can no longer reach it that way (the target moved to another account or org).
+   */
+  asGranted(target: T, resource: string): T | undefined;
   /** What exactly is granted, in words for approvers: "IAM group jit-admin in Production (111111111111)". */
   describe(target: T): string;
   /** Where the target lives, beside its name and as a heading in the form: "Production (111111111111)". */

@@ -1,4 +1,4 @@
-import { findTarget } from '../config/catalog.js';
+import { findTarget, type Target } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
   claimDueRevocations,
@@ -18,7 +18,12 @@ import { createInFlight } from '../jobs/in-flight.js';
 import { whileHolding } from '../jobs/lease.js';
 import type { DueWorkSource } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
-import { isProviderError, providerFor, type RevokeResult } from '../providers/provider.js';
+import {
+  type AccessProvider,
+  isProviderError,
+  providerFor,
+  type RevokeResult,
+} from '../providers/provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { type AdminAlert, enqueueAdminAlert, enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
 
@@ -36,39 +41,43 @@ function mustRemove(grant: StoredGrant): boolean {
   return grant.preExisting === false && grant.addAttempted && grant.added !== false;
 }
 
+type Reach =
+  | { readonly ok: true; readonly target: Target; readonly provider: AccessProvider }
+  | { readonly ok: false; readonly problem: 'target-missing' | 'target-changed'; readonly words: string };
+
 /**
- * Why the catalog's target can no longer take this grant's access away: it left the catalog, or
- * it now grants something else (a corrected group or policy ARN). Revoking the new one would
- * remove access jitbot never gave and leave the old one in place, so neither is touched.
+ * The target as this grant gave it. The catalog may name another group or policy by now (a
+ * correction): revoking takes away what was given, never the new one. When the target left the
+ * catalog, or moved to another account or org, jitbot cannot reach what it gave and says so.
  */
-function unreachable(
-  deps: GrantWorkflowDeps,
-  grant: StoredGrant,
-): 'target-missing' | 'target-changed' | undefined {
-  const target = findTarget(deps.catalog, grant.targetId);
-  if (!target) return 'target-missing';
-  return providerFor(deps.providers, target).resourceOf(target) === grant.resource
-    ? undefined
-    : 'target-changed';
+function reach(deps: GrantWorkflowDeps, grant: StoredGrant): Reach {
+  const current = findTarget(deps.catalog, grant.targetId);
+  if (!current)
+    return {
+      ok: false,
+      problem: 'target-missing',
+      words:
+        `target ${grant.targetId} is no longer in the catalog, so jitbot cannot reach ${grant.resource}: ` +
+        `put the target back, or take ${grant.principal}'s access to it away by hand`,
+    };
+  const provider = providerFor(deps.providers, current);
+  const target = provider.asGranted(current, grant.resource);
+  if (!target || provider.resourceOf(target) !== grant.resource)
+    return {
+      ok: false,
+      problem: 'target-changed',
+      words:
+        `target ${grant.targetId} now grants ${provider.resourceOf(current)} in another account or org than ` +
+        `${grant.resource}, which this grant gave, so jitbot cannot reach it: put the target back as it was ` +
+        `until this grant has ended, or take ${grant.principal}'s access to ${grant.resource} away by hand`,
+    };
+  return { ok: true, target, provider };
 }
 
 async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<Removal> {
-  const problem = unreachable(deps, grant);
-  const target = findTarget(deps.catalog, grant.targetId);
-  if (problem === 'target-missing' || !target) {
-    throw new Error(
-      `target ${grant.targetId} is no longer in the catalog, so jitbot cannot reach ${grant.resource}: ` +
-        `put the target back, or take ${grant.principal}'s access to it away by hand`,
-    );
-  }
-  const provider = providerFor(deps.providers, target);
-  if (problem === 'target-changed') {
-    throw new Error(
-      `target ${grant.targetId} was changed in the catalog and now grants ${provider.resourceOf(target)}, but this ` +
-        `grant gave ${grant.resource}; jitbot takes away only what it gave, so it touched neither: put the ` +
-        `target back as it was until this grant has ended, or take ${grant.principal}'s access to ${grant.resource} away by hand`,
-    );
-  }
+  const reached = reach(deps, grant);
+  if (!reached.ok) throw new Error(reached.words);
+  const { target, provider } = reached;
   const context = {
     requestId: grant.latestRequestId,
     grantId: grant.id,
@@ -119,7 +128,8 @@ async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unkn
   const delay = Math.max(revokeRetryDelayMs(grant.revokeAttempts, deps.random), asked);
   await retryRevocation(deps.pool, grant.id, delay, message);
   // A refusal, or a target jitbot can no longer reach, will not fix itself: tell people at once.
-  const problem = unreachable(deps, grant);
+  const reached = reach(deps, grant);
+  const problem = reached.ok ? undefined : reached.problem;
   const final = (isProviderError(error) && !error.retryable) || problem !== undefined;
   if (!final && grant.revokeAttempts < ALERT_AFTER_ATTEMPTS) return;
   await inTransaction(deps.pool, async (db) => {

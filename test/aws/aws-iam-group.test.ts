@@ -28,6 +28,16 @@ describe('describing an IAM group target', () => {
     expect(accessProvider.describe(buildTarget())).toBe('IAM group jit-admin in Production (111111111111)');
     expect(accessProvider.location(buildTarget())).toBe('Production (111111111111)');
   });
+
+  it('gives back the target as granted, for a group the catalog no longer names, in its account only', () => {
+    const { accessProvider } = provider();
+    const granted = accessProvider.asGranted(
+      buildTarget({ group: 'jit-admin-v2' }),
+      'aws:111111111111:group/jit-admin',
+    );
+    expect(granted).toMatchObject({ id: 'prod-admin', group: 'jit-admin' });
+    expect(accessProvider.asGranted(buildTarget(), 'aws:222222222222:group/jit-admin')).toBeUndefined();
+  });
 });
 
 describe("finding the requester's IAM user", () => {

@@ -33,6 +33,12 @@ describe('the aws-iam-policy provider', () => {
       "IAM policy /jit/read-logs on the requester's IAM user in Production (111111111111)",
     );
     expect(accessProvider.resourceOf(policyTarget())).toBe(`aws:111111111111:user-policy/${POLICY}`);
+    // What was granted, even after the catalog named another policy; never in another account.
+    const corrected = { ...policyTarget(), policyArn: 'arn:aws:iam::111111111111:policy/jit/read-logs-v2' };
+    expect(accessProvider.asGranted(corrected, `aws:111111111111:user-policy/${POLICY}`)?.policyArn).toBe(
+      POLICY,
+    );
+    expect(accessProvider.asGranted(corrected, `aws:999999999999:user-policy/${POLICY}`)).toBeUndefined();
   });
 
   it('finds the IAM user, and refuses a person without one in words', async () => {

@@ -241,6 +241,12 @@ describe('membership', () => {
     // The group id and the org, not the catalog's display name: what an approver must check.
     expect(h.provider.describe(h.target)).toBe(`Okta group ${h.target.groupId} in ${host}`);
     expect(h.provider.location(h.target)).toBe('Okta');
+    expect(
+      h.provider.asGranted({ ...h.target, groupId: '00gOTHER' }, `okta:${host}:group/${h.target.groupId}`),
+    ).toEqual(h.target);
+    expect(
+      h.provider.asGranted(h.target, `okta:other.example.com:group/${h.target.groupId}`),
+    ).toBeUndefined();
     expect(h.provider.backstop).toBeUndefined();
   });
 });

@@ -23,6 +23,10 @@ export class MemoryProvider implements AccessProvider {
   readonly calls: string[] = [];
   /** Reads say "member" for these people whatever the truth (IAM's eventual consistency). */
   readonly staleMembers = new Set<string>();
+  /** Resources that `asGranted` cannot reach any more (as if the target moved to another account). */
+  readonly unreachable = new Set<string>();
+  /** The group (or policy) of each revoke, in order: what the revoker asked to take away. */
+  readonly revokedFrom: string[] = [];
   private readonly scripts = new Map<string, Scripted[]>();
 
   readonly backstop: Backstop = {
@@ -44,6 +48,13 @@ export class MemoryProvider implements AccessProvider {
 
   resourceOf(target: Target): string {
     return `memory:${target.kind === 'aws-iam-group' ? target.group : target.kind === 'aws-iam-policy' ? target.policyArn : target.groupId}`;
+  }
+
+  asGranted<T extends Target>(target: T, resource: string): T | undefined {
+    if (this.unreachable.has(resource) || !resource.startsWith('memory:')) return undefined;
+    const field =
+      target.kind === 'aws-iam-group' ? 'group' : target.kind === 'aws-iam-policy' ? 'policyArn' : 'groupId';
+    return { ...target, [field]: resource.slice('memory:'.length) };
   }
 
   describe(target: Target): string {
@@ -69,8 +80,9 @@ export class MemoryProvider implements AccessProvider {
     this.run('grant', principal);
   }
 
-  async revoke(_target: Target, principal: string): Promise<RevokeResult> {
+  async revoke(target: Target, principal: string): Promise<RevokeResult> {
     this.run('revoke', principal);
+    this.revokedFrom.push(this.resourceOf(target).slice('memory:'.length));
     return this.members.delete(principal) ? 'removed' : 'already-gone';
   }
 

@@ -80,6 +80,18 @@ async function grantRow(requestId: string) {
   return rows[0];
 }
 
+/** The test catalog with prod-admin naming another group, as after a correction. */
+function withProdAdminGroup(group: string) {
+  return parseCatalog(
+    stringify({
+      ...TEST_CATALOG_DATA,
+      targets: TEST_CATALOG_DATA.targets.map((t) => (t.id === 'prod-admin' ? { ...t, group } : t)),
+    }),
+    'test-catalog.yaml',
+    {},
+  );
+}
+
 async function revokeDue(): Promise<void> {
   const source = createRevocationSource(deps, silentLogger);
   await source.runDue();
@@ -268,30 +280,41 @@ describe('found by the review of claims and cleanups', () => {
     expect(rows.map((row) => row.payload.alert)).toContain('target-missing');
   });
 
-  it('a target changed in the catalog to another group: the revoker touches neither group and alerts', async () => {
+  it('a target changed in the catalog to another group: the revoker takes away the group it gave', async () => {
     const requester = person();
     const id = await approvedRequest(requester);
     expect(await applyGrant(deps, id, 1)).toEqual({ status: 'done' });
     const grant = await grantRow(id);
-    const changed = parseCatalog(
-      stringify({
-        ...TEST_CATALOG_DATA,
-        targets: TEST_CATALOG_DATA.targets.map((t) =>
-          t.id === 'prod-admin' ? { ...t, group: 'jit-prod-admin-v2' } : t,
-        ),
-      }),
-      'test-catalog.yaml',
-      {},
+    const source = createRevocationSource(
+      { ...deps, catalog: withProdAdminGroup('jit-prod-admin-v2') },
+      silentLogger,
     );
     await database.pool.query("UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1", [
       grant.id,
     ]);
     const before = provider.calls.length;
-    const source = createRevocationSource({ ...deps, catalog: changed }, silentLogger);
     await source.runDue();
     await source.drain?.();
-    // Neither the backstop of the group it gave nor a removal from the group it now names.
-    expect(provider.calls.slice(before).filter((call) => !call.startsWith('isMember'))).toEqual([]);
+    expect(provider.calls.slice(before)).toEqual([
+      `backstop.clear:${grant.id}`,
+      `revoke:${requester.toLowerCase()}`,
+    ]);
+    expect(provider.revokedFrom.at(-1)).toBe('jit-prod-admin');
+    expect((await grantRow(id)).status).toBe('revoked');
+  });
+
+  it('a target jitbot can no longer reach the way it granted it: nothing is touched and the admins are told', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    expect(await applyGrant(deps, id, 1)).toEqual({ status: 'done' });
+    const grant = await grantRow(id);
+    provider.unreachable.add(grant.resource);
+    await database.pool.query("UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      grant.id,
+    ]);
+    const before = provider.calls.length;
+    await revokeDue();
+    expect(provider.calls.slice(before)).toEqual([]);
     expect(provider.members.has(requester.toLowerCase())).toBe(true);
     expect((await grantRow(id)).status).toBe('revoking');
     const { rows } = await database.pool.query(
@@ -299,7 +322,9 @@ describe('found by the review of claims and cleanups', () => {
       [grant.id],
     );
     expect(rows.map((row) => row.payload.alert)).toEqual(['target-changed']);
-    expect(rows[0]?.payload.error).toContain('now grants memory:jit-prod-admin-v2');
+    expect(rows[0]?.payload.error).toContain(
+      `take ${requester.toLowerCase()}'s access to memory:jit-prod-admin away by hand`,
+    );
   });
 
   it('an approval does not extend a grant that is already past its expiry: it waits for the revocation', async () => {

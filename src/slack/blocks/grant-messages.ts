@@ -86,7 +86,7 @@ const ALERT_HEADLINES: Record<AdminAlert, string> = {
   'grant-failed': 'A grant failed',
   'revoke-failing': 'A revocation keeps failing: jitbot keeps retrying',
   'target-missing': 'A revocation cannot run: its target left the catalog',
-  'target-changed': 'A revocation cannot run: its target now grants something else',
+  'target-changed': 'A revocation cannot run: its target moved to another account or org',
 };
 
 const ALERT_HINTS: Record<AdminAlert, string> = {
@@ -97,7 +97,7 @@ const ALERT_HINTS: Record<AdminAlert, string> = {
   'target-missing':
     'The access is still in place. Put the target back in the catalog, or take the access away by hand.',
   'target-changed':
-    'The access is still in place. Put the target back as it was until the grant has ended, then change it; or take the access away by hand.',
+    'The access is still in place. Put the target back in its account until the grant has ended, then move it; or take the access away by hand.',
 };
 
 /** An operational alert for the admin channel: what happened, to whom, and what to do. */
