@@ -174,7 +174,15 @@ export async function applyGrant(
     }
     if (linked.type === 'establish') {
       grant = linked.grant;
-      await establishGrant(work, linked.grant);
+      // A retry finishes the grant it began: if the catalog has since named another group or
+      // policy, what this grant records (and its revocation takes away) is still the first one.
+      const target = work.provider.asGranted(work.target, linked.grant.resource);
+      if (!target) {
+        const reason = `target ${work.target.id} moved to another account or org while its grant was being applied`;
+        await failApprovedRequest(deps, { requestId, reason, grantId: linked.grant.id });
+        return { status: 'done' };
+      }
+      await establishGrant({ ...work, target, resource: linked.grant.resource }, linked.grant);
     }
     deps.onWork?.();
     return { status: 'done' };

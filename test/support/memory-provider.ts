@@ -27,6 +27,8 @@ export class MemoryProvider implements AccessProvider {
   readonly unreachable = new Set<string>();
   /** The group (or policy) of each revoke, in order: what the revoker asked to take away. */
   readonly revokedFrom: string[] = [];
+  /** The same for each grant. */
+  readonly grantedTo: string[] = [];
   private readonly scripts = new Map<string, Scripted[]>();
 
   readonly backstop: Backstop = {
@@ -75,7 +77,8 @@ export class MemoryProvider implements AccessProvider {
     return this.members.has(principal) || this.staleMembers.has(principal);
   }
 
-  async grant(_target: Target, principal: string): Promise<void> {
+  async grant(target: Target, principal: string): Promise<void> {
+    this.grantedTo.push(this.resourceOf(target).slice('memory:'.length));
     this.members.add(principal);
     this.run('grant', principal);
   }

@@ -303,6 +303,21 @@ describe('found by the review of claims and cleanups', () => {
     expect((await grantRow(id)).status).toBe('revoked');
   });
 
+  it('a grant retried after the catalog named another group finishes with the group it began with', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    provider.script('grant', () => {
+      throw timeout();
+    });
+    expect(await applyGrant(deps, id, 1)).toMatchObject({ status: 'retry' });
+    const corrected = { ...deps, catalog: withProdAdminGroup('jit-prod-admin-v2') };
+    expect(await applyGrant(corrected, id, 2)).toEqual({ status: 'done' });
+    expect(provider.grantedTo.slice(-2)).toEqual(['jit-prod-admin', 'jit-prod-admin']);
+    const grant = await grantRow(id);
+    expect(grant.status).toBe('active');
+    expect(grant.resource).toBe('memory:jit-prod-admin');
+  });
+
   it('a target jitbot can no longer reach the way it granted it: nothing is touched and the admins are told', async () => {
     const requester = person();
     const id = await approvedRequest(requester);
