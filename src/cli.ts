@@ -6,6 +6,7 @@ import { parseEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { isUserFacingError } from './errors.js';
+import { runGrantsCommand } from './grants-command.js';
 import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
 import { startService } from './main.js';
 import { PACKAGE_ROOT } from './paths.js';
@@ -16,6 +17,7 @@ Commands:
   serve     run the service (default)
   migrate   apply database migrations and exit
   doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
+  grants    list the grants not yet ended; "grants close" ends a revocation done by hand
   help      show this text
   version   print the version
 
@@ -62,6 +64,16 @@ async function migrateOnly(): Promise<void> {
   console.log(report.ready ? `database at ${database.location} is up to date` : report.problems.join('\n'));
 }
 
+async function grants(args: string[]): Promise<number> {
+  const env = parseEnv(process.env);
+  const database = await openDatabase(env, createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL));
+  try {
+    return await runGrantsCommand(args, database.pool, (line) => console.log(line));
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'serve';
   const loaded = loadDotEnv(join(process.cwd(), '.env'), process.env);
@@ -71,6 +83,9 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'migrate':
       return migrateOnly();
+    case 'grants':
+      process.exitCode = await grants(argv.slice(1));
+      return;
     case 'doctor':
       process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });
       return;

@@ -1,0 +1,97 @@
+/**
+ * `jitbot grants`: the way out of a revocation jitbot cannot finish. A grant whose removal AWS
+ * keeps refusing is listed with its last error, closed by hand with who and why, and audited;
+ * live access can never be closed this way.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { grantSteps } from '../support/grant-steps.js';
+import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { runCli, serviceEnv } from '../support/service-process.js';
+import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+
+let jitbot: Jitbot;
+const { grantFor } = grantSteps(() => jitbot, { approver: PEOPLE.approver1 });
+
+beforeAll(async () => {
+  jitbot = await startJitbot(TEST_CATALOG_DATA);
+});
+afterAll(() => jitbot.stop());
+
+async function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const run = runCli(
+    ['grants', ...args],
+    serviceEnv({ DATABASE_URL: jitbot.database.url, LOG_LEVEL: 'warn' }),
+  );
+  const exit = await run.exited;
+  return { code: exit.code, output: run.output() };
+}
+
+async function statusOf(grantId: string): Promise<string> {
+  const { rows } = await jitbot.database.pool.query('SELECT status FROM grants WHERE id = $1', [grantId]);
+  return rows[0]?.status;
+}
+
+describe('jitbot grants', () => {
+  it('lists a stuck revocation with its error, closes it with who and why, and refuses live access', async () => {
+    const live = await grantFor('prod-admin', 'UGRANTCLI1');
+    const stuck = await grantFor('prod-admin', 'UGRANTCLI2');
+    jitbot.aws.failNext('RemoveUserFromGroup', { code: 'AccessDenied', status: 403, times: 1000 });
+    await jitbot.database.pool.query(
+      "UPDATE grants SET expires_at = now() - interval '2 hours' WHERE id = $1",
+      [stuck.id],
+    );
+    await jitbot.wake();
+    await vi.waitFor(async () => {
+      const { rows } = await jitbot.database.pool.query('SELECT revoke_attempts FROM grants WHERE id = $1', [
+        stuck.id,
+      ]);
+      expect(rows[0]?.revoke_attempts).toBeGreaterThan(0);
+    });
+
+    const listed = await cli();
+    expect(listed.code).toBe(0);
+    const line = listed.output.split('\n').find((text) => text.startsWith(stuck.id)) ?? '';
+    expect(line).toContain('revoking');
+    expect(line).toContain('expired 2h ago');
+    expect(line).toContain('AccessDenied');
+    expect(listed.output).toContain(`${live.id}  active`);
+
+    const refused = await cli(
+      'close',
+      live.id,
+      '--by',
+      'alice@example.com',
+      '--reason',
+      'removed by hand in IAM',
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain(`grant ${live.id} is active, not being revoked`);
+    expect(await statusOf(live.id)).toBe('active');
+
+    const usage = await cli('close', stuck.id, '--reason', 'removed by hand in IAM');
+    expect(usage.code).toBe(2);
+    expect(usage.output).toContain('--by is required');
+
+    const closed = await cli(
+      'close',
+      stuck.id,
+      '--by',
+      'alice@example.com',
+      '--reason',
+      'removed by hand in IAM',
+    );
+    expect(closed.code).toBe(0);
+    expect(closed.output).toContain(`closed ${stuck.id}`);
+    expect(await statusOf(stuck.id)).toBe('revoked');
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT actor, details FROM audit_events WHERE grant_id = $1 AND action = 'grant.closed-by-hand'",
+      [stuck.id],
+    );
+    expect(rows).toEqual([
+      {
+        actor: 'cli:alice@example.com',
+        details: expect.objectContaining({ reason: 'removed by hand in IAM', principal: 'ugrantcli2' }),
+      },
+    ]);
+  });
+});
