@@ -8,6 +8,8 @@ export function buildCatalog(raw: RawCatalog): Catalog {
       adminChannel: raw.settings.adminChannel,
       expiryWarningSeconds: raw.settings.expiryWarning,
       approvalTimeoutSeconds: raw.settings.approvalTimeout,
+      // Halfway by default: early enough to act on, late enough not to nag the prompt.
+      approvalReminderSeconds: raw.settings.approvalReminder ?? Math.floor(raw.settings.approvalTimeout / 2),
       admins: { users: raw.settings.admins?.users ?? [], userGroups: raw.settings.admins?.userGroups ?? [] },
     },
     accounts: raw.accounts.map(buildAccount),

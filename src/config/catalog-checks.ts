@@ -1,3 +1,4 @@
+import { formatDuration, parseDuration } from '../domain/duration.js';
 import { explicitKey } from './catalog-build.js';
 import type { Path, Problem, Redaction } from './catalog-problems.js';
 import { ROLE_ARN } from './catalog-schema.js';
@@ -32,10 +33,28 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
   });
   const context: TargetContext = { accountIds, hasOkta: recordOf(root.okta) !== undefined, redaction };
   return [
+    ...checkReminder(recordOf(root.settings), redaction),
     ...uniqueIds('accounts', accounts, redaction),
     ...accounts.flatMap((account, index) => checkAccount(recordOf(account), ['accounts', index], redaction)),
     ...uniqueIds('targets', targets, redaction),
     ...targets.flatMap((target, index) => checkTarget(recordOf(target), ['targets', index], context)),
+  ];
+}
+
+/** A reminder after the request has timed out would never be sent. */
+function checkReminder(settings: Data | undefined, redaction: Redaction): Problem[] {
+  const reminder =
+    typeof settings?.approvalReminder === 'string' ? parseDuration(settings.approvalReminder) : undefined;
+  const timeoutText = settings?.approvalTimeout ?? '24h';
+  const timeout = typeof timeoutText === 'string' ? parseDuration(timeoutText) : undefined;
+  if (reminder === undefined || timeout === undefined || reminder < timeout) return [];
+  const path = ['settings', 'approvalReminder'];
+  const shown = redaction.hides(['settings', 'approvalTimeout']) ? '' : ` (${formatDuration(timeout)})`;
+  return [
+    {
+      path,
+      message: `must be shorter than approvalTimeout${shown}: approvers are reminded while the request still waits for them`,
+    },
   ];
 }
 

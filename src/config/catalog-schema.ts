@@ -176,6 +176,7 @@ export const catalogSchema = z.strictObject({
     adminChannel: slackChannelId,
     expiryWarning: duration.prefault('15m'),
     approvalTimeout: duration.prefault('24h'),
+    approvalReminder: duration.optional(),
     admins: z.strictObject(principals).optional(),
   }),
   accounts: z.array(account).default([]),

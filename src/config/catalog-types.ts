@@ -15,6 +15,8 @@ export interface Settings {
   readonly adminChannel: string;
   readonly expiryWarningSeconds: number;
   readonly approvalTimeoutSeconds: number;
+  /** How long after a request its approvers who have not decided are reminded, once. */
+  readonly approvalReminderSeconds: number;
   /** jitbot admins: may end anyone's access early ("Revoke now") and review breakglass grants. */
   readonly admins: RequesterRestriction;
 }

@@ -28,14 +28,16 @@ export interface NewRequest {
   readonly approvalsRequired: number;
   readonly breakglass: boolean;
   readonly decideBy: Date;
+  /** When approvers who have not decided are reminded; null: never. */
+  readonly remindAt: Date | null;
 }
 
 /** Inserts a pending request; undefined when the person already has one pending for the target. */
 export async function insertRequest(db: Queryable, request: NewRequest): Promise<StoredRequest | undefined> {
   const { rows } = await db.query<StoredRequest>(
     `INSERT INTO requests (id, target_id, requester_id, principal, duration_seconds, justification, ticket,
-                           approvals_required, breakglass, decide_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                           approvals_required, breakglass, decide_by, remind_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (requester_id, target_id) WHERE status = 'pending' DO NOTHING
      RETURNING ${COLUMNS}`,
     [
@@ -49,6 +51,7 @@ export async function insertRequest(db: Queryable, request: NewRequest): Promise
       request.approvalsRequired,
       request.breakglass,
       request.decideBy,
+      request.remindAt,
     ],
   );
   return rows[0];
@@ -131,6 +134,26 @@ export async function claimOverdueRequests(db: Queryable, limit: number): Promis
     [limit],
   );
   return rows;
+}
+
+/** Pending requests due a reminder, marked reminded in the same statement so each is claimed once. */
+export async function claimDueReminders(db: Queryable, limit: number): Promise<StoredRequest[]> {
+  const { rows } = await db.query<StoredRequest>(
+    `UPDATE requests SET reminded_at = now()
+      WHERE id IN (SELECT id FROM requests
+                    WHERE status = 'pending' AND reminded_at IS NULL AND remind_at <= now()
+                    ORDER BY remind_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+      RETURNING ${COLUMNS}`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function nextReminderDue(db: Queryable): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(
+    "SELECT min(remind_at) AS due FROM requests WHERE status = 'pending' AND reminded_at IS NULL",
+  );
+  return rows[0]?.due ?? undefined;
 }
 
 export async function nextRequestDeadline(db: Queryable): Promise<Date | undefined> {

@@ -11,7 +11,9 @@ export type MessagePurpose =
   | 'warning'
   | 'revoked'
   /** Operational alerts in the admin channel (a failed grant, a revocation that keeps failing). */
-  | 'alert';
+  | 'alert'
+  /** The reminder to an approver who has not decided, in the thread of their approval message. */
+  | 'reminder';
 
 export interface PostedMessage {
   readonly requestId: string;

@@ -38,6 +38,8 @@ export interface Delivery {
   readonly message: SlackMessage;
   /** Tells apart several messages of one purpose to one recipient (e.g. two different alerts). */
   readonly slot?: string;
+  /** Posts as a reply in the thread of this message, where its buttons are. */
+  readonly thread?: { readonly channel: string; readonly ts: string };
 }
 
 export interface MessageSender {
@@ -70,9 +72,10 @@ export function createMessageSender(pool: pg.Pool, client: WebClient, logger: Lo
       if (!(await reserveMessage(pool, requestId, purpose, recipient))) return;
       try {
         const result = await client.chat.postMessage({
-          channel: delivery.recipient,
+          channel: delivery.thread?.channel ?? delivery.recipient,
           text: message.text,
           blocks: message.blocks,
+          ...(delivery.thread ? { thread_ts: delivery.thread.ts } : {}),
         });
         await completeMessage(pool, {
           requestId,

@@ -5,7 +5,7 @@ import type { Queryable } from '../db/pool.js';
 import { listMessages } from '../db/slack-messages-repository.js';
 import type { JobHandler } from '../jobs/job-source.js';
 import { JOB_KINDS } from '../workflow/job-kinds.js';
-import { approvalMessage } from './blocks/approval-message.js';
+import { approvalMessage, approvalReminder } from './blocks/approval-message.js';
 import { breakglassNotice } from './blocks/breakglass-notice.js';
 import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
 import type { RequestView } from './blocks/types.js';
@@ -98,6 +98,25 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
     return undefined;
   }
 
+  /** A reminder in the thread of each approval DM whose approver has not approved yet. */
+  async function remindApprovers(job: JobRow) {
+    const view = await load(job);
+    if (view.request.status !== 'pending') return undefined;
+    const approved = new Set(view.approvedBy);
+    for (const posted of await listMessages(deps.db, view.request.id, ['approval'])) {
+      // People only: a channel is not nagged, and whoever approved already has nothing to do.
+      if (!/^[UW]/.test(posted.recipient) || approved.has(posted.recipient)) continue;
+      await deps.sender.post({
+        requestId: view.request.id,
+        purpose: 'reminder',
+        recipient: posted.recipient,
+        thread: { channel: posted.channel, ts: posted.ts },
+        message: approvalReminder(view),
+      });
+    }
+    return undefined;
+  }
+
   async function breakglass(job: JobRow) {
     const view = await load(job);
     const channel = deps.catalog.settings.adminChannel;
@@ -114,5 +133,6 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
     [JOB_KINDS.requestSubmitted]: requestSubmitted,
     [JOB_KINDS.requestChanged]: requestChanged,
     [JOB_KINDS.breakglassNotice]: breakglass,
+    [JOB_KINDS.approvalReminder]: remindApprovers,
   };
 }

@@ -4,6 +4,8 @@ export const JOB_KINDS = {
   requestSubmitted: 'slack.request-submitted',
   /** A request changed (an approval, a decision, expiry, cancel): update every message about it. */
   requestChanged: 'slack.request-changed',
+  /** Remind the approvers who have not decided yet, in the thread of their approval message. */
+  approvalReminder: 'slack.approval-reminder',
   /** Tell the admin channel loudly about a breakglass grant. */
   breakglassNotice: 'slack.breakglass-notice',
   /**

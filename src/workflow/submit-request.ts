@@ -94,6 +94,7 @@ export async function submitRequest(
       approvalsRequired: route ? 0 : target.approvers.required,
       breakglass: target.breakglass,
       decideBy: new Date(Date.now() + deps.catalog.settings.approvalTimeoutSeconds * 1000),
+      remindAt: new Date(Date.now() + deps.catalog.settings.approvalReminderSeconds * 1000),
     });
     if (!created) {
       const existing = await findPendingRequest(db, command.requesterId, target.id);

@@ -30,8 +30,21 @@ describe('settings', () => {
       adminChannel: 'G0PRIVATE',
       expiryWarningSeconds: 300,
       approvalTimeoutSeconds: 172_800,
+      approvalReminderSeconds: 86_400,
       admins: { users: [], userGroups: [] },
     });
+  });
+
+  it('remind approvers halfway through approvalTimeout unless told otherwise, and always before it', () => {
+    const settings = (approvalReminder: string) => ({
+      adminChannel: 'C0ADMIN1',
+      approvalTimeout: '8h',
+      approvalReminder,
+    });
+    expect(parse(buildCatalogData({ settings: settings('1h') })).settings.approvalReminderSeconds).toBe(3600);
+    expect(problemLines(buildCatalogData({ settings: settings('8h') }))).toEqual([
+      'settings.approvalReminder: must be shorter than approvalTimeout (8h): approvers are reminded while the request still waits for them',
+    ]);
   });
 
   it('read the admins who may end access early and review breakglass', () => {

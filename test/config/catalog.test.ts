@@ -65,6 +65,7 @@ describe('a loaded catalog', () => {
         adminChannel: 'C0EXAMPLE1',
         expiryWarningSeconds: 900,
         approvalTimeoutSeconds: 86_400,
+        approvalReminderSeconds: 43_200,
         admins: { users: [], userGroups: [] },
       },
       accounts: [

@@ -94,6 +94,42 @@ describe('approving', () => {
     expect(await statusOf(id)).toBe('pending');
   });
 
+  it('reminds once, in their thread, the approvers of a waiting request who have not approved', async () => {
+    const waiting = await requestAccess('prod-two-person');
+    const decided = await requestAccess('prod-admin');
+    await vi.waitFor(() => expect(messagesAbout(waiting, 'chat.postMessage').length).toBe(4));
+    await jitbot.click(ACTIONS.approve, waiting, PEOPLE.approver1);
+    await jitbot.click(ACTIONS.approve, decided, PEOPLE.approver1);
+    await vi.waitFor(async () => expect(await statusOf(decided)).toBe('approved'));
+    await jitbot.database.pool.query(
+      "UPDATE requests SET remind_at = now() - interval '1 second' WHERE id = ANY($1)",
+      [[waiting, decided]],
+    );
+    await jitbot.wake();
+    const reminders = (id: string) =>
+      messagesAbout(id, 'chat.postMessage').filter((call) => call.args.thread_ts !== undefined);
+    await vi.waitFor(() => expect(reminders(waiting).length).toBe(2));
+    const originals = messagesAbout(waiting, 'chat.postMessage').filter(
+      (call) => call.args.thread_ts === undefined,
+    );
+    for (const reminder of reminders(waiting)) {
+      expect([PEOPLE.approver2, PEOPLE.approver3]).toContain(reminder.args.channel);
+      expect(JSON.stringify(reminder.args)).toContain('Still waiting for a decision');
+      // In the thread of that approver's own approval message, where the buttons are.
+      const original = originals.find((call) => call.args.channel === reminder.args.channel);
+      const { rows } = await jitbot.database.pool.query(
+        "SELECT ts FROM slack_messages WHERE request_id = $1 AND purpose = 'approval' AND recipient = $2",
+        [waiting, reminder.args.channel],
+      );
+      expect(original).toBeDefined();
+      expect(reminder.args.thread_ts).toBe(rows[0]?.ts);
+    }
+    expect(reminders(decided)).toEqual([]);
+    expect(
+      await countRows("audit_events WHERE action = 'request.reminded' AND request_id = $1", waiting),
+    ).toBe(1);
+  });
+
   it('two-of-three: the first approval shows progress, the second distinct approver approves', async () => {
     const id = await requestAccess('prod-two-person');
     await jitbot.click(ACTIONS.approve, id, PEOPLE.approver1);

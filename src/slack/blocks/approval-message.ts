@@ -55,3 +55,15 @@ export function approvalMessage(view: RequestView, options: ApprovalMessageOptio
   blocks.push(...reasonSections(view), ...decisionBlocks(view, options), context(requestContextLine(view)));
   return message(fallbackText(view), blocks);
 }
+
+/**
+ * The reminder in the thread of an approver's message, whose buttons still work: short, because
+ * the message it answers says everything else.
+ */
+export function approvalReminder(view: RequestView): SlackMessage {
+  const expires = view.request.decideBy
+    ? ` It expires ${formatTime(view.request.decideBy)} if nobody decides.`
+    : '';
+  const text = `:hourglass_flowing_sand: Still waiting for a decision: ${askSummary(view)}.${expires}`;
+  return message(text, [section(text), context(requestContextLine(view))]);
+}
