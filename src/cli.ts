@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type pg from 'pg';
+import { runAuditCommand } from './audit-command.js';
 import { loadDotEnv } from './config/dotenv.js';
 import { parseEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
@@ -18,6 +20,7 @@ Commands:
   migrate   apply database migrations and exit
   doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
   grants    list the grants not yet ended; "grants close" ends a revocation done by hand
+  audit     print every recorded step of a request (REQ-…) or grant (GNT-…)
   help      show this text
   version   print the version
 
@@ -64,15 +67,18 @@ async function migrateOnly(): Promise<void> {
   console.log(report.ready ? `database at ${database.location} is up to date` : report.problems.join('\n'));
 }
 
-async function grants(args: string[]): Promise<number> {
+/** Runs an admin command against the database; info-level start-up lines would only clutter its output. */
+async function withDatabase(run: (pool: pg.Pool) => Promise<number>): Promise<number> {
   const env = parseEnv(process.env);
   const database = await openDatabase(env, createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL));
   try {
-    return await runGrantsCommand(args, database.pool, (line) => console.log(line));
+    return await run(database.pool);
   } finally {
     await database.close();
   }
 }
+
+const print = (line: string) => console.log(line);
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'serve';
@@ -84,7 +90,10 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
       return migrateOnly();
     case 'grants':
-      process.exitCode = await grants(argv.slice(1));
+      process.exitCode = await withDatabase((pool) => runGrantsCommand(argv.slice(1), pool, print));
+      return;
+    case 'audit':
+      process.exitCode = await withDatabase((pool) => runAuditCommand(argv.slice(1), pool, print));
       return;
     case 'doctor':
       process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });

@@ -1,5 +1,5 @@
 /**
- * `jitbot grants`: the way out of a revocation jitbot cannot finish. A grant whose removal AWS
+ * `jitbot grants` and `jitbot audit`: the way out of a revocation jitbot cannot finish. A grant whose removal AWS
  * keeps refusing is listed with its last error, closed by hand with who and why, and audited;
  * live access can never be closed this way.
  */
@@ -17,11 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => jitbot.stop());
 
-async function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
-  const run = runCli(
-    ['grants', ...args],
-    serviceEnv({ DATABASE_URL: jitbot.database.url, LOG_LEVEL: 'warn' }),
-  );
+async function jitbotCli(...args: string[]): Promise<{ code: number | null; output: string }> {
+  const run = runCli(args, serviceEnv({ DATABASE_URL: jitbot.database.url, LOG_LEVEL: 'warn' }));
   const exit = await run.exited;
   return { code: exit.code, output: run.output() };
 }
@@ -48,7 +45,7 @@ describe('jitbot grants', () => {
       expect(rows[0]?.revoke_attempts).toBeGreaterThan(0);
     });
 
-    const listed = await cli();
+    const listed = await jitbotCli('grants');
     expect(listed.code).toBe(0);
     const line = listed.output.split('\n').find((text) => text.startsWith(stuck.id)) ?? '';
     expect(line).toContain('revoking');
@@ -56,7 +53,8 @@ describe('jitbot grants', () => {
     expect(line).toContain('AccessDenied');
     expect(listed.output).toContain(`${live.id}  active`);
 
-    const refused = await cli(
+    const refused = await jitbotCli(
+      'grants',
       'close',
       live.id,
       '--by',
@@ -68,11 +66,12 @@ describe('jitbot grants', () => {
     expect(refused.output).toContain(`grant ${live.id} is active, not being revoked`);
     expect(await statusOf(live.id)).toBe('active');
 
-    const usage = await cli('close', stuck.id, '--reason', 'removed by hand in IAM');
+    const usage = await jitbotCli('grants', 'close', stuck.id, '--reason', 'removed by hand in IAM');
     expect(usage.code).toBe(2);
     expect(usage.output).toContain('--by is required');
 
-    const closed = await cli(
+    const closed = await jitbotCli(
+      'grants',
       'close',
       stuck.id,
       '--by',
@@ -93,5 +92,28 @@ describe('jitbot grants', () => {
         details: expect.objectContaining({ reason: 'removed by hand in IAM', principal: 'ugrantcli2' }),
       },
     ]);
+  });
+
+  it('jitbot audit prints every step of a request in order, its AWS calls included', async () => {
+    const grant = await grantFor('prod-admin', 'UGRANTCLI3');
+    const { rows } = await jitbot.database.pool.query('SELECT request_id FROM grants WHERE id = $1', [
+      grant.id,
+    ]);
+    const requestId = String(rows[0]?.request_id);
+    const trail = await jitbotCli('audit', requestId);
+    expect(trail.code).toBe(0);
+    const actions = trail.output.split('\n').map((text) => text.split('  ')[1]);
+    const order = ['request.submitted', 'request.approved', 'aws.iam.AddUserToGroup'].map((action) =>
+      actions.indexOf(action),
+    );
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(trail.output).toContain(`by ${PEOPLE.approver1}`);
+    expect((await jitbotCli('audit', grant.id)).output).toContain('aws.iam.AddUserToGroup  ok');
+
+    expect((await jitbotCli('audit', 'REQ-00000000')).code).toBe(1);
+    const usage = await jitbotCli('audit', 'prod-admin');
+    expect(usage.code).toBe(2);
+    expect(usage.output).toContain('give one request id (REQ-…) or grant id (GNT-…)');
   });
 });

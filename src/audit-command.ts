@@ -1,0 +1,68 @@
+import type pg from 'pg';
+import { REQUEST_ID_PATTERN } from './domain/request-id.js';
+
+export const AUDIT_USAGE = `Usage:
+  jitbot audit <request-id | grant-id>   every recorded step of a request (REQ-…) or a grant (GNT-…),
+                                         its AWS and Okta calls included, oldest first`;
+
+const GRANT_ID_PATTERN = new RegExp(REQUEST_ID_PATTERN.source.replace('REQ-', 'GNT-'));
+
+interface AuditRow {
+  readonly occurred_at: Date;
+  readonly actor: string;
+  readonly action: string;
+  readonly outcome: string;
+  readonly request_id: string | null;
+  readonly grant_id: string | null;
+  readonly details: Record<string, unknown>;
+}
+
+/** A request's events and those of the grants it made or joined; a grant's and its requests'. */
+const EVENTS_SQL = {
+  request: `SELECT occurred_at, actor, action, outcome, request_id, grant_id, details FROM audit_events
+             WHERE request_id = $1
+                OR grant_id IN (SELECT grant_id FROM requests WHERE id = $1 AND grant_id IS NOT NULL)
+             ORDER BY id`,
+  grant: `SELECT occurred_at, actor, action, outcome, request_id, grant_id, details FROM audit_events
+           WHERE grant_id = $1 OR request_id IN (SELECT id FROM requests WHERE grant_id = $1)
+           ORDER BY id`,
+} as const;
+
+/** `key=value` pairs, the error last and whole: it is the part people read. */
+function detailWords(details: Record<string, unknown>): string {
+  const { error, ...rest } = details;
+  const pairs = Object.entries(rest)
+    .filter(([, value]) => value !== null && value !== undefined && value !== '')
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  if (typeof error === 'string' && error) pairs.push(`error: ${error}`);
+  return pairs.join('  ');
+}
+
+function line(row: AuditRow): string {
+  const ids = [row.request_id, row.grant_id].filter(Boolean).join('/');
+  const head = `${row.occurred_at.toISOString()}  ${row.action}  ${row.outcome}  by ${row.actor}  ${ids}`;
+  const details = detailWords(row.details);
+  return details ? `${head}  ${details}` : head;
+}
+
+/** `jitbot audit ID`: the exit code; 2 for a usage mistake, 1 when nothing is recorded for it. */
+export async function runAuditCommand(
+  args: readonly string[],
+  pool: pg.Pool,
+  write: (line: string) => void,
+): Promise<number> {
+  const [id, ...extra] = args;
+  const kind =
+    id && REQUEST_ID_PATTERN.test(id) ? 'request' : id && GRANT_ID_PATTERN.test(id) ? 'grant' : undefined;
+  if (!id || !kind || extra.length > 0) {
+    write(`jitbot audit: give one request id (REQ-…) or grant id (GNT-…)\n\n${AUDIT_USAGE}`);
+    return 2;
+  }
+  const { rows } = await pool.query<AuditRow>(EVENTS_SQL[kind], [id]);
+  if (rows.length === 0) {
+    write(`nothing is recorded for ${id}: check the id (from the Slack message, or jitbot grants)`);
+    return 1;
+  }
+  for (const row of rows) write(line(row));
+  return 0;
+}
