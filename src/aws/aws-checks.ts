@@ -54,32 +54,16 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
           fix: `move it: aws iam update-group --group-name ${group} --new-path ${JIT_PATH}`,
         };
       } catch (error) {
-        const failure = toProviderError(error, {
+        return failedRead(account, error, {
           operation: 'iam:GetGroup',
-          accountId: account.accountId,
           resource: `group ${group}`,
-        });
-        if (isProviderError(error) && error.code === 'assume_role_denied')
-          return {
-            ok: false,
-            problem: failure.message,
-            fix: `fix the connector role of ${account.name} first`,
-          };
-        if (awsErrorCode(error) === 'NoSuchEntity')
-          return {
-            ok: false,
+          missing: {
             problem: `IAM group ${group} does not exist in ${account.name} (${account.accountId})`,
-            fix: `create the group in that account, or correct the group name in the catalog`,
-          };
-        return {
-          ok: false,
-          problem: failure.message,
-          fix: failure.retryable
-            ? 'try again in a minute'
-            : failure.code === 'aws_access_denied'
-              ? `the connector role may read only groups under ${JIT_PATH}: give ${group} that path (aws iam update-group --group-name ${group} --new-path ${JIT_PATH}), or check the connector role policy of ${account.name}`
-              : 'check the group name in the catalog',
-        };
+            fix: 'create the group in that account, or correct the group name in the catalog',
+          },
+          denied: `the connector role may read only groups under ${JIT_PATH}: give ${group} that path (aws iam update-group --group-name ${group} --new-path ${JIT_PATH}), or check the connector role policy of ${account.name}`,
+          otherwise: 'check the group name in the catalog',
+        });
       }
     },
     async checkPolicyExists(account, policyArn) {
@@ -93,31 +77,47 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
           fix: 'use a customer managed policy that can be attached to users',
         };
       } catch (error) {
-        const failure = toProviderError(error, {
+        const denied = `check the connector role policy of ${account.name}: it needs iam:GetPolicy on policies under ${JIT_PATH}`;
+        return failedRead(account, error, {
           operation: 'iam:GetPolicy',
-          accountId: account.accountId,
           resource: `policy ${policyArn}`,
-        });
-        if (isProviderError(error) && error.code === 'assume_role_denied')
-          return {
-            ok: false,
-            problem: failure.message,
-            fix: `fix the connector role of ${account.name} first`,
-          };
-        if (awsErrorCode(error) === 'NoSuchEntity')
-          return {
-            ok: false,
+          missing: {
             problem: `IAM policy ${policyArn} does not exist in ${account.name} (${account.accountId})`,
             fix: `create it under the path ${JIT_PATH} (aws iam create-policy --path ${JIT_PATH} ...), or correct policyArn in the catalog`,
-          };
-        return {
-          ok: false,
-          problem: failure.message,
-          fix: failure.retryable
-            ? 'try again in a minute'
-            : `check the connector role policy of ${account.name}: it needs iam:GetPolicy on policies under ${JIT_PATH}`,
-        };
+          },
+          denied,
+          otherwise: denied,
+        });
       }
     },
   };
+}
+
+interface ReadFailure {
+  readonly operation: string;
+  readonly resource: string;
+  /** When IAM says there is no such thing. */
+  readonly missing: { readonly problem: string; readonly fix: string };
+  /** The fix when the connector role may not read it. */
+  readonly denied: string;
+  /** The fix for any other final refusal. */
+  readonly otherwise: string;
+}
+
+/** A doctor read that failed, in words: the role first, then a missing thing, then the rest. */
+function failedRead(account: Account, error: unknown, read: ReadFailure): CheckResult {
+  const failure = toProviderError(error, {
+    operation: read.operation,
+    accountId: account.accountId,
+    resource: read.resource,
+  });
+  if (isProviderError(error) && error.code === 'assume_role_denied')
+    return { ok: false, problem: failure.message, fix: `fix the connector role of ${account.name} first` };
+  if (awsErrorCode(error) === 'NoSuchEntity') return { ok: false, ...read.missing };
+  const fix = failure.retryable
+    ? 'try again in a minute'
+    : failure.code === 'aws_access_denied'
+      ? read.denied
+      : read.otherwise;
+  return { ok: false, problem: failure.message, fix };
 }

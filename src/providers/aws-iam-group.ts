@@ -4,15 +4,15 @@ import {
   RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
 import type { AwsIamGroupTarget } from '../config/catalog.js';
-import { accountWords, findIamUser, type IamDeps, iamCaller, isNoSuchEntity } from './aws-iam-user.js';
-import type {
-  AccessProvider,
-  Backstop,
-  CallContext,
-  PrincipalOutcome,
-  RevokeResult,
-  SlackPerson,
-} from './provider.js';
+import {
+  accountWords,
+  findIamUser,
+  type IamDeps,
+  iamCaller,
+  removedOrAlreadyGone,
+  unlessNoUser,
+} from './aws-iam-user.js';
+import type { AccessProvider, Backstop, CallContext, PrincipalOutcome, SlackPerson } from './provider.js';
 
 /** IAM's hard limit: a user can be in at most 10 groups. */
 export const MAX_GROUPS_PER_USER = 10;
@@ -77,31 +77,18 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
         };
       return { ok: true, principal: userName };
     },
-    async isMember(target, principal, context) {
-      try {
-        return (await groupsOf(target, principal, context)).includes(target.group);
-      } catch (error) {
-        // A user that does not exist is in no group.
-        if (isNoSuchEntity(error)) return false;
-        throw error;
-      }
-    },
+    isMember: (target, principal, context) =>
+      unlessNoUser(async () => (await groupsOf(target, principal, context)).includes(target.group)),
     async grant(target, principal, context) {
       await iam(target, about(target, 'AddUserToGroup', principal), context, (client) =>
         client.send(new AddUserToGroupCommand({ GroupName: target.group, UserName: principal })),
       );
     },
-    async revoke(target, principal, context): Promise<RevokeResult> {
-      try {
-        await iam(target, about(target, 'RemoveUserFromGroup', principal), context, (client) =>
+    revoke: (target, principal, context) =>
+      removedOrAlreadyGone(() =>
+        iam(target, about(target, 'RemoveUserFromGroup', principal), context, (client) =>
           client.send(new RemoveUserFromGroupCommand({ GroupName: target.group, UserName: principal })),
-        );
-        return 'removed';
-      } catch (error) {
-        // Removed by hand or by the backstop already: the access is gone, which is what was asked.
-        if (isNoSuchEntity(error)) return 'already-gone';
-        throw error;
-      }
-    },
+        ),
+      ),
   };
 }

@@ -4,15 +4,15 @@ import {
   ListAttachedUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
 import type { AwsIamPolicyTarget } from '../config/catalog.js';
-import { accountWords, findIamUser, type IamDeps, iamCaller, isNoSuchEntity } from './aws-iam-user.js';
-import type {
-  AccessProvider,
-  Backstop,
-  CallContext,
-  PrincipalOutcome,
-  RevokeResult,
-  SlackPerson,
-} from './provider.js';
+import {
+  accountWords,
+  findIamUser,
+  type IamDeps,
+  iamCaller,
+  removedOrAlreadyGone,
+  unlessNoUser,
+} from './aws-iam-user.js';
+import type { AccessProvider, Backstop, CallContext, PrincipalOutcome, SlackPerson } from './provider.js';
 
 export interface AwsIamPolicyProviderDeps extends IamDeps<AwsIamPolicyTarget> {
   readonly backstop?: Backstop<AwsIamPolicyTarget>;
@@ -85,31 +85,18 @@ export function createAwsIamPolicyProvider(
       const user = await findIamUser(iam, deps.accountFor(target), target, person, target.policyArn, context);
       return user.ok ? { ok: true, principal: user.userName } : user;
     },
-    async isMember(target, principal, context) {
-      try {
-        return (await attachedTo(target, principal, context)).includes(target.policyArn);
-      } catch (error) {
-        // A user that does not exist has no policies.
-        if (isNoSuchEntity(error)) return false;
-        throw error;
-      }
-    },
+    isMember: (target, principal, context) =>
+      unlessNoUser(async () => (await attachedTo(target, principal, context)).includes(target.policyArn)),
     async grant(target, principal, context) {
       await iam(target, about(target, 'AttachUserPolicy', principal), context, (client) =>
         client.send(new AttachUserPolicyCommand({ PolicyArn: target.policyArn, UserName: principal })),
       );
     },
-    async revoke(target, principal, context): Promise<RevokeResult> {
-      try {
-        await iam(target, about(target, 'DetachUserPolicy', principal), context, (client) =>
+    revoke: (target, principal, context) =>
+      removedOrAlreadyGone(() =>
+        iam(target, about(target, 'DetachUserPolicy', principal), context, (client) =>
           client.send(new DetachUserPolicyCommand({ PolicyArn: target.policyArn, UserName: principal })),
-        );
-        return 'removed';
-      } catch (error) {
-        // Detached by hand or by the backstop already: the access is gone, which is what was asked.
-        if (isNoSuchEntity(error)) return 'already-gone';
-        throw error;
-      }
-    },
+        ),
+      ),
   };
 }

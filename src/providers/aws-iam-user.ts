@@ -4,7 +4,13 @@ import { awsErrorCode } from '../aws/aws-errors.js';
 import type { AwsConnector } from '../aws/connector.js';
 import type { Account, AwsTarget } from '../config/catalog.js';
 import { iamUserNameOf } from '../domain/iam-user-name.js';
-import { type CallContext, type CallRecorder, isProviderError, type SlackPerson } from './provider.js';
+import {
+  type CallContext,
+  type CallRecorder,
+  isProviderError,
+  type RevokeResult,
+  type SlackPerson,
+} from './provider.js';
 
 /** What the AWS target kinds share: the connector session, the audit, and the IAM user. */
 export interface IamDeps<T extends AwsTarget> {
@@ -30,6 +36,27 @@ export function accountWords(account: Account): string {
 
 export function isNoSuchEntity(error: unknown): boolean {
   return isProviderError(error) && awsErrorCode(error.cause) === 'NoSuchEntity';
+}
+
+/** A read about a user that does not exist: that user has no group and no policy. */
+export async function unlessNoUser(read: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNoSuchEntity(error)) return false;
+    throw error;
+  }
+}
+
+/** NoSuchEntity on a removal means removed by hand or by the backstop: gone, as was asked. */
+export async function removedOrAlreadyGone(remove: () => Promise<unknown>): Promise<RevokeResult> {
+  try {
+    await remove();
+    return 'removed';
+  } catch (error) {
+    if (isNoSuchEntity(error)) return 'already-gone';
+    throw error;
+  }
 }
 
 /** Runs IAM operations as the target's connector session, recorded and with errors in words. */
