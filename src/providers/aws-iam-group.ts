@@ -6,6 +6,8 @@ import {
 import type { AwsIamGroupTarget } from '../config/catalog.js';
 import {
   accountWords,
+  allPages,
+  awsResource,
   findIamUser,
   type IamDeps,
   iamCaller,
@@ -32,16 +34,13 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
 
   /** Every group of the user, following IAM's pagination. */
   async function groupsOf(target: AwsIamGroupTarget, userName: string, context: CallContext) {
-    const groups: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await iam(target, about(target, 'ListGroupsForUser', userName), context, (client) =>
-        client.send(new ListGroupsForUserCommand({ UserName: userName, Marker: marker })),
-      );
-      for (const group of page.Groups ?? []) if (group.GroupName !== undefined) groups.push(group.GroupName);
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker !== undefined);
-    return groups;
+    return allPages(
+      (marker) =>
+        iam(target, about(target, 'ListGroupsForUser', userName), context, (client) =>
+          client.send(new ListGroupsForUserCommand({ UserName: userName, Marker: marker })),
+        ),
+      (page) => (page.Groups ?? []).flatMap((group) => (group.GroupName ? [group.GroupName] : [])),
+    );
   }
 
   return {
@@ -49,13 +48,7 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
     // IAM is eventually consistent: a removal can still read as a membership for seconds or more.
     readsLagWrites: true,
     ...(deps.backstop !== undefined ? { backstop: deps.backstop } : {}),
-    resourceOf(target) {
-      return `aws:${deps.accountFor(target).accountId}:group/${target.group}`;
-    },
-    asGranted(target, resource) {
-      const prefix = `aws:${deps.accountFor(target).accountId}:group/`;
-      return resource.startsWith(prefix) ? { ...target, group: resource.slice(prefix.length) } : undefined;
-    },
+    ...awsResource(deps.accountFor, 'group', 'group'),
     describe(target) {
       return `IAM group ${target.group} in ${accountWords(deps.accountFor(target))}`;
     },

@@ -6,6 +6,8 @@ import {
 import type { AwsIamPolicyTarget } from '../config/catalog.js';
 import {
   accountWords,
+  allPages,
+  awsResource,
   findIamUser,
   type IamDeps,
   iamCaller,
@@ -45,16 +47,14 @@ export function createAwsIamPolicyProvider(
 
   /** The ARNs of every managed policy attached to the user, following IAM's pagination. */
   async function attachedTo(target: AwsIamPolicyTarget, userName: string, context: CallContext) {
-    const arns: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await iam(target, about(target, 'ListAttachedUserPolicies', userName), context, (client) =>
-        client.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker: marker })),
-      );
-      for (const policy of page.AttachedPolicies ?? []) if (policy.PolicyArn) arns.push(policy.PolicyArn);
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker !== undefined);
-    return arns;
+    return allPages(
+      (marker) =>
+        iam(target, about(target, 'ListAttachedUserPolicies', userName), context, (client) =>
+          client.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker: marker })),
+        ),
+      (page) =>
+        (page.AttachedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : [])),
+    );
   }
 
   return {
@@ -62,15 +62,7 @@ export function createAwsIamPolicyProvider(
     // IAM is eventually consistent: a detach can still read as attached for seconds or more.
     readsLagWrites: true,
     ...(deps.backstop !== undefined ? { backstop: deps.backstop } : {}),
-    resourceOf(target) {
-      return `aws:${deps.accountFor(target).accountId}:user-policy/${target.policyArn}`;
-    },
-    asGranted(target, resource) {
-      const prefix = `aws:${deps.accountFor(target).accountId}:user-policy/`;
-      return resource.startsWith(prefix)
-        ? { ...target, policyArn: resource.slice(prefix.length) }
-        : undefined;
-    },
+    ...awsResource(deps.accountFor, 'user-policy', 'policyArn'),
     describe(target) {
       return `IAM policy ${policyPathOf(target.policyArn)} on the requester's IAM user in ${accountWords(deps.accountFor(target))}`;
     },

@@ -119,3 +119,37 @@ export async function findIamUser<T extends AwsTarget>(
     };
   }
 }
+
+/** Every item of a paginated IAM list (`IsTruncated` / `Marker`). */
+export async function allPages<P extends { IsTruncated?: boolean; Marker?: string }, I>(
+  fetchPage: (marker: string | undefined) => Promise<P>,
+  itemsOf: (page: P) => I[],
+): Promise<I[]> {
+  const items: I[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetchPage(marker);
+    items.push(...itemsOf(page));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker !== undefined);
+  return items;
+}
+
+/**
+ * `resourceOf` and `asGranted` of an AWS kind, whose resource is `aws:<account id>:<segment>/<value
+ * of field>`: the account comes from the catalog, so a target moved to another account is unreachable.
+ */
+export function awsResource<T extends AwsTarget>(
+  accountFor: (target: T) => Account,
+  segment: string,
+  field: { [K in keyof T]: T[K] extends string ? K : never }[keyof T] & string,
+) {
+  const prefixOf = (target: T) => `aws:${accountFor(target).accountId}:${segment}/`;
+  return {
+    resourceOf: (target: T) => `${prefixOf(target)}${String(target[field])}`,
+    asGranted: (target: T, resource: string): T | undefined => {
+      const prefix = prefixOf(target);
+      return resource.startsWith(prefix) ? { ...target, [field]: resource.slice(prefix.length) } : undefined;
+    },
+  };
+}
