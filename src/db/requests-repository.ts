@@ -136,12 +136,16 @@ export async function claimOverdueRequests(db: Queryable, limit: number): Promis
   return rows;
 }
 
-/** Pending requests due a reminder, marked reminded in the same statement so each is claimed once. */
+/**
+ * Pending requests due a reminder, marked reminded in the same statement so each is claimed once.
+ * Only once the requester's principal is known: before that, no approver has been asked yet.
+ */
 export async function claimDueReminders(db: Queryable, limit: number): Promise<StoredRequest[]> {
   const { rows } = await db.query<StoredRequest>(
     `UPDATE requests SET reminded_at = now()
       WHERE id IN (SELECT id FROM requests
                     WHERE status = 'pending' AND reminded_at IS NULL AND remind_at <= now()
+                      AND principal IS NOT NULL
                     ORDER BY remind_at LIMIT $1 FOR UPDATE SKIP LOCKED)
       RETURNING ${COLUMNS}`,
     [limit],
@@ -151,7 +155,8 @@ export async function claimDueReminders(db: Queryable, limit: number): Promise<S
 
 export async function nextReminderDue(db: Queryable): Promise<Date | undefined> {
   const { rows } = await db.query<{ due: Date | null }>(
-    "SELECT min(remind_at) AS due FROM requests WHERE status = 'pending' AND reminded_at IS NULL",
+    `SELECT min(remind_at) AS due FROM requests
+      WHERE status = 'pending' AND reminded_at IS NULL AND principal IS NOT NULL`,
   );
   return rows[0]?.due ?? undefined;
 }

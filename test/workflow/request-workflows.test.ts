@@ -7,6 +7,7 @@ import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { RequestWorkflowDeps } from '../../src/workflow/deps.js';
 import { createRequestTimeoutSource } from '../../src/workflow/expire-requests.js';
 import { JOB_KINDS } from '../../src/workflow/job-kinds.js';
+import { createReminderSource } from '../../src/workflow/remind-approvers.js';
 import { type SubmitCommand, submitRequest } from '../../src/workflow/submit-request.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PEOPLE, testCatalog, testMembers } from '../support/test-catalog.js';
@@ -268,5 +269,30 @@ describe('cancelling and expiring', () => {
       decision: 'approve',
     });
     expect(late.type).toBe('already-decided');
+  });
+});
+
+describe('reminding approvers', () => {
+  it('is due at approvalReminder, waits until approvers were asked, and happens once', async () => {
+    const request = await submit({ requesterId: freshRequester() });
+    const { rows } = await database.pool.query(
+      'SELECT extract(epoch FROM remind_at - created_at)::float8 AS after FROM requests WHERE id = $1',
+      [request.id],
+    );
+    // The test catalog's approvalTimeout is 1h: reminded halfway by default.
+    expect(Math.abs((rows[0]?.after ?? 0) - 1800)).toBeLessThan(5);
+    await database.pool.query("UPDATE requests SET remind_at = now() - interval '1 second' WHERE id = $1", [
+      request.id,
+    ]);
+    const source = createReminderSource(database.pool);
+    const remindersOf = async () =>
+      (await jobsFor(request.id)).filter((kind) => kind === JOB_KINDS.approvalReminder).length;
+    await source.runDue();
+    // No approver has been asked until the requester's principal is known.
+    expect(await remindersOf()).toBe(0);
+    await database.pool.query("UPDATE requests SET principal = 'alice' WHERE id = $1", [request.id]);
+    await source.runDue();
+    await source.runDue();
+    expect(await remindersOf()).toBe(1);
   });
 });
