@@ -30,6 +30,7 @@ import { createRequestTimeoutSource } from './workflow/expire-requests.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
 import { JOB_KINDS } from './workflow/job-kinds.js';
 import { type PeopleDirectory, prepareRequest } from './workflow/prepare-request.js';
+import { createJobRetentionSource } from './workflow/prune-jobs.js';
 import { createReminderSource } from './workflow/remind-approvers.js';
 import { createRevocationSource } from './workflow/revoke-grants.js';
 import { createWarningSource } from './workflow/warn-grants.js';
@@ -79,6 +80,7 @@ function createBackgroundWorker(
     createWarningSource(grants),
     createRequestTimeoutSource(database.pool),
     createReminderSource(database.pool),
+    createJobRetentionSource(database.pool),
   ];
   return createWorker({ pool: database.pool, sources, logger, channels: [JOBS_CHANNEL] });
 }
