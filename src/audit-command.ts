@@ -1,11 +1,9 @@
 import type pg from 'pg';
-import { REQUEST_ID_PATTERN } from './domain/request-id.js';
+import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from './domain/request-id.js';
 
 export const AUDIT_USAGE = `Usage:
   jitbot audit <request-id | grant-id>   every recorded step of a request (REQ-…) or a grant (GNT-…),
                                          its AWS and Okta calls included, oldest first`;
-
-const GRANT_ID_PATTERN = new RegExp(REQUEST_ID_PATTERN.source.replace('REQ-', 'GNT-'));
 
 interface AuditRow {
   readonly occurred_at: Date;

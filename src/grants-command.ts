@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import type { StoredGrant } from './db/grants-repository.js';
-import { closeRevocationByHand, listLiveGrants } from './workflow/close-grant.js';
+import { listUnendedGrants, type StoredGrant } from './db/grants-repository.js';
+import { formatDuration } from './domain/duration.js';
+import { closeRevocationByHand } from './workflow/close-grant.js';
 
 export const GRANTS_USAGE = `Usage:
   jitbot grants                                   list the grants not yet ended
@@ -12,8 +13,8 @@ export const GRANTS_USAGE = `Usage:
 /** "expires in 42m", "expired 3h ago": grants are read by people deciding what to do now. */
 function relative(at: Date, now: Date): string {
   const minutes = Math.round((at.getTime() - now.getTime()) / 60_000);
-  const span = (total: number) => (total >= 120 ? `${Math.round(total / 60)}h` : `${total}m`);
-  return minutes >= 0 ? `expires in ${span(minutes)}` : `expired ${span(-minutes)} ago`;
+  const span = formatDuration(Math.abs(minutes) * 60);
+  return minutes >= 0 ? `expires in ${span}` : `expired ${span} ago`;
 }
 
 function describeGrant(grant: StoredGrant, now: Date): string {
@@ -52,7 +53,7 @@ export async function runGrantsCommand(
 ): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === 'list') {
-    const grants = await listLiveGrants(pool);
+    const grants = await listUnendedGrants(pool);
     if (grants.length === 0) write('no grants are live or being revoked');
     for (const grant of grants) write(describeGrant(grant, now));
     return 0;

@@ -77,6 +77,22 @@ export async function findGrant(db: Queryable, id: string): Promise<StoredGrant 
 }
 
 /** The live grant of this access to this person, locked until the transaction ends. */
+/** One grant, locked for this transaction. */
+export async function lockGrant(db: Queryable, id: string): Promise<StoredGrant | undefined> {
+  const { rows } = await db.query<StoredGrant>(`SELECT ${COLUMNS} FROM grants WHERE id = $1 FOR UPDATE`, [
+    id,
+  ]);
+  return rows[0];
+}
+
+/** Every grant not yet ended (being applied, active, being revoked), the soonest expiry first. */
+export async function listUnendedGrants(db: Queryable): Promise<StoredGrant[]> {
+  const { rows } = await db.query<StoredGrant>(
+    `SELECT ${COLUMNS} FROM grants WHERE status IN ('pending', 'active', 'revoking') ORDER BY expires_at, id`,
+  );
+  return rows;
+}
+
 export async function lockLiveGrant(db: Queryable, resource: string, principal: string) {
   const { rows } = await db.query<StoredGrant>(
     `SELECT ${COLUMNS} FROM grants

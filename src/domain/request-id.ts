@@ -11,6 +11,7 @@ export function newRequestId(): string {
 }
 
 export const REQUEST_ID_PATTERN = /^REQ-[0-9A-HJKMNP-TV-Z]{8}$/;
+export const GRANT_ID_PATTERN = /^GNT-[0-9A-HJKMNP-TV-Z]{8}$/;
 
 /** `GNT-7K3M9QX2`: a grant outlives the request that created it when later requests extend it. */
 export function newGrantId(): string {

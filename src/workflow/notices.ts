@@ -1,5 +1,6 @@
 import { enqueueJob } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
+import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { JOB_KINDS } from './job-kinds.js';
 
 /** What the requester is told about their access, one DM each. */
@@ -29,6 +30,16 @@ export async function enqueueGrantNotice(
   notice: { requestId: string; grantId: string; notice: GrantNotice },
 ): Promise<void> {
   await enqueueJob(db, { kind: JOB_KINDS.grantNotice, payload: { ...notice } });
+}
+
+/** A revocation ended: the holder is told (unless it ended as a failed grant), every message updated. */
+export async function enqueueRevocationEnded(
+  db: Queryable,
+  grant: { readonly id: string; readonly requestId: string; readonly status: string },
+): Promise<void> {
+  if (grant.status === 'revoked')
+    await enqueueGrantNotice(db, { requestId: grant.requestId, grantId: grant.id, notice: 'revoked' });
+  for (const requestId of await listRequestsOfGrant(db, grant.id)) await enqueueRequestChanged(db, requestId);
 }
 
 export async function enqueueAdminAlert(

@@ -11,7 +11,6 @@ import {
 } from '../db/grant-schedule-repository.js';
 import type { StoredGrant } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
-import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { revokeRetryDelayMs } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
 import { createInFlight } from '../jobs/in-flight.js';
@@ -25,7 +24,7 @@ import {
   type RevokeResult,
 } from '../providers/provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
-import { type AdminAlert, enqueueAdminAlert, enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
+import { type AdminAlert, enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
 
 const BATCH = 50;
 const CONCURRENCY = 100;
@@ -113,11 +112,7 @@ async function finish(deps: GrantWorkflowDeps, grant: StoredGrant, removal: Remo
         resource: grant.resource,
       },
     });
-    if (done.status === 'revoked') {
-      await enqueueGrantNotice(db, { requestId: grant.requestId, grantId: grant.id, notice: 'revoked' });
-    }
-    for (const requestId of await listRequestsOfGrant(db, grant.id))
-      await enqueueRequestChanged(db, requestId);
+    await enqueueRevocationEnded(db, done);
   });
 }
 

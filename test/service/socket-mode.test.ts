@@ -17,16 +17,20 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** The service in Socket Mode, against this file's database and fake Slack. */
+function socketModeEnv(extra: Record<string, string> = {}) {
+  return serviceEnv({
+    DATABASE_URL: database.url,
+    SLACK_API_URL: slack.url,
+    SLACK_APP_TOKEN: 'xapp-1-test-token',
+    ...extra,
+  });
+}
+
 describe('Socket Mode', () => {
   it('serves /healthz and /readyz on PORT while it connects to Slack, and still shuts down cleanly', async () => {
     // apps.connections.open answers without a WebSocket URL, so the connection keeps retrying.
-    const service = await startServiceProcess(
-      serviceEnv({
-        DATABASE_URL: database.url,
-        SLACK_API_URL: slack.url,
-        SLACK_APP_TOKEN: 'xapp-1-test-token',
-      }),
-    );
+    const service = await startServiceProcess(socketModeEnv());
     try {
       expect((await fetch(`${service.baseUrl}/healthz`)).status).toBe(200);
       expect((await fetch(`${service.baseUrl}/readyz`)).status).toBe(200);
@@ -42,13 +46,7 @@ describe('Socket Mode', () => {
   it('answers over a real socket, and on SIGTERM closes it and exits 0 without logging an error', async () => {
     const socket = await startFakeSocketMode();
     slack.on('apps.connections.open', () => ({ url: socket.url }));
-    const service = await startServiceProcess(
-      serviceEnv({
-        DATABASE_URL: database.url,
-        SLACK_API_URL: slack.url,
-        SLACK_APP_TOKEN: 'xapp-1-test-token',
-      }),
-    );
+    const service = await startServiceProcess(socketModeEnv());
     try {
       const ack = await socket.deliver('slash_commands', {
         command: '/request-aws-access',
@@ -78,15 +76,7 @@ describe('Socket Mode', () => {
     const address = squatter.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
-      const service = runCli(
-        ['serve'],
-        serviceEnv({
-          DATABASE_URL: database.url,
-          SLACK_API_URL: slack.url,
-          SLACK_APP_TOKEN: 'xapp-1-test-token',
-          PORT: String(port),
-        }),
-      );
+      const service = runCli(['serve'], socketModeEnv({ PORT: String(port) }));
       const exit = await service.exited;
       expect(exit.code).toBe(1);
       expect(service.output()).toContain(`port ${port} is already in use: stop what uses it, or set PORT`);
