@@ -232,8 +232,9 @@ try {
     process: jitbotProcess,
     opensForms: true,
   };
-  await waitFor('jitbot to be healthy', async () =>
-    (await fetch(`${jitbot.url}/healthz`)).ok ? true : undefined,
+  // Ready, not just alive: before Slack has named the workspace, commands are told to wait.
+  await waitFor('jitbot to be ready', async () =>
+    (await fetch(`${jitbot.url}/readyz`)).ok ? true : undefined,
   );
 
   console.log(

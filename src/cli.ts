@@ -12,6 +12,7 @@ import { runGrantsCommand } from './grants-command.js';
 import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
 import { startService } from './main.js';
 import { PACKAGE_ROOT } from './paths.js';
+import { installProcessGuard } from './process-guard.js';
 
 const USAGE = `Usage: jitbot [command]
 
@@ -51,6 +52,7 @@ function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
 async function serve(): Promise<void> {
   const env = parseEnv(process.env);
   const logger = createLogger(env.LOG_LEVEL);
+  installProcessGuard({ logger });
   const stopSignal = untilSignal(logger);
   const service = await startService({ env, variables: process.env, logger });
   await stopSignal;

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AwsCredentials } from './aws/connector.js';
 import { type Catalog, loadCatalog } from './config/catalog.js';
+import { emailDomainWarning } from './config/catalog-checks.js';
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
 import { type Database, openDatabase } from './db/database.js';
 import type { JobRow } from './db/jobs-repository.js';
 import { JOBS_CHANNEL } from './db/jobs-repository.js';
+import { recordFirstDeliveries } from './db/slack-deliveries-repository.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
 import { healthRoutes } from './http/health-routes.js';
+import { createHttpServer } from './http/http-server.js';
 import { createJobSource, type JobHandler } from './jobs/job-source.js';
 import { createWorker, type Worker } from './jobs/worker.js';
 import type { Logger } from './log/logger.js';
@@ -17,6 +20,7 @@ import { createProviders } from './providers/registry.js';
 import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
 import { createBackgroundClient, createIdentityClient } from './slack/clients.js';
+import { batchFirstDeliveries } from './slack/delivery-batcher.js';
 import { createGrantNotifierHandlers } from './slack/grant-notifier.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
@@ -49,6 +53,8 @@ export interface ServiceInputs {
   readonly logger: Logger;
   /** Where AWS calls go and as whom; default: the SDK's own chain (AWS_ENDPOINT_URL, credentials). */
   readonly aws?: { readonly endpoint?: string; readonly credentials?: AwsCredentials };
+  /** Milliseconds since the epoch for the user-group cache; tests move it instead of waiting. */
+  readonly clock?: () => number;
 }
 
 function requestIdOf(job: JobRow): string {
@@ -123,11 +129,26 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const metrics = createMetrics(database.pool, logger.child({ component: 'metrics' }));
   let shuttingDown = false;
   const identity = createBotIdentity(createIdentityClient(env, logger), env.SLACK_BOT_TOKEN, logger);
-  const routes = healthRoutes({ readiness: database.readiness, shuttingDown: () => shuttingDown });
-  const slack = createSlackApp({ env, logger, identity, routes });
+  const slack = createSlackApp({
+    env,
+    logger,
+    identity,
+    firstDelivery: batchFirstDeliveries((keys) => recordFirstDeliveries(database.pool, keys)),
+  });
   const { app } = slack;
+  const health = healthRoutes({
+    readiness: database.readiness,
+    shuttingDown: () => shuttingDown,
+    slackProblem: () => (identity.teamId() ? undefined : 'Slack workspace not yet confirmed (auth.test)'),
+    logger: logger.child({ component: 'http' }),
+  });
+  const http = createHttpServer({
+    routes: [...health, ...slack.routes],
+    logger: logger.child({ component: 'http' }),
+    portInUse: (port) => `port ${port} is already in use: stop what uses it, or set PORT`,
+  });
   const background = createBackgroundClient(env, logger);
-  const directory = createUserGroupDirectory(background, logger);
+  const directory = createUserGroupDirectory(background, logger, inputs.clock ? { now: inputs.clock } : {});
   const sender = createMessageSender(database.pool, background, logger);
   const providers = createProviders({
     catalog,
@@ -155,14 +176,23 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   };
   const running = createBackgroundWorker(database, handlers, grants, logger);
   worker = running;
-  const workflows = { pool: database.pool, catalog, members: directory.members, newRequestId, onWork };
+  const workflows = {
+    pool: database.pool,
+    catalog,
+    members: directory.members,
+    newRequestId,
+    providers: providers.registry,
+    onWork,
+  };
   const views = createViewOpener({ env });
   registerListeners(app, { workflows, directory, logger, views, targets });
 
   try {
-    if (env.METRICS_PORT !== undefined) await metrics.serve(env.METRICS_PORT);
+    if (env.METRICS_PORT !== undefined) await metrics.serve(env.METRICS_PORT, env.METRICS_HOST);
+    await http.listen(env.PORT);
     await slack.start();
   } catch (error) {
+    await http.close(0);
     providers.close();
     views.close();
     await metrics.close();
@@ -171,6 +201,8 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   }
   running.start();
   warnAboutBackstops(catalog, logger);
+  const domains = emailDomainWarning(catalog);
+  if (domains) logger.warn(`${domains.problem}. To fix it, ${domains.fix}.`);
   void identity.verify();
   warmUserGroups(catalog, directory, logger);
   logger.info(
@@ -189,6 +221,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
       shuttingDown = true;
       identity.stop();
       await slack.stop();
+      await http.close();
       await running.stop();
       providers.close();
       views.close();

@@ -2,6 +2,8 @@ import {
   CreateScheduleCommand,
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
+  GetScheduleCommand,
+  type GetScheduleCommandOutput,
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
@@ -11,6 +13,7 @@ import {
   type CallContext,
   type CallRecorder,
   isProviderError,
+  ProviderError,
 } from '../providers/provider.js';
 import { callAws } from './aws-call.js';
 import { awsErrorCode } from './aws-errors.js';
@@ -24,6 +27,8 @@ export const REMOVE_USER_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUse
 export const DETACH_POLICY_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy';
 
 const GRANT_ID = /^[A-Za-z0-9-]{1,40}$/;
+/** The code of a failure with the grant's schedule known to exist (see set()). */
+export const BACKSTOP_UNCONFIRMED = 'aws_backstop_unconfirmed';
 
 export interface SchedulerBackstopDeps {
   readonly accountFor: (target: AwsTarget) => Account;
@@ -46,16 +51,26 @@ export function atExpression(at: Date): string {
   return `at(${seconds.toISOString().slice(0, 19)})`;
 }
 
+/** `aws`, `aws-us-gov` or `aws-cn`, from any ARN of the account (default `aws`). */
+export function partitionOf(arn: string | undefined): string {
+  return (arn === undefined ? undefined : /^arn:(aws[a-z-]*):/.exec(arn)?.[1]) ?? 'aws';
+}
+
+/** The universal target that calls IAM's `api` in the account's partition. */
+function iamTargetArn(account: Account, api: 'removeUserFromGroup' | 'detachUserPolicy'): string {
+  return `arn:${partitionOf(account.schedulerRoleArn)}:scheduler:::aws-sdk:iam:${api}`;
+}
+
 /** The IAM call the schedule makes, with its parameters, and what it undoes in words. */
-function removal(target: AwsTarget, principal: string) {
+function removal(account: Account, target: AwsTarget, principal: string) {
   if (target.kind === 'aws-iam-policy')
     return {
-      arn: DETACH_POLICY_TARGET_ARN,
+      arn: iamTargetArn(account, 'detachUserPolicy'),
       input: { PolicyArn: target.policyArn, UserName: principal },
       words: `detaches IAM policy ${target.policyArn} from ${principal}`,
     };
   return {
-    arn: REMOVE_USER_TARGET_ARN,
+    arn: iamTargetArn(account, 'removeUserFromGroup'),
     input: { GroupName: target.group, UserName: principal },
     words: `removes ${principal} from IAM group ${target.group}`,
   };
@@ -69,7 +84,7 @@ export function scheduleDefinition(
   at: Date,
 ): CreateScheduleCommandInput {
   if (account.schedulerRoleArn === undefined) throw new Error(`account ${account.id} has no scheduler role`);
-  const undo = removal(target, principal);
+  const undo = removal(account, target, principal);
   return {
     Name: scheduleNameFor(grantId),
     GroupName: SCHEDULE_GROUP,
@@ -82,6 +97,8 @@ export function scheduleDefinition(
       Input: JSON.stringify(undo.input),
       // Keep trying for a day: IAM throttling or an outage must not leave the access in place.
       RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      // A run that still failed after a day goes to the queue, where an alarm can see it.
+      ...(account.deadLetterArn !== undefined ? { DeadLetterConfig: { Arn: account.deadLetterArn } } : {}),
     },
     ActionAfterCompletion: 'DELETE',
     Description: `jitbot backstop for grant ${grantId}: ${undo.words} if jitbot has not by then`.slice(
@@ -89,6 +106,20 @@ export function scheduleDefinition(
       512,
     ),
   };
+}
+
+/** Whether the schedule AWS has does what `wanted` says, at the same time: nothing to update. */
+export function sameSchedule(found: GetScheduleCommandOutput, wanted: CreateScheduleCommandInput): boolean {
+  return (
+    found.State !== 'DISABLED' &&
+    found.ScheduleExpression === wanted.ScheduleExpression &&
+    found.ScheduleExpressionTimezone === wanted.ScheduleExpressionTimezone &&
+    found.ActionAfterCompletion === wanted.ActionAfterCompletion &&
+    found.Target?.Arn === wanted.Target?.Arn &&
+    found.Target?.RoleArn === wanted.Target?.RoleArn &&
+    found.Target?.Input === wanted.Target?.Input &&
+    found.Target?.DeadLetterConfig?.Arn === wanted.Target?.DeadLetterConfig?.Arn
+  );
 }
 
 export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<AwsTarget> {
@@ -122,6 +153,30 @@ export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<A
     );
   }
 
+  /** The schedule of this grant as AWS has it; undefined when there is none. */
+  async function find(target: AwsTarget, grantId: string, context: CallContext) {
+    try {
+      return await scheduler(target, 'GetSchedule', grantId, undefined, context, (client) =>
+        client.send(new GetScheduleCommand({ Name: scheduleNameFor(grantId), GroupName: SCHEDULE_GROUP })),
+      );
+    } catch (error) {
+      if (hasAwsCode(error, 'ResourceNotFoundException')) return undefined;
+      throw error;
+    }
+  }
+
+  async function create(
+    target: AwsTarget,
+    principal: string,
+    grantId: string,
+    context: CallContext,
+    definition: CreateScheduleCommandInput,
+  ): Promise<void> {
+    await scheduler(target, 'CreateSchedule', grantId, principal, context, (client) =>
+      client.send(new CreateScheduleCommand(definition)),
+    );
+  }
+
   return {
     available(target) {
       return deps.accountFor(target).schedulerRoleArn !== undefined;
@@ -129,16 +184,30 @@ export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<A
     async set(target, principal, grantId, at, context) {
       const definition = scheduleDefinition(deps.accountFor(target), target, principal, grantId, at);
       try {
-        await scheduler(target, 'CreateSchedule', grantId, principal, context, (client) =>
-          client.send(new CreateScheduleCommand(definition)),
-        );
+        await create(target, principal, grantId, context, definition);
+        return;
       } catch (error) {
         if (!hasAwsCode(error, 'ConflictException')) throw error;
-        // The schedule exists (an extension, or a retry after a lost answer): move it to the new definition.
-        await scheduler(target, 'UpdateSchedule', grantId, principal, context, (client) =>
-          client.send(new UpdateScheduleCommand(definition)),
-        );
       }
+      // The name is this grant's alone, so the schedule that is there is this grant's own: made by
+      // an earlier try whose answer was lost, or being moved by an extension. It is adopted, and
+      // changed only if it does not already fire when and as it should.
+      try {
+        const found = await find(target, grantId, context);
+        if (found === undefined) {
+          // Gone in between (it fired, or was deleted by hand): make it again.
+          await create(target, principal, grantId, context, definition);
+        } else if (!sameSchedule(found, definition)) {
+          await scheduler(target, 'UpdateSchedule', grantId, principal, context, (client) =>
+            client.send(new UpdateScheduleCommand(definition)),
+          );
+        }
+      } catch (error) {
+        throw unconfirmed(error, grantId);
+      }
+    },
+    async exists(target, grantId, context) {
+      return (await find(target, grantId, context)) !== undefined;
     },
     async clear(target, grantId, context) {
       try {
@@ -153,6 +222,24 @@ export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<A
       }
     },
   };
+}
+
+/**
+ * A failure after AWS said the schedule exists: whatever the cause, it must not read as "nothing
+ * was made" (a plain refusal does, to the grant workflow), or the schedule would be forgotten.
+ */
+function unconfirmed(error: unknown, grantId: string): unknown {
+  if (!isProviderError(error)) return error;
+  return new ProviderError(
+    BACKSTOP_UNCONFIRMED,
+    `the backstop schedule ${scheduleNameFor(grantId)} exists, but it could not be checked or moved: ${error.message}`,
+    {
+      retryable: error.retryable,
+      cause: error.cause,
+      ...(error.providerRequestId !== undefined ? { providerRequestId: error.providerRequestId } : {}),
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    },
+  );
 }
 
 function hasAwsCode(error: unknown, code: string): boolean {

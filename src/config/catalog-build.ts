@@ -11,6 +11,12 @@ export function buildCatalog(raw: RawCatalog): Catalog {
       // Halfway by default: early enough to act on, late enough not to nag the prompt.
       approvalReminderSeconds: raw.settings.approvalReminder ?? Math.floor(raw.settings.approvalTimeout / 2),
       admins: { users: raw.settings.admins?.users ?? [], userGroups: raw.settings.admins?.userGroups ?? [] },
+      requestRateLimit: {
+        requests: raw.settings.requestRateLimit.requests,
+        perSeconds: raw.settings.requestRateLimit.per,
+      },
+      maxPendingRequests: raw.settings.maxPendingRequests,
+      allowedEmailDomains: raw.settings.allowedEmailDomains?.map((domain) => domain.toLowerCase()),
     },
     accounts: raw.accounts.map(buildAccount),
     okta: raw.okta && { ...raw.okta, orgUrl: raw.okta.orgUrl.replace(/\/+$/, '') },

@@ -1,8 +1,9 @@
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { explicitKey } from './catalog-build.js';
 import type { Path, Problem, Redaction } from './catalog-problems.js';
-import { ROLE_ARN } from './catalog-schema.js';
+import { DEAD_LETTER_ARN, ROLE_ARN } from './catalog-schema.js';
 import { checkTarget, type Data, recordOf, type TargetContext } from './catalog-target-checks.js';
+import type { Catalog } from './catalog-types.js';
 
 /**
  * Rules that relate several values: unique ids, references, orderings and counts. They read the
@@ -84,6 +85,32 @@ function checkAccount(account: Data | undefined, path: Path, redaction: Redactio
   return [
     ...roleAccounts(account, path, redaction),
     ...explicitDuplicates(recordOf(account.userMapping), path),
+    ...deadLetterProblems(account, path),
+  ];
+}
+
+/** A dead-letter queue serves the backstop schedules, so it needs them, in the same partition. */
+function deadLetterProblems(account: Data, path: Path): Problem[] {
+  const queue = account.deadLetterArn;
+  // A malformed ARN is reported by the schema.
+  if (typeof queue !== 'string' || !DEAD_LETTER_ARN.test(queue)) return [];
+  const at = [...path, 'deadLetterArn'];
+  if (typeof account.schedulerRoleArn !== 'string')
+    return [
+      {
+        path: at,
+        message:
+          'is set but schedulerRoleArn is not: without the scheduler role there are no backstop schedules whose failures could go to the queue; add schedulerRoleArn or remove deadLetterArn',
+      },
+    ];
+  const partition = (arn: unknown) => (typeof arn === 'string' ? /^arn:([\w-]+):/.exec(arn)?.[1] : undefined);
+  const roles = partition(account.schedulerRoleArn);
+  if (roles === undefined || roles === partition(queue)) return [];
+  return [
+    {
+      path: at,
+      message: `is in the partition ${partition(queue)}, but the account's roles are in ${roles}: use a queue of the same partition (arn:${roles}:sqs:…)`,
+    },
   ];
 }
 
@@ -120,4 +147,31 @@ function explicitDuplicates(mapping: Data | undefined, path: Path): Problem[] {
 
 function listOf(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+/**
+ * The start-up and doctor warning for a catalog that finds people's accounts from their Slack
+ * email without limiting its domain: where Slack lets people edit their email, someone who sets
+ * theirs to alice@anything.example becomes IAM user alice (email-local-part), and emails in a
+ * domain the company does not control name people it cannot vouch for. Undefined when none applies.
+ */
+export function emailDomainWarning(catalog: Catalog): { problem: string; fix: string } | undefined {
+  if (catalog.settings.allowedEmailDomains !== undefined) return undefined;
+  const fromEmail = [
+    ...catalog.accounts.flatMap((account) => {
+      const { explicit, otherwise } = account.userMapping;
+      if (otherwise !== undefined) return [`account ${account.id} (userMapping ${otherwise})`];
+      return Object.keys(explicit).some((key) => key.includes('@'))
+        ? [`account ${account.id} (userMapping explicit emails)`]
+        : [];
+    }),
+    ...(catalog.okta ? [`okta (userMatch ${catalog.okta.userMatch})`] : []),
+  ];
+  if (fromEmail.length === 0) return undefined;
+  return {
+    problem:
+      `settings.allowedEmailDomains is not set, but ${fromEmail.join(', ')} find people's accounts from their Slack email, ` +
+      'which people may be able to change: an email in any domain is accepted',
+    fix: 'set settings.allowedEmailDomains to the email domains your company controls, e.g. allowedEmailDomains: [example.com]',
+  };
 }

@@ -17,6 +17,12 @@ export const TARGET_KINDS = ['aws-iam-group', 'aws-iam-policy', 'okta-group'] as
  */
 export const JIT_POLICY_ARN =
   /^arn:aws(?:-us-gov|-cn)?:iam::(\d{12}):policy\/jit\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+/**
+ * An SQS queue for the backstop schedules' failed runs (EventBridge Scheduler's own pattern for a
+ * dead-letter queue: no FIFO queues, whose names end in .fifo).
+ */
+export const DEAD_LETTER_ARN =
+  /^arn:aws(?:-us-gov|-cn)?:sqs:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:[\w-]{1,80}$/;
 export const USER_MAPPING_RULES = ['email', 'email-local-part'] as const;
 
 const catalogId = z
@@ -39,6 +45,17 @@ const slackChannelId = z
   .regex(
     /^[CG][A-Z0-9]{2,}$/,
     'must be a Slack channel id like C0123ABCD (channel details > About), not its #name',
+  );
+
+/**
+ * What follows the @ of an email address: dot-separated labels of letters, digits and -, with a
+ * top-level label that starts with a letter. No @, no wildcard: domains are matched exactly.
+ */
+const emailDomain = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i,
+    'must be a domain name like example.com, without @ or *: only emails in exactly this domain are accepted',
   );
 
 const duration = z
@@ -112,6 +129,13 @@ const account = z.strictObject({
       'must be 2-1224 letters, digits or +=,.@:/_- (the AWS rules for an external id)',
     ),
   schedulerRoleArn: roleArn.optional(),
+  deadLetterArn: z
+    .string()
+    .regex(
+      DEAD_LETTER_ARN,
+      'must be the ARN of a standard SQS queue, like arn:aws:sqs:us-east-1:123456789012:jitbot-backstop-dlq (partition, region, 12-digit account id, queue name of letters, digits, - or _; EventBridge Scheduler cannot use a FIFO queue)',
+    )
+    .optional(),
   userMapping,
 });
 
@@ -171,6 +195,20 @@ const target = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const atLeastOne = z.int({ error: 'must be a whole number, 1 or more' }).min(1, 'must be 1 or more');
+
+/** Per requester; cancelled requests count, since each one asked the approvers. */
+const requestRateLimit = z.strictObject(
+  { requests: atLeastOne.default(10), per: duration.prefault('10m') },
+  {
+    // Only for a value that is not a mapping: an unknown key gets the usual "did you mean".
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'must be requests: and per:, e.g. { requests: 10, per: 10m }'
+        : undefined,
+  },
+);
+
 export const catalogSchema = z.strictObject({
   settings: z.strictObject({
     adminChannel: slackChannelId,
@@ -178,6 +216,12 @@ export const catalogSchema = z.strictObject({
     approvalTimeout: duration.prefault('24h'),
     approvalReminder: duration.optional(),
     admins: z.strictObject(principals).optional(),
+    requestRateLimit: requestRateLimit.prefault({}),
+    maxPendingRequests: atLeastOne.default(5),
+    allowedEmailDomains: z
+      .array(emailDomain)
+      .min(1, 'must list at least one domain, e.g. [example.com]; remove the key to accept any')
+      .optional(),
   }),
   accounts: z.array(account).default([]),
   okta: okta.optional(),

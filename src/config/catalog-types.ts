@@ -19,6 +19,15 @@ export interface Settings {
   readonly approvalReminderSeconds: number;
   /** jitbot admins: may end anyone's access early ("Revoke now") and review breakglass grants. */
   readonly admins: RequesterRestriction;
+  /** At most `requests` requests per person in any `perSeconds`; cancelled ones count. */
+  readonly requestRateLimit: { readonly requests: number; readonly perSeconds: number };
+  /** At most this many of one person's requests wait for approval at once. */
+  readonly maxPendingRequests: number;
+  /**
+   * Lower case. When set, only people whose Slack email is in one of these domains (exactly, not
+   * a subdomain) can get access: the email is what finds their IAM or Okta user.
+   */
+  readonly allowedEmailDomains?: readonly string[];
 }
 
 export interface Account {
@@ -32,6 +41,8 @@ export interface Account {
   /** Secret: never log it. */
   readonly externalId: string;
   readonly schedulerRoleArn?: string;
+  /** SQS queue ARN: every backstop schedule in this account sends its failed runs there. */
+  readonly deadLetterArn?: string;
   readonly userMapping: UserMapping;
 }
 

@@ -37,6 +37,11 @@ const envFields = z.object({
       .refine((port) => port > 0 && port < 65536, 'must be between 1 and 65535')
       .optional(),
   ),
+  // Loopback by default: the figures are read by anyone who reaches the port.
+  METRICS_HOST: z.preprocess(
+    (value) => (value === undefined || value === '' ? '127.0.0.1' : value),
+    z.string().regex(/^[\w.:-]{1,253}$/, 'must be an address to listen on, like 127.0.0.1, 0.0.0.0 or ::'),
+  ),
   DATABASE_URL: optionalText.refine(
     (url) => url === undefined || /^postgres(ql)?:\/\//.test(url),
     'must be a PostgreSQL URL like postgres://user:password@host:5432/jitbot',
@@ -70,6 +75,7 @@ const FIXES: Record<string, string> = {
   DATABASE_URL: 'or unset it to use the embedded database under JITBOT_DATA_DIR',
   LOG_LEVEL: 'e.g. LOG_LEVEL=info',
   METRICS_PORT: 'the port Prometheus scrapes /metrics on, e.g. METRICS_PORT=9464, or unset it',
+  METRICS_HOST: 'e.g. METRICS_HOST=0.0.0.0 where Prometheus scrapes from another host (a Kubernetes pod IP)',
 };
 
 /**

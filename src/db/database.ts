@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { startEmbeddedDatabase } from './embedded.js';
 import { type Migration, migrate, pendingMigrations, readMigrations } from './migrations.js';
-import { createPool } from './pool.js';
+import { type ConnectionSettings, createPool, MIGRATION_TIMEOUTS } from './pool.js';
 
 export interface Database {
   readonly pool: pg.Pool;
@@ -17,7 +17,10 @@ export interface Database {
 
 export interface ReadinessReport {
   readonly ready: boolean;
+  /** For the operator's terminal and logs: may name hosts and carry the server's words. */
   readonly problems: string[];
+  /** For /readyz, which anyone who reaches the port can read: fixed words, nothing more. */
+  readonly publicProblems: string[];
 }
 
 /** host:port/database of a URL, without user or password. */
@@ -46,10 +49,35 @@ async function assertReachable(pool: pg.Pool, location: string): Promise<void> {
 async function checkReadiness(pool: pg.Pool, migrations: Migration[]): Promise<ReadinessReport> {
   try {
     const pending = await pendingMigrations(pool, migrations);
-    if (pending.length === 0) return { ready: true, problems: [] };
-    return { ready: false, problems: [`migrations not applied: ${pending.join(', ')}`] };
+    if (pending.length === 0) return { ready: true, problems: [], publicProblems: [] };
+    return {
+      ready: false,
+      problems: [`migrations not applied: ${pending.join(', ')}`],
+      publicProblems: ['database migrations pending'],
+    };
   } catch (error) {
-    return { ready: false, problems: [`database unreachable: ${describeError(error)}`] };
+    return {
+      ready: false,
+      problems: [`database unreachable: ${describeError(error)}`],
+      publicProblems: ['database unreachable'],
+    };
+  }
+}
+
+/**
+ * Migrations get a connection of their own with longer timeouts than the run-time pool: one may
+ * rightly take minutes, and a replica waits on the migration lock while another one migrates.
+ */
+async function migrateWithRoom(
+  connection: ConnectionSettings,
+  migrations: Migration[],
+  logger: Logger,
+): Promise<void> {
+  const pool = createPool(connection, logger, 1, MIGRATION_TIMEOUTS);
+  try {
+    await migrate(pool, migrations, logger);
+  } finally {
+    await pool.end().catch(() => undefined);
   }
 }
 
@@ -67,10 +95,11 @@ export async function openDatabase(
   const location = env.DATABASE_URL
     ? describeDatabaseUrl(env.DATABASE_URL)
     : `embedded in ${embedded?.dataDir}`;
-  const pool = createPool(env.DATABASE_URL ?? embedded?.connection ?? {}, logger);
+  const connection = env.DATABASE_URL ?? embedded?.connection ?? {};
+  const pool = createPool(connection, logger);
   try {
     await assertReachable(pool, location);
-    if (options.migrate !== false) await migrate(pool, migrations, logger);
+    if (options.migrate !== false) await migrateWithRoom(connection, migrations, logger);
   } catch (error) {
     await pool.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

@@ -138,6 +138,28 @@ export async function recordBackstop(db: Queryable, id: string, at: Date | null)
 }
 
 /**
+ * Records the backstop right before asking AWS for it, and only while the grant is still pending:
+ * from here on a schedule may exist (its answer can be lost on the way back), so a grant given up
+ * later is handed to the revoker, which deletes it by name. False: the grant ended meanwhile, and
+ * no schedule must be made for it.
+ */
+export async function recordBackstopIntent(db: Queryable, id: string, at: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE grants SET backstop_at = $2, updated_at = now() WHERE id = $1 AND status = 'pending'",
+    [id, at],
+  );
+  return rowCount === 1;
+}
+
+/** A pending grant's backstop is known not to exist (AWS said so): nothing outside to undo. */
+export async function forgetPendingBackstop(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    "UPDATE grants SET backstop_at = NULL, updated_at = now() WHERE id = $1 AND status = 'pending'",
+    [id],
+  );
+}
+
+/**
  * Marks the add as sent, right before sending it, and only while the grant is still pending:
  * false means the grant was ended meanwhile (a revoker or a cleanup took it), and the caller must
  * not add access that nothing would then take away.

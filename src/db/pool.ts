@@ -6,12 +6,50 @@ export type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
 export type ConnectionSettings = string | pg.PoolConfig;
 
-export function createPool(connection: ConnectionSettings, logger: Logger, max = 10): pg.Pool {
+/**
+ * How long jitbot waits for PostgreSQL, so a hung server (frozen, partitioned, out of memory)
+ * fails work that can then be retried, instead of stalling every replica for good.
+ */
+export interface DatabaseTimeouts {
+  /** To open a connection, or to get one from the pool when all are busy. */
+  readonly connectMs: number;
+  /** The server cancels a statement that runs longer (statement_timeout). */
+  readonly statementMs: number;
+  /**
+   * The client gives up on an answer after this long (query_timeout). A frozen server never
+   * answers, so its own statement_timeout never fires: only a client-side limit ends the wait.
+   * Longer than `statementMs`, so a slow statement is cancelled by the server first and its
+   * connection stays usable.
+   */
+  readonly queryMs: number;
+}
+
+/** For everything jitbot does at run time: its statements are small and indexed. */
+export const DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 15_000, queryMs: 20_000 };
+
+/**
+ * For migrations: an index or a backfill on a large table may rightly take minutes, and a replica
+ * waits on the migration lock while another migrates. A frozen server still fails in the end.
+ */
+export const MIGRATION_TIMEOUTS: DatabaseTimeouts = {
+  connectMs: 5_000,
+  statementMs: 10 * 60_000,
+  queryMs: 11 * 60_000,
+};
+
+export function createPool(
+  connection: ConnectionSettings,
+  logger: Logger,
+  max = 10,
+  timeouts: DatabaseTimeouts = DATABASE_TIMEOUTS,
+): pg.Pool {
   const config: pg.PoolConfig =
     typeof connection === 'string' ? { connectionString: connection } : connection;
   const pool = new pg.Pool({
     max,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.queryMs,
     idleTimeoutMillis: 30_000,
     application_name: 'jitbot',
     ...config,
@@ -27,15 +65,43 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // A client whose ROLLBACK failed may still be waiting for an answer that never comes (a query
+  // timed out on the client side): it is closed, not handed to the next transaction.
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // After a client-side timeout the connection is still waiting for the server: a ROLLBACK
+    // would only queue behind it. Closing the connection rolls the transaction back anyway.
+    if (isClientTimeout(error)) broken = error;
+    else
+      await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {
+        broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
+      });
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
+}
+
+/** pg's own error when `query_timeout` passed without an answer from the server. */
+export function isClientTimeout(error: unknown): error is Error {
+  return error instanceof Error && error.message === 'Query read timeout';
+}
+
+/** The words pg and its pool use when a connection could not be had in `connectMs`. */
+const CONNECT_TIMEOUTS = [
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+];
+
+/** Whether the database did not answer in time: no answer to a query, or no connection. */
+export function isDatabaseTimeout(error: unknown): error is Error {
+  return (
+    isClientTimeout(error) ||
+    (error instanceof Error && CONNECT_TIMEOUTS.some((words) => error.message === words))
+  );
 }

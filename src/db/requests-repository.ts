@@ -15,7 +15,7 @@ const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", pri
   approvals_required AS "approvalsRequired", breakglass, decide_by AS "decideBy",
   decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
   created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy",
-  grant_id AS "grantId"`;
+  grant_id AS "grantId", principal_label AS "principalLabel"`;
 
 export interface NewRequest {
   readonly id: string;
@@ -169,11 +169,19 @@ export async function nextRequestDeadline(db: Queryable): Promise<Date | undefin
 }
 
 /** Records who the requester is to the provider, once: the first resolution wins. */
-export async function setPrincipal(db: Queryable, id: string, principal: string) {
+/** `label`: the principal in words for approvers (see AccessRequest.principalLabel). */
+export async function setPrincipal(
+  db: Queryable,
+  id: string,
+  principal: string,
+  label: string | null = null,
+) {
   const { rows } = await db.query<StoredRequest>(
-    `UPDATE requests SET principal = COALESCE(principal, $2), updated_at = now() WHERE id = $1
+    `UPDATE requests SET principal = COALESCE(principal, $2), principal_label = COALESCE(principal_label, $3),
+            updated_at = now()
+      WHERE id = $1
      RETURNING ${COLUMNS}`,
-    [id, principal],
+    [id, principal, label],
   );
   return rows[0];
 }

@@ -1,7 +1,8 @@
 import { type Catalog, loadCatalog } from '../config/catalog.js';
+import { emailDomainWarning } from '../config/catalog-checks.js';
 import { type Env, parseEnv } from '../config/env.js';
 import { describeError, isUserFacingError } from '../errors.js';
-import { type CheckLine, fail, pass } from './report.js';
+import { type CheckLine, fail, pass, warn } from './report.js';
 
 export interface LoadedConfig {
   readonly lines: CheckLine[];
@@ -37,8 +38,13 @@ export function checkConfig(variables: Variables): LoadedConfig {
   const environment = pass('environment', env.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP on port ${env.PORT}`);
   try {
     const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
+    const domains = emailDomainWarning(catalog);
     return {
-      lines: [environment, pass('catalog', describeCatalog(env.JITBOT_CATALOG, catalog))],
+      lines: [
+        environment,
+        pass('catalog', describeCatalog(env.JITBOT_CATALOG, catalog)),
+        ...(domains ? [warn('catalog email domains', domains.problem, domains.fix)] : []),
+      ],
       env,
       catalog,
     };

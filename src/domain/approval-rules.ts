@@ -1,4 +1,5 @@
 import type { Approvers, RequesterRestriction } from '../config/catalog.js';
+import type { ApprovedVia } from './request.js';
 
 /** Slack user-group membership, looked up by the caller (usergroups.users.list, cached). */
 export type GroupMembers = (userGroupId: string) => Promise<readonly string[]>;
@@ -82,4 +83,13 @@ export async function mayReview(
   const { users, userGroups } = context.admins;
   if (users.length === 0 && userGroups.length === 0) return true;
   return isListed(userId, context.admins, members);
+}
+
+/**
+ * Whether people approved a request: its approvers (self-approval included, where the target
+ * allows it). Auto-approval and breakglass are approvals by nobody, and so is an unknown way
+ * (a row from before `approved_via` existed): unknown is treated as the less trusted case.
+ */
+export function approvedByPerson(via: ApprovedVia | null | undefined): boolean {
+  return via === 'approvers';
 }

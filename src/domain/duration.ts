@@ -37,3 +37,8 @@ export function formatDuration(totalSeconds: number): string {
   }
   return text;
 }
+
+/** An instant as jitbot writes it in plain text: UTC, to the second (`2026-12-01T14:05:00Z`). */
+export function formatInstant(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,9 +1,13 @@
 import type { Target } from '../config/catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { hasVisibleText, visibleLength } from './visible-text.js';
 
+/** Counted in characters a reader sees: invisible ones and whitespace do not count. */
 export const JUSTIFICATION_MIN = 10;
 export const JUSTIFICATION_MAX = 1000;
 export const TICKET_MAX = 300;
+/** The deny form's max_length; a submission is checked against it again, since Slack's check is the client's. */
+export const DENY_REASON_MAX = 500;
 
 export interface RawRequestInput {
   readonly duration: string;
@@ -51,7 +55,7 @@ export function validateRequestInput(raw: RawRequestInput, target: Target): Inpu
   const duration = checkDuration(raw.duration, target);
   if (typeof duration === 'string') problems.duration = duration;
   const justification = raw.justification.trim();
-  if (justification.length < JUSTIFICATION_MIN) {
+  if (visibleLength(justification) < JUSTIFICATION_MIN) {
     problems.justification = `say why you need access, in at least ${JUSTIFICATION_MIN} characters`;
   } else if (justification.length > JUSTIFICATION_MAX) {
     problems.justification = `keep the justification under ${JUSTIFICATION_MAX} characters (it has ${justification.length})`;
@@ -61,4 +65,14 @@ export function validateRequestInput(raw: RawRequestInput, target: Target): Inpu
     problems.ticket = `keep the ticket or link under ${TICKET_MAX} characters`;
   if (typeof duration === 'string' || Object.keys(problems).length > 0) return { ok: false, problems };
   return { ok: true, input: { durationSeconds: duration, justification, ticket } };
+}
+
+/** Why a deny reason cannot be sent as it is, in words for the approver; undefined when it can. */
+export function denyReasonProblem(reason: string): string | undefined {
+  if (!hasVisibleText(reason)) return 'Say why, so the requester knows what to do next.';
+  // Code points, as the form counts them: what the form let through is never refused here.
+  const length = [...reason].length;
+  if (length > DENY_REASON_MAX)
+    return `Keep the reason to at most ${DENY_REASON_MAX} characters (it has ${length}); the requester reads it in a DM.`;
+  return undefined;
 }

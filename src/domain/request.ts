@@ -8,6 +8,11 @@ export interface AccessRequest {
   readonly targetId: string;
   readonly requesterId: string;
   readonly principal: string | null;
+  /**
+   * The principal in words for approvers ("IAM user alice in Production (111111111111)"), set
+   * with it; absent on requests prepared before jitbot recorded it.
+   */
+  readonly principalLabel?: string | null;
   readonly durationSeconds: number;
   readonly justification: string;
   readonly ticket: string | null;

@@ -1,43 +1,84 @@
-import type { ServerResponse } from 'node:http';
-import type { CustomRoute } from '@slack/bolt';
 import type { ReadinessReport } from '../db/database.js';
+import type { Logger } from '../log/logger.js';
+import { type Route, sendJson } from './http-server.js';
 
 export interface HealthState {
   readonly readiness: () => Promise<ReadinessReport>;
   /** True once shutdown began: load balancers should stop sending work here. */
   readonly shuttingDown: () => boolean;
+  /** Undefined while ready as far as Slack goes; else fixed words (e.g. the bot's team not yet known). */
+  readonly slackProblem: () => string | undefined;
+  readonly logger: Logger;
+  /** How long /readyz waits for the database before it answers not ready. */
+  readonly timeoutMs?: number;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
+const READINESS_TIMEOUT_MS = 2_000;
+
+function withinDeadline(check: Promise<ReadinessReport>, ms: number): Promise<ReadinessReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ReadinessReport>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ready: false,
+          problems: [`the database did not answer within ${ms} ms`],
+          publicProblems: ['database not answering'],
+        }),
+      ms,
+    );
+  });
+  return Promise.race([check, late]).finally(() => clearTimeout(timer));
 }
 
-/** /healthz: the process answers. /readyz: the database answers and is fully migrated. */
-export function healthRoutes(state: HealthState): CustomRoute[] {
+/**
+ * /healthz: the process answers. /readyz: the database answers (within 2 s, whatever it does)
+ * and is fully migrated, and jitbot knows its Slack workspace. The body carries fixed words only:
+ * the detail (host names, the server's own error) goes to the log, never to whoever asks.
+ */
+export function healthRoutes(state: HealthState): Route[] {
+  const timeoutMs = state.timeoutMs ?? READINESS_TIMEOUT_MS;
+  let lastLogged = '';
+  const notReady = (problems: string[], detail: string[]) => {
+    // Logged when the reason changes, so a probe every few seconds does not flood the log.
+    const key = detail.join('; ');
+    if (key !== lastLogged) state.logger.warn({ problems: detail }, 'not ready');
+    lastLogged = key;
+    return { status: 'not ready', problems };
+  };
   return [
     {
       path: '/healthz',
-      method: ['GET', 'HEAD'],
-      handler: (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      methods: ['GET', 'HEAD'],
+      handle: (_req, res) => sendJson(res, 200, { status: 'ok' }),
     },
     {
       path: '/readyz',
-      method: ['GET', 'HEAD'],
-      handler: (_req, res) => {
+      methods: ['GET', 'HEAD'],
+      async handle(_req, res) {
         if (state.shuttingDown()) {
           sendJson(res, 503, { status: 'not ready', problems: ['shutting down'] });
           return;
         }
-        state.readiness().then(
-          (report) =>
-            sendJson(
-              res,
-              report.ready ? 200 : 503,
-              report.ready ? { status: 'ready' } : { status: 'not ready', problems: report.problems },
-            ),
-          () => sendJson(res, 503, { status: 'not ready', problems: ['readiness check failed'] }),
+        const report = await withinDeadline(
+          state.readiness().catch(
+            (error: unknown): ReadinessReport => ({
+              ready: false,
+              problems: [`readiness check failed: ${String(error)}`],
+              publicProblems: ['readiness check failed'],
+            }),
+          ),
+          timeoutMs,
         );
+        const slack = state.slackProblem();
+        const slackProblems = slack === undefined ? [] : [slack];
+        const problems = [...report.publicProblems, ...slackProblems];
+        if (problems.length === 0) {
+          lastLogged = '';
+          sendJson(res, 200, { status: 'ready' });
+          return;
+        }
+        sendJson(res, 503, notReady(problems, [...report.problems, ...slackProblems]));
       },
     },
   ];

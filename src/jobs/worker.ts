@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isDatabaseTimeout } from '../db/pool.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -35,7 +36,14 @@ export interface WorkerOptions {
   readonly maxIdleMs?: number;
 }
 
-const ERROR_BACKOFF_MS = 2000;
+/** After a failed cycle (the database did not answer) the loop waits this long, doubling to the cap. */
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** How long to wait after the `failures`-th failed cycle in a row: 1 s, 2 s, 4 s, ... up to 30 s. */
+export function outageBackoffMs(failures: number): number {
+  return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
+}
 
 async function earliestDue(sources: readonly DueWorkSource[]): Promise<number | undefined> {
   const dues = await Promise.all(sources.map((source) => source.nextDueAt()));
@@ -45,10 +53,12 @@ async function earliestDue(sources: readonly DueWorkSource[]): Promise<number | 
 
 export function createWorker(options: WorkerOptions): Worker {
   const { pool, sources, logger, channels = [], maxIdleMs = 10_000 } = options;
+  const outage = createOutageLog(logger);
   let running = false;
   let loop: Promise<void> | undefined;
   let listener: pg.PoolClient | undefined;
   let wakeUp: (() => void) | undefined;
+  let interrupt: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   // A wake that arrives while a batch runs must not be lost: the next sleep returns at once.
   let wokenEarly = false;
@@ -58,18 +68,24 @@ export function createWorker(options: WorkerOptions): Worker {
     else wokenEarly = true;
   }
 
-  async function sleep(ms: number): Promise<void> {
-    if (wokenEarly) {
+  /**
+   * Waits `ms`. A wake (new work, a finished task) ends an idle wait early; a backoff after a
+   * failure is ended only by stop(), so work that fails fast cannot turn it into a busy loop.
+   */
+  async function sleep(ms: number, wakeable = true): Promise<void> {
+    if (wakeable && wokenEarly) {
       wokenEarly = false;
       return;
     }
     await new Promise<void>((resolve) => {
-      wakeUp = () => resolve();
+      if (wakeable) wakeUp = () => resolve();
+      interrupt = () => resolve();
       timer = setTimeout(resolve, Math.max(0, ms));
     });
     clearTimeout(timer);
     wakeUp = undefined;
-    wokenEarly = false;
+    interrupt = undefined;
+    if (wakeable) wokenEarly = false;
   }
 
   async function listen(): Promise<void> {
@@ -82,10 +98,17 @@ export function createWorker(options: WorkerOptions): Worker {
         client.release(true);
         if (listener === client) listener = undefined;
       });
-      for (const channel of channels) await client.query(`LISTEN ${channel}`);
+      try {
+        for (const channel of channels) await client.query(`LISTEN ${channel}`);
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
       listener = client;
     } catch (error) {
-      logger.warn({ err: error }, 'could not listen for job notifications; polling instead');
+      // Said once per outage: the cycle's own failure says the rest.
+      if (!outage.ongoing())
+        logger.warn({ err: error }, 'could not listen for job notifications; polling instead');
     }
   }
 
@@ -96,6 +119,8 @@ export function createWorker(options: WorkerOptions): Worker {
       if (!running) return;
       ran += await source.runDue();
     }
+    // The database answered: an outage, if there was one, is over.
+    outage.ended();
     if (ran > 0 || !running) return;
     const due = await earliestDue(sources);
     const wait = due === undefined ? maxIdleMs : Math.min(maxIdleMs, due - Date.now());
@@ -107,8 +132,8 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         await cycle();
       } catch (error) {
-        logger.error({ err: error }, `worker cycle failed: ${describeError(error)}; retrying`);
-        if (running) await sleep(ERROR_BACKOFF_MS);
+        const failures = outage.failed(error);
+        if (running) await sleep(outageBackoffMs(failures), false);
       }
     }
   }
@@ -125,11 +150,49 @@ export function createWorker(options: WorkerOptions): Worker {
     async stop() {
       running = false;
       for (const source of sources) source.close?.();
+      interrupt?.();
       wake();
       await loop;
       await Promise.all(sources.map((source) => source.drain?.()));
       listener?.release();
       listener = undefined;
+    },
+  };
+}
+
+/**
+ * Failed cycles in a row (the database is down or hung). The first failure of an outage is
+ * logged as an error, the rest only at debug level, and the end of the outage once: a dead
+ * database must not fill the log with one line per tick.
+ */
+function createOutageLog(logger: Logger) {
+  let failures = 0;
+  let since = 0;
+  return {
+    ongoing: () => failures > 0,
+    failed(error: unknown): number {
+      failures += 1;
+      const words = isDatabaseTimeout(error)
+        ? `PostgreSQL did not answer in time (${describeError(error)}): the server may be hung or unreachable`
+        : describeError(error);
+      if (failures === 1) {
+        since = Date.now();
+        logger.error(
+          { err: error },
+          `worker cycle failed: ${words}; backing off (up to ${MAX_BACKOFF_MS / 1000} s between tries) until it works again`,
+        );
+      } else {
+        logger.debug({ err: error, failures }, `worker cycle failed again: ${words}`);
+      }
+      return failures;
+    },
+    ended(): void {
+      if (failures === 0) return;
+      logger.info(
+        { failures, outageMs: Date.now() - since },
+        `worker running again after ${failures} failed cycles over ${Math.round((Date.now() - since) / 1000)} s`,
+      );
+      failures = 0;
     },
   };
 }

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Queryable } from '../db/pool.js';
-import { UserFacingError } from '../errors.js';
+import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import type { Logger } from '../log/logger.js';
 import type { CallRecorder } from '../providers/provider.js';
 
@@ -16,8 +15,10 @@ export interface Metrics {
   counting(record: CallRecorder): CallRecorder;
   /** Refreshes the figures read from PostgreSQL, then renders everything in the text format. */
   render(): Promise<string>;
-  /** Serves GET /metrics on `port`, on a listener of its own so it is never public with Slack's. */
-  serve(port: number): Promise<void>;
+  /** Serves GET /metrics on `port` and `host`, on a listener of its own so it is never public with Slack's. */
+  serve(port: number, host?: string): Promise<void>;
+  /** Where it listens once served, e.g. 127.0.0.1:9464. */
+  listening(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -36,7 +37,16 @@ interface Snapshot {
  * Figures for Prometheus. Those about grants, requests and jobs are read from PostgreSQL at
  * each scrape, so every replica reports the same, true numbers; calls are counted per process.
  */
-export function createMetrics(db: Queryable, logger: Logger): Metrics {
+/** Scrapes within this long of the last read share it, so a scrape storm cannot load the database. */
+export const METRICS_CACHE_MS = 1_000;
+
+export function createMetrics(
+  db: Queryable,
+  logger: Logger,
+  options: { readonly cacheMs?: number; readonly now?: () => number } = {},
+): Metrics {
+  const cacheMs = options.cacheMs ?? METRICS_CACHE_MS;
+  const now = options.now ?? Date.now;
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
@@ -68,7 +78,15 @@ export function createMetrics(db: Queryable, logger: Logger): Metrics {
     labelNames: ['action', 'outcome'],
     registers: [registry],
   });
-  let server: Server | undefined;
+  let server: HttpServer | undefined;
+  let lastRead: { at: number; reading: Promise<void> } | undefined;
+
+  /** One read of the database per `cacheMs`, however many scrapes arrive, in flight or not. */
+  function refreshShared(): Promise<void> {
+    if (lastRead && now() - lastRead.at < cacheMs) return lastRead.reading;
+    lastRead = { at: now(), reading: refresh() };
+    return lastRead.reading;
+  }
 
   async function refresh(): Promise<void> {
     try {
@@ -106,7 +124,7 @@ export function createMetrics(db: Queryable, logger: Logger): Metrics {
   }
 
   async function render(): Promise<string> {
-    await refresh();
+    await refreshShared();
     return registry.metrics();
   }
 
@@ -119,48 +137,35 @@ export function createMetrics(db: Queryable, logger: Logger): Metrics {
       };
     },
     render,
-    async serve(port) {
+    async serve(port, host = '127.0.0.1') {
       // Only when served: the process figures watch every GC and the event loop.
       collectDefaultMetrics({ register: registry });
-      const listener = createServer((req, res) => {
-        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-          res.writeHead(404, { 'content-type': 'text/plain' });
-          res.end('only GET /metrics is served here\n');
-          return;
-        }
-        render().then(
-          (text) => {
-            res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-            res.end(text);
+      const listener = createHttpServer({
+        logger,
+        portInUse: (busy) =>
+          `METRICS_PORT ${busy} is already in use: stop what uses it, or set another METRICS_PORT`,
+        routes: [
+          {
+            path: '/metrics',
+            methods: ['GET'],
+            async handle(_req, res) {
+              const text = await render();
+              res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+              res.end(text);
+            },
           },
-          (error: unknown) => {
-            logger.error({ err: error }, 'could not render metrics');
-            res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end('could not render metrics\n');
-          },
-        );
+        ],
       });
-      await new Promise<void>((resolve, reject) => {
-        listener.once('error', (error: NodeJS.ErrnoException) =>
-          reject(
-            error.code === 'EADDRINUSE'
-              ? new UserFacingError(
-                  'config_invalid',
-                  `METRICS_PORT ${port} is already in use: stop what uses it, or set another METRICS_PORT`,
-                )
-              : error,
-          ),
-        );
-        listener.listen(port, () => resolve());
-      });
+      await listener.listen(port, host);
       server = listener;
+    },
+    listening() {
+      return server ? `${server.host()}:${server.port()}` : undefined;
     },
     async close() {
       const listener = server;
       server = undefined;
-      if (!listener) return;
-      listener.closeAllConnections();
-      await new Promise((resolve) => listener.close(resolve));
+      await listener?.close(0);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   findIamUser,
   type IamDeps,
   iamCaller,
+  iamUserWords,
   removedOrAlreadyGone,
   unlessNoUser,
 } from './aws-iam-user.js';
@@ -53,6 +54,7 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
       return `IAM group ${target.group} in ${accountWords(deps.accountFor(target))}`;
     },
     location: (target) => accountWords(deps.accountFor(target)),
+    describePrincipal: (target, principal) => iamUserWords(principal, deps.accountFor(target)),
     async resolvePrincipal(
       target: AwsIamGroupTarget,
       person: SlackPerson,

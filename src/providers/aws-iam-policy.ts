@@ -11,6 +11,7 @@ import {
   findIamUser,
   type IamDeps,
   iamCaller,
+  iamUserWords,
   removedOrAlreadyGone,
   unlessNoUser,
 } from './aws-iam-user.js';
@@ -67,6 +68,7 @@ export function createAwsIamPolicyProvider(
       return `IAM policy ${policyPathOf(target.policyArn)} on the requester's IAM user in ${accountWords(deps.accountFor(target))}`;
     },
     location: (target) => accountWords(deps.accountFor(target)),
+    describePrincipal: (target, principal) => iamUserWords(principal, deps.accountFor(target)),
     async resolvePrincipal(
       target: AwsIamPolicyTarget,
       person: SlackPerson,

@@ -34,6 +34,11 @@ export function accountWords(account: Account): string {
   return `${account.name} (${account.accountId})`;
 }
 
+/** `IAM user alice in Production (111111111111)`: who an AWS grant goes to. */
+export function iamUserWords(userName: string, account: Account): string {
+  return `IAM user ${userName} in ${accountWords(account)}`;
+}
+
 export function isNoSuchEntity(error: unknown): boolean {
   return isProviderError(error) && awsErrorCode(error.cause) === 'NoSuchEntity';
 }

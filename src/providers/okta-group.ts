@@ -154,6 +154,12 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
     },
     describe: (target) => `Okta group ${target.groupId} in ${host}`,
     location: () => 'Okta',
+    // The principal is Okta's user id, which means nothing to a person; the email found it.
+    describePrincipal: (_target, principal, person) => {
+      const email = person.email?.trim();
+      if (!email) return `Okta user ${principal}`;
+      return settings.userMatch === 'login' ? `Okta user ${email}` : `the Okta user with email ${email}`;
+    },
 
     async resolvePrincipal(
       target: OktaGroupTarget,

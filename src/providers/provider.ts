@@ -28,6 +28,12 @@ export interface AccessProvider<T extends Target = Target> {
    * to be able to receive the access, so approvers are never asked to approve the impossible.
    */
   resolvePrincipal(target: T, person: SlackPerson, context: CallContext): Promise<PrincipalOutcome>;
+  /**
+   * Who gets the access, in words for approvers, from what `resolvePrincipal` found for `person`:
+   * "IAM user alice in Production (111111111111)", "Okta user alice@example.com". An approver must
+   * see whose account the approval opens, not only the Slack name asking.
+   */
+  describePrincipal(target: T, principal: string, person: SlackPerson): string;
   /** Whether the principal has the access right now (read before granting: pre-existing access). */
   isMember(target: T, principal: string, context: CallContext): Promise<boolean>;
   /** Adds the access. Idempotent: granting what is already there succeeds. */
@@ -48,8 +54,15 @@ export type RevokeResult = 'removed' | 'already-gone';
 export interface Backstop<T extends Target = Target> {
   /** Whether this target has a backstop configured (e.g. its account has a scheduler role). */
   available(target: T): boolean;
-  /** Creates the schedule for `grantId` to remove the access at `at`, or moves it there. Idempotent. */
+  /**
+   * Creates the schedule for `grantId` to remove the access at `at`, or moves it there. Idempotent:
+   * one that already exists under the grant's name (an earlier try whose answer was lost) is
+   * adopted, and updated only if it differs. A plain refusal it throws (denied, not found,
+   * invalid) means this call made nothing; once a schedule is known to exist, it fails otherwise.
+   */
   set(target: T, principal: string, grantId: string, at: Date, context: CallContext): Promise<void>;
+  /** Whether the schedule for `grantId` exists now (found by its name, which derives from the grant id). */
+  exists(target: T, grantId: string, context: CallContext): Promise<boolean>;
   /** Deletes the schedule for `grantId`; one that is not there is fine. */
   clear(target: T, grantId: string, context: CallContext): Promise<void>;
 }

@@ -1,42 +1,44 @@
-import { createServer } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import { App, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Env } from '../config/env.js';
-import { UserFacingError } from '../errors.js';
+import type { Route } from '../http/http-server.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotIdentity } from './bot-identity.js';
+import { registerDeliveryGuard } from './delivery-guard.js';
+import { type FirstDelivery, ReplayedRequestError, SlackHttpReceiver } from './http-receiver.js';
+import { SLACK_EVENTS_PATH } from './ids.js';
 
 export interface SlackAppOptions {
   readonly env: Env;
   readonly logger: Logger;
   readonly identity: BotIdentity;
-  readonly routes: CustomRoute[];
+  /** Records a delivery key (signature, event id) in the database; false when seen before. */
+  readonly firstDelivery: FirstDelivery;
 }
 
-function createReceiver({ env, logger, routes }: SlackAppOptions): Receiver {
+/**
+ * Over HTTP, jitbot's own receiver behind jitbot's own server. In Socket Mode, Bolt's receiver for
+ * the WebSocket only: it is given no routes, so it opens no HTTP server of its own (its handler
+ * for them could crash the process on a malformed path); jitbot's server answers the health checks.
+ */
+function createReceiver({ env, logger, firstDelivery }: SlackAppOptions): Receiver {
   if (env.SLACK_APP_TOKEN) {
     return new SocketModeReceiver({
       appToken: env.SLACK_APP_TOKEN,
       logger: boltLogger(logger),
-      customRoutes: routes,
-      // Socket Mode needs no public URL, but /healthz and /readyz still answer on PORT. The
-      // connection is opened through SLACK_API_URL too (apps.connections.open), like every call.
-      installerOptions: {
-        port: env.PORT,
-        ...(env.SLACK_API_URL ? { clientOptions: { slackApiUrl: env.SLACK_API_URL } } : {}),
-      },
+      // The connection is opened through SLACK_API_URL too (apps.connections.open), like every call.
+      ...(env.SLACK_API_URL
+        ? { installerOptions: { clientOptions: { slackApiUrl: env.SLACK_API_URL } } }
+        : {}),
     });
   }
-  return new HTTPReceiver({
-    signingSecret: env.SLACK_SIGNING_SECRET,
-    endpoints: '/slack/events',
-    logger: boltLogger(logger),
-    customRoutes: routes,
-  });
+  return new SlackHttpReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, logger, firstDelivery });
 }
 
 export interface SlackApp {
   readonly app: App;
+  /** POST /slack/events for jitbot's HTTP server; none in Socket Mode. */
+  readonly routes: Route[];
   /** Over HTTP: listening on PORT. In Socket Mode: connecting in the background, retrying. */
   start(): Promise<void>;
   /** Stops taking requests: closes the HTTP server, or the Socket Mode connection. */
@@ -62,24 +64,23 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   // Listeners answer their own failures; whatever still escapes one lands here, logged once.
   app.error(async (error) => {
+    // The replay was logged where it was found; the listener stopping is the refusal working.
+    if (error.original instanceof ReplayedRequestError) return;
     logger.error({ err: error.original ?? error, code: error.code }, 'a Slack listener failed');
   });
+  registerDeliveryGuard(app, { teamId: identity.teamId, firstDelivery: options.firstDelivery, logger });
 
   let stopping = false;
-  const portInUse = () =>
-    new UserFacingError(
-      'config_invalid',
-      `port ${env.PORT} is already in use: stop what uses it, or set PORT`,
-    );
   const stop = () =>
     app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
   return {
     app,
+    routes:
+      receiver instanceof SlackHttpReceiver
+        ? [{ path: SLACK_EVENTS_PATH, methods: ['POST'], handle: (req, res) => receiver.handle(req, res) }]
+        : [],
     async start() {
       if (receiver instanceof SocketModeReceiver) {
-        // The receiver listens for the health routes without an error handler, so a busy port
-        // would crash the process instead of saying so: find out first.
-        if (!(await portIsFree(env.PORT))) throw portInUse();
         // Socket Mode keeps reconnecting until Slack answers; health routes are up meanwhile.
         app.start().then(
           async () => {
@@ -95,25 +96,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         );
         return;
       }
-      try {
-        await app.start(env.PORT);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse();
-        throw error;
-      }
+      await app.start();
     },
     async stop() {
       stopping = true;
       await stop();
     },
   };
-}
-
-/** Whether nothing listens on `port` yet (on every interface, as the receivers listen). */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, () => probe.close(() => resolve(true)));
-  });
 }

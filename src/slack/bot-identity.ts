@@ -6,6 +6,8 @@ import type { Logger } from '../log/logger.js';
 export interface BotIdentity {
   /** Bolt's authorize hook: answers from memory, so no request waits on auth.test. */
   authorize(): Promise<AuthorizeResult>;
+  /** The workspace auth.test named; undefined until it answered (or when it refused the token). */
+  teamId(): string | undefined;
   /** Calls auth.test until it answers, then remembers who the bot is. Never throws. */
   verify(): Promise<void>;
   stop(): void;
@@ -51,6 +53,9 @@ export function createBotIdentity(client: WebClient, botToken: string, logger: L
   return {
     async authorize() {
       return { botToken, ...known };
+    },
+    teamId() {
+      return known.teamId;
     },
     async verify() {
       let delay = FIRST_RETRY_MS;

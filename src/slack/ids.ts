@@ -34,3 +34,6 @@ export const BLOCKS = {
 } as const;
 
 export const SLASH_COMMAND = '/request-aws-access';
+
+/** Where Slack sends commands, clicks and events over HTTP (the manifests' request URLs). */
+export const SLACK_EVENTS_PATH = '/slack/events';

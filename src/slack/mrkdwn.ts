@@ -3,15 +3,19 @@
  * justification or ticket, an approver's deny reason, names from the catalog) reaches mrkdwn only
  * through `escapeMrkdwn`, and ids reach it only through `mention` and friends, which check them.
  */
+import { formatInstant } from '../domain/duration.js';
+import { removeBidiControls } from '../domain/visible-text.js';
 
 /**
  * Escapes Slack's three control characters. Slack reads `<…>` as markup, so without this a
  * requester could write `<!channel>` to ping a whole channel, `<@U…>` to mention someone, or
  * `<http://evil.example|Approve here>` to disguise a link. `&` goes first so that text which
- * already contains `&lt;` shows as typed instead of turning into a `<`.
+ * already contains `&lt;` shows as typed instead of turning into a `<`. Bidirectional controls
+ * are dropped: an RLO in a justification would show an approver the rest of the line reversed
+ * (`fdp.exe` as `exe.pdf`) and could reorder jitbot's own words after it.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return removeBidiControls(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
 // Slack ids are upper-case letters and digits: U/W for people, S for user groups.
@@ -39,8 +43,7 @@ export function mentionList(users: readonly string[], groups: readonly string[] 
  */
 export function formatTime(date: Date): string {
   const unix = Math.floor(date.getTime() / 1000);
-  const iso = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `<!date^${unix}^{date_short_pretty} {time}|${iso}>`;
+  return `<!date^${unix}^{date_short_pretty} {time}|${formatInstant(date)}>`;
 }
 
 /** The longest prefix of `text` within `max` UTF-16 units that does not split an emoji or other surrogate pair. */
@@ -56,10 +59,14 @@ function prefixWithin(text: string, max: number): string {
 /**
  * `text` cut to at most `max` characters, ending in `…` when cut. Lengths are counted in UTF-16
  * units, which is never less than what Slack counts, so the result is always within its limit.
+ * Every plain_text object (elements.ts) is made through this, and every mrkdwn text through
+ * `truncateMrkdwn`, so both also drop bidirectional controls: text that reached a block without
+ * `escapeMrkdwn` (a catalog name in a select option) cannot reorder what Slack shows either.
  */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${prefixWithin(text, max - 1)}…`;
+  const clean = removeBidiControls(text);
+  if (clean.length <= max) return clean;
+  return `${prefixWithin(clean, max - 1)}…`;
 }
 
 /**
@@ -67,8 +74,9 @@ export function truncate(text: string, max: number): string {
  * (`&am…`) or an unclosed `<@U12…` token behind, so what remains still renders as written.
  */
 export function truncateMrkdwn(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const kept = prefixWithin(text, max - 1)
+  const clean = removeBidiControls(text);
+  if (clean.length <= max) return clean;
+  const kept = prefixWithin(clean, max - 1)
     .replace(/&[a-z]*$/, '')
     .replace(/<[^>]*$/, '');
   return `${kept}…`;

@@ -1,4 +1,5 @@
 import { findTarget } from '../config/catalog.js';
+import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
   extendGrant,
   findGrant,
@@ -9,11 +10,20 @@ import {
 } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { findRequest, linkGrant, lockRequest } from '../db/requests-repository.js';
-import { backstopAtFor, expiryFor, laterExpiry, warnAtFor } from '../domain/grant-timing.js';
+import { approvedByPerson } from '../domain/approval-rules.js';
+import { formatInstant } from '../domain/duration.js';
+import {
+  backstopAtFor,
+  expiryFor,
+  joinLiveGrant,
+  newGrantExpiry,
+  warnAtFor,
+} from '../domain/grant-timing.js';
 import type { JobOutcome } from '../jobs/job-source.js';
 import { isProviderError, providerFor } from '../providers/provider.js';
 import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
+import { findBackstopBeforeGivingUp } from './find-backstop.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import { enqueueGrantNotice, enqueueRequestChanged, GRANT_MAX_ATTEMPTS } from './notices.js';
@@ -28,6 +38,7 @@ type Link =
   | { readonly type: 'nothing-to-do' }
   | { readonly type: 'wait'; readonly reason: string }
   | { readonly type: 'blocked'; readonly reason: string }
+  | { readonly type: 'refused'; readonly reason: string }
   | { readonly type: 'establish'; readonly grant: StoredGrant }
   | { readonly type: 'joined'; readonly grant: StoredGrant };
 
@@ -54,10 +65,34 @@ async function moveBackstop(
   }
 }
 
+/**
+ * A request nobody approved found the same access live: it must not move the expiry. Submitting
+ * refuses such a request already; this is the one that raced past that check (two in flight).
+ */
+async function refuseJoin(db: Queryable, work: GrantWork, live: StoredGrant, until: Date): Promise<Link> {
+  await appendAudit(db, {
+    actor: SERVICE_ACTOR,
+    action: 'grant.join-refused',
+    outcome: 'refused',
+    requestId: work.request.id,
+    grantId: live.id,
+    targetId: work.target.id,
+    details: { reason: 'not-approved-by-a-person', approvedVia: work.request.approvedVia ?? null, until },
+  });
+  const reason = `you already have this access until ${formatInstant(until)}; ask for more time with Extend, which needs an approver`;
+  return { type: 'refused', reason };
+}
+
 /** Joins an active grant of the same access, moving its expiry to the later time. */
 async function join(db: Queryable, work: GrantWork, live: StoredGrant): Promise<Link> {
   const now = new Date();
-  const expiresAt = laterExpiry(live.expiresAt, expiryFor(now, work.request.durationSeconds));
+  const decision = joinLiveGrant({
+    current: live.expiresAt,
+    requested: expiryFor(now, work.request.durationSeconds),
+    approvedByPerson: approvedByPerson(work.request.approvedVia),
+  });
+  if (decision.type === 'refuse') return refuseJoin(db, work, live, decision.until);
+  const { expiresAt } = decision;
   let grant = live;
   if (expiresAt.getTime() !== live.expiresAt.getTime()) {
     await moveBackstop(db, work, live, expiresAt);
@@ -110,7 +145,12 @@ async function link(work: GrantWork): Promise<Link> {
     const now = new Date();
     if (live?.status === 'active' && live.expiresAt > now) return join(db, work, live);
     if (live) return waitFor(work, live);
-    const expiresAt = expiryFor(now, request.durationSeconds);
+    const expiresAt = newGrantExpiry({
+      start: now,
+      durationSeconds: request.durationSeconds,
+      maxSeconds: work.target.durations.maxSeconds,
+      approvedByPerson: approvedByPerson(request.approvedVia),
+    });
     const grant = await insertGrant(db, {
       id: work.deps.newGrantId(),
       requestId: request.id,
@@ -172,6 +212,11 @@ export async function applyGrant(
       await failApprovedRequest(deps, { requestId, reason: linked.reason });
       return { status: 'done' };
     }
+    if (linked.type === 'refused') {
+      // The requester's own doing, nothing for admins to fix; approvers get no new message.
+      await failApprovedRequest(deps, { requestId, reason: linked.reason, alertAdmins: false });
+      return { status: 'done' };
+    }
     if (linked.type === 'establish') {
       grant = linked.grant;
       // A retry finishes the grant it began: if the catalog has since named another group or
@@ -193,11 +238,9 @@ export async function applyGrant(
       const delayMs = isProviderError(error) ? error.retryAfterMs : undefined;
       return { status: 'retry', error: message, ...(delayMs ? { delayMs } : {}) };
     }
-    await failApprovedRequest(deps, {
-      requestId,
-      reason: message,
-      grantId: grant?.id ?? work.request.grantId ?? undefined,
-    });
+    const grantId = grant?.id ?? work.request.grantId ?? undefined;
+    if (grantId !== undefined) await findBackstopBeforeGivingUp(work, grantId);
+    await failApprovedRequest(deps, { requestId, reason: message, grantId });
     return { status: 'failed', error: message };
   }
 }

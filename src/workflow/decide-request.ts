@@ -111,7 +111,9 @@ async function approve(
 
 /** Group memberships are fetched before the row lock, so no Slack call happens while it is held. */
 async function warmMemberships(deps: RequestWorkflowDeps, target: Target): Promise<void> {
-  await Promise.all(target.approvers.userGroups.map((group) => deps.members(group)));
+  // Settled, not all: a group Slack cannot read now matters only if the decision needs it, and
+  // then mayDecide throws (the directory refuses in words); a listed approver is not held up.
+  await Promise.allSettled(target.approvers.userGroups.map((group) => deps.members(group)));
 }
 
 /**

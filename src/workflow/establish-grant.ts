@@ -1,10 +1,10 @@
 import {
   activateGrant,
-  findGrant,
+  forgetPendingBackstop,
   markAddAttempted,
   recentlyRemovedByJitbot,
   recordAdded,
-  recordBackstop,
+  recordBackstopIntent,
   recordPreExisting,
   type StoredGrant,
 } from '../db/grants-repository.js';
@@ -47,20 +47,33 @@ async function checkPreExisting(work: GrantWork, grant: StoredGrant): Promise<St
   return checked;
 }
 
-/** Whether the grant is still being applied: a job that lost its claim must not act any more. */
-async function stillPending(work: GrantWork, grant: StoredGrant): Promise<boolean> {
-  return (await findGrant(work.deps.pool, grant.id))?.status === 'pending';
+/**
+ * Creates the backstop before any access exists. It is recorded first: if AWS creates it and the
+ * answer is lost, a retry adopts it (set() finds it by name), and a grant given up deletes it.
+ * False when the grant is no longer pending: nothing may be made for it then.
+ */
+async function placeBackstop(work: GrantWork, grant: StoredGrant): Promise<boolean> {
+  const { pool } = work.deps;
+  const backstop = work.provider.backstop;
+  if (!backstop?.available(work.target)) return true;
+  const at = backstopAtFor(grant.expiresAt);
+  if (!(await recordBackstopIntent(pool, grant.id, at))) return false;
+  try {
+    await backstop.set(work.target, work.principal, grant.id, at, contextOf(work, grant));
+  } catch (error) {
+    // A plain refusal on the first try made nothing; after an earlier try whose outcome is not
+    // known, a schedule may exist all the same, and stays recorded until it is found or deleted.
+    const firstTry = grant.backstopAt === null;
+    if (firstTry && isProviderError(error) && DEFINITE_REFUSALS.has(error.code))
+      await forgetPendingBackstop(pool, grant.id);
+    throw error;
+  }
+  return true;
 }
 
 async function addMembership(work: GrantWork, grant: StoredGrant): Promise<boolean> {
   const { pool } = work.deps;
-  const backstop = work.provider.backstop;
-  if (backstop?.available(work.target)) {
-    if (!(await stillPending(work, grant))) return false;
-    const at = backstopAtFor(grant.expiresAt);
-    await backstop.set(work.target, work.principal, grant.id, at, contextOf(work, grant));
-    await recordBackstop(pool, grant.id, at);
-  }
+  if (!(await placeBackstop(work, grant))) return false;
   if (!(await markAddAttempted(pool, grant.id))) return false;
   try {
     await work.provider.grant(work.target, work.principal, contextOf(work, grant));

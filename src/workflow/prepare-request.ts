@@ -9,6 +9,7 @@ import { failApprovedRequest } from './fail-grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { JOB_KINDS } from './job-kinds.js';
 import { enqueueGrant, GRANT_MAX_ATTEMPTS } from './notices.js';
+import { checkRequester, type RequesterRefusal, type SlackRefusal } from './requester-checks.js';
 
 /** A Slack person as jitbot needs them to find their account elsewhere. */
 export interface SlackProfile {
@@ -16,6 +17,8 @@ export interface SlackProfile {
   readonly email?: string;
   /** Deactivated in Slack, or a bot: never gets access. */
   readonly inactive: boolean;
+  /** What Slack says rules this person out (a guest, another workspace, ...); absent: nothing. */
+  readonly refusal?: SlackRefusal;
 }
 
 export interface PeopleDirectory {
@@ -26,33 +29,71 @@ export interface PrepareDeps extends GrantWorkflowDeps {
   readonly people: PeopleDirectory;
 }
 
-type Resolution = { readonly principal: string } | { readonly refused: string };
+interface Principal {
+  readonly principal: string;
+  /** Who gets the access, in words for approvers; null when an earlier attempt recorded it. */
+  readonly label: string | null;
+  /** The Slack email it was found from, for the audit log. */
+  readonly email?: string;
+}
+
+type Resolution = Principal | { readonly refused: string };
+
+/** Recorded apart from the request's failure, so the audit names the check and the email it read. */
+async function auditRefusal(
+  deps: PrepareDeps,
+  request: StoredRequest,
+  refusal: RequesterRefusal,
+  email: string | undefined,
+): Promise<void> {
+  await appendAudit(deps.pool, {
+    actor: request.requesterId,
+    action: 'request.requester-refused',
+    outcome: 'refused',
+    requestId: request.id,
+    targetId: request.targetId,
+    details: {
+      check: refusal.check,
+      email: email ?? null,
+      allowedEmailDomains: deps.catalog.settings.allowedEmailDomains ?? null,
+    },
+  });
+}
 
 async function resolve(deps: PrepareDeps, request: StoredRequest, target: Target): Promise<Resolution> {
-  if (request.principal) return { principal: request.principal };
+  if (request.principal) return { principal: request.principal, label: null };
   const person = await deps.people.lookup(request.requesterId);
-  if (person.inactive)
-    return { refused: 'your Slack account is deactivated or a bot, so it cannot get access' };
+  const refusal = checkRequester(person, deps.catalog.settings.allowedEmailDomains);
+  if (refusal) {
+    await auditRefusal(deps, request, refusal, person.email);
+    return { refused: refusal.words };
+  }
   const provider = providerFor(deps.providers, target);
   const context = { requestId: request.id, actor: request.requesterId };
   const found = await provider.resolvePrincipal(target, person, context);
-  return found.ok ? { principal: found.principal } : { refused: found.reason };
+  if (!found.ok) return { refused: found.reason };
+  return {
+    principal: found.principal,
+    label: provider.describePrincipal(target, found.principal, person),
+    ...(person.email ? { email: person.email } : {}),
+  };
 }
 
 /** Principal known: now the approvers can be asked, or (approved at once) the access applied. */
-async function proceed(deps: PrepareDeps, requestId: string, principal: string): Promise<void> {
+async function proceed(deps: PrepareDeps, requestId: string, found: Principal): Promise<void> {
+  const { principal, label } = found;
   await inTransaction(deps.pool, async (db) => {
     const request = await lockRequest(db, requestId);
     if (!request || (request.status !== 'pending' && request.status !== 'approved')) return;
     if (!request.principal) {
-      await setPrincipal(db, requestId, principal);
+      await setPrincipal(db, requestId, principal, label);
       await appendAudit(db, {
         actor: request.requesterId,
         action: 'request.principal-found',
         outcome: 'ok',
         requestId,
         targetId: request.targetId,
-        details: { principal },
+        details: { principal, label, email: found.email ?? null },
       });
     }
     await enqueueJob(db, { kind: JOB_KINDS.requestSubmitted, payload: { requestId } });
@@ -97,7 +138,7 @@ export async function prepareRequest(
       });
       return { status: 'done' };
     }
-    await proceed(deps, requestId, resolution.principal);
+    await proceed(deps, requestId, resolution);
     return { status: 'done' };
   } catch (error) {
     const retryable = !isProviderError(error) || error.retryable;

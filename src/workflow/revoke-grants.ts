@@ -1,4 +1,4 @@
-import { findTarget, type Target } from '../config/catalog.js';
+import { findTarget } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
   claimDueRevocations,
@@ -17,14 +17,17 @@ import { createInFlight } from '../jobs/in-flight.js';
 import { whileHolding } from '../jobs/lease.js';
 import type { DueWorkSource } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
-import {
-  type AccessProvider,
-  isProviderError,
-  providerFor,
-  type RevokeResult,
-} from '../providers/provider.js';
+import { isProviderError, providerFor, type RevokeResult } from '../providers/provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { type AdminAlert, enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
+import {
+  type BackstopEnd,
+  contextFor,
+  deleteBackstop,
+  keepBackstop,
+  mustRemove,
+  type Reached,
+} from './revocation-backstop.js';
 
 const BATCH = 50;
 const CONCURRENCY = 100;
@@ -35,13 +38,8 @@ const ALERT_AFTER_ATTEMPTS = 3;
 
 type Removal = RevokeResult | 'kept-pre-existing' | 'nothing-applied';
 
-/** Removes the membership only if jitbot may have added it (invariant 2). */
-function mustRemove(grant: StoredGrant): boolean {
-  return grant.preExisting === false && grant.addAttempted && grant.added !== false;
-}
-
 type Reach =
-  | { readonly ok: true; readonly target: Target; readonly provider: AccessProvider }
+  | Reached
   | { readonly ok: false; readonly problem: 'target-missing' | 'target-changed'; readonly words: string };
 
 /**
@@ -73,28 +71,26 @@ function reach(deps: GrantWorkflowDeps, grant: StoredGrant): Reach {
   return { ok: true, target, provider };
 }
 
-async function removeAccess(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<Removal> {
-  const reached = reach(deps, grant);
-  if (!reached.ok) throw new Error(reached.words);
-  const { target, provider } = reached;
-  const context = {
-    requestId: grant.latestRequestId,
-    grantId: grant.id,
-    actor: grant.revokedBy ?? SERVICE_ACTOR,
-  };
-  // The backstop goes first: left in place it could later remove a new grant's access (invariant
-  // 5). One made while the account still had a scheduler role is deleted too.
-  const backstop = provider.backstop;
-  if (backstop && (grant.backstopAt !== null || backstop.available(target))) {
-    await backstop.clear(target, grant.id, context);
-  }
+/**
+ * Takes the membership away if jitbot may have added it. 'stale' when this run's lease ran out
+ * while it hung and another run finished the revocation: it must not act any more.
+ */
+async function removeMembership(
+  deps: GrantWorkflowDeps,
+  grant: StoredGrant,
+  { target, provider }: Reached,
+): Promise<Removal | 'stale'> {
   if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
-  // A run whose lease ran out while it hung must not remove anything after another run finished.
-  if (!(await isRevoking(deps.pool, grant.id))) return 'nothing-applied';
-  return provider.revoke(target, grant.principal, context);
+  if (!(await isRevoking(deps.pool, grant.id))) return 'stale';
+  return provider.revoke(target, grant.principal, contextFor(grant));
 }
 
-async function finish(deps: GrantWorkflowDeps, grant: StoredGrant, removal: Removal): Promise<void> {
+async function finish(
+  deps: GrantWorkflowDeps,
+  grant: StoredGrant,
+  removal: Removal,
+  backstop: BackstopEnd,
+): Promise<void> {
   await inTransaction(deps.pool, async (db) => {
     const done = await finishRevocation(db, grant.id);
     if (!done) return;
@@ -107,6 +103,7 @@ async function finish(deps: GrantWorkflowDeps, grant: StoredGrant, removal: Remo
       targetId: grant.targetId,
       details: {
         removal,
+        backstop,
         reason: done.revokeReason,
         attempts: grant.revokeAttempts,
         resource: grant.resource,
@@ -134,15 +131,39 @@ async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unkn
   });
 }
 
-async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant): Promise<void> {
-  let removal: Removal;
+/**
+ * The membership goes first, the backstop only once its removal is confirmed (or IAM says it was
+ * already gone): while the removal keeps failing the access may still be there, and the schedule
+ * is what takes it away if jitbot never manages to (invariant 5). The price of this order: a
+ * schedule can outlive its grant (the delete keeps failing and an admin closes the revocation by
+ * hand; a run that dies in between is retried, and deletes it then), and when it fires it can only
+ * end a later grant of the same access early. That is the safe direction; the other order once
+ * left access with no backstop at all.
+ */
+async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant, logger: Logger): Promise<void> {
+  const reached = reach(deps, grant);
+  if (!reached.ok) {
+    await postpone(deps, grant, new Error(reached.words));
+    return;
+  }
+  let removal: Removal | 'stale';
   try {
-    removal = await removeAccess(deps, grant);
+    removal = await removeMembership(deps, grant, reached);
   } catch (error) {
+    await keepBackstop(deps, grant, reached, logger);
     await postpone(deps, grant, error);
     return;
   }
-  await finish(deps, grant, removal);
+  if (removal === 'stale') return;
+  let backstop: BackstopEnd;
+  try {
+    backstop = await deleteBackstop(grant, reached);
+  } catch (error) {
+    // The access is gone; the next try finds it gone (already-gone) and deletes the schedule then.
+    await postpone(deps, grant, error);
+    return;
+  }
+  await finish(deps, grant, removal, backstop);
 }
 
 /**
@@ -172,7 +193,7 @@ export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger):
         const warn = (error: unknown) =>
           logger.warn({ err: error, grant: grant.id }, 'could not extend a lease');
         inFlight.start(() =>
-          whileHolding(extend, (LEASE_SECONDS * 1000) / 3, () => revokeOne(deps, grant), warn),
+          whileHolding(extend, (LEASE_SECONDS * 1000) / 3, () => revokeOne(deps, grant, logger), warn),
         );
       }
       return due.length;

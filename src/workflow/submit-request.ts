@@ -13,10 +13,18 @@ import { mayRequest } from '../domain/approval-rules.js';
 import { type InputProblems, type RawRequestInput, validateRequestInput } from '../domain/request-input.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { JOB_KINDS } from './job-kinds.js';
+import { checkSubmit, type SubmitRefusal } from './submit-checks.js';
+
+export type { SubmitRefusal };
 
 export interface SubmitCommand extends RawRequestInput {
   readonly requesterId: string;
   readonly targetId: string;
+  /**
+   * Asked with Extend (the button on the expiry warning or on a refusal): approvers decide it,
+   * even on a target that approves short requests by itself, since it extends access held now.
+   */
+  readonly extension?: boolean;
 }
 
 export type SubmitOutcome =
@@ -27,17 +35,10 @@ export type SubmitOutcome =
       readonly target: Target;
       readonly via: ApprovedVia;
     }
-  | { readonly type: 'duplicate'; readonly existing: StoredRequest; readonly target: Target }
+  | SubmitRefusal
   | { readonly type: 'unknown-target' }
   | { readonly type: 'not-allowed'; readonly target: Target }
   | { readonly type: 'invalid'; readonly problems: InputProblems; readonly target: Target };
-
-/** Breakglass grants at once; autoApprove grants short requests at once; anything else waits. */
-function approvalRoute(target: Target, durationSeconds: number): ApprovedVia | undefined {
-  if (target.breakglass) return 'breakglass';
-  if (target.autoApprove && durationSeconds <= target.autoApprove.maxDurationSeconds) return 'auto';
-  return undefined;
-}
 
 async function approveAtOnce(
   db: Queryable,
@@ -65,9 +66,10 @@ async function approveAtOnce(
 }
 
 /**
- * Creates a request in one transaction: the row, its audit event, the approval for breakglass
- * or auto-approval, and the job that finds the requester's principal and then notifies people
- * and grants. Nothing half-created; nothing here waits on Slack, AWS or Okta.
+ * Creates a request in one transaction: the checks against the person's limits and the access
+ * they hold (submit-checks), the row, its audit event, the approval for breakglass or
+ * auto-approval, and the job that finds the requester's principal and then notifies people and
+ * grants. Nothing half-created; nothing here waits on Slack, AWS or Okta.
  */
 export async function submitRequest(
   deps: RequestWorkflowDeps,
@@ -80,34 +82,39 @@ export async function submitRequest(
   const validated = validateRequestInput(command, target);
   if (!validated.ok) return { type: 'invalid', problems: validated.problems, target };
   const { durationSeconds, justification, ticket } = validated.input;
-  const route = approvalRoute(target, durationSeconds);
 
   const outcome = await inTransaction(deps.pool, async (db): Promise<SubmitOutcome> => {
+    const { requesterId } = command;
+    const extension = command.extension === true;
+    const checked = await checkSubmit(db, deps, { requesterId, target, durationSeconds, extension });
+    if ('refusal' in checked) return checked.refusal;
+    const { route } = checked;
     const created = await insertRequest(db, {
       id: deps.newRequestId(),
       targetId: target.id,
-      requesterId: command.requesterId,
+      requesterId,
       principal: null,
       durationSeconds,
       justification,
       ticket,
       approvalsRequired: route ? 0 : target.approvers.required,
-      breakglass: target.breakglass,
+      // Only a request that is itself breakglass: an extension of breakglass access asks people.
+      breakglass: route === 'breakglass',
       decideBy: new Date(Date.now() + deps.catalog.settings.approvalTimeoutSeconds * 1000),
       remindAt: new Date(Date.now() + deps.catalog.settings.approvalReminderSeconds * 1000),
     });
     if (!created) {
-      const existing = await findPendingRequest(db, command.requesterId, target.id);
+      const existing = await findPendingRequest(db, requesterId, target.id);
       if (existing) return { type: 'duplicate', existing, target };
       throw new Error('a pending request blocked this one and then vanished');
     }
     await appendAudit(db, {
-      actor: command.requesterId,
+      actor: requesterId,
       action: 'request.submitted',
       outcome: 'ok',
       requestId: created.id,
       targetId: target.id,
-      details: { durationSeconds, justification, ticket },
+      details: { durationSeconds, justification, ticket, ...(extension ? { extension } : {}) },
     });
     await enqueueJob(db, {
       kind: JOB_KINDS.requestPrepare,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { atExpression, createSchedulerBackstop, scheduleNameFor } from '../../src/aws/scheduler-backstop.js';
+import {
+  atExpression,
+  createSchedulerBackstop,
+  scheduleDefinition,
+  scheduleNameFor,
+} from '../../src/aws/scheduler-backstop.js';
 import type { Account } from '../../src/config/catalog.js';
 import { buildAccount, buildTarget, context, useFakeAws } from './aws-fixtures.js';
 
@@ -82,6 +87,7 @@ describe('the EventBridge Scheduler backstop', () => {
       'AssumeRole 200',
       'CreateSchedule 200',
       'CreateSchedule 409',
+      'GetSchedule 200',
       'UpdateSchedule 200',
     ]);
     const { ClientToken: _created, ...created } = aws.fake.callsTo('CreateSchedule')[0]?.params ?? {};
@@ -94,8 +100,64 @@ describe('the EventBridge Scheduler backstop', () => {
       'aws.sts.AssumeRole ok',
       'aws.scheduler.CreateSchedule ok',
       'aws.scheduler.CreateSchedule error',
+      'aws.scheduler.GetSchedule ok',
       'aws.scheduler.UpdateSchedule ok',
     ]);
+  });
+
+  it('adopts the schedule an earlier try made (its answer lost) without changing it when it is already right', async () => {
+    const { schedulerBackstop, state } = backstop();
+    await schedulerBackstop.set(buildTarget(), 'alice', 'G-7', AT, context());
+    await schedulerBackstop.set(buildTarget(), 'alice', 'G-7', AT, context());
+    expect(aws.fake.calls.map((call) => `${call.action} ${call.status}`)).toEqual([
+      'AssumeRole 200',
+      'CreateSchedule 200',
+      'CreateSchedule 409',
+      'GetSchedule 200',
+    ]);
+    expect(state.schedules.size).toBe(1);
+  });
+
+  it('a refusal after AWS said the schedule exists is not a plain refusal, so the schedule is not forgotten', async () => {
+    const { schedulerBackstop, state } = backstop();
+    await schedulerBackstop.set(buildTarget(), 'alice', 'G-7', AT, context());
+    aws.fake.failNext('GetSchedule', { code: 'AccessDeniedException', status: 403 });
+    await expect(schedulerBackstop.set(buildTarget(), 'alice', 'G-7', AT, context())).rejects.toMatchObject({
+      code: 'aws_backstop_unconfirmed',
+      retryable: false,
+      message: expect.stringContaining(
+        'the backstop schedule jitbot-G-7 exists, but it could not be checked',
+      ),
+    });
+    expect(state.schedule('jitbot', 'jitbot-G-7')).toBeDefined();
+    // A refused CreateSchedule, by contrast, made nothing and says so with AWS's own code.
+    aws.fake.failNext('CreateSchedule', { code: 'AccessDeniedException', status: 403 });
+    await expect(schedulerBackstop.set(buildTarget(), 'bob', 'G-8', AT, context())).rejects.toMatchObject({
+      code: 'aws_access_denied',
+    });
+  });
+
+  it('finds a schedule by the name the grant id gives it', async () => {
+    const { schedulerBackstop } = backstop();
+    expect(await schedulerBackstop.exists(buildTarget(), 'G-7', context())).toBe(false);
+    await schedulerBackstop.set(buildTarget(), 'alice', 'G-7', AT, context());
+    expect(await schedulerBackstop.exists(buildTarget(), 'G-7', context())).toBe(true);
+    expect(aws.fake.callsTo('GetSchedule').map((call) => [call.params.Name, call.status])).toEqual([
+      ['jitbot-G-7', 404],
+      ['jitbot-G-7', 200],
+    ]);
+  });
+
+  it("sends a failed run to the account's dead-letter queue when it has one", async () => {
+    const queue = 'arn:aws:sqs:eu-west-1:111111111111:jitbot-backstop-dlq';
+    const { schedulerBackstop } = backstop(buildAccount({ deadLetterArn: queue }));
+    await schedulerBackstop.set(buildTarget(), 'alice', 'G-7', AT, context());
+    expect(aws.fake.callsTo('CreateSchedule')[0]?.params.Target).toMatchObject({
+      DeadLetterConfig: { Arn: queue },
+    });
+    const { schedulerBackstop: without } = backstop();
+    await without.set(buildTarget(), 'bob', 'G-8', AT, context());
+    expect(aws.fake.callsTo('CreateSchedule')[1]?.params.Target).not.toHaveProperty('DeadLetterConfig');
   });
 
   it('deletes the schedule, and treats one that is already gone as done', async () => {
@@ -127,6 +189,33 @@ describe('the EventBridge Scheduler backstop', () => {
       code: 'aws_unavailable',
       retryable: true,
     });
+  });
+});
+
+describe('partitions', () => {
+  it("calls IAM through the universal target of the account's own partition", () => {
+    const account = buildAccount({
+      accountId: '111111111111',
+      connectorRoleArn: 'arn:aws-us-gov:iam::111111111111:role/jitbot-connector',
+      schedulerRoleArn: 'arn:aws-us-gov:iam::111111111111:role/jitbot-scheduler',
+    });
+    const group = scheduleDefinition(account, buildTarget(), 'alice', 'G-1', AT);
+    expect(group.Target?.Arn).toBe('arn:aws-us-gov:scheduler:::aws-sdk:iam:removeUserFromGroup');
+    const policy = scheduleDefinition(
+      account,
+      {
+        ...buildTarget(),
+        kind: 'aws-iam-policy',
+        policyArn: 'arn:aws-us-gov:iam::111111111111:policy/jit/x',
+      },
+      'alice',
+      'G-1',
+      AT,
+    );
+    expect(policy.Target?.Arn).toBe('arn:aws-us-gov:scheduler:::aws-sdk:iam:detachUserPolicy');
+    expect(scheduleDefinition(buildAccount(), buildTarget(), 'alice', 'G-1', AT).Target?.Arn).toBe(
+      'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup',
+    );
   });
 });
 

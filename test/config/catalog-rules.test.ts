@@ -32,6 +32,8 @@ describe('settings', () => {
       approvalTimeoutSeconds: 172_800,
       approvalReminderSeconds: 86_400,
       admins: { users: [], userGroups: [] },
+      requestRateLimit: { requests: 10, perSeconds: 600 },
+      maxPendingRequests: 5,
     });
   });
 

@@ -67,6 +67,8 @@ describe('a loaded catalog', () => {
         approvalTimeoutSeconds: 86_400,
         approvalReminderSeconds: 43_200,
         admins: { users: [], userGroups: [] },
+        requestRateLimit: { requests: 10, perSeconds: 600 },
+        maxPendingRequests: 5,
       },
       accounts: [
         {

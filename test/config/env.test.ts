@@ -24,6 +24,7 @@ describe('parseEnv', () => {
       JITBOT_DATA_DIR: './data',
       JITBOT_CATALOG: './jitbot.yaml',
       LOG_LEVEL: 'info',
+      METRICS_HOST: '127.0.0.1',
     });
   });
 

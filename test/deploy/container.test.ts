@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { CustomRoute } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseEnv } from '../../src/config/env.js';
 import { healthRoutes } from '../../src/http/health-routes.js';
+import type { Route } from '../../src/http/http-server.js';
+import { createLogger } from '../../src/log/logger.js';
 
 /**
  * The Dockerfile, docker-compose.yml and .dockerignore against the code and the docs: there is no
@@ -174,6 +175,13 @@ describe('the Dockerfile', () => {
   });
 });
 
+const readyState = {
+  readiness: async () => ({ ready: true, problems: [], publicProblems: [] }),
+  shuttingDown: () => false,
+  slackProblem: () => undefined,
+  logger: createLogger('silent'),
+};
+
 describe('the HEALTHCHECK', () => {
   const healthcheck = only(runtime, 'HEALTHCHECK')[0]?.args ?? '';
   const command = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD') + 3).trim()) as string[];
@@ -182,17 +190,14 @@ describe('the HEALTHCHECK', () => {
   it('asks a path that jitbot serves, with node itself (slim images have no curl)', () => {
     expect(command[0]).toBe('node');
     expect(path).toBe('/healthz');
-    const routes = healthRoutes({
-      readiness: async () => ({ ready: true, problems: [] }),
-      shuttingDown: () => false,
-    });
-    expect(routes.find((route) => route.path === path)?.method).toContain('GET');
+    const routes = healthRoutes(readyState);
+    expect(routes.find((route) => route.path === path)?.methods).toContain('GET');
   });
 
-  async function runAgainst(route: CustomRoute | undefined): Promise<number | null> {
+  async function runAgainst(route: Route | undefined): Promise<number | null> {
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       if (route && req.url === route.path) {
-        route.handler(Object.assign(req, { params: {} }), res);
+        void route.handle(req, res);
         return;
       }
       res.writeHead(404).end();
@@ -210,10 +215,7 @@ describe('the HEALTHCHECK', () => {
   }
 
   it('passes against the real /healthz route and fails when nothing answers there', async () => {
-    const routes = healthRoutes({
-      readiness: async () => ({ ready: true, problems: [] }),
-      shuttingDown: () => false,
-    });
+    const routes = healthRoutes(readyState);
     expect(await runAgainst(routes.find((route) => route.path === path))).toBe(0);
     expect(await runAgainst(undefined)).toBe(1);
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SLACK_EVENTS_PATH } from '../../src/slack/ids.js';
 
 /**
  * The Slack app manifests against the code: every Web API method src/ calls must be covered by a
@@ -215,9 +216,7 @@ describe.each(Object.entries(manifests))('the %s manifest', (_mode, manifest) =>
 describe('HTTP mode and Socket Mode', () => {
   it('HTTP mode sends commands and clicks to the endpoint the HTTP receiver serves', () => {
     const { http } = manifests;
-    const receiverPath = /endpoints:\s*['"`]([^'"`]+)['"`]/.exec(
-      readFileSync(join(SRC, 'slack', 'app.ts'), 'utf8'),
-    )?.[1];
+    const receiverPath = SLACK_EVENTS_PATH;
     expect(receiverPath).toBe('/slack/events');
     expect(http.settings.socket_mode_enabled).toBe(false);
     expect(http.settings.interactivity.request_url).toBe(`https://jitbot.example.com${receiverPath}`);

@@ -36,12 +36,16 @@ const SCHEDULER_ROLE = `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`;
 const CONNECTOR_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/jitbot-connector/jitbot-r-7k2m`;
 const SCHEDULER_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/jitbot-scheduler/a1b2c3`;
 
+const DEAD_LETTER = `arn:aws:sqs:${REGION}:${ACCOUNT}:jitbot-backstop-dlq`;
+
 const VALUES: Readonly<Record<string, string>> = {
+  partition: 'aws',
   account_id: ACCOUNT,
   region: REGION,
   jitbot_principal_arn: JITBOT,
   external_id: EXTERNAL_ID,
   scheduler_role_arn: SCHEDULER_ROLE,
+  dead_letter_arn: DEAD_LETTER,
 };
 
 const FILES = {
@@ -49,6 +53,7 @@ const FILES = {
   connectorPermissions: 'connector-permissions.json',
   schedulerTrust: 'scheduler-trust.json',
   schedulerPermissions: 'scheduler-permissions.json',
+  schedulerDeadLetter: 'scheduler-dead-letter.json',
 } as const;
 
 type PolicyFile = (typeof FILES)[keyof typeof FILES];
@@ -139,9 +144,51 @@ const PASSED_TO_SCHEDULER = { 'iam:PassedToService': 'scheduler.amazonaws.com' }
 describe('the placeholders', () => {
   it('each document uses exactly the values the Terraform modules and the template supply', () => {
     expect(placeholders(FILES.connectorTrust)).toEqual(['external_id', 'jitbot_principal_arn']);
-    expect(placeholders(FILES.connectorPermissions)).toEqual(['account_id', 'region', 'scheduler_role_arn']);
-    expect(placeholders(FILES.schedulerTrust)).toEqual(['account_id', 'region']);
-    expect(placeholders(FILES.schedulerPermissions)).toEqual(['account_id']);
+    expect(placeholders(FILES.connectorPermissions)).toEqual([
+      'account_id',
+      'partition',
+      'region',
+      'scheduler_role_arn',
+    ]);
+    expect(placeholders(FILES.schedulerTrust)).toEqual(['account_id', 'partition', 'region']);
+    expect(placeholders(FILES.schedulerPermissions)).toEqual(['account_id', 'partition']);
+    expect(placeholders(FILES.schedulerDeadLetter)).toEqual(['dead_letter_arn']);
+  });
+});
+
+describe('partitions', () => {
+  it.each(Object.values(FILES))('%s writes no ARN with a fixed partition', (file) => {
+    expect(readFileSync(join(POLICIES, file), 'utf8')).not.toContain('arn:aws:');
+  });
+
+  it('the same documents in GovCloud name GovCloud ARNs, and still allow what jitbot does there', async () => {
+    const govCloud = {
+      ...VALUES,
+      partition: 'aws-us-gov',
+      region: 'us-gov-west-1',
+      scheduler_role_arn: `arn:aws-us-gov:iam::${ACCOUNT}:role/jitbot-scheduler`,
+    };
+    const permissions = loadPolicy(FILES.connectorPermissions, govCloud);
+    const resources = permissions.Statement.flatMap((statement) => list(statement.Resource));
+    expect(resources.filter((arn) => !arn.startsWith('arn:aws-us-gov:'))).toEqual([]);
+    const result = await evaluate(
+      {
+        principal: `arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/jitbot-connector/jitbot-r-7k2m`,
+        action: 'iam:AddUserToGroup',
+        resource: `arn:aws-us-gov:iam::${ACCOUNT}:group/jit/jit-prod-admin`,
+      },
+      { identity: permissions },
+    );
+    expect(result).toBe('Allowed');
+    const commercial = await evaluate(
+      {
+        principal: `arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/jitbot-connector/jitbot-r-7k2m`,
+        action: 'iam:AddUserToGroup',
+        resource: `arn:aws:iam::${ACCOUNT}:group/jit/jit-prod-admin`,
+      },
+      { identity: permissions },
+    );
+    expect(commercial).not.toBe('Allowed');
   });
 });
 
@@ -368,6 +415,23 @@ describe('the scheduler role', () => {
       'Allowed',
     );
   });
+
+  it('with a dead-letter queue, may send a failed run to that queue, and do nothing else with SQS', async () => {
+    const deadLetter = loadPolicy(FILES.schedulerDeadLetter);
+    const asSchedulerWithQueue = (action: string, resource: string) =>
+      evaluate({ principal: SCHEDULER_SESSION, action, resource }, { identity: deadLetter });
+    expect(await asSchedulerWithQueue('sqs:SendMessage', DEAD_LETTER)).toBe('Allowed');
+    const other = `arn:aws:sqs:${REGION}:${ACCOUNT}:payments-orders`;
+    expect(await asSchedulerWithQueue('sqs:SendMessage', other)).not.toBe('Allowed');
+    for (const action of [
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:PurgeQueue',
+      'sqs:SetQueueAttributes',
+    ])
+      expect(await asSchedulerWithQueue(action, DEAD_LETTER), action).not.toBe('Allowed');
+    expect(list(deadLetter.Statement[0]?.Action)).toEqual(['sqs:SendMessage']);
+  });
 });
 
 describe('the names the code uses are the ones the policies allow', () => {
@@ -485,7 +549,7 @@ describe('least privilege, so widening a policy fails the tests', () => {
     expect(wideningProblems(file, loadPolicy(file))).toEqual([]);
   });
 
-  it.each([FILES.connectorPermissions, FILES.schedulerPermissions])(
+  it.each([FILES.connectorPermissions, FILES.schedulerPermissions, FILES.schedulerDeadLetter])(
     'every statement of %s names its resources',
     (file) => {
       for (const statement of loadPolicy(file).Statement)
@@ -629,27 +693,56 @@ const cfnTags: Tags = INTRINSICS.flatMap((name) => {
   ];
 });
 
-/** Evaluates Ref, Fn::Sub and Fn::GetAtt for one deployment; anything else is not expected here. */
-function resolveIntrinsics(node: unknown, refs: Readonly<Record<string, string>>): unknown {
+/** `!Ref AWS::NoValue`: the property or list item it stands for is left out. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
+interface Deployment {
+  readonly refs: Readonly<Record<string, string>>;
+  /** The template's Conditions, evaluated for this deployment. */
+  readonly conditions: Readonly<Record<string, boolean>>;
+}
+
+/**
+ * Evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Equals and Fn::Not for one deployment;
+ * anything else is not expected here.
+ */
+function resolveIntrinsics(node: unknown, deployment: Deployment): unknown {
+  const { refs, conditions } = deployment;
   const lookup = (name: string) => {
     const value = refs[name];
     if (value === undefined) throw new Error(`the template refers to ${name}, which the test does not know`);
     return value;
   };
-  if (Array.isArray(node)) return node.map((item) => resolveIntrinsics(item, refs));
+  const resolve = (value: unknown) => resolveIntrinsics(value, deployment);
+  if (Array.isArray(node)) return node.map(resolve).filter((item) => item !== NO_VALUE);
   if (typeof node !== 'object' || node === null) return node;
   const entries = Object.entries(node);
   const [first] = entries;
   if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
     const [fn, argument] = first;
+    if (fn === 'Ref' && argument === 'AWS::NoValue') return NO_VALUE;
     if (fn === 'Ref' && typeof argument === 'string') return lookup(argument);
     if (fn === 'Fn::GetAtt') return lookup(Array.isArray(argument) ? argument.join('.') : String(argument));
     if (fn === 'Fn::Sub' && typeof argument === 'string') {
       return argument.replace(/\$\{([\w:.]+)\}/g, (_match, name: string) => lookup(name));
     }
+    if (fn === 'Fn::Equals' && Array.isArray(argument)) {
+      const [left, right] = argument.map(resolve);
+      return left === right;
+    }
+    if (fn === 'Fn::Not' && Array.isArray(argument)) return resolve(argument[0]) !== true;
+    if (fn === 'Fn::If' && Array.isArray(argument)) {
+      const [condition, whenTrue, whenFalse] = argument;
+      const holds = conditions[String(condition)];
+      if (holds === undefined)
+        throw new Error(`the template uses condition ${condition}, which it does not define`);
+      return resolve(holds ? whenTrue : whenFalse);
+    }
     throw new Error(`unexpected ${fn} in the template`);
   }
-  return Object.fromEntries(entries.map(([key, value]) => [key, resolveIntrinsics(value, refs)]));
+  return Object.fromEntries(
+    entries.map(([key, value]) => [key, resolve(value)]).filter(([, value]) => value !== NO_VALUE),
+  );
 }
 
 interface CfnResource {
@@ -659,31 +752,47 @@ interface CfnResource {
 
 interface CfnTemplate {
   Outputs: Record<string, unknown>;
-  Parameters: Record<string, { Type: string; NoEcho?: boolean; Default?: string }>;
+  Parameters: Record<string, { Type: string; NoEcho?: boolean; Default?: string; AllowedPattern?: string }>;
+  Conditions?: Record<string, unknown>;
   Resources: Record<string, CfnResource>;
 }
 
 describe('the CloudFormation template', () => {
   const text = readFileSync(join(ROOT, 'infra', 'cloudformation', 'jitbot-target-account.yaml'), 'utf8');
   const raw = parse(text, { customTags: cfnTags }) as CfnTemplate;
-  const template = resolveIntrinsics(raw, {
-    'AWS::AccountId': ACCOUNT,
-    'AWS::Region': REGION,
-    JitbotPrincipalArn: JITBOT,
-    ExternalId: EXTERNAL_ID,
-    ConnectorRoleName: 'jitbot-connector',
-    SchedulerRoleName: 'jitbot-scheduler',
-    'SchedulerRole.Arn': SCHEDULER_ROLE,
-    'ConnectorRole.Arn': CONNECTOR_ROLE,
-    ScheduleGroup: 'jitbot',
-  }) as CfnTemplate;
-  const resource = (name: string) => {
-    const found = template.Resources[name];
+  /** The template as deployed with these parameters: conditions evaluated, intrinsics resolved. */
+  function deploy(parameters: Readonly<Record<string, string>> = {}): CfnTemplate {
+    const refs = {
+      'AWS::Partition': 'aws',
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Region': REGION,
+      JitbotPrincipalArn: JITBOT,
+      ExternalId: EXTERNAL_ID,
+      ConnectorRoleName: 'jitbot-connector',
+      SchedulerRoleName: 'jitbot-scheduler',
+      DeadLetterQueueArn: '',
+      'SchedulerRole.Arn': SCHEDULER_ROLE,
+      'ConnectorRole.Arn': CONNECTOR_ROLE,
+      ScheduleGroup: 'jitbot',
+      ...parameters,
+    };
+    const conditions = Object.fromEntries(
+      Object.entries(raw.Conditions ?? {}).map(([name, condition]) => [
+        name,
+        resolveIntrinsics(condition, { refs, conditions: {} }) === true,
+      ]),
+    );
+    return resolveIntrinsics(raw, { refs, conditions }) as CfnTemplate;
+  }
+  const template = deploy();
+  const withQueue = deploy({ DeadLetterQueueArn: DEAD_LETTER });
+  const resource = (name: string, deployed: CfnTemplate = template) => {
+    const found = deployed.Resources[name];
     if (!found) throw new Error(`the template has no ${name}`);
     return found;
   };
-  const inlinePolicy = (role: string) =>
-    (resource(role).Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map(
+  const inlinePolicy = (role: string, deployed: CfnTemplate = template) =>
+    (resource(role, deployed).Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map(
       (policy) => policy.PolicyDocument,
     );
 
@@ -696,6 +805,28 @@ describe('the CloudFormation template', () => {
       loadPolicy(FILES.schedulerTrust),
     );
     expect(inlinePolicy('SchedulerRole')).toEqual([loadPolicy(FILES.schedulerPermissions)]);
+  });
+
+  it('with a dead-letter queue, lets the scheduler role send to it (the same document as the JSON file)', () => {
+    expect(inlinePolicy('SchedulerRole', withQueue)).toEqual([
+      loadPolicy(FILES.schedulerPermissions),
+      loadPolicy(FILES.schedulerDeadLetter),
+    ]);
+    expect(withQueue.Outputs).toHaveProperty('DeadLetterQueueArn');
+    expect(inlinePolicy('ConnectorRole', withQueue)).toEqual([loadPolicy(FILES.connectorPermissions)]);
+  });
+
+  it('takes only an empty value or a standard SQS queue ARN as the dead-letter queue', () => {
+    const pattern = new RegExp(String(raw.Parameters.DeadLetterQueueArn?.AllowedPattern));
+    expect(raw.Parameters.DeadLetterQueueArn?.Default).toBe('');
+    for (const good of ['', DEAD_LETTER, 'arn:aws-us-gov:sqs:us-gov-west-1:111111111111:dlq'])
+      expect(pattern.test(good), good).toBe(true);
+    for (const bad of [
+      `${DEAD_LETTER}.fifo`,
+      'https://sqs.us-east-1.amazonaws.com/111111111111/dlq',
+      'arn:aws:sns:us-east-1:111111111111:topic',
+    ])
+      expect(pattern.test(bad), bad).toBe(false);
   });
 
   it('would notice a difference (the comparison is not vacuous)', () => {
@@ -722,6 +853,23 @@ describe('the CloudFormation template', () => {
     expect(deployed.match(/\b(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b/g) ?? []).toEqual([]);
     expect(deployed).toContain('AWS::AccountId');
   });
+
+  it("writes no ARN with a fixed partition: every one is in the stack's own (AWS::Partition)", () => {
+    const deployed = JSON.stringify([raw.Resources, raw.Outputs, raw.Conditions]);
+    expect(deployed).not.toContain('arn:aws:');
+    expect(deployed).toContain(`arn:\${AWS::Partition}:`);
+    const gov = (arn: string) => arn.replace(/^arn:aws:/, 'arn:aws-us-gov:');
+    const govCloud = deploy({
+      'AWS::Partition': 'aws-us-gov',
+      'AWS::Region': 'us-gov-west-1',
+      JitbotPrincipalArn: gov(JITBOT),
+      'SchedulerRole.Arn': gov(SCHEDULER_ROLE),
+      'ConnectorRole.Arn': gov(CONNECTOR_ROLE),
+    });
+    const arns = JSON.stringify(govCloud.Resources).match(/arn:[\w-]+:/g) ?? [];
+    expect(arns.length).toBeGreaterThan(10);
+    expect(new Set(arns)).toEqual(new Set(['arn:aws-us-gov:']));
+  });
 });
 
 // ---- Terraform: the modules load the same files ----------------------------------------------
@@ -742,7 +890,7 @@ describe('the Terraform modules', () => {
 
   it.each([
     ['connector-role', [FILES.connectorTrust, FILES.connectorPermissions]],
-    ['scheduler-role', [FILES.schedulerTrust, FILES.schedulerPermissions]],
+    ['scheduler-role', [FILES.schedulerTrust, FILES.schedulerPermissions, FILES.schedulerDeadLetter]],
   ] as const)('%s renders %j with exactly their placeholders', (name, files) => {
     const text = moduleText(name);
     expect(text).toMatch(/policies\s+= "\$\{path\.module\}\/\.\.\/\.\.\/\.\.\/policies"/);
@@ -756,5 +904,51 @@ describe('the Terraform modules', () => {
       /resource "aws_scheduler_schedule_group" "jitbot" \{\s*name = "jitbot"/,
     );
     expect(moduleText('jit-group')).toMatch(/resource "aws_iam_group" "this" \{[^}]*path = "\/jit\/"/);
+  });
+
+  it.each(['connector-role', 'scheduler-role'])('%s takes the partition from the provider', (name) => {
+    const text = moduleText(name);
+    expect(text).toContain('data "aws_partition" "current" {}');
+    expect(text).toMatch(/partition\s+= data\.aws_partition\.current\.partition/);
+    expect(text).toMatch(/partition\s+= local\.partition/);
+  });
+
+  it('scheduler-role lets the role send to the dead-letter queue only when one is given', () => {
+    const text = moduleText('scheduler-role');
+    expect(text).toMatch(
+      /resource "aws_iam_role_policy" "dead_letter" \{\s*count = var\.dead_letter_arn == null \? 0 : 1/,
+    );
+    expect(text).toMatch(/dead_letter_arn = var\.dead_letter_arn/);
+  });
+
+  /** Every .tf file, without comments, descriptions and error messages (words, not ARNs AWS sees). */
+  function terraformCode(): { file: string; code: string }[] {
+    const dirs = [
+      'modules/connector-role',
+      'modules/scheduler-role',
+      'modules/jit-group',
+      'modules/jit-policy',
+    ];
+    const files = [
+      ...dirs.flatMap((dir) => ['main.tf', 'variables.tf', 'outputs.tf'].map((f) => `${dir}/${f}`)),
+    ];
+    files.push('examples/single-account/main.tf');
+    return files.map((file) => ({
+      file,
+      code: readFileSync(join(ROOT, 'infra', 'terraform', file), 'utf8')
+        .split('\n')
+        .filter((line) => !/^\s*#/.test(line) && !/^\s*(description|error_message)\s*=/.test(line))
+        .join('\n'),
+    }));
+  }
+
+  it('write no ARN with a fixed partition', () => {
+    const fixed = terraformCode().filter(({ code }) => code.includes('arn:aws:'));
+    expect(fixed.map(({ file }) => file)).toEqual([]);
+    // The example's AWS managed policy is named in the provider's partition too.
+    const example = terraformCode().find(({ file }) => file.startsWith('examples/'))?.code;
+    expect(example).toContain(
+      `arn:\${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess`,
+    );
   });
 });

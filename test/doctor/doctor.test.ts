@@ -84,6 +84,8 @@ interface CatalogChanges {
   readonly prodGroup?: string;
   readonly prodPolicy?: string;
   readonly stagingScheduler?: boolean;
+  /** False leaves settings.allowedEmailDomains out. */
+  readonly emailDomains?: boolean;
 }
 
 /** Two accounts (three groups and a policy) and one Okta group, written to a file of its own. */
@@ -91,7 +93,10 @@ function writeCatalog(changes: CatalogChanges = {}): string {
   const staging = account('staging', '222222222222', STAGING_ROLE, 'JITBOT_EXTERNAL_ID_STAGING');
   const { schedulerRoleArn: _omitted, ...stagingWithout } = staging;
   const catalog = {
-    settings: { adminChannel: 'CADMIN1' },
+    settings: {
+      adminChannel: 'CADMIN1',
+      ...(changes.emailDomains === false ? {} : { allowedEmailDomains: ['example.com'] }),
+    },
     accounts: [
       account('prod', '111111111111', PROD_ROLE, 'JITBOT_EXTERNAL_ID_PROD'),
       changes.stagingScheduler === false ? stagingWithout : staging,
@@ -276,6 +281,20 @@ describe('jitbot doctor', () => {
     expect(block).toMatch(/^! .*no schedulerRoleArn, so no backstop/);
     expect(block).toContain('fix: deploy the scheduler role');
     expect(output).toContain('All 15 checks passed, 1 warning.');
+    expect(code).toBe(0);
+  });
+
+  it('no allowedEmailDomains while accounts and Okta go by the Slack email: a warning with the fix, exit 0', async () => {
+    const catalog = writeCatalog({ emailDomains: false });
+    const { code, output } = await doctor(doctorEnv({ JITBOT_CATALOG: catalog }));
+    const block = blockFor(output, 'catalog email domains');
+    expect(block).toMatch(
+      /^! catalog email domains: settings\.allowedEmailDomains is not set, but account prod \(userMapping email-local-part\), account staging \(userMapping email-local-part\), okta \(userMatch login\) find people's accounts from their Slack email/,
+    );
+    expect(block).toContain(
+      'fix: set settings.allowedEmailDomains to the email domains your company controls, e.g. allowedEmailDomains: [example.com]',
+    );
+    expect(output).toContain('All 16 checks passed, 1 warning.');
     expect(code).toBe(0);
   });
 

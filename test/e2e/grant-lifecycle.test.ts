@@ -120,9 +120,9 @@ describe('granting and revoking an IAM group', () => {
     await untilEnded(grant.id);
     expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(false);
     expect(iam.schedule('jitbot', `jitbot-${grant.id}`)).toBeUndefined();
-    // The backstop goes before the membership, so it can never remove a later grant's access.
+    // The membership goes first; the backstop only once its removal is confirmed (invariant 5).
     const order = awsCallsFor(iamName(requester), grant.id);
-    expect(order.indexOf('DeleteSchedule')).toBeLessThan(order.indexOf('RemoveUserFromGroup'));
+    expect(order.indexOf('RemoveUserFromGroup')).toBeLessThan(order.indexOf('DeleteSchedule'));
     expect(order.filter((action) => action === 'RemoveUserFromGroup')).toHaveLength(1);
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('has ended (expired)'));
   });
@@ -240,7 +240,7 @@ describe('granting and revoking an IAM group', () => {
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('now lasts until'));
   });
 
-  it('Revoke now by the holder deletes the schedule first, removes access, and updates the warning', async () => {
+  it('Revoke now by the holder removes access, then deletes the schedule, and updates the warning', async () => {
     const requester = newUser();
     const grant = await grantFor('ops-admin', requester);
     await jitbot.database.pool.query('UPDATE grants SET warn_at = now() WHERE id = $1', [grant.id]);
@@ -258,7 +258,7 @@ describe('granting and revoking an IAM group', () => {
     await untilEnded(grant.id);
     expect(iam.isMember('jit-ops-admin', iamName(requester))).toBe(false);
     const order = awsCallsFor(iamName(requester), grant.id);
-    expect(order.indexOf('DeleteSchedule')).toBeLessThan(order.indexOf('RemoveUserFromGroup'));
+    expect(order.indexOf('RemoveUserFromGroup')).toBeLessThan(order.indexOf('DeleteSchedule'));
     await vi.waitFor(() => {
       const updates = jitbot.slack.callsTo('chat.update').filter((call) => call.args.channel === requester);
       const warning = updates

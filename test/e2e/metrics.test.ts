@@ -54,14 +54,17 @@ describe('metrics', () => {
       [grant.id],
     );
     await jitbot.wake();
-    await vi.waitFor(async () => {
-      const text = await scrape();
-      expect(sample(text, 'jitbot_revocations_overdue')).toBe(1);
-      expect(sample(text, 'jitbot_revocation_overdue_seconds')).toBeGreaterThanOrEqual(300);
-      expect(
-        sample(text, 'jitbot_provider_calls_total{action="aws.iam.RemoveUserFromGroup",outcome="error"}'),
-      ).toBeGreaterThanOrEqual(1);
-    });
+    await vi.waitFor(
+      async () => {
+        const text = await scrape();
+        expect(sample(text, 'jitbot_revocations_overdue')).toBe(1);
+        expect(sample(text, 'jitbot_revocation_overdue_seconds')).toBeGreaterThanOrEqual(300);
+        expect(
+          sample(text, 'jitbot_provider_calls_total{action="aws.iam.RemoveUserFromGroup",outcome="error"}'),
+        ).toBeGreaterThanOrEqual(1);
+      },
+      { timeout: 5_000 },
+    );
     jitbot.aws.failNext('RemoveUserFromGroup', { code: 'ServiceUnavailable', status: 503, times: 0 });
     await expireNow(grant.id);
     await vi.waitFor(async () => expect(sample(await scrape(), 'jitbot_revocations_overdue')).toBe(0), {

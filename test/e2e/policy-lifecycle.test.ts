@@ -101,9 +101,9 @@ describe('granting and revoking an IAM policy', () => {
       [grant?.id],
     );
     const actions = rows.map((row) => row.action);
-    // The backstop goes before the policy, so it can never detach a later grant's policy.
-    expect(actions.indexOf('aws.scheduler.DeleteSchedule')).toBeLessThan(
-      actions.indexOf('aws.iam.DetachUserPolicy'),
+    // The policy goes first; the backstop only once the detach is confirmed (invariant 5).
+    expect(actions.indexOf('aws.iam.DetachUserPolicy')).toBeLessThan(
+      actions.indexOf('aws.scheduler.DeleteSchedule'),
     );
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('has ended (expired)'));
   });

@@ -27,6 +27,8 @@ export interface FakeAwsCall {
   readonly requestId: string;
   readonly status: number;
   readonly errorCode?: string;
+  /** The call was carried out (status and errorCode say how), but this is what the client got. */
+  readonly answerLost?: 'drop' | 'error';
 }
 
 interface Injected {
@@ -51,6 +53,7 @@ export class FakeAws {
   private readonly roles = new Map<string, string | undefined>();
   private readonly sessions = new Map<string, FakeSession>();
   private readonly failures = new Map<string, Injected>();
+  private readonly lostAnswers = new Map<string, { how: 'drop' | 'error'; remaining: number }>();
   private server: Server | undefined;
 
   account(accountId: string): FakeAwsAccount {
@@ -78,6 +81,21 @@ export class FakeAws {
       message: failure.message ?? `injected ${failure.code}`,
       remaining: failure.times ?? 1,
     });
+  }
+
+  /** Ends what failNext and loseNextAnswers injected for `action` (a fault that has been fixed). */
+  clearFailures(action: string): void {
+    this.failures.delete(action);
+    this.lostAnswers.delete(action);
+  }
+
+  /**
+   * The next `times` calls of Scheduler `action` are carried out, but their answer is lost on the way back:
+   * the connection is cut (`drop`) or AWS answers 500 (`error`), as after a network cut or an
+   * internal error once the work was done. A retry then finds what the lost call made.
+   */
+  loseNextAnswers(action: string, loss: { how: 'drop' | 'error'; times?: number }): void {
+    this.lostAnswers.set(action, { how: loss.how, remaining: loss.times ?? 1 });
   }
 
   callsTo(action: string): FakeAwsCall[] {
@@ -174,16 +192,27 @@ export class FakeAws {
       this.injected(action);
       const session = this.signedSession(request, meta.accessKeyId);
       const output = this.account(session.accountId).scheduler(action, name, group, input);
-      this.calls.push({ ...base, session, status: 200 });
+      const lost = this.takeLostAnswer(action);
+      this.calls.push({ ...base, session, status: 200, ...(lost ? { answerLost: lost } : {}) });
+      if (lost) {
+        loseAnswer(response, lost);
+        return;
+      }
       respond(response, 200, 'application/json', JSON.stringify(output), meta.requestId);
     } catch (error) {
       const failure = asFakeError(error);
+      const lost = action === undefined ? undefined : this.takeLostAnswer(action);
       this.calls.push({
         ...base,
         session: this.sessionOrNone(meta.accessKeyId),
         status: failure.status,
         errorCode: failure.code,
+        ...(lost ? { answerLost: lost } : {}),
       });
+      if (lost) {
+        loseAnswer(response, lost);
+        return;
+      }
       response.setHeader('x-amzn-errortype', failure.code);
       respond(
         response,
@@ -193,6 +222,15 @@ export class FakeAws {
         meta.requestId,
       );
     }
+  }
+
+  /** Whether the answer to this call of `action` is to be lost, and how (loseNextAnswers). */
+  private takeLostAnswer(action: string): 'drop' | 'error' | undefined {
+    const loss = this.lostAnswers.get(action);
+    if (loss === undefined) return undefined;
+    loss.remaining -= 1;
+    if (loss.remaining <= 0) this.lostAnswers.delete(action);
+    return loss.how;
   }
 
   private injected(action: string): void {
@@ -260,6 +298,22 @@ export class FakeAws {
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     return `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${randomBytes(20).toString('hex')}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${session.expiration.toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId><Arn>arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}</Arn></AssumedRoleUser>`;
   }
+}
+
+/** The client never hears how the call went: the connection is cut, or AWS says it failed. */
+function loseAnswer(response: ServerResponse, how: 'drop' | 'error'): void {
+  if (how === 'drop') {
+    response.socket?.destroy();
+    return;
+  }
+  response.setHeader('x-amzn-errortype', 'InternalServerException');
+  respond(
+    response,
+    500,
+    'application/json',
+    JSON.stringify({ Message: 'injected: answer lost' }),
+    randomUUID(),
+  );
 }
 
 function asFakeError(error: unknown): FakeAwsError {

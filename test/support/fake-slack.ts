@@ -38,6 +38,8 @@ export interface FakeSlack {
    * no header. Default: the bot scopes of slack/manifest.yaml, as an app installed from it has.
    */
   setScopes(scopes: readonly string[] | undefined): void;
+  /** users.info about `userId` answers with these fields over the handler's user (a guest, a bot, another team). */
+  setUser(userId: string, fields: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const limits = new Map<string, { times: number; retryAfter: number }>();
   const failures: FailureRule[] = [];
   let scopes: readonly string[] | undefined = manifestBotScopes();
+  const userFields = new Map<string, Record<string, unknown>>();
   const scopeHeader = (): Record<string, string> =>
     scopes === undefined ? {} : { 'x-oauth-scopes': scopes.join(',') };
 
@@ -140,7 +143,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return;
     }
     const custom = handlers.get(method);
-    const answer = custom ? await custom(args, call) : defaultAnswer(method, args, calls.length);
+    let answer = custom ? await custom(args, call) : defaultAnswer(method, args, calls.length);
+    const fields = method === 'users.info' ? userFields.get(String(args.user)) : undefined;
+    if (fields) answer = { ...answer, user: { ...(answer.user as object), ...fields } };
     res.writeHead(200, { 'content-type': 'application/json', ...scopeHeader() });
     res.end(JSON.stringify({ ok: true, ...answer }));
   }
@@ -167,6 +172,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     setScopes: (granted) => {
       scopes = granted;
     },
+    setUser: (userId, fields) => userFields.set(userId, fields),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

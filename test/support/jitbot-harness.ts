@@ -167,6 +167,8 @@ export interface JitbotOptions {
   readonly socketMode?: boolean;
   /** Serve /metrics on a port of its own (METRICS_PORT), at `metricsUrl`. */
   readonly metrics?: boolean;
+  /** The time the user-group cache reads (ServiceInputs.clock), so a test can age it without waiting. */
+  readonly clock?: () => number;
 }
 
 export const APP_TOKEN = 'xapp-1-test-app-token-0123456789';
@@ -181,6 +183,7 @@ interface World {
   readonly catalogPath: string;
   readonly socket: FakeSocketMode | undefined;
   readonly metrics: boolean;
+  readonly clock: (() => number) | undefined;
 }
 
 /** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
@@ -200,7 +203,9 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
     const id = String(args.user);
     provision(id);
     okta?.provision(id);
-    return { user: { id, deleted: false, is_bot: false, profile: { email: emailOf(id) } } };
+    return {
+      user: { id, team_id: 'TFAKE', deleted: false, is_bot: false, profile: { email: emailOf(id) } },
+    };
   });
   const socket = options.socketMode ? await startFakeSocketMode() : undefined;
   if (socket) slack.on('apps.connections.open', () => ({ url: socket.url }));
@@ -208,13 +213,34 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
   const catalogPath = join(dir, 'jitbot.yaml');
   writeFileSync(catalogPath, stringify(withFakeUrls(catalogData, okta)));
-  return { slack, aws, awsUrl, okta, database, catalogPath, socket, metrics: options.metrics === true };
+  return {
+    slack,
+    aws,
+    awsUrl,
+    okta,
+    database,
+    catalogPath,
+    socket,
+    metrics: options.metrics === true,
+    clock: options.clock,
+  };
 }
 
 interface Instance {
   readonly service: RunningService;
   readonly baseUrl: string;
   readonly metricsUrl: string | undefined;
+}
+
+/** As a load balancer would: no request before /readyz says the instance can serve it. */
+async function untilReady(baseUrl: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const response = await fetch(`${baseUrl}/readyz`);
+    if (response.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`not ready after 15 s: ${await response.text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function startInstance(world: World): Promise<Instance> {
@@ -236,7 +262,9 @@ async function startInstance(world: World): Promise<Instance> {
     variables: {},
     logger: createLogger(env.LOG_LEVEL),
     aws: { endpoint: world.awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
+    ...(world.clock ? { clock: world.clock } : {}),
   });
+  await untilReady(`http://127.0.0.1:${port}`);
   return {
     service,
     baseUrl: `http://127.0.0.1:${port}`,

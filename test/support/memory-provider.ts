@@ -41,6 +41,10 @@ export class MemoryProvider implements AccessProvider {
       this.run('backstop.clear', grantId);
       this.schedules.delete(grantId);
     },
+    exists: async (_target, grantId) => {
+      this.run('backstop.exists', grantId);
+      return this.schedules.has(grantId);
+    },
   };
 
   /** The next call of `method` runs `script` first (it may throw). */
@@ -65,6 +69,10 @@ export class MemoryProvider implements AccessProvider {
 
   location(): string {
     return 'memory';
+  }
+
+  describePrincipal(_target: Target, principal: string): string {
+    return `memory user ${principal}`;
   }
 
   async resolvePrincipal(_target: Target, person: { userId: string; email?: string }) {

@@ -10,6 +10,7 @@ import { JOB_KINDS } from '../../src/workflow/job-kinds.js';
 import { createReminderSource } from '../../src/workflow/remind-approvers.js';
 import { type SubmitCommand, submitRequest } from '../../src/workflow/submit-request.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { MemoryProvider } from '../support/memory-provider.js';
 import { PEOPLE, testCatalog, testMembers } from '../support/test-catalog.js';
 
 let database: TestDatabase;
@@ -18,7 +19,13 @@ let requesterSequence = 0;
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrated: true });
-  deps = { pool: database.pool, catalog: testCatalog(), members: testMembers, newRequestId };
+  deps = {
+    pool: database.pool,
+    catalog: testCatalog(),
+    members: testMembers,
+    newRequestId,
+    providers: { 'aws-iam-group': new MemoryProvider() },
+  };
 });
 afterAll(async () => {
   await database.drop();

@@ -10,6 +10,7 @@ import { actions, button, context, header, message, section } from './elements.j
 import {
   accessBlocks,
   outcomeLine,
+  principalPhrase,
   reasonSections,
   requestContextLine,
   targetLabel,
@@ -30,13 +31,15 @@ export function breakglassNotice(view: RequestView, reviewedBy?: string): SlackM
   const failed = request.status === 'failed' ? outcomeLine(view) : undefined;
   const blocks: KnownBlock[] = [
     header(':rotating_light: Breakglass access'),
-    section(`${who} used breakglass for ${targetLabel(target)} for *${duration}*, without approval.`),
+    section(
+      `${who} used breakglass for ${targetLabel(target)} for *${duration}*${principalPhrase(request, true)}, without approval.`,
+    ),
     ...accessBlocks(target),
     ...reasonSections(view),
     ...(failed ? [section(failed)] : []),
     ...reviewBlocks(view, reviewedBy),
     context(requestContextLine(view)),
   ];
-  const text = `:rotating_light: Breakglass: ${who} used breakglass for ${escapeMrkdwn(target.name)} for ${duration}`;
+  const text = `:rotating_light: Breakglass: ${who} used breakglass for ${escapeMrkdwn(target.name)} for ${duration}${principalPhrase(request)}`;
   return message(text, blocks);
 }

@@ -1,12 +1,11 @@
 /** The modal an approver fills in after clicking Deny: the requester sees the reason. */
 import type { ModalView } from '@slack/types';
+import { DENY_REASON_MAX } from '../../domain/request-input.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
 import { escapeMrkdwn, mention } from '../mrkdwn.js';
 import { plainText, section } from './elements.js';
 import { SLACK_LIMITS } from './limits.js';
 import { requestIdCode } from './request-parts.js';
-
-export const DENY_REASON_MAX = 500;
 
 export interface DenyReasonModalInput {
   readonly requestId: string;
@@ -34,6 +33,7 @@ export function denyReasonModal({ requestId, requesterId, targetName }: DenyReas
           type: 'plain_text_input',
           action_id: ACTIONS.denyReason,
           multiline: true,
+          // The same limit is checked again on submission (domain/request-input).
           max_length: DENY_REASON_MAX,
           placeholder: plainText('e.g. Use the read-only role for this', SLACK_LIMITS.placeholder),
         },

@@ -64,7 +64,7 @@ export function expiryWarning(view: RequestView, grant: GrantSummary, now: Date 
     section(
       `:hourglass_flowing_sand: Your access to ${what} ends at *${formatTime(grant.expiresAt)}* (in about ${formatDuration(Math.round(left / 60) * 60)}).`,
     ),
-    context('*Extend* asks for more time: a new request, approved under the same rules as before.'),
+    context('*Extend* asks for more time: a new request that the approvers decide.'),
     actions(extend, revokeButton(grant)),
     context(requestContextLine(view)),
   ]);

@@ -4,6 +4,7 @@
  */
 import type { ContextBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
+import type { AccessRequest } from '../../domain/request.js';
 import { escapeMrkdwn, formatTime, linkOrText, mention, mentionList, quote } from '../mrkdwn.js';
 import { context, section } from './elements.js';
 import type { GrantSummary, RequestView, TargetSummary } from './types.js';
@@ -26,14 +27,25 @@ export function requestIdCode(requestId: string): string {
   return `\`${escapeMrkdwn(requestId)}\``;
 }
 
-/** `<@U1> asks for Production admin for 2h`: a plain summary for notifications. */
-export function askSummary({ request, target }: RequestView): string {
-  return `${mention(request.requesterId)} asks for ${escapeMrkdwn(target.name)} for ${formatDuration(request.durationSeconds)}`;
+/**
+ * ` as IAM user alice in Production (…)`: whose account the access goes to, since the Slack
+ * person asking and the account that receives it are matched by an email they may be able to
+ * edit. Escaped: an Okta label carries that email. Empty before the principal is known.
+ */
+export function principalPhrase(request: AccessRequest, bold = false): string {
+  if (!request.principalLabel) return '';
+  const label = escapeMrkdwn(request.principalLabel);
+  return ` as ${bold ? `*${label}*` : label}`;
 }
 
-/** `<@U1> asks for *Production admin* (Production (…)) for *2h*`. */
+/** `<@U1> asks for Production admin for 2h as IAM user alice in …`: a plain summary for notifications. */
+export function askSummary({ request, target }: RequestView): string {
+  return `${mention(request.requesterId)} asks for ${escapeMrkdwn(target.name)} for ${formatDuration(request.durationSeconds)}${principalPhrase(request)}`;
+}
+
+/** `<@U1> asks for *Production admin* (Production (…)) for *2h* as *IAM user alice in …*`. */
 export function askLine({ request, target }: RequestView): string {
-  return `${mention(request.requesterId)} asks for ${targetLabel(target)} for *${formatDuration(request.durationSeconds)}*`;
+  return `${mention(request.requesterId)} asks for ${targetLabel(target)} for *${formatDuration(request.durationSeconds)}*${principalPhrase(request, true)}`;
 }
 
 export function justificationSection(justification: string): SectionBlock {

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { findTarget } from '../../config/catalog.js';
 import { findRequest } from '../../db/requests-repository.js';
+import { denyReasonProblem } from '../../domain/request-input.js';
 import { decideRequest } from '../../workflow/decide-request.js';
 import { denyReasonModal } from '../blocks/deny-modal.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
@@ -19,7 +20,9 @@ async function denyFromForm(deps: ListenerDeps, body: unknown): Promise<DenyAck>
     errors: { [BLOCKS.denyReason]: problem },
   });
   if (!submission.success || reason === undefined) return fail(UNREADABLE_CLICK);
-  if (reason.length === 0) return fail('Say why, so the requester knows what to do next.');
+  // The form's max_length is enforced by Slack's client only: a hand-made submission is not.
+  const invalid = denyReasonProblem(reason);
+  if (invalid) return fail(invalid);
   const requestId = submission.data.view.private_metadata ?? '';
   try {
     const actorId = submission.data.user.id;

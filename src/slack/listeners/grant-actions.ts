@@ -4,7 +4,7 @@ import { type RevokeNowOutcome, revokeNow } from '../../workflow/revoke-now.js';
 import { ACTIONS } from '../ids.js';
 import { grantButtonClick, targetButtonClick } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
-import { openRequestForm } from './request-form.js';
+import { EXTEND_METADATA, openRequestForm } from './request-form.js';
 import { answerSafely, tellProblem, UNREADABLE_CLICK } from './respond.js';
 
 function revokeProblem(outcome: Exclude<RevokeNowOutcome, { type: 'revoking' }>): string {
@@ -42,7 +42,7 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
       return tellProblem(respond, `${targetId} is no longer in jitbot's catalog, so it cannot be extended.`);
     }
     await answerSafely(deps.logger, respond, 'opening the extension form', () =>
-      openRequestForm(deps, click.data.trigger_id, click.data.user.id, targetId),
+      openRequestForm(deps, click.data.trigger_id, click.data.user.id, targetId, EXTEND_METADATA),
     );
   });
 }

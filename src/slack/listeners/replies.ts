@@ -5,6 +5,7 @@ import type { DecideOutcome } from '../../workflow/decide-request.js';
 import type { SubmitOutcome } from '../../workflow/submit-request.js';
 import { problemReply, unknownTargetReply } from '../blocks/command-replies.js';
 import { message, section } from '../blocks/elements.js';
+import { refusalReply } from '../blocks/refusal-replies.js';
 import { duplicateRequestNotice } from '../blocks/requester-messages.js';
 import type { SlackMessage } from '../blocks/types.js';
 import { SLASH_COMMAND } from '../ids.js';
@@ -29,6 +30,10 @@ export function submitReply(
       );
     case 'duplicate':
       return duplicateRequestNotice(outcome.existing, outcome.target.name);
+    case 'has-access':
+    case 'rate-limited':
+    case 'too-many-pending':
+      return refusalReply(outcome);
     case 'unknown-target':
       return unknownTargetReply(typedTarget, validIds);
     case 'not-allowed':

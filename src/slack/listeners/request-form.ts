@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { findTarget, type Target } from '../../config/catalog.js';
 import { durationChoices } from '../../domain/request-input.js';
 import { submitRequest } from '../../workflow/submit-request.js';
+import { refusalFieldError } from '../blocks/refusal-replies.js';
 import { requestModal } from '../blocks/request-modal.js';
 import { duplicateRequestNotice } from '../blocks/requester-messages.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
@@ -10,12 +11,20 @@ import type { ListenerDeps } from './deps.js';
 import { notAllowedReply } from './replies.js';
 import { offerableTargets } from './requestable.js';
 
-function formFor(deps: ListenerDeps, userId: string, selected?: Target) {
+/**
+ * The form opened by Extend carries this, so its request goes to the approvers even on a target
+ * that approves short requests by itself. Slack keeps private_metadata out of the person's reach,
+ * and a forged one could only make a request stricter.
+ */
+export const EXTEND_METADATA = 'extend';
+
+function formFor(deps: ListenerDeps, userId: string, selected?: Target, privateMetadata?: string) {
   const targets = offerableTargets(deps.workflows.catalog.targets, userId, deps.directory).map((target) =>
     deps.targets.of(target),
   );
   return requestModal({
     targets,
+    ...(privateMetadata ? { privateMetadata } : {}),
     ...(selected
       ? {
           selectedTargetId: selected.id,
@@ -32,9 +41,10 @@ export async function openRequestForm(
   triggerId: string,
   userId: string,
   selectedTargetId?: string,
+  privateMetadata?: string,
 ) {
   const selected = selectedTargetId ? findTarget(deps.workflows.catalog, selectedTargetId) : undefined;
-  await deps.views.open(triggerId, formFor(deps, userId, selected));
+  await deps.views.open(triggerId, formFor(deps, userId, selected, privateMetadata));
 }
 
 type FieldErrors = Partial<Record<(typeof BLOCKS)[keyof typeof BLOCKS], string>>;
@@ -44,6 +54,7 @@ async function submitForm(
   deps: ListenerDeps,
   userId: string,
   values: unknown,
+  privateMetadata: string | undefined,
 ): Promise<FieldErrors | undefined> {
   const form = readRequestForm(values);
   if (!form)
@@ -56,10 +67,15 @@ async function submitForm(
     duration: `${form.durationSeconds}s`,
     justification: form.justification,
     ...(form.ticket ? { ticket: form.ticket } : {}),
+    extension: privateMetadata === EXTEND_METADATA,
   });
   switch (outcome.type) {
     case 'invalid':
       return { ...outcome.problems };
+    case 'has-access':
+    case 'rate-limited':
+    case 'too-many-pending':
+      return { [BLOCKS.target]: refusalFieldError(outcome) };
     case 'duplicate':
       return { [BLOCKS.target]: duplicateRequestNotice(outcome.existing, outcome.target.name).text };
     case 'not-allowed':
@@ -85,7 +101,7 @@ export function registerRequestForm(app: App, deps: ListenerDeps): void {
       return;
     }
     const target = findTarget(deps.workflows.catalog, parsed.data.actions[0]?.selected_option.value ?? '');
-    const view = formFor(deps, body.user.id, target);
+    const view = formFor(deps, body.user.id, target, parsed.data.view.private_metadata);
     await client.views.update({ view_id: parsed.data.view.id, hash: parsed.data.view.hash, view });
   });
 
@@ -102,7 +118,8 @@ export function registerRequestForm(app: App, deps: ListenerDeps): void {
     }
     let errors: FieldErrors | undefined;
     try {
-      errors = await submitForm(deps, parsed.data.user.id, parsed.data.view.state.values);
+      const { state, private_metadata } = parsed.data.view;
+      errors = await submitForm(deps, parsed.data.user.id, state.values, private_metadata);
     } catch (error) {
       deps.logger.error({ err: error, userId: parsed.data.user.id }, 'saving a request from the form failed');
       errors = {

@@ -1,7 +1,9 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
 import { problemReply } from '../blocks/command-replies.js';
+import { message, section } from '../blocks/elements.js';
 import type { SlackMessage } from '../blocks/types.js';
+import { isUserGroupUnavailable } from '../user-groups.js';
 import { isTriggerSpent } from '../view-opener.js';
 
 export const UNREADABLE_CLICK =
@@ -25,6 +27,13 @@ const TRY_AGAIN = 'jitbot could not do that just now, and nothing was changed. T
 const FORM_TOO_LATE =
   'Slack gives a form 3 seconds to open and jitbot was too slow this time, so nothing was changed. ' +
   'Run the command (or click the button) again.';
+
+/** What to tell the person when the work behind their click or command threw. */
+function failureReply(error: unknown): SlackMessage {
+  // The words name the group as a mention, so they are built here rather than escaped by problemReply.
+  if (isUserGroupUnavailable(error)) return message(error.words, [section(`:warning: ${error.words}`)]);
+  return problemReply(isTriggerSpent(error) ? FORM_TOO_LATE : TRY_AGAIN);
+}
 
 /** Lets the acks of requests already read go out first; see answerSafely. */
 function afterPendingAcks(): Promise<void> {
@@ -50,9 +59,8 @@ export async function answerSafely(
     await work();
   } catch (error) {
     logger.error({ err: error }, `${what} failed`);
-    await tellProblem(respond, isTriggerSpent(error) ? FORM_TOO_LATE : TRY_AGAIN).catch(
-      (replyError: unknown) =>
-        logger.warn({ err: replyError }, 'could not tell the person about the failure'),
+    await replyEphemeral(respond, failureReply(error)).catch((replyError: unknown) =>
+      logger.warn({ err: replyError }, 'could not tell the person about the failure'),
     );
   }
 }

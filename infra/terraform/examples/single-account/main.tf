@@ -36,13 +36,23 @@ variable "external_id" {
   sensitive   = true
 }
 
+variable "dead_letter_arn" {
+  description = "Optional. A standard SQS queue for backstop runs that failed (the catalog's deadLetterArn); see docs/deploy.md for its queue policy and an alarm."
+  type        = string
+  default     = null
+}
+
 provider "aws" {
   region = var.region
 }
 
+# aws, aws-us-gov or aws-cn: the AWS managed policy below is named in the provider's partition.
+data "aws_partition" "current" {}
+
 module "scheduler_role" {
-  source = "../../modules/scheduler-role"
-  region = var.region
+  source          = "../../modules/scheduler-role"
+  region          = var.region
+  dead_letter_arn = var.dead_letter_arn
 }
 
 module "connector_role" {
@@ -59,7 +69,7 @@ module "prod_admin" {
   source = "../../modules/jit-group"
 
   name                = "jit-prod-admin"
-  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+  managed_policy_arns = ["arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess"]
 }
 
 # Catalog target `group: jit-prod-billing`: an inline policy instead of a managed one.
@@ -95,7 +105,11 @@ module "read_logs" {
 
 output "catalog_account" {
   description = "The values for this account's entry in the jitbot catalog."
-  value       = module.connector_role.catalog_account
+  # deadLetterArn only when a queue was given.
+  value = merge(
+    module.connector_role.catalog_account,
+    { for key, value in { deadLetterArn = module.scheduler_role.dead_letter_arn } : key => value if value != null },
+  )
 }
 
 output "groups" {

@@ -8,11 +8,14 @@
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
+# aws, aws-us-gov or aws-cn: every ARN the policies name is in the provider's partition.
+data "aws_partition" "current" {}
 
 locals {
   policies   = "${path.module}/../../../policies"
   account_id = data.aws_caller_identity.current.account_id
   region     = coalesce(var.region, data.aws_region.current.name)
+  partition  = data.aws_partition.current.partition
 }
 
 resource "aws_iam_role" "connector" {
@@ -34,6 +37,7 @@ resource "aws_iam_role_policy" "connector" {
   role = aws_iam_role.connector.id
 
   policy = jsonencode(jsondecode(templatefile("${local.policies}/connector-permissions.json", {
+    partition          = local.partition
     account_id         = local.account_id
     region             = local.region
     scheduler_role_arn = var.scheduler_role_arn

@@ -4,7 +4,7 @@ output "name" {
 }
 
 output "arn" {
-  description = "The group's ARN (arn:aws:iam::ACCOUNT:group/jit/NAME)."
+  description = "The group's ARN (arn:PARTITION:iam::ACCOUNT:group/jit/NAME)."
   value       = aws_iam_group.this.arn
 }
 

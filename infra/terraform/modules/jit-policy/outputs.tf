@@ -4,7 +4,7 @@ output "name" {
 }
 
 output "arn" {
-  description = "The policy's ARN (arn:aws:iam::ACCOUNT:policy/jit/NAME): the catalog target's policyArn."
+  description = "The policy's ARN (arn:PARTITION:iam::ACCOUNT:policy/jit/NAME): the catalog target's policyArn."
   value       = aws_iam_policy.this.arn
 }
 

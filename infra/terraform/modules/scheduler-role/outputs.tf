@@ -7,3 +7,8 @@ output "name" {
   description = "The role's name."
   value       = aws_iam_role.scheduler.name
 }
+
+output "dead_letter_arn" {
+  description = "The dead-letter queue the role may send to (the catalog's deadLetterArn), or null."
+  value       = var.dead_letter_arn
+}

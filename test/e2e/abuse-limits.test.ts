@@ -1,0 +1,159 @@
+/**
+ * Per-requester limits end to end, with the catalog's defaults (10 requests per 10 minutes,
+ * 5 waiting): signed slash commands into the real Bolt app, real PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+
+const ACCOUNT = '444444444444';
+const APPROVER = 'ULAPPROVER1';
+/** Has no IAM user, so none of their requests ever becomes a grant: only the limits refuse them. */
+const NO_IAM_USER = 'ULNOBODY1';
+
+const target = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: `Ops ${id}`,
+  kind: 'aws-iam-group',
+  account: 'ops',
+  group: `jit-${id}`,
+  durations: { default: '1h', max: '4h' },
+  approvers: { users: [APPROVER] },
+  ...extra,
+});
+
+const CATALOG = {
+  settings: { adminChannel: 'CLADMIN1', approvalTimeout: '1h' },
+  accounts: [
+    {
+      id: 'ops',
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
+      externalId: 'e2e-external-id-lim1',
+      userMapping: 'email-local-part',
+    },
+  ],
+  targets: [
+    ...['lim-a', 'lim-b', 'lim-c', 'lim-d', 'lim-e', 'lim-f'].map((id) => target(id)),
+    target('lim-auto', { autoApprove: { maxDuration: '1h' } }),
+  ],
+};
+
+let jitbot: Jitbot;
+let sequence = 0;
+
+beforeAll(async () => {
+  jitbot = await startJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
+});
+afterAll(() => jitbot.stop());
+
+function newUser(): string {
+  sequence += 1;
+  return `ULIMIT${sequence}`;
+}
+
+async function command(text: string, userId: string): Promise<string> {
+  const { responseUrl } = await jitbot.command(text, userId);
+  let answer = '';
+  await vi.waitFor(() => {
+    answer = JSON.stringify(jitbot.responses(responseUrl));
+    expect(answer).not.toBe('[]');
+  });
+  return answer;
+}
+
+async function ask(targetId: string, userId: string): Promise<string> {
+  return command(`${targetId} 1h rotating the ops database keys`, userId);
+}
+
+function requestIdIn(answer: string): string {
+  const id = /REQ-[0-9A-Z]{8}/.exec(answer)?.[0];
+  if (!id) throw new Error(`no request id in ${answer}`);
+  return id;
+}
+
+async function requestCount(userId: string): Promise<number> {
+  const { rows } = await jitbot.database.pool.query(
+    'SELECT count(*)::int AS n FROM requests WHERE requester_id = $1',
+    [userId],
+  );
+  return rows[0]?.n;
+}
+
+async function refusalReasons(userId: string): Promise<string[]> {
+  const { rows } = await jitbot.database.pool.query(
+    "SELECT details->>'reason' AS reason FROM audit_events WHERE actor = $1 AND action = 'request.refused' AND outcome = 'refused' ORDER BY id",
+    [userId],
+  );
+  return rows.map((row) => row.reason);
+}
+
+function approvalPostsTo(approver: string): number {
+  return jitbot.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === approver).length;
+}
+
+describe('the rate limit', () => {
+  it('10 submit/cancel rounds, then the 11th request is refused in words, audited, and asks nobody', async () => {
+    const requester = newUser();
+    for (let round = 0; round < 10; round += 1) {
+      const id = requestIdIn(await ask('lim-a', requester));
+      expect(await command(`cancel ${id}`, requester)).toContain(`${id} is cancelled`);
+    }
+    const { rows } = await jitbot.database.pool.query<{ first: Date }>(
+      'SELECT min(created_at) AS first FROM requests WHERE requester_id = $1',
+      [requester],
+    );
+    const retryAt = new Date(Number(rows[0]?.first.getTime()) + 10 * 60_000);
+    const iso = retryAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+    const answer = await ask('lim-a', requester);
+    expect(answer).toContain('You made 10 requests in the last 10m; try again after <!date^');
+    expect(answer).toContain(`|${iso}>`);
+    // No request row for the 11th, so no job exists that could ever post to an approver.
+    expect(await requestCount(requester)).toBe(10);
+    expect(await refusalReasons(requester)).toEqual(['rate-limited']);
+    // Another person is not held back by it.
+    expect(await ask('lim-a', newUser())).toContain('is waiting for approval');
+  });
+
+  it('20 commands at once from one person create at most 10 requests; the rest are told why', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ask('lim-auto', NO_IAM_USER)));
+    expect(await requestCount(NO_IAM_USER)).toBe(10);
+    const refused = answers.filter((answer) => answer.includes('You made 10 requests in the last 10m'));
+    expect(refused).toHaveLength(10);
+    expect(await refusalReasons(NO_IAM_USER)).toHaveLength(10);
+  });
+});
+
+describe('the limit on requests waiting for approval', () => {
+  it('the 6th waiting request is refused, naming one to cancel; the approvers never see it', async () => {
+    const requester = newUser();
+    const ids: string[] = [];
+    for (const id of ['lim-a', 'lim-b', 'lim-c', 'lim-d', 'lim-e'])
+      ids.push(requestIdIn(await ask(id, requester)));
+    // Wait until the approvers were asked about all five, so a sixth post could only be new.
+    await vi.waitFor(() => {
+      const posts = jitbot.slack
+        .callsTo('chat.postMessage')
+        .filter(
+          (call) =>
+            call.args.channel === APPROVER && ids.some((id) => JSON.stringify(call.args).includes(id)),
+        );
+      expect(posts).toHaveLength(5);
+    });
+    const before = approvalPostsTo(APPROVER);
+
+    const answer = await ask('lim-f', requester);
+    expect(answer).toContain(
+      `You have 5 requests waiting for approval; cancel one with \`/request-aws-access cancel ${ids[0]}\` or wait.`,
+    );
+    // No request row, so no job exists that could ever post to an approver.
+    expect(await requestCount(requester)).toBe(5);
+    expect(await refusalReasons(requester)).toEqual(['too-many-pending']);
+    expect(approvalPostsTo(APPROVER)).toBe(before);
+
+    // Cancelling one makes room.
+    await command(`cancel ${ids[0]}`, requester);
+    expect(await ask('lim-f', requester)).toContain('is waiting for approval');
+  });
+});
