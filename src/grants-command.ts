@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import { listUnendedGrants, type StoredGrant } from './db/grants-repository.js';
+import { listUnendedGrants } from './db/grants-repository.js';
 import { formatDuration } from './domain/duration.js';
+import type { StoredGrant } from './domain/grant.js';
 import { closeRevocationByHand } from './workflow/close-grant.js';
 
 export const GRANTS_USAGE = `Usage:

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AwsCredentials } from './aws/connector.js';
-import { type Catalog, loadCatalog } from './config/catalog.js';
+import { loadCatalog } from './config/catalog.js';
 import { emailDomainWarning } from './config/catalog-checks.js';
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
@@ -9,6 +9,7 @@ import { type Database, openDatabase } from './db/database.js';
 import type { JobRow } from './db/jobs-repository.js';
 import { JOBS_CHANNEL } from './db/jobs-repository.js';
 import { recordFirstDeliveries } from './db/slack-deliveries-repository.js';
+import type { Catalog } from './domain/catalog.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
 import { healthRoutes } from './http/health-routes.js';
 import { createHttpServer } from './http/http-server.js';

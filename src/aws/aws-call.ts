@@ -1,4 +1,4 @@
-import { type CallRecorder, type ExternalCall, ProviderError } from '../providers/provider.js';
+import { type CallRecorder, type ExternalCall, ProviderError } from '../ports/access-provider.js';
 import { type AwsCall, awsErrorFacts, toProviderError } from './aws-errors.js';
 
 /** One AWS call as the audit log records it, minus what the outcome fills in. */

@@ -1,6 +1,6 @@
 import { GetGroupCommand, GetPolicyCommand } from '@aws-sdk/client-iam';
-import type { Account } from '../config/catalog.js';
-import { isProviderError } from '../providers/provider.js';
+import type { Account } from '../domain/catalog.js';
+import { isProviderError } from '../ports/access-provider.js';
 import { awsErrorCode, toProviderError } from './aws-errors.js';
 import type { AwsConnector } from './connector.js';
 

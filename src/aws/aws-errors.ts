@@ -1,5 +1,5 @@
 import { scrubSecrets } from '../log/logger.js';
-import { ProviderError } from '../providers/provider.js';
+import { ProviderError } from '../ports/access-provider.js';
 
 /** What jitbot was doing when AWS answered, so the message can say it in words. */
 export interface AwsCall {

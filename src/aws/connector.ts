@@ -3,9 +3,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import type { Account } from '../config/catalog.js';
+import type { Account } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
-import { type CallContext, type CallRecorder, ProviderError } from '../providers/provider.js';
+import { type CallContext, type CallRecorder, ProviderError } from '../ports/access-provider.js';
 import { awsErrorFacts, toProviderError } from './aws-errors.js';
 
 /** Temporary (or base) AWS credentials, as the SDK clients take them. */

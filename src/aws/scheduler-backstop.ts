@@ -7,14 +7,14 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { Account, AwsTarget } from '../config/catalog.js';
+import type { Account, AwsTarget } from '../domain/catalog.js';
 import {
   type Backstop,
   type CallContext,
   type CallRecorder,
   isProviderError,
   ProviderError,
-} from '../providers/provider.js';
+} from '../ports/access-provider.js';
 import { callAws } from './aws-call.js';
 import { awsErrorCode } from './aws-errors.js';
 import type { AwsConnector } from './connector.js';

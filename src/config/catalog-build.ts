@@ -1,5 +1,5 @@
+import type { Account, Catalog, Target, TargetCommon, UserMapping } from '../domain/catalog.js';
 import type { RawAccount, RawCatalog, RawTarget } from './catalog-schema.js';
-import type { Account, Catalog, Target, TargetCommon, UserMapping } from './catalog-types.js';
 
 /** The validated raw catalog in its loaded shape, frozen so no caller can change policy at run time. */
 export function buildCatalog(raw: RawCatalog): Catalog {

@@ -1,9 +1,9 @@
+import type { Catalog } from '../domain/catalog.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { explicitKey } from './catalog-build.js';
 import type { Path, Problem, Redaction } from './catalog-problems.js';
 import { DEAD_LETTER_ARN, ROLE_ARN } from './catalog-schema.js';
 import { checkTarget, type Data, recordOf, type TargetContext } from './catalog-target-checks.js';
-import type { Catalog } from './catalog-types.js';
 
 /**
  * Rules that relate several values: unique ids, references, orderings and counts. They read the

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Catalog } from '../domain/catalog.js';
 import { UserFacingError } from '../errors.js';
 import { buildCatalog } from './catalog-build.js';
 import { checkCatalog } from './catalog-checks.js';
@@ -6,25 +7,7 @@ import { substituteEnv } from './catalog-env.js';
 import { catalogErrorMap, problemsFromZod } from './catalog-issues.js';
 import { createRedaction, formatPath, type Problem, plural } from './catalog-problems.js';
 import { catalogSchema } from './catalog-schema.js';
-import type { Account, AwsTarget, Catalog, Target } from './catalog-types.js';
 import { type CatalogDocument, positionOf, readCatalogYaml } from './catalog-yaml.js';
-
-export type {
-  Account,
-  Approvers,
-  AwsIamGroupTarget,
-  AwsIamPolicyTarget,
-  AwsTarget,
-  Catalog,
-  OktaGroupTarget,
-  OktaSettings,
-  RequesterRestriction,
-  Settings,
-  Target,
-  TargetCommon,
-  UserMapping,
-  UserMappingRule,
-} from './catalog-types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -81,25 +64,4 @@ function invalidCatalog(
     'catalog_invalid',
     `The catalog ${fileName} is not valid (${plural(lines.length, 'problem')}):\n${lines.join('\n')}`,
   );
-}
-
-export function findAccount(catalog: Catalog, id: string): Account | undefined {
-  return catalog.accounts.find((account) => account.id === id);
-}
-
-export function findTarget(catalog: Catalog, id: string): Target | undefined {
-  return catalog.targets.find((target) => target.id === id);
-}
-
-/** The account of an AWS target. Loading guarantees it exists, so a miss is a bug, not a user error. */
-export function accountFor(catalog: Catalog, target: AwsTarget): Account {
-  const account = findAccount(catalog, target.account);
-  if (account === undefined)
-    throw new Error(`target ${target.id} names account ${target.account}, which is not in the catalog`);
-  return account;
-}
-
-/** A target with no approvers: breakglass is the only way to get it. */
-export function isBreakglassOnly(target: Target): boolean {
-  return target.breakglass && target.approvers.users.length === 0 && target.approvers.userGroups.length === 0;
 }

@@ -1,4 +1,4 @@
-import type { CallRecorder } from '../providers/provider.js';
+import type { CallRecorder } from '../ports/access-provider.js';
 import { appendAudit } from './audit-repository.js';
 import type { Queryable } from './pool.js';
 

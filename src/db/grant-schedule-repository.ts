@@ -3,7 +3,9 @@
  * retry time of a revocation, the expiry warning. Replicas claim due rows with SKIP LOCKED, so
  * each grant is worked on by one of them at a time.
  */
-import { GRANT_COLUMNS as COLUMNS, type StoredGrant } from './grants-repository.js';
+
+import type { StoredGrant } from '../domain/grant.js';
+import { GRANT_COLUMNS as COLUMNS } from './grants-repository.js';
 import type { Queryable } from './pool.js';
 
 /**

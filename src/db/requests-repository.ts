@@ -1,14 +1,5 @@
-import type { AccessRequest, ApprovedVia, RequestStatus } from '../domain/request.js';
+import type { ApprovedVia, RequestStatus, StoredRequest } from '../domain/request.js';
 import type { Queryable } from './pool.js';
-
-export type { ApprovedVia };
-
-export interface StoredRequest extends AccessRequest {
-  readonly approvedVia: ApprovedVia | null;
-  readonly reviewedBy: string | null;
-  /** The grant this request's approval created or extended. */
-  readonly grantId: string | null;
-}
 
 const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
   duration_seconds AS "durationSeconds", justification, ticket, status,

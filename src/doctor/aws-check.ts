@@ -1,6 +1,6 @@
 import { type AwsChecks, createAwsChecks } from '../aws/aws-checks.js';
 import { createAwsConnector } from '../aws/connector.js';
-import type { Account, Catalog } from '../config/catalog.js';
+import type { Account, Catalog } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { DeadlineExceeded, seconds, withDeadline } from './deadline.js';
 import { type CheckLine, type CheckResult, fromResult, pass, skip, warn } from './report.js';

@@ -1,6 +1,7 @@
-import { type Catalog, loadCatalog } from '../config/catalog.js';
+import { loadCatalog } from '../config/catalog.js';
 import { emailDomainWarning } from '../config/catalog-checks.js';
 import { type Env, parseEnv } from '../config/env.js';
+import type { Catalog } from '../domain/catalog.js';
 import { describeError, isUserFacingError } from '../errors.js';
 import { type CheckLine, fail, pass, warn } from './report.js';
 

@@ -1,4 +1,4 @@
-import type { Catalog, OktaSettings } from '../config/catalog.js';
+import type { Catalog, OktaSettings } from '../domain/catalog.js';
 import { createOktaChecks, type OktaChecks } from '../okta/okta-checks.js';
 import { createOktaClient } from '../okta/okta-client.js';
 import { DeadlineExceeded, seconds, withDeadline } from './deadline.js';

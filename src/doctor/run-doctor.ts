@@ -1,5 +1,5 @@
-import type { Catalog } from '../config/catalog.js';
 import type { Env } from '../config/env.js';
+import type { Catalog } from '../domain/catalog.js';
 import { describeError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkAws } from './aws-check.js';

@@ -1,4 +1,4 @@
-import type { Approvers, RequesterRestriction } from '../config/catalog.js';
+import type { Approvers, RequesterRestriction } from './catalog.js';
 import type { ApprovedVia } from './request.js';
 
 /** Slack user-group membership, looked up by the caller (usergroups.users.list, cached). */

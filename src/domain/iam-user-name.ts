@@ -1,4 +1,4 @@
-import type { UserMapping } from '../config/catalog-types.js';
+import type { UserMapping } from './catalog.js';
 
 export type IamUserNameOutcome =
   | { readonly ok: true; readonly userName: string }

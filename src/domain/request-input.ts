@@ -1,4 +1,4 @@
-import type { Target } from '../config/catalog.js';
+import type { Target } from './catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { hasVisibleText, visibleLength } from './visible-text.js';
 

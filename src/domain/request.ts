@@ -41,3 +41,11 @@ export interface Approval {
   readonly reason: string | null;
   readonly createdAt: Date;
 }
+
+/** A request as stored, with what its decision and grant left on it. */
+export interface StoredRequest extends AccessRequest {
+  readonly approvedVia: ApprovedVia | null;
+  readonly reviewedBy: string | null;
+  /** The grant this request's approval created or extended. */
+  readonly grantId: string | null;
+}

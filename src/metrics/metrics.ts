@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Queryable } from '../db/pool.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import type { Logger } from '../log/logger.js';
-import type { CallRecorder } from '../providers/provider.js';
+import type { CallRecorder } from '../ports/access-provider.js';
 
 /** A grant this long past its expiry and still not revoked is overdue: access left behind. */
 export const OVERDUE_AFTER_SECONDS = 60;

@@ -1,5 +1,5 @@
-import type { OktaSettings } from '../config/catalog.js';
-import type { OktaApi } from '../providers/okta-group.js';
+import type { OktaSettings } from '../domain/catalog.js';
+import type { OktaApi } from './okta-client.js';
 import { createOktaClient } from './okta-client.js';
 import { type OktaCall, toOktaProviderError } from './okta-errors.js';
 

@@ -1,7 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { Client, RequestExecutor } from '@okta/okta-sdk-nodejs';
-import type { OktaSettings } from '../config/catalog.js';
+import type { OktaSettings } from '../domain/catalog.js';
+
+/** The part of the SDK client jitbot uses (a narrow port, easy to fake). */
+export type OktaApi = Pick<Client, 'userApi' | 'groupApi'>;
 
 export interface OktaClientOptions {
   /** Tries per call when Okta answers 429, the first one included. */

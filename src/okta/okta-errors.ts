@@ -1,4 +1,4 @@
-import { ProviderError } from '../providers/provider.js';
+import { ProviderError } from '../ports/access-provider.js';
 import { rateLimitWaitMs } from './okta-client.js';
 
 /** What jitbot was doing when Okta answered, so the message can say it in words. */

@@ -3,7 +3,14 @@ import {
   ListGroupsForUserCommand,
   RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
-import type { AwsIamGroupTarget } from '../config/catalog.js';
+import type { AwsIamGroupTarget } from '../domain/catalog.js';
+import type {
+  AccessProvider,
+  Backstop,
+  CallContext,
+  PrincipalOutcome,
+  SlackPerson,
+} from '../ports/access-provider.js';
 import {
   accountWords,
   allPages,
@@ -15,7 +22,6 @@ import {
   removedOrAlreadyGone,
   unlessNoUser,
 } from './aws-iam-user.js';
-import type { AccessProvider, Backstop, CallContext, PrincipalOutcome, SlackPerson } from './provider.js';
 
 /** IAM's hard limit: a user can be in at most 10 groups. */
 export const MAX_GROUPS_PER_USER = 10;

@@ -3,7 +3,14 @@ import {
   DetachUserPolicyCommand,
   ListAttachedUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
-import type { AwsIamPolicyTarget } from '../config/catalog.js';
+import type { AwsIamPolicyTarget } from '../domain/catalog.js';
+import type {
+  AccessProvider,
+  Backstop,
+  CallContext,
+  PrincipalOutcome,
+  SlackPerson,
+} from '../ports/access-provider.js';
 import {
   accountWords,
   allPages,
@@ -15,7 +22,6 @@ import {
   removedOrAlreadyGone,
   unlessNoUser,
 } from './aws-iam-user.js';
-import type { AccessProvider, Backstop, CallContext, PrincipalOutcome, SlackPerson } from './provider.js';
 
 export interface AwsIamPolicyProviderDeps extends IamDeps<AwsIamPolicyTarget> {
   readonly backstop?: Backstop<AwsIamPolicyTarget>;

@@ -2,7 +2,7 @@ import { GetUserCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { callAws } from '../aws/aws-call.js';
 import { awsErrorCode } from '../aws/aws-errors.js';
 import type { AwsConnector } from '../aws/connector.js';
-import type { Account, AwsTarget } from '../config/catalog.js';
+import type { Account, AwsTarget } from '../domain/catalog.js';
 import { iamUserNameOf } from '../domain/iam-user-name.js';
 import {
   type CallContext,
@@ -10,7 +10,7 @@ import {
   isProviderError,
   type RevokeResult,
   type SlackPerson,
-} from './provider.js';
+} from '../ports/access-provider.js';
 
 /** What the AWS target kinds share: the connector session, the audit, and the IAM user. */
 export interface IamDeps<T extends AwsTarget> {

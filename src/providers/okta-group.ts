@@ -1,12 +1,14 @@
-import type { Client } from '@okta/okta-sdk-nodejs';
-import type { OktaGroupTarget, OktaSettings } from '../config/catalog.js';
-import { createOktaClient, withOktaRequestId } from '../okta/okta-client.js';
+import type { OktaGroupTarget, OktaSettings } from '../domain/catalog.js';
+import { createOktaClient, type OktaApi, withOktaRequestId } from '../okta/okta-client.js';
 import { type OktaCall, toOktaProviderError } from '../okta/okta-errors.js';
-import type { AccessProvider, CallContext, CallRecorder, PrincipalOutcome, SlackPerson } from './provider.js';
-import { isProviderError } from './provider.js';
-
-/** The part of the SDK client this provider uses (a narrow port, easy to fake). */
-export type OktaApi = Pick<Client, 'userApi' | 'groupApi'>;
+import type {
+  AccessProvider,
+  CallContext,
+  CallRecorder,
+  PrincipalOutcome,
+  SlackPerson,
+} from '../ports/access-provider.js';
+import { isProviderError } from '../ports/access-provider.js';
 
 export interface OktaGroupProviderDeps {
   readonly settings: OktaSettings;

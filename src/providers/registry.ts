@@ -1,11 +1,11 @@
 import { type AwsConnector, type AwsCredentials, createAwsConnector } from '../aws/connector.js';
 import { createSchedulerBackstop } from '../aws/scheduler-backstop.js';
-import { type AwsTarget, type Catalog, accountFor as catalogAccountFor } from '../config/catalog.js';
+import { type AwsTarget, type Catalog, accountFor as catalogAccountFor } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
+import type { CallRecorder, ProviderRegistry } from '../ports/access-provider.js';
 import { createAwsIamGroupProvider } from './aws-iam-group.js';
 import { createAwsIamPolicyProvider } from './aws-iam-policy.js';
 import { createOktaGroupProvider } from './okta-group.js';
-import type { CallRecorder, ProviderRegistry } from './provider.js';
 
 export interface ProviderOptions {
   readonly catalog: Catalog;

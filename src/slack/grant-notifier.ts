@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Catalog } from '../config/catalog.js';
 import { findGrant } from '../db/grants-repository.js';
 import type { JobRow } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { listMessages } from '../db/slack-messages-repository.js';
+import type { Catalog } from '../domain/catalog.js';
 import type { JobHandler } from '../jobs/job-source.js';
 import { JOB_KINDS } from '../workflow/job-kinds.js';
 import { accessNotice, adminAlert, expiryWarning, revokedNotice } from './blocks/grant-messages.js';

@@ -1,8 +1,8 @@
-import type { Catalog } from '../config/catalog.js';
-import { findTarget } from '../config/catalog.js';
 import type { JobRow } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { listMessages } from '../db/slack-messages-repository.js';
+import type { Catalog } from '../domain/catalog.js';
+import { findTarget } from '../domain/catalog.js';
 import type { JobHandler } from '../jobs/job-source.js';
 import { JOB_KINDS } from '../workflow/job-kinds.js';
 import { approvalMessage, approvalReminder } from './blocks/approval-message.js';

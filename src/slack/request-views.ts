@@ -1,10 +1,12 @@
-import type { Catalog, Target } from '../config/catalog.js';
 import { listApprovals } from '../db/approvals-repository.js';
 import { activeGrantUntil } from '../db/grant-schedule-repository.js';
-import { findGrant, type StoredGrant } from '../db/grants-repository.js';
+import { findGrant } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
-import { findRequest, type StoredRequest } from '../db/requests-repository.js';
-import { type ProviderRegistry, providerFor } from '../providers/provider.js';
+import { findRequest } from '../db/requests-repository.js';
+import type { Catalog, Target } from '../domain/catalog.js';
+import type { StoredGrant } from '../domain/grant.js';
+import type { StoredRequest } from '../domain/request.js';
+import { type ProviderRegistry, providerFor } from '../ports/access-provider.js';
 import type { GrantSummary, RequestView, TargetSummary } from './blocks/types.js';
 
 /** The catalog's targets as people see them; the words for each come from its provider. */

@@ -1,4 +1,3 @@
-import { findTarget } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
   extendGrant,
@@ -6,12 +5,13 @@ import {
   insertGrant,
   lockLiveGrant,
   recordBackstop,
-  type StoredGrant,
 } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { findRequest, linkGrant, lockRequest } from '../db/requests-repository.js';
 import { approvedByPerson } from '../domain/approval-rules.js';
+import { findTarget } from '../domain/catalog.js';
 import { formatInstant } from '../domain/duration.js';
+import type { StoredGrant } from '../domain/grant.js';
 import {
   backstopAtFor,
   expiryFor,
@@ -20,7 +20,7 @@ import {
   warnAtFor,
 } from '../domain/grant-timing.js';
 import type { JobOutcome } from '../jobs/job-source.js';
-import { isProviderError, providerFor } from '../providers/provider.js';
+import { isProviderError, providerFor } from '../ports/access-provider.js';
 import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
 import { findBackstopBeforeGivingUp } from './find-backstop.js';

@@ -1,7 +1,8 @@
 import { appendAudit } from '../db/audit-repository.js';
 import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction } from '../db/pool.js';
-import { changeStatus, lockRequest, type StoredRequest } from '../db/requests-repository.js';
+import { changeStatus, lockRequest } from '../db/requests-repository.js';
+import type { StoredRequest } from '../domain/request.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { JOB_KINDS } from './job-kinds.js';
 

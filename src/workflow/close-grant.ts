@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { appendAudit } from '../db/audit-repository.js';
 import { finishRevocation } from '../db/grant-schedule-repository.js';
-import { lockGrant, type StoredGrant } from '../db/grants-repository.js';
+import { lockGrant } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
+import type { StoredGrant } from '../domain/grant.js';
 import { enqueueRevocationEnded } from './notices.js';
 
 export interface HandClosing {

@@ -1,11 +1,11 @@
-import { findTarget, type Target } from '../config/catalog.js';
 import { listApprovals, recordApproval } from '../db/approvals-repository.js';
 import { appendAudit } from '../db/audit-repository.js';
 import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
-import { changeStatus, findRequest, lockRequest, type StoredRequest } from '../db/requests-repository.js';
+import { changeStatus, findRequest, lockRequest } from '../db/requests-repository.js';
 import { type DecisionRefusal, mayDecide } from '../domain/approval-rules.js';
-import type { DecisionKind } from '../domain/request.js';
+import { findTarget, type Target } from '../domain/catalog.js';
+import type { DecisionKind, StoredRequest } from '../domain/request.js';
 import { transition } from '../domain/request-state.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { JOB_KINDS } from './job-kinds.js';

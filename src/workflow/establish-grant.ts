@@ -6,11 +6,11 @@ import {
   recordAdded,
   recordBackstopIntent,
   recordPreExisting,
-  type StoredGrant,
 } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
+import type { StoredGrant } from '../domain/grant.js';
 import { backstopAtFor } from '../domain/grant-timing.js';
-import { isProviderError } from '../providers/provider.js';
+import { isProviderError } from '../ports/access-provider.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import { enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
 

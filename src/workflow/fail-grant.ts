@@ -1,7 +1,8 @@
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
-import { failGrant, findGrant, revokeEarly, type StoredGrant } from '../db/grants-repository.js';
+import { failGrant, findGrant, revokeEarly } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { changeStatus, lockRequest } from '../db/requests-repository.js';
+import type { StoredGrant } from '../domain/grant.js';
 import { transition } from '../domain/request-state.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';

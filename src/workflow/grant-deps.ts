@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Catalog } from '../config/catalog.js';
 import type { GroupMembers } from '../domain/approval-rules.js';
-import type { ProviderRegistry } from '../providers/provider.js';
+import type { Catalog } from '../domain/catalog.js';
+import type { ProviderRegistry } from '../ports/access-provider.js';
 
 /** What the grant and revoke workflows need; the composition root supplies the real ones. */
 export interface GrantWorkflowDeps {

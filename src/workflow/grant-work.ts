@@ -1,9 +1,9 @@
-import type { Target } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
-import type { StoredGrant } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
-import type { StoredRequest } from '../db/requests-repository.js';
-import type { AccessProvider, CallContext } from '../providers/provider.js';
+import type { Target } from '../domain/catalog.js';
+import type { StoredGrant } from '../domain/grant.js';
+import type { StoredRequest } from '../domain/request.js';
+import type { AccessProvider, CallContext } from '../ports/access-provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 /** One approved request's grant job, with everything its steps need. */

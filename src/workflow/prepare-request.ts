@@ -1,10 +1,11 @@
-import { findTarget, type Target } from '../config/catalog.js';
 import { appendAudit } from '../db/audit-repository.js';
 import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction } from '../db/pool.js';
-import { findRequest, lockRequest, type StoredRequest, setPrincipal } from '../db/requests-repository.js';
+import { findRequest, lockRequest, setPrincipal } from '../db/requests-repository.js';
+import { findTarget, type Target } from '../domain/catalog.js';
+import type { StoredRequest } from '../domain/request.js';
 import type { JobOutcome } from '../jobs/job-source.js';
-import { isProviderError, providerFor } from '../providers/provider.js';
+import { isProviderError, providerFor } from '../ports/access-provider.js';
 import { failApprovedRequest } from './fail-grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { JOB_KINDS } from './job-kinds.js';

@@ -2,14 +2,16 @@
  * The backstop's part in a revocation (invariant 5): kept, and made again if it is gone, while
  * the removal fails; deleted only after the removal is confirmed. revoke-grants.ts decides when.
  */
-import type { Target } from '../config/catalog.js';
+
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import { isRevoking } from '../db/grant-schedule-repository.js';
-import { recordBackstop, type StoredGrant } from '../db/grants-repository.js';
+import { recordBackstop } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
+import type { Target } from '../domain/catalog.js';
+import type { StoredGrant } from '../domain/grant.js';
 import { backstopAtFor } from '../domain/grant-timing.js';
 import type { Logger } from '../log/logger.js';
-import type { AccessProvider, CallContext } from '../providers/provider.js';
+import type { AccessProvider, CallContext } from '../ports/access-provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 /** The grant's target as it gave it, and the provider that reaches it. */

@@ -1,4 +1,3 @@
-import { findTarget } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
   claimDueRevocations,
@@ -9,15 +8,16 @@ import {
   nextRevocationDue,
   retryRevocation,
 } from '../db/grant-schedule-repository.js';
-import type { StoredGrant } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
+import { findTarget } from '../domain/catalog.js';
+import type { StoredGrant } from '../domain/grant.js';
 import { revokeRetryDelayMs } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
 import { createInFlight } from '../jobs/in-flight.js';
 import { whileHolding } from '../jobs/lease.js';
 import type { DueWorkSource } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
-import { isProviderError, providerFor, type RevokeResult } from '../providers/provider.js';
+import { isProviderError, providerFor, type RevokeResult } from '../ports/access-provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { type AdminAlert, enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
 import {

@@ -1,8 +1,9 @@
-import { findTarget } from '../config/catalog.js';
 import { appendAudit } from '../db/audit-repository.js';
-import { findGrant, revokeEarly, type StoredGrant } from '../db/grants-repository.js';
+import { findGrant, revokeEarly } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
 import { mayRevoke } from '../domain/approval-rules.js';
+import { findTarget } from '../domain/catalog.js';
+import type { StoredGrant } from '../domain/grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 export type RevokeNowOutcome =

@@ -1,14 +1,10 @@
-import type { Target } from '../config/catalog.js';
 import { appendAudit } from '../db/audit-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { findHeldAccess, lockRequester, recentRequestTimes } from '../db/request-limits-repository.js';
-import {
-  type ApprovedVia,
-  findPendingRequest,
-  listPendingRequests,
-  type StoredRequest,
-} from '../db/requests-repository.js';
-import { providerFor } from '../providers/provider.js';
+import { findPendingRequest, listPendingRequests } from '../db/requests-repository.js';
+import type { Target } from '../domain/catalog.js';
+import type { ApprovedVia, StoredRequest } from '../domain/request.js';
+import { providerFor } from '../ports/access-provider.js';
 import type { RequestWorkflowDeps } from './deps.js';
 
 /** Why a valid request is not created, each with what the requester needs to act on it. */

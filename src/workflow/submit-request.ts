@@ -1,15 +1,10 @@
-import { findTarget, type Target } from '../config/catalog.js';
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
-import {
-  type ApprovedVia,
-  changeStatus,
-  findPendingRequest,
-  insertRequest,
-  type StoredRequest,
-} from '../db/requests-repository.js';
+import { changeStatus, findPendingRequest, insertRequest } from '../db/requests-repository.js';
 import { mayRequest } from '../domain/approval-rules.js';
+import { findTarget, type Target } from '../domain/catalog.js';
+import type { ApprovedVia, StoredRequest } from '../domain/request.js';
 import { type InputProblems, type RawRequestInput, validateRequestInput } from '../domain/request-input.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { JOB_KINDS } from './job-kinds.js';

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type AwsConnector, createAwsConnector } from '../../src/aws/connector.js';
-import type { Account, AwsIamGroupTarget } from '../../src/config/catalog.js';
-import type { CallContext, ExternalCall } from '../../src/providers/provider.js';
+import type { Account, AwsIamGroupTarget } from '../../src/domain/catalog.js';
+import type { CallContext, ExternalCall } from '../../src/ports/access-provider.js';
 import { FakeAws } from '../support/fake-aws.js';
 
 export const EXTERNAL_ID = 'ext-8c1f5e2a-secret';

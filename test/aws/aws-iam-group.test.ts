@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Account } from '../../src/config/catalog.js';
+import type { Account } from '../../src/domain/catalog.js';
+import { isProviderError, ProviderError } from '../../src/ports/access-provider.js';
 import { createAwsIamGroupProvider } from '../../src/providers/aws-iam-group.js';
-import { isProviderError, ProviderError } from '../../src/providers/provider.js';
 import { buildAccount, buildTarget, context, useFakeAws } from './aws-fixtures.js';
 
 const aws = useFakeAws();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsIamPolicyTarget } from '../../src/config/catalog.js';
+import type { AwsIamPolicyTarget } from '../../src/domain/catalog.js';
 import { createAwsIamPolicyProvider } from '../../src/providers/aws-iam-policy.js';
 import { buildAccount, buildTarget, context, useFakeAws } from './aws-fixtures.js';
 

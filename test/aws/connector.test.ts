@@ -2,7 +2,7 @@ import { GetUserCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createAwsConnector, sessionNameFor } from '../../src/aws/connector.js';
-import { ProviderError } from '../../src/providers/provider.js';
+import { ProviderError } from '../../src/ports/access-provider.js';
 import { BASE_CREDENTIALS, buildAccount, context, EXTERNAL_ID, useFakeAws } from './aws-fixtures.js';
 
 const aws = useFakeAws();

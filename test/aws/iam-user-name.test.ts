@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UserMapping } from '../../src/config/catalog.js';
+import type { UserMapping } from '../../src/domain/catalog.js';
 import { iamUserNameOf } from '../../src/domain/iam-user-name.js';
 
 const ACCOUNT = 'Production (111111111111)';

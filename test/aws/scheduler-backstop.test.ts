@@ -5,7 +5,7 @@ import {
   scheduleDefinition,
   scheduleNameFor,
 } from '../../src/aws/scheduler-backstop.js';
-import type { Account } from '../../src/config/catalog.js';
+import type { Account } from '../../src/domain/catalog.js';
 import { buildAccount, buildTarget, context, useFakeAws } from './aws-fixtures.js';
 
 const aws = useFakeAws();

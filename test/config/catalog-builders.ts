@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
-import { type Catalog, parseCatalog } from '../../src/config/catalog.js';
+import { parseCatalog } from '../../src/config/catalog.js';
+import type { Catalog } from '../../src/domain/catalog.js';
 import { isUserFacingError } from '../../src/errors.js';
 
 /** Catalog data as the YAML would hold it; builders take overrides, `undefined` removes a key. */

@@ -2,14 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  accountFor,
-  findAccount,
-  findTarget,
-  isBreakglassOnly,
-  loadCatalog,
-  parseCatalog,
-} from '../../src/config/catalog.js';
+import { loadCatalog, parseCatalog } from '../../src/config/catalog.js';
+import { accountFor, findAccount, findTarget, isBreakglassOnly } from '../../src/domain/catalog.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import {
   buildAccount,

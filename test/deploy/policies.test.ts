@@ -13,7 +13,7 @@ import {
   scheduleDefinition,
   scheduleNameFor,
 } from '../../src/aws/scheduler-backstop.js';
-import type { Account, AwsTarget } from '../../src/config/catalog.js';
+import type { Account, AwsTarget } from '../../src/domain/catalog.js';
 
 /**
  * The IAM policies jitbot deploys in each target account (infra/policies/*.json, loaded by the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../src/config/catalog.js';
+import type { Target } from '../../src/domain/catalog.js';
 import { durationChoices, validateRequestInput } from '../../src/domain/request-input.js';
 
 const target = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../src/config/catalog.js';
+import type { Target } from '../../src/domain/catalog.js';
 import { denyReasonProblem, validateRequestInput } from '../../src/domain/request-input.js';
 import { hasVisibleText, removeBidiControls, visibleLength } from '../../src/domain/visible-text.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProviderError, type ProviderError } from '../../src/providers/provider.js';
+import { isProviderError, type ProviderError } from '../../src/ports/access-provider.js';
 import { CONTEXT, type OktaHarness, startOktaHarness, TOKEN } from './okta-harness.js';
 
 let h: OktaHarness;

@@ -1,7 +1,7 @@
-import type { OktaGroupTarget, OktaSettings } from '../../src/config/catalog.js';
+import type { OktaGroupTarget, OktaSettings } from '../../src/domain/catalog.js';
 import { createOktaClient, type OktaClientOptions } from '../../src/okta/okta-client.js';
+import type { AccessProvider, CallContext, ExternalCall } from '../../src/ports/access-provider.js';
 import { createOktaGroupProvider } from '../../src/providers/okta-group.js';
-import type { AccessProvider, CallContext, ExternalCall } from '../../src/providers/provider.js';
 import { FakeOkta } from '../support/fake-okta.js';
 
 export const TOKEN = '00TestTokenThatMustNeverLeak0123456789abcdef';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../src/config/catalog.js';
+import type { Target } from '../../src/domain/catalog.js';
 import { DENY_REASON_MAX } from '../../src/domain/request-input.js';
 import { approvalMessage } from '../../src/slack/blocks/approval-message.js';
 import { denyReasonModal } from '../../src/slack/blocks/deny-modal.js';

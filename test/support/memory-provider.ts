@@ -1,11 +1,11 @@
-import type { Target } from '../../src/config/catalog.js';
+import type { Target } from '../../src/domain/catalog.js';
 import {
   type AccessProvider,
   type Backstop,
   type CallContext,
   ProviderError,
   type RevokeResult,
-} from '../../src/providers/provider.js';
+} from '../../src/ports/access-provider.js';
 
 /** What the memory provider should do on its next call of a method. */
 export type Scripted = (principal: string) => void;

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
-import { type Catalog, parseCatalog } from '../../src/config/catalog.js';
+import { parseCatalog } from '../../src/config/catalog.js';
+import type { Catalog } from '../../src/domain/catalog.js';
 
 /** Slack ids used across the request tests. */
 export const PEOPLE = {

@@ -6,8 +6,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { type Catalog, parseCatalog } from '../../src/config/catalog.js';
+import { parseCatalog } from '../../src/config/catalog.js';
 import { findRequest } from '../../src/db/requests-repository.js';
+import type { Catalog } from '../../src/domain/catalog.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
 import { applyGrant } from '../../src/workflow/apply-grant.js';
 import { cancelRequest } from '../../src/workflow/cancel-request.js';

@@ -9,7 +9,7 @@ import { parseCatalog } from '../../src/config/catalog.js';
 import { claimDueRevocations } from '../../src/db/grant-schedule-repository.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
-import { ProviderError } from '../../src/providers/provider.js';
+import { ProviderError } from '../../src/ports/access-provider.js';
 import { applyGrant } from '../../src/workflow/apply-grant.js';
 import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
-import { findTarget } from '../../config/catalog.js';
 import { findRequest } from '../../db/requests-repository.js';
+import { findTarget } from '../../domain/catalog.js';
 import { denyReasonProblem } from '../../domain/request-input.js';
 import { decideRequest } from '../../workflow/decide-request.js';
 import { denyReasonModal } from '../blocks/deny-modal.js';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { findTarget } from '../../config/catalog.js';
+import { findTarget } from '../../domain/catalog.js';
 import { type RevokeNowOutcome, revokeNow } from '../../workflow/revoke-now.js';
 import { ACTIONS } from '../ids.js';
 import { grantButtonClick, targetButtonClick } from '../payloads.js';

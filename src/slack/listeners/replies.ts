@@ -1,4 +1,4 @@
-import type { Target } from '../../config/catalog.js';
+import type { Target } from '../../domain/catalog.js';
 import { formatDuration } from '../../domain/duration.js';
 import type { CancelOutcome } from '../../workflow/cancel-request.js';
 import type { DecideOutcome } from '../../workflow/decide-request.js';

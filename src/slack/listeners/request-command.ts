@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import { findTarget } from '../../config/catalog.js';
 import { listLiveGrants } from '../../db/grant-schedule-repository.js';
 import { listPendingRequests } from '../../db/requests-repository.js';
+import { findTarget } from '../../domain/catalog.js';
 import { cancelRequest } from '../../workflow/cancel-request.js';
 import { submitRequest } from '../../workflow/submit-request.js';
 import { helpReply, listReply, problemReply, statusReply } from '../blocks/command-replies.js';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { findTarget, type Target } from '../../config/catalog.js';
+import { findTarget, type Target } from '../../domain/catalog.js';
 import { durationChoices } from '../../domain/request-input.js';
 import { submitRequest } from '../../workflow/submit-request.js';
 import { refusalFieldError } from '../blocks/refusal-replies.js';

@@ -1,4 +1,4 @@
-import type { Target } from '../../config/catalog.js';
+import type { Target } from '../../domain/catalog.js';
 import type { UserGroupDirectory } from '../user-groups.js';
 
 /**

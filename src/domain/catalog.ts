@@ -1,6 +1,6 @@
 /**
  * The catalog after loading: validated, defaults filled in, durations in whole seconds, and
- * deep-frozen. Re-exported from catalog.ts, which is the module other code imports.
+ * deep-frozen. Built by config/ from the YAML file; every layer reads it through these types.
  */
 
 export interface Catalog {
@@ -122,4 +122,25 @@ export interface Approvers {
 export interface RequesterRestriction {
   readonly users: readonly string[];
   readonly userGroups: readonly string[];
+}
+
+export function findAccount(catalog: Catalog, id: string): Account | undefined {
+  return catalog.accounts.find((account) => account.id === id);
+}
+
+export function findTarget(catalog: Catalog, id: string): Target | undefined {
+  return catalog.targets.find((target) => target.id === id);
+}
+
+/** The account of an AWS target. Loading guarantees it exists, so a miss is a bug, not a user error. */
+export function accountFor(catalog: Catalog, target: AwsTarget): Account {
+  const account = findAccount(catalog, target.account);
+  if (account === undefined)
+    throw new Error(`target ${target.id} names account ${target.account}, which is not in the catalog`);
+  return account;
+}
+
+/** A target with no approvers: breakglass is the only way to get it. */
+export function isBreakglassOnly(target: Target): boolean {
+  return target.breakglass && target.approvers.users.length === 0 && target.approvers.userGroups.length === 0;
 }

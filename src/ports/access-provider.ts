@@ -1,4 +1,4 @@
-import type { Target } from '../config/catalog.js';
+import type { Target } from '../domain/catalog.js';
 
 /**
  * One kind of access (an AWS IAM group, an Okta group, ...) behind one interface. The workflows
