@@ -1,30 +1,10 @@
 import type pg from 'pg';
+import { type AuditTrailEvent, listAuditTrail } from './db/audit-repository.js';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from './domain/request-id.js';
 
 export const AUDIT_USAGE = `Usage:
   jitbot audit <request-id | grant-id>   every recorded step of a request (REQ-…) or a grant (GNT-…),
                                          its AWS and Okta calls included, oldest first`;
-
-interface AuditRow {
-  readonly occurred_at: Date;
-  readonly actor: string;
-  readonly action: string;
-  readonly outcome: string;
-  readonly request_id: string | null;
-  readonly grant_id: string | null;
-  readonly details: Record<string, unknown>;
-}
-
-/** A request's events and those of the grants it made or joined; a grant's and its requests'. */
-const EVENTS_SQL = {
-  request: `SELECT occurred_at, actor, action, outcome, request_id, grant_id, details FROM audit_events
-             WHERE request_id = $1
-                OR grant_id IN (SELECT grant_id FROM requests WHERE id = $1 AND grant_id IS NOT NULL)
-             ORDER BY id`,
-  grant: `SELECT occurred_at, actor, action, outcome, request_id, grant_id, details FROM audit_events
-           WHERE grant_id = $1 OR request_id IN (SELECT id FROM requests WHERE grant_id = $1)
-           ORDER BY id`,
-} as const;
 
 /** `key=value` pairs, the error last and whole: it is the part people read. */
 function detailWords(details: Record<string, unknown>): string {
@@ -36,9 +16,9 @@ function detailWords(details: Record<string, unknown>): string {
   return pairs.join('  ');
 }
 
-function line(row: AuditRow): string {
-  const ids = [row.request_id, row.grant_id].filter(Boolean).join('/');
-  const head = `${row.occurred_at.toISOString()}  ${row.action}  ${row.outcome}  by ${row.actor}  ${ids}`;
+function line(row: AuditTrailEvent): string {
+  const ids = [row.requestId, row.grantId].filter(Boolean).join('/');
+  const head = `${row.occurredAt.toISOString()}  ${row.action}  ${row.outcome}  by ${row.actor}  ${ids}`;
   const details = detailWords(row.details);
   return details ? `${head}  ${details}` : head;
 }
@@ -56,7 +36,7 @@ export async function runAuditCommand(
     write(`jitbot audit: give one request id (REQ-…) or grant id (GNT-…)\n\n${AUDIT_USAGE}`);
     return 2;
   }
-  const { rows } = await pool.query<AuditRow>(EVENTS_SQL[kind], [id]);
+  const rows = await listAuditTrail(pool, { kind, id });
   if (rows.length === 0) {
     write(`nothing is recorded for ${id}: check the id (from the Slack message, or jitbot grants)`);
     return 1;

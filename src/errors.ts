@@ -34,8 +34,21 @@ export function isUserFacingError(error: unknown): error is UserFacingError {
   return error instanceof UserFacingError;
 }
 
-/** A short description of an unknown thrown value, safe to log (no stack, no object dump). */
+/**
+ * The one way jitbot puts an unknown thrown value into words: short and safe to log or show
+ * (no stack, no object dump). A refused connection to a dual-stack host is an Error with an
+ * empty message but a `code` (ECONNREFUSED), so that is said instead of nothing.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const code = field(error, 'code');
+  return error.message || (typeof code === 'string' && code) || error.name;
+}
+
+/**
+ * One property of a value whose shape is not known (something thrown by an SDK, a parsed
+ * document), or undefined when it is not an object: read without trusting the shape.
+ */
+export function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }

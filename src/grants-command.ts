@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { listUnendedGrants } from './db/grants-repository.js';
 import { formatDuration } from './domain/duration.js';
 import type { StoredGrant } from './domain/grant.js';
+import { describeError } from './errors.js';
 import { closeRevocationByHand } from './workflow/close-grant.js';
 
 export const GRANTS_USAGE = `Usage:
@@ -67,7 +68,7 @@ export async function runGrantsCommand(
   try {
     parsed = parseClose(rest);
   } catch (error) {
-    write(`jitbot grants close: ${(error as Error).message}\n\n${GRANTS_USAGE}`);
+    write(`jitbot grants close: ${describeError(error)}\n\n${GRANTS_USAGE}`);
     return 2;
   }
   const outcome = await closeRevocationByHand(pool, parsed.grantId, parsed);

@@ -1,20 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { AwsCredentials } from './aws/connector.js';
 import { loadCatalog } from './config/catalog.js';
 import { emailDomainWarning } from './config/catalog-checks.js';
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
 import { type Database, openDatabase } from './db/database.js';
-import type { JobRow } from './db/jobs-repository.js';
-import { JOBS_CHANNEL } from './db/jobs-repository.js';
 import { recordFirstDeliveries } from './db/slack-deliveries-repository.js';
 import type { Catalog } from './domain/catalog.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
 import { healthRoutes } from './http/health-routes.js';
 import { createHttpServer } from './http/http-server.js';
-import { createJobSource, type JobHandler } from './jobs/job-source.js';
-import { createWorker, type Worker } from './jobs/worker.js';
+import { createBackgroundWorker } from './jobs/background-worker.js';
+import { createJobHandlers } from './jobs/job-handlers.js';
+import type { Worker } from './jobs/worker.js';
 import type { Logger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createProviders } from './providers/registry.js';
@@ -22,23 +19,15 @@ import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
 import { createBackgroundClient, createIdentityClient } from './slack/clients.js';
 import { batchFirstDeliveries } from './slack/delivery-batcher.js';
-import { createGrantNotifierHandlers } from './slack/grant-notifier.js';
+import { createGrantNotifier } from './slack/grant-notifier.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
-import { createNotifierHandlers } from './slack/notifier.js';
+import { createRequestNotifier } from './slack/notifier.js';
 import { createPeopleDirectory } from './slack/people.js';
 import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
-import { applyGrant } from './workflow/apply-grant.js';
-import { createRequestTimeoutSource } from './workflow/expire-requests.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
-import { JOB_KINDS } from './workflow/job-kinds.js';
-import { type PeopleDirectory, prepareRequest } from './workflow/prepare-request.js';
-import { createJobRetentionSource } from './workflow/prune-jobs.js';
-import { createReminderSource } from './workflow/remind-approvers.js';
-import { createRevocationSource } from './workflow/revoke-grants.js';
-import { createWarningSource } from './workflow/warn-grants.js';
 
 export interface RunningService {
   readonly catalog: Catalog;
@@ -56,40 +45,6 @@ export interface ServiceInputs {
   readonly aws?: { readonly endpoint?: string; readonly credentials?: AwsCredentials };
   /** Milliseconds since the epoch for the user-group cache; tests move it instead of waiting. */
   readonly clock?: () => number;
-}
-
-function requestIdOf(job: JobRow): string {
-  const id = job.payload.requestId;
-  if (typeof id !== 'string') throw new Error(`job ${job.id} (${job.kind}) has no requestId`);
-  return id;
-}
-
-/** The jobs that reach AWS and Okta: finding the principal, and applying the access. */
-function grantHandlers(deps: GrantWorkflowDeps, people: PeopleDirectory): Record<string, JobHandler> {
-  return {
-    [JOB_KINDS.requestPrepare]: (job) => prepareRequest({ ...deps, people }, requestIdOf(job), job.attempts),
-    [JOB_KINDS.grantApply]: (job) => applyGrant(deps, requestIdOf(job), job.attempts),
-  };
-}
-
-function createBackgroundWorker(
-  database: Database,
-  handlers: Record<string, JobHandler>,
-  grants: GrantWorkflowDeps,
-  logger: Logger,
-): Worker {
-  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const jobLogger = logger.child({ component: 'jobs' });
-  const jobs = createJobSource({ pool: database.pool, handlers, workerId, logger: jobLogger });
-  const sources = [
-    jobs,
-    createRevocationSource(grants, logger.child({ component: 'revocations' })),
-    createWarningSource(grants),
-    createRequestTimeoutSource(database.pool),
-    createReminderSource(database.pool),
-    createJobRetentionSource(database.pool),
-  ];
-  return createWorker({ pool: database.pool, sources, logger, channels: [JOBS_CHANNEL] });
 }
 
 /** Accounts without a scheduler role have no backstop: jitbot alone revokes there. */
@@ -170,12 +125,15 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     newGrantId,
     onWork,
   };
-  const handlers = {
-    ...createNotifierHandlers({ db: database.pool, catalog, targets, sender, directory }),
-    ...createGrantNotifierHandlers({ db: database.pool, catalog, targets, sender }),
-    ...grantHandlers(grants, createPeopleDirectory(database.pool, background)),
-  };
-  const running = createBackgroundWorker(database, handlers, grants, logger);
+  const handlers = createJobHandlers({
+    grants,
+    people: createPeopleDirectory(database.pool, background),
+    notify: {
+      ...createRequestNotifier({ db: database.pool, catalog, targets, sender, directory }),
+      ...createGrantNotifier({ db: database.pool, catalog, targets, sender }),
+    },
+  });
+  const running = createBackgroundWorker({ pool: database.pool, handlers, grants, logger });
   worker = running;
   const workflows = {
     pool: database.pool,

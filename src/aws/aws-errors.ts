@@ -1,5 +1,7 @@
+import { field } from '../errors.js';
 import { scrubSecrets } from '../log/logger.js';
 import { ProviderError } from '../ports/access-provider.js';
+import type { FixedRetryKind } from '../ports/provider-error-kinds.js';
 
 /** What jitbot was doing when AWS answered, so the message can say it in words. */
 export interface AwsCall {
@@ -71,10 +73,6 @@ const INVALID = new Set([
 ]);
 const CONFLICT = new Set(['ConflictException', 'EntityAlreadyExists', 'DeleteConflict']);
 
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
@@ -120,7 +118,7 @@ function quoted(facts: AwsErrorFacts): string {
 
 interface Classified {
   readonly code: string;
-  readonly retryable: boolean;
+  readonly kind: FixedRetryKind;
   readonly words: string;
 }
 
@@ -130,37 +128,37 @@ function classify(facts: AwsErrorFacts, call: AwsCall): Classified {
   if (THROTTLING.has(code))
     return {
       code: 'aws_throttled',
-      retryable: true,
+      kind: 'throttled',
       words: `AWS is throttling ${where}; jitbot will try again`,
     };
   if (code === 'TimeoutError')
     return {
       code: 'aws_timeout',
-      retryable: true,
+      kind: 'timeout',
       words: `AWS did not answer ${where} in time; jitbot will try again`,
     };
   if (isNetworkFailure(facts))
     return {
       code: 'aws_unreachable',
-      retryable: true,
+      kind: 'unreachable',
       words: `jitbot could not reach AWS for ${where}; it will try again`,
     };
   if (UNAVAILABLE.has(code) || (facts.httpStatus ?? 0) >= 500)
     return {
       code: 'aws_unavailable',
-      retryable: true,
+      kind: 'unavailable',
       words: `AWS had a temporary problem with ${where}; jitbot will try again`,
     };
   if (EXPIRED.has(code))
     return {
       code: 'aws_credentials_expired',
-      retryable: true,
+      kind: 'session-expired',
       words: `jitbot's AWS session expired during ${where}; jitbot will try again with a fresh one`,
     };
   if (BAD_CREDENTIALS.has(code))
     return {
       code: 'aws_bad_credentials',
-      retryable: false,
+      kind: 'credentials',
       words: `AWS did not accept jitbot's credentials for ${where}: check jitbot's own AWS identity and the machine's clock`,
     };
   if (ACCESS_DENIED.has(code)) {
@@ -170,43 +168,44 @@ function classify(facts: AwsErrorFacts, call: AwsCall): Classified {
     const target = call.resource ? ` on ${call.resource}` : '';
     return {
       code: 'aws_access_denied',
-      retryable: false,
+      kind: 'denied',
       words: `AWS refused: jitbot's connector role in account ${call.accountId} is not allowed to ${call.operation}${target}: check the connector role policy${passRole}`,
     };
   }
   if (NOT_FOUND.has(code))
     return {
       code: 'aws_not_found',
-      retryable: false,
+      kind: 'not-found',
       words: `AWS says ${call.resource ?? 'what jitbot asked for'} does not exist in account ${call.accountId} (${call.operation})${quoted(facts)}: check the catalog against the account`,
     };
   if (LIMIT.has(code))
     return {
       code: 'aws_limit_exceeded',
-      retryable: false,
+      kind: 'limit',
       words: `AWS refused ${where} because a limit was reached${quoted(facts)}`,
     };
   if (INVALID.has(code))
     return {
       code: 'aws_invalid_request',
-      retryable: false,
+      kind: 'invalid',
       words: `AWS rejected ${where} as invalid${quoted(facts)}: check the catalog entry`,
     };
   if (CONFLICT.has(code))
     return {
       code: 'aws_conflict',
-      retryable: false,
+      kind: 'conflict',
       words: `AWS refused ${where} because it conflicts with another change${quoted(facts)}`,
     };
   if (code === 'CredentialsProviderError')
     return {
       code: 'aws_no_credentials',
-      retryable: false,
+      kind: 'credentials',
       words: `jitbot has no AWS credentials of its own for ${where}: give its process an AWS identity that may assume the connector roles`,
     };
   return {
     code: 'aws_error',
-    retryable: facts.serverFault,
+    // AWS said the fault was its own: a temporary one, as far as jitbot can tell.
+    kind: facts.serverFault ? 'unavailable' : 'unknown',
     words: `AWS failed ${where}${quoted(facts)}`,
   };
 }
@@ -222,7 +221,7 @@ export function toProviderError(error: unknown, call: AwsCall): ProviderError {
   const classified = classify(facts, call);
   const requestIdText = facts.requestId !== undefined ? `, request id ${facts.requestId}` : '';
   return new ProviderError(classified.code, `${classified.words} (AWS error ${facts.code}${requestIdText})`, {
-    retryable: classified.retryable,
+    kind: classified.kind,
     cause: error,
     ...(facts.requestId !== undefined ? { providerRequestId: facts.requestId } : {}),
   });

@@ -216,7 +216,7 @@ function assumeRoleError(error: unknown, account: Account): ProviderError {
       'assume_role_denied',
       `jitbot could not assume ${account.connectorRoleArn} in account ${account.accountId}: check the role's trust policy and external ID`,
       {
-        retryable: false,
+        kind: 'denied',
         cause: error,
         ...(facts.requestId !== undefined ? { providerRequestId: facts.requestId } : {}),
       },

@@ -28,7 +28,7 @@ export const DETACH_POLICY_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:detachU
 
 const GRANT_ID = /^[A-Za-z0-9-]{1,40}$/;
 /** The code of a failure with the grant's schedule known to exist (see set()). */
-export const BACKSTOP_UNCONFIRMED = 'aws_backstop_unconfirmed';
+const BACKSTOP_UNCONFIRMED = 'aws_backstop_unconfirmed';
 
 export interface SchedulerBackstopDeps {
   readonly accountFor: (target: AwsTarget) => Account;
@@ -234,6 +234,7 @@ function unconfirmed(error: unknown, grantId: string): unknown {
     BACKSTOP_UNCONFIRMED,
     `the backstop schedule ${scheduleNameFor(grantId)} exists, but it could not be checked or moved: ${error.message}`,
     {
+      kind: 'unconfirmed',
       retryable: error.retryable,
       cause: error.cause,
       ...(error.providerRequestId !== undefined ? { providerRequestId: error.providerRequestId } : {}),

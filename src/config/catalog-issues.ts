@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { field } from '../errors.js';
 import { closest, type Path, type Problem, type Redaction } from './catalog-problems.js';
 
 /**
@@ -112,8 +113,7 @@ function kindProblem(
   path: Path,
   redaction: Redaction,
 ): Problem {
-  const value =
-    typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key] : undefined;
+  const value = field(input, key);
   if (value === undefined)
     return { path, message: `is required: write ${key}: ${options.join(` or ${key}: `)}` };
   const suggestion =

@@ -10,7 +10,6 @@ import { DURATION_FORMAT_HINT, parseDuration } from '../domain/duration.js';
  */
 
 export const ROLE_ARN = /^arn:aws(?:-us-gov|-cn)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-export const TARGET_KINDS = ['aws-iam-group', 'aws-iam-policy', 'okta-group'] as const;
 /**
  * A customer managed policy under the path /jit/: the only policies jitbot's roles may attach
  * (infra/policies), so that a catalog edit alone can never hand out AdministratorAccess.

@@ -1,5 +1,5 @@
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
-import { UserFacingError } from '../errors.js';
+import { describeError, UserFacingError } from '../errors.js';
 import { type Path, plural } from './catalog-problems.js';
 
 export interface CatalogDocument {
@@ -45,7 +45,7 @@ function toValue(document: Document, fileName: string): unknown {
     return document.toJS();
   } catch (error) {
     // toJS refuses alias bombs (too many aliases) and aliases without an anchor.
-    const reason = withoutQuotedText(error instanceof Error ? error.message : String(error));
+    const reason = withoutQuotedText(describeError(error));
     throw new UserFacingError('catalog_invalid', `The catalog ${fileName} is not valid YAML: ${reason}`);
   }
 }

@@ -48,3 +48,37 @@ export async function listAuditEvents(db: Queryable, requestId: string): Promise
   );
   return rows;
 }
+
+/** One line of `jitbot audit`: an event and the request or grant it belongs to. */
+export interface AuditTrailEvent {
+  readonly occurredAt: Date;
+  readonly actor: string;
+  readonly action: string;
+  readonly outcome: string;
+  readonly requestId: string | null;
+  readonly grantId: string | null;
+  readonly details: Record<string, unknown>;
+}
+
+const TRAIL_COLUMNS = `occurred_at AS "occurredAt", actor, action, outcome, request_id AS "requestId",
+  grant_id AS "grantId", details`;
+
+/** A request's events and those of the grants it made or joined; a grant's and its requests'. */
+const TRAIL_SQL = {
+  request: `SELECT ${TRAIL_COLUMNS} FROM audit_events
+             WHERE request_id = $1
+                OR grant_id IN (SELECT grant_id FROM requests WHERE id = $1 AND grant_id IS NOT NULL)
+             ORDER BY id`,
+  grant: `SELECT ${TRAIL_COLUMNS} FROM audit_events
+           WHERE grant_id = $1 OR request_id IN (SELECT id FROM requests WHERE grant_id = $1)
+           ORDER BY id`,
+} as const;
+
+/** Every recorded step of one request or grant and of what it is linked to, oldest first. */
+export async function listAuditTrail(
+  db: Queryable,
+  of: { readonly kind: keyof typeof TRAIL_SQL; readonly id: string },
+): Promise<AuditTrailEvent[]> {
+  const { rows } = await db.query<AuditTrailEvent>(TRAIL_SQL[of.kind], [of.id]);
+  return rows;
+}

@@ -113,33 +113,3 @@ export async function nextWarningDue(db: Queryable): Promise<Date | undefined> {
   );
   return rows[0]?.due ?? undefined;
 }
-
-export interface LiveGrantRow {
-  readonly id: string;
-  readonly requestId: string;
-  readonly targetId: string;
-  readonly status: 'pending' | 'active' | 'revoking';
-  readonly expiresAt: Date;
-  readonly preExisting: boolean | null;
-}
-
-/** A person's grants that are in force or being applied, soonest expiry first. */
-export async function listLiveGrants(db: Queryable, requesterId: string): Promise<LiveGrantRow[]> {
-  const { rows } = await db.query<LiveGrantRow>(
-    `SELECT id, request_id AS "requestId", target_id AS "targetId", status, expires_at AS "expiresAt",
-            pre_existing AS "preExisting"
-       FROM grants WHERE requester_id = $1 AND status IN ('pending', 'active', 'revoking') ORDER BY expires_at`,
-    [requesterId],
-  );
-  return rows;
-}
-
-/** When the person's active grant of this target ends, if they have one (an extension request). */
-export async function activeGrantUntil(db: Queryable, requesterId: string, targetId: string) {
-  const { rows } = await db.query<{ expiresAt: Date }>(
-    `SELECT expires_at AS "expiresAt" FROM grants
-      WHERE requester_id = $1 AND target_id = $2 AND status = 'active' ORDER BY expires_at DESC LIMIT 1`,
-    [requesterId, targetId],
-  );
-  return rows[0]?.expiresAt;
-}

@@ -1,4 +1,5 @@
 import type { StoredGrant } from '../domain/grant.js';
+import type { GrantStep } from '../domain/grant-state.js';
 import type { Queryable } from './pool.js';
 
 export const GRANT_COLUMNS = `id, request_id AS "requestId", latest_request_id AS "latestRequestId",
@@ -147,12 +148,16 @@ export async function recordAdded(db: Queryable, id: string, added: boolean): Pr
   await db.query('UPDATE grants SET added = $2, updated_at = now() WHERE id = $1', [id, added]);
 }
 
-/** pending -> active; undefined when it is no longer pending (someone else finished or failed it). */
-export async function activateGrant(db: Queryable, id: string): Promise<StoredGrant | undefined> {
+/** The access is in place (`activate`); undefined when someone else finished or failed it first. */
+export async function activateGrant(
+  db: Queryable,
+  id: string,
+  step: GrantStep,
+): Promise<StoredGrant | undefined> {
   const { rows } = await db.query<StoredGrant>(
-    `UPDATE grants SET status = 'active', granted_at = now(), updated_at = now()
-      WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
-    [id],
+    `UPDATE grants SET status = $2::grant_status, granted_at = now(), updated_at = now()
+      WHERE id = $1 AND status = ANY($3::grant_status[]) RETURNING ${COLUMNS}`,
+    [id, step.to, step.from],
   );
   return rows[0];
 }
@@ -173,9 +178,8 @@ export async function extendGrant(
 
 /**
  * Takes the grant away now: its expiry moves to now and it goes to revoking, so the revoker
- * picks it up at once. `from` says which states may be ended this way: "Revoke now" only ends
- * active grants (a pending one is still being applied, and removing it mid-way could race the
- * add); a failed grant's cleanup ends a pending one.
+ * picks it up at once. `step` is "Revoke now" (`revoke-now`: only an active grant) or a failed
+ * grant's cleanup (`undo`: a pending one).
  */
 export async function revokeEarly(
   db: Queryable,
@@ -184,25 +188,25 @@ export async function revokeEarly(
     actor: string;
     reason: string;
     failure?: string;
-    from: readonly ('pending' | 'active')[];
+    step: GrantStep;
   },
 ): Promise<StoredGrant | undefined> {
   const { rows } = await db.query<StoredGrant>(
     `UPDATE grants
-        SET status = 'revoking', next_attempt_at = now(), expires_at = LEAST(expires_at, now()),
+        SET status = $6::grant_status, next_attempt_at = now(), expires_at = LEAST(expires_at, now()),
             revoked_by = $2, revoke_reason = $3, failure = COALESCE($4, failure), updated_at = now()
       WHERE id = $1 AND status = ANY($5::grant_status[]) RETURNING ${COLUMNS}`,
-    [change.id, change.actor, change.reason, change.failure ?? null, change.from],
+    [change.id, change.actor, change.reason, change.failure ?? null, change.step.from, change.step.to],
   );
   return rows[0];
 }
 
-/** A grant that failed before anything could have been applied: nothing to undo. */
-export async function failGrant(db: Queryable, id: string, failure: string) {
+/** A grant that failed before anything could have been applied (`fail`): nothing to undo. */
+export async function failGrant(db: Queryable, id: string, failure: string, step: GrantStep) {
   const { rows } = await db.query<StoredGrant>(
-    `UPDATE grants SET status = 'failed', failure = $2, updated_at = now()
-      WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
-    [id, failure],
+    `UPDATE grants SET status = $3::grant_status, failure = $2, updated_at = now()
+      WHERE id = $1 AND status = ANY($4::grant_status[]) RETURNING ${COLUMNS}`,
+    [id, failure, step.to, step.from],
   );
   return rows[0];
 }

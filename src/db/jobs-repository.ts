@@ -3,6 +3,14 @@ import type { Queryable } from './pool.js';
 /** The channel the worker LISTENs on; enqueueing notifies it so new work starts at once. */
 export const JOBS_CHANNEL = 'jitbot_jobs';
 
+/**
+ * Subscribes a connection to a NOTIFY channel. LISTEN takes no parameters: the name goes into the
+ * statement as it is, so only the constants above may be passed, never outside input.
+ */
+export async function listenOn(db: Queryable, channel: string): Promise<void> {
+  await db.query(`LISTEN ${channel}`);
+}
+
 export interface JobRow {
   readonly id: string;
   readonly kind: string;
@@ -107,4 +115,18 @@ export async function extendJobLease(db: Queryable, id: string, workerId: string
       WHERE id = $1 AND locked_by = $2 AND status = 'running'`,
     [id, workerId, leaseSeconds],
   );
+}
+
+/**
+ * Deletes up to `limit` jobs done more than `days` ago, oldest first; how many. Failed jobs are
+ * never deleted here. SKIP LOCKED: replicas pruning at once share the work.
+ */
+export async function deleteDoneJobs(db: Queryable, days: number, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM jobs WHERE id IN (
+       SELECT id FROM jobs WHERE status = 'done' AND finished_at < now() - make_interval(days => $1)
+        ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [days, limit],
+  );
+  return rowCount ?? 0;
 }

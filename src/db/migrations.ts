@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { UserFacingError } from '../errors.js';
+import { describeError, UserFacingError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Queryable } from './pool.js';
 
@@ -92,7 +92,7 @@ async function applyOne(client: pg.ClientBase, migration: Migration): Promise<vo
     await client.query('ROLLBACK');
     throw new UserFacingError(
       'migration_failed',
-      `migration ${migration.file} failed and was rolled back: ${(error as Error).message}`,
+      `migration ${migration.file} failed and was rolled back: ${describeError(error)}`,
       { cause: error },
     );
   }

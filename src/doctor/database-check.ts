@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Env } from '../config/env.js';
 import { type Database, describeDatabaseUrl, openDatabase } from '../db/database.js';
 import { type MigrationStatus, migrationStatus, readMigrations } from '../db/migrations.js';
-import { isUserFacingError } from '../errors.js';
+import { describeError, isUserFacingError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { DeadlineExceeded, seconds, withDeadline } from './deadline.js';
@@ -12,13 +12,6 @@ const NAME = 'database';
 const MIGRATIONS = 'database migrations';
 /** The embedded database may have to initdb on its first start, which is slower than a connect. */
 const EMBEDDED_START_MS = 60_000;
-
-/** An error's words; a refused connection to a dual-stack host has an empty message but a code. */
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  return error.message || code || error.name;
-}
 
 function openFailure(error: unknown, env: Env, where: string, ms: number): CheckLine {
   if (error instanceof DeadlineExceeded) {
@@ -39,12 +32,12 @@ function openFailure(error: unknown, env: Env, where: string, ms: number): Check
   if (isUserFacingError(error) && error.code === 'database_unreachable' && env.DATABASE_URL) {
     return fail(
       NAME,
-      `could not connect to PostgreSQL at ${where} (DATABASE_URL): ${reasonOf(error.cause)}`,
+      `could not connect to PostgreSQL at ${where} (DATABASE_URL): ${describeError(error.cause)}`,
       'check that the server is running and that the host, port, database, user and password in DATABASE_URL are right',
     );
   }
   const fix = env.DATABASE_URL ? 'check DATABASE_URL' : 'or set DATABASE_URL to use a PostgreSQL server';
-  return fail(NAME, `could not open ${where}: ${reasonOf(error)}`, fix);
+  return fail(NAME, `could not open ${where}: ${describeError(error)}`, fix);
 }
 
 function migrationLines(status: MigrationStatus): CheckLine[] {

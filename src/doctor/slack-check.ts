@@ -1,5 +1,6 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
+import { describeError, field } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { compareScopes, REQUIRED_BOT_SCOPES } from '../slack/scopes.js';
@@ -15,10 +16,6 @@ const REJECTED = new Set([
   'account_inactive',
 ]);
 
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
 /** The innermost reason of a request error: the WebClient wraps fetch's error, which wraps the socket's. */
 function rootReason(error: unknown): string {
   let current = error;
@@ -31,7 +28,7 @@ function rootReason(error: unknown): string {
   if (field(current, 'name') === 'TimeoutError') return 'no answer in time';
   const code = field(current, 'code');
   if (typeof code === 'string') return code;
-  return current instanceof Error ? current.message : String(current);
+  return describeError(current);
 }
 
 function list(scopes: readonly string[]): string {

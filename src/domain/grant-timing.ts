@@ -3,6 +3,8 @@
  * so the rules (which expiry wins, when to warn, when the backstop fires) have their own tests.
  */
 
+import { backoffMs } from './backoff.js';
+
 /** The backstop fires this long after expiry: jitbot revokes first when it is up. */
 export const BACKSTOP_GRACE_SECONDS = 5 * 60;
 
@@ -70,8 +72,10 @@ export function backstopAtFor(expiresAt: Date, graceSeconds = BACKSTOP_GRACE_SEC
   return new Date(expiresAt.getTime() + graceSeconds * 1000);
 }
 
-/** Revocations are retried for ever, with backoff and jitter, capped at a minute between tries. */
+/**
+ * Revocations are retried for ever, with backoff and jitter, capped at a minute between tries:
+ * access past its expiry is what jitbot exists to prevent, so it never waits longer than that.
+ */
 export function revokeRetryDelayMs(attempts: number, random: () => number = Math.random): number {
-  const step = Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
-  return Math.round(step * (0.5 + random() * 0.5));
+  return backoffMs(attempts, 60_000, random);
 }

@@ -8,7 +8,7 @@ export type IamUserNameOutcome =
 /** IAM's own rule for user names. */
 const IAM_USER_NAME = /^[\w+=,.@-]{1,64}$/;
 
-export function isIamUserName(name: string): boolean {
+function isIamUserName(name: string): boolean {
   return IAM_USER_NAME.test(name);
 }
 

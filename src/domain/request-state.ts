@@ -6,6 +6,8 @@ import type { RequestStatus } from './request.js';
  */
 export type RequestEvent =
   | { readonly type: 'approve'; readonly approvals: number; readonly required: number }
+  /** Approved at submission by a rule of the target (auto-approve, breakglass): no approver counted. */
+  | { readonly type: 'auto-approve' }
   | { readonly type: 'deny' }
   | { readonly type: 'cancel' }
   | { readonly type: 'expire' }
@@ -41,6 +43,8 @@ export function transition(current: RequestStatus, event: RequestEvent): Transit
   switch (event.type) {
     case 'approve':
       return { ok: true, next: event.approvals >= event.required ? 'approved' : 'pending' };
+    case 'auto-approve':
+      return { ok: true, next: 'approved' };
     case 'deny':
       return { ok: true, next: 'denied' };
     case 'cancel':
@@ -48,4 +52,30 @@ export function transition(current: RequestStatus, event: RequestEvent): Transit
     case 'expire':
       return { ok: true, next: 'expired' };
   }
+}
+
+/** A guarded write: the status the row must still have, and the one it gets. */
+export interface RequestStep {
+  readonly from: RequestStatus;
+  readonly to: RequestStatus;
+}
+
+/**
+ * The write `event` makes on a request read as `current` (under its row lock), for an
+ * `UPDATE ... WHERE status = from`; undefined when the machine refuses the event.
+ */
+export function requestStep(current: RequestStatus, event: RequestEvent): RequestStep | undefined {
+  const next = transition(current, event);
+  return next.ok ? { from: current, to: next.next } : undefined;
+}
+
+/**
+ * The same for a request the caller holds in a state that allows `event`: claimed by a query
+ * for that state, or created a moment ago in this transaction. A refusal then is a bug, so it
+ * throws rather than skip the row in silence.
+ */
+export function heldRequestStep(current: RequestStatus, event: RequestEvent): RequestStep {
+  const step = requestStep(current, event);
+  if (!step) throw new Error(`a request that is ${current} cannot take ${event.type}`);
+  return step;
 }

@@ -1,8 +1,6 @@
 /** A person's request for a target, as stored. Times are Dates; durations whole seconds. */
 export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'failed';
 
-export const FINAL_REQUEST_STATUSES: readonly RequestStatus[] = ['denied', 'cancelled', 'expired', 'failed'];
-
 export interface AccessRequest {
   readonly id: string;
   readonly targetId: string;

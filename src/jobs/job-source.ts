@@ -8,24 +8,14 @@ import {
   nextJobDueAt,
   retryJob,
 } from '../db/jobs-repository.js';
+import { backoffMs } from '../domain/backoff.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { createInFlight } from './in-flight.js';
-import { whileHolding } from './lease.js';
+import type { JobOutcome } from '../workflow/job-outcome.js';
+import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
 
-/** What a handler reports. Throwing counts as `retry`: the work was not known to be done. */
-export type JobOutcome =
-  | { readonly status: 'done' }
-  | {
-      readonly status: 'retry';
-      readonly error: string;
-      readonly delayMs?: number;
-      /** Waiting on something else, not a failure: the try is not counted against the job. */
-      readonly notAnAttempt?: boolean;
-    }
-  | { readonly status: 'failed'; readonly error: string };
-
+/** Runs one job; `undefined` means done. */
 export type JobHandler = (job: JobRow) => Promise<JobOutcome | undefined>;
 
 export interface JobSourceOptions {
@@ -43,29 +33,17 @@ export interface JobSourceOptions {
   readonly random?: () => number;
 }
 
-const MAX_BACKOFF_MS = 5 * 60_000;
-
-/** Exponential backoff with full jitter between half and the whole step, capped at 5 minutes. */
+/**
+ * Backoff between tries of a job, capped at five minutes: a job is a message or a grant someone
+ * waits for, but one that keeps failing must not hammer Slack or AWS.
+ */
 export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
-  const step = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
-  return Math.round(step * (0.5 + random() * 0.5));
+  return backoffMs(attempts, 5 * 60_000, random);
 }
 
+/** The durable job queue (the outbox the workflows write to), run through the leased loop. */
 export function createJobSource(options: JobSourceOptions): DueWorkSource {
-  const {
-    pool,
-    handlers,
-    workerId,
-    logger,
-    batchSize = 20,
-    concurrency = 50,
-    leaseSeconds = 120,
-    random = Math.random,
-  } = options;
-  let closed = false;
-  const inFlight = createInFlight(concurrency, (error) =>
-    logger.error({ err: error }, 'could not record a job outcome'),
-  );
+  const { pool, handlers, workerId, logger, random = Math.random } = options;
 
   async function settle(job: JobRow, outcome: JobOutcome): Promise<void> {
     if (outcome.status === 'done') return completeJob(pool, job.id, workerId);
@@ -84,46 +62,31 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     await retryJob(pool, job.id, workerId, delay, outcome.error, outcome.notAnAttempt === true);
   }
 
-  async function runOne(job: JobRow): Promise<void> {
+  async function outcomeOf(job: JobRow): Promise<JobOutcome> {
     const handler = handlers[job.kind];
-    let outcome: JobOutcome;
-    if (!handler) {
-      outcome = { status: 'failed', error: `no handler for job kind "${job.kind}"` };
-    } else {
-      try {
-        const extend = () => extendJobLease(pool, job.id, workerId, leaseSeconds);
-        const warn = (error: unknown) =>
-          logger.warn({ err: error, job: job.id }, 'could not extend a job lease');
-        outcome = (await whileHolding(extend, (leaseSeconds * 1000) / 3, () => handler(job), warn)) ?? {
-          status: 'done',
-        };
-      } catch (error) {
-        outcome = { status: 'retry', error: describeError(error) };
-      }
+    if (!handler) return { status: 'failed', error: `no handler for job kind "${job.kind}"` };
+    try {
+      return (await handler(job)) ?? { status: 'done' };
+    } catch (error) {
+      return { status: 'retry', error: describeError(error) };
     }
-    await settle(job, outcome);
   }
 
-  return {
-    name: 'jobs',
-    async runDue() {
-      const free = inFlight.free();
-      if (free === 0) return 0;
-      const jobs = await claimDueJobs(pool, workerId, Math.min(batchSize, free), leaseSeconds);
-      if (closed) {
-        // Claimed while shutting down: hand them back untouched for another worker.
-        for (const job of jobs) await retryJob(pool, job.id, workerId, 0, 'worker stopping', true);
-        return 0;
-      }
-      for (const job of jobs) inFlight.start(() => runOne(job));
-      return jobs.length;
+  return createLeasedSource<JobRow>(
+    {
+      name: 'jobs',
+      claim: (limit, leaseSeconds) => claimDueJobs(pool, workerId, limit, leaseSeconds),
+      extendLease: (job, leaseSeconds) => extendJobLease(pool, job.id, workerId, leaseSeconds),
+      handBack: (job) => retryJob(pool, job.id, workerId, 0, 'worker stopping', true),
+      run: async (job) => settle(job, await outcomeOf(job)),
+      nextDueAt: () => nextJobDueAt(pool),
+      describe: (job) => ({ job: job.id, kind: job.kind }),
     },
-    // While every slot is taken, nothing is due for this process: a finishing job wakes it.
-    nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextJobDueAt(pool)),
-    attach: (wake) => inFlight.onSettled(wake),
-    close: () => {
-      closed = true;
+    {
+      logger,
+      batchSize: options.batchSize ?? 20,
+      concurrency: options.concurrency ?? 50,
+      leaseSeconds: options.leaseSeconds ?? 120,
     },
-    drain: () => inFlight.drain(),
-  };
+  );
 }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { listenOn } from '../db/jobs-repository.js';
 import { isDatabaseTimeout } from '../db/pool.js';
+import { backoffMs } from '../domain/backoff.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -36,13 +38,16 @@ export interface WorkerOptions {
   readonly maxIdleMs?: number;
 }
 
-/** After a failed cycle (the database did not answer) the loop waits this long, doubling to the cap. */
-const FIRST_BACKOFF_MS = 1_000;
+/** After a failed cycle (the database did not answer) the loop waits longer each time, up to this. */
 const MAX_BACKOFF_MS = 30_000;
 
-/** How long to wait after the `failures`-th failed cycle in a row: 1 s, 2 s, 4 s, ... up to 30 s. */
+/**
+ * How long to wait after the `failures`-th failed cycle in a row: 1 s, 2 s, 4 s, ... up to 30 s.
+ * The whole step, without jitter: a replica's retry is one cycle's few queries, not a burst that
+ * needs spreading.
+ */
 export function outageBackoffMs(failures: number): number {
-  return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
+  return backoffMs(failures, MAX_BACKOFF_MS, () => 1);
 }
 
 async function earliestDue(sources: readonly DueWorkSource[]): Promise<number | undefined> {
@@ -99,7 +104,7 @@ export function createWorker(options: WorkerOptions): Worker {
         if (listener === client) listener = undefined;
       });
       try {
-        for (const channel of channels) await client.query(`LISTEN ${channel}`);
+        for (const channel of channels) await listenOn(client, channel);
       } catch (error) {
         client.release(error instanceof Error ? error : true);
         throw error;

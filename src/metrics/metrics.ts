@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { readMetricsSnapshot } from '../db/metrics-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import type { Logger } from '../log/logger.js';
@@ -22,24 +23,13 @@ export interface Metrics {
   close(): Promise<void>;
 }
 
-interface Snapshot {
-  readonly pending: number;
-  readonly active: number;
-  readonly revoking: number;
-  readonly overdue: number;
-  readonly oldest_overdue_seconds: number;
-  readonly requests_pending: number;
-  readonly jobs_overdue: number;
-  readonly jobs_failed: number;
-}
+/** Scrapes within this long of the last read share it, so a scrape storm cannot load the database. */
+export const METRICS_CACHE_MS = 1_000;
 
 /**
  * Figures for Prometheus. Those about grants, requests and jobs are read from PostgreSQL at
  * each scrape, so every replica reports the same, true numbers; calls are counted per process.
  */
-/** Scrapes within this long of the last read share it, so a scrape storm cannot load the database. */
-export const METRICS_CACHE_MS = 1_000;
-
 export function createMetrics(
   db: Queryable,
   logger: Logger,
@@ -90,31 +80,13 @@ export function createMetrics(
 
   async function refresh(): Promise<void> {
     try {
-      const { rows } = await db.query<Snapshot>(
-        `SELECT
-           (SELECT count(*) FROM grants WHERE status = 'pending')::int AS pending,
-           (SELECT count(*) FROM grants WHERE status = 'active')::int AS active,
-           (SELECT count(*) FROM grants WHERE status = 'revoking')::int AS revoking,
-           (SELECT count(*) FROM grants
-             WHERE status IN ('active', 'revoking') AND expires_at < now() - make_interval(secs => $1))::int AS overdue,
-           (SELECT coalesce(extract(epoch FROM now() - min(expires_at)), 0) FROM grants
-             WHERE status IN ('active', 'revoking') AND expires_at < now() - make_interval(secs => $1))::float8
-             AS oldest_overdue_seconds,
-           (SELECT count(*) FROM requests WHERE status = 'pending')::int AS requests_pending,
-           (SELECT count(*) FROM jobs
-             WHERE (status = 'queued' AND run_at < now() - interval '1 minute')
-                OR (status = 'running' AND locked_until < now() - interval '1 minute'))::int AS jobs_overdue,
-           (SELECT count(*) FROM jobs WHERE status = 'failed')::int AS jobs_failed`,
-        [OVERDUE_AFTER_SECONDS],
-      );
-      const snapshot = rows[0];
-      if (!snapshot) throw new Error('the metrics query returned no row');
+      const snapshot = await readMetricsSnapshot(db, OVERDUE_AFTER_SECONDS);
       for (const status of LIVE_GRANT_STATUSES) grants.set({ status }, snapshot[status]);
       overdue.set(snapshot.overdue);
-      oldestOverdue.set(snapshot.oldest_overdue_seconds);
-      pendingRequests.set(snapshot.requests_pending);
-      jobsOverdue.set(snapshot.jobs_overdue);
-      jobsFailed.set(snapshot.jobs_failed);
+      oldestOverdue.set(snapshot.oldestOverdueSeconds);
+      pendingRequests.set(snapshot.requestsPending);
+      jobsOverdue.set(snapshot.jobsOverdue);
+      jobsFailed.set(snapshot.jobsFailed);
       databaseUp.set(1);
     } catch (error) {
       // The other figures keep their last values; this one says they are stale.

@@ -1,4 +1,6 @@
+import { field } from '../errors.js';
 import { ProviderError } from '../ports/access-provider.js';
+import type { FixedRetryKind } from '../ports/provider-error-kinds.js';
 import { rateLimitWaitMs } from './okta-client.js';
 
 /** What jitbot was doing when Okta answered, so the message can say it in words. */
@@ -12,7 +14,7 @@ export interface OktaCall {
 }
 
 /** The facts of an SDK (or node-fetch) error that matter, read without trusting its shape. */
-export interface OktaErrorFacts {
+interface OktaErrorFacts {
   readonly status?: number;
   readonly errorCode?: string;
   readonly summary: string;
@@ -25,10 +27,6 @@ export interface OktaErrorFacts {
 /** Okta's windows are per minute: when a 429 does not say when it resets, a minute is safe. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
@@ -40,7 +38,7 @@ function header(headers: unknown, name: string): string | undefined {
   return text(field(headers, name));
 }
 
-export function oktaErrorFacts(error: unknown): OktaErrorFacts {
+function oktaErrorFacts(error: unknown): OktaErrorFacts {
   // OktaApiError and HttpError have `status`; the generated ApiException has `code` and `body`.
   const status = field(error, 'status') ?? field(error, 'code');
   const body = field(error, 'body');
@@ -61,7 +59,7 @@ export function oktaErrorFacts(error: unknown): OktaErrorFacts {
 
 interface Classified {
   readonly code: string;
-  readonly retryable: boolean;
+  readonly kind: FixedRetryKind;
   readonly words: string;
   readonly retryAfterMs?: number;
 }
@@ -102,37 +100,37 @@ function classify(facts: OktaErrorFacts, call: OktaCall, nowMs: number): Classif
   if (facts.fetchErrorType === 'request-timeout') {
     return {
       code: 'okta_timeout',
-      retryable: true,
+      kind: 'timeout',
       words: `Okta did not answer ${what} in time; jitbot will try again`,
     };
   }
   if (facts.fetchErrorType !== undefined) {
     return {
       code: 'okta_unreachable',
-      retryable: true,
+      kind: 'unreachable',
       words: `jitbot could not reach Okta at ${call.orgUrl} for ${call.operation}; it will try again`,
     };
   }
   if (status === 401) {
     return {
       code: 'okta_token_rejected',
-      retryable: false,
+      kind: 'denied',
       words: `Okta refused jitbot's API token (401) for ${org}: the token is invalid, expired or revoked (Okta expires tokens unused for 30 days, and those of deactivated admins); create a new token and update the catalog`,
     };
   }
   if (status === 403) {
     return {
       code: 'okta_forbidden',
-      retryable: false,
+      kind: 'denied',
       words: `Okta refused jitbot's API token (403) for ${what}: the token's admin needs ${neededRole(call)}`,
     };
   }
-  if (status === 404) return { code: 'okta_not_found', retryable: false, words: notFound(facts, call, org) };
+  if (status === 404) return { code: 'okta_not_found', kind: 'not-found', words: notFound(facts, call, org) };
   if (status === 429) {
     const wait = rateLimitWaitMs(facts.rateLimitReset, nowMs) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
     return {
       code: 'okta_rate_limited',
-      retryable: true,
+      kind: 'throttled',
       retryAfterMs: wait,
       words: `Okta is rate-limiting jitbot (${what}); jitbot will try again`,
     };
@@ -140,7 +138,7 @@ function classify(facts: OktaErrorFacts, call: OktaCall, nowMs: number): Classif
   if (status >= 500) {
     return {
       code: 'okta_unavailable',
-      retryable: true,
+      kind: 'unavailable',
       words: `Okta had a temporary problem (HTTP ${status}) with ${what}; jitbot will try again`,
     };
   }
@@ -148,11 +146,11 @@ function classify(facts: OktaErrorFacts, call: OktaCall, nowMs: number): Classif
     const summary = facts.summary.replace(/\s+/g, ' ').trim().slice(0, 300);
     return {
       code: 'okta_rejected',
-      retryable: false,
+      kind: 'invalid',
       words: `Okta rejected ${what} (HTTP ${status})${summary ? `: "${summary}"` : ''}`,
     };
   }
-  return { code: 'okta_unexpected', retryable: false, words: `Okta call ${what} failed unexpectedly` };
+  return { code: 'okta_unexpected', kind: 'unknown', words: `Okta call ${what} failed unexpectedly` };
 }
 
 /**
@@ -170,7 +168,7 @@ export function toOktaProviderError(
   const classified = classify(facts, call, nowMs);
   const words = secret ? classified.words.split(secret).join('[redacted]') : classified.words;
   return new ProviderError(classified.code, words, {
-    retryable: classified.retryable,
+    kind: classified.kind,
     cause: error,
     ...(facts.requestId !== undefined ? { providerRequestId: facts.requestId } : {}),
     ...(classified.retryAfterMs !== undefined ? { retryAfterMs: classified.retryAfterMs } : {}),

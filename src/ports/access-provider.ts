@@ -1,4 +1,5 @@
 import type { Target } from '../domain/catalog.js';
+import { type FixedRetryKind, PROVIDER_ERROR_KINDS, type ProviderErrorKind } from './provider-error-kinds.js';
 
 /**
  * One kind of access (an AWS IAM group, an Okta group, ...) behind one interface. The workflows
@@ -86,29 +87,41 @@ export type PrincipalOutcome =
   /** `reason` is plain words for the requester: what is wrong and who can fix it. */
   | { readonly ok: false; readonly reason: string };
 
+type ProviderErrorOptions = {
+  readonly cause?: unknown;
+  readonly providerRequestId?: string;
+  readonly retryAfterMs?: number;
+} & (
+  | { readonly kind: FixedRetryKind }
+  /** A kind that keeps the retryability of the failure underneath says what it was. */
+  | { readonly kind: Exclude<ProviderErrorKind, FixedRetryKind>; readonly retryable: boolean }
+);
+
 /**
  * A provider call that did not succeed. `message` is plain words for people (requester,
- * approvers, admin channel) and never contains a secret. `retryable` says whether trying again
- * can succeed (throttling, 5xx, timeouts, network) or not (access denied, missing entity,
- * limits, validation).
+ * approvers, admin channel) and never contains a secret. `kind` is jitbot's own name for the
+ * failure, from which `retryable` (can trying again succeed?) and `definite` (did the call
+ * certainly change nothing?) follow; `code` is the adapter's own, more precise one.
  */
 export class ProviderError extends Error {
+  /** The adapter's code (`aws_access_denied`, `okta_forbidden`, `assume_role_denied`), as the audit log records it. */
   readonly code: string;
+  readonly kind: ProviderErrorKind;
   readonly retryable: boolean;
+  readonly definite: boolean;
   /** The provider's own request id (AWS x-amzn-RequestId, Okta X-Okta-Request-Id), when known. */
   readonly providerRequestId?: string;
   /** How long the provider asked us to wait before trying again (429 Retry-After / rate-limit reset). */
   readonly retryAfterMs?: number;
 
-  constructor(
-    code: string,
-    message: string,
-    options: { retryable: boolean; cause?: unknown; providerRequestId?: string; retryAfterMs?: number },
-  ) {
+  constructor(code: string, message: string, options: ProviderErrorOptions) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
     this.code = code;
-    this.retryable = options.retryable;
+    this.kind = options.kind;
+    this.retryable =
+      'retryable' in options ? options.retryable : PROVIDER_ERROR_KINDS[options.kind].retryable;
+    this.definite = PROVIDER_ERROR_KINDS[options.kind].definite;
     if (options.providerRequestId !== undefined) this.providerRequestId = options.providerRequestId;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }

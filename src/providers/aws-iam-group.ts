@@ -21,10 +21,10 @@ import {
   iamUserWords,
   removedOrAlreadyGone,
   unlessNoUser,
-} from './aws-iam-user.js';
+} from './iam-calls.js';
 
 /** IAM's hard limit: a user can be in at most 10 groups. */
-export const MAX_GROUPS_PER_USER = 10;
+const MAX_GROUPS_PER_USER = 10;
 
 export interface AwsIamGroupProviderDeps extends IamDeps<AwsIamGroupTarget> {
   readonly backstop?: Backstop<AwsIamGroupTarget>;

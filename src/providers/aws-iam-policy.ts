@@ -21,7 +21,7 @@ import {
   iamUserWords,
   removedOrAlreadyGone,
   unlessNoUser,
-} from './aws-iam-user.js';
+} from './iam-calls.js';
 
 export interface AwsIamPolicyProviderDeps extends IamDeps<AwsIamPolicyTarget> {
   readonly backstop?: Backstop<AwsIamPolicyTarget>;
@@ -31,7 +31,7 @@ export interface AwsIamPolicyProviderDeps extends IamDeps<AwsIamPolicyTarget> {
  * `arn:aws:iam::111111111111:policy/jit/team-a/read-logs` -> `/jit/team-a/read-logs`: the path
  * and the name, since two policies on different paths may share a name.
  */
-export function policyPathOf(policyArn: string): string {
+function policyPathOf(policyArn: string): string {
   const marker = ':policy/';
   const at = policyArn.indexOf(marker);
   return at === -1 ? policyArn : policyArn.slice(at + marker.length - 1);

@@ -110,7 +110,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
       // GET /users/{x} also matches an unambiguous login *shortname*: only the exact login counts.
       return user.profile?.login?.toLowerCase() === email.toLowerCase() ? [user] : [];
     } catch (error) {
-      if (isProviderError(error) && error.code === 'okta_not_found') return [];
+      if (isProviderError(error) && error.kind === 'not-found') return [];
       throw error;
     }
   }
@@ -203,7 +203,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
         member = await groupIds(target, principal, context);
       } catch (error) {
         // listUserGroups 404s only for a missing user: a deleted account has no access left.
-        if (isProviderError(error) && error.code === 'okta_not_found') return 'already-gone';
+        if (isProviderError(error) && error.kind === 'not-found') return 'already-gone';
         throw error;
       }
       if (!member) return 'already-gone';
@@ -216,7 +216,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
 }
 
 /** Picks the one Okta user that may receive access, or says in words why there is none. */
-export function choosePrincipal(
+function choosePrincipal(
   users: readonly OktaUser[],
   email: string,
   rule: OktaSettings['userMatch'],

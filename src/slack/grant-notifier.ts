@@ -1,12 +1,9 @@
-import { z } from 'zod';
 import { findGrant } from '../db/grants-repository.js';
-import type { JobRow } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { listMessages } from '../db/slack-messages-repository.js';
 import type { Catalog } from '../domain/catalog.js';
-import type { JobHandler } from '../jobs/job-source.js';
-import { JOB_KINDS } from '../workflow/job-kinds.js';
+import type { AdminAlertPayload, GrantNoticePayload } from '../workflow/job-kinds.js';
 import { accessNotice, adminAlert, expiryWarning, revokedNotice } from './blocks/grant-messages.js';
 import type { GrantSummary, RequestView } from './blocks/types.js';
 import type { MessageSender } from './message-delivery.js';
@@ -19,27 +16,8 @@ export interface GrantNotifierDeps {
   readonly sender: MessageSender;
 }
 
-const grantNoticePayload = z.object({
-  requestId: z.string(),
-  grantId: z.string(),
-  notice: z.enum(['granted', 'extended', 'pre-existing', 'warning', 'revoked']),
-});
-
-const adminAlertPayload = z.object({
-  requestId: z.string(),
-  grantId: z.string().optional(),
-  alert: z.enum(['grant-failed', 'revoke-failing', 'target-missing', 'target-changed']),
-  error: z.string(),
-});
-
-/** Job payloads are ours, but a row written by an older version must fail loudly, not half-run. */
-function parsePayload<T>(schema: z.ZodType<T>, job: JobRow): T {
-  const parsed = schema.safeParse(job.payload);
-  if (!parsed.success) throw new Error(`job ${job.id} (${job.kind}) has an unreadable payload`);
-  return parsed.data;
-}
-
-export function createGrantNotifierHandlers(deps: GrantNotifierDeps): Record<string, JobHandler> {
+/** The messages about a grant: to its holder (granted, expiring, revoked) and alerts to the admins. */
+export function createGrantNotifier(deps: GrantNotifierDeps) {
   async function view(requestId: string): Promise<RequestView> {
     const loaded = await loadRequestView(deps.db, deps.targets, requestId);
     if (!loaded) throw new Error(`request ${requestId} not found`);
@@ -64,8 +42,8 @@ export function createGrantNotifierHandlers(deps: GrantNotifierDeps): Record<str
     }
   }
 
-  async function grantNotice(job: JobRow) {
-    const { requestId, grantId, notice } = parsePayload(grantNoticePayload, job);
+  async function grantNotice(payload: GrantNoticePayload): Promise<void> {
+    const { requestId, grantId, notice } = payload;
     const [about, grant] = await Promise.all([view(requestId), grantOf(grantId)]);
     const recipient = about.request.requesterId;
     if (notice === 'warning') {
@@ -91,11 +69,9 @@ export function createGrantNotifierHandlers(deps: GrantNotifierDeps): Record<str
         message: accessNotice(about, grant, notice),
       });
     }
-    return undefined;
   }
 
-  async function alert(job: JobRow) {
-    const payload = parsePayload(adminAlertPayload, job);
+  async function alertAdmins(payload: AdminAlertPayload): Promise<void> {
     const about = await view(payload.requestId);
     await deps.sender.post({
       requestId: payload.requestId,
@@ -104,8 +80,7 @@ export function createGrantNotifierHandlers(deps: GrantNotifierDeps): Record<str
       slot: `${payload.alert}:${payload.grantId ?? ''}`,
       message: adminAlert(about, payload.alert, payload.error),
     });
-    return undefined;
   }
 
-  return { [JOB_KINDS.grantNotice]: grantNotice, [JOB_KINDS.adminAlert]: alert };
+  return { grantNotice, alertAdmins };
 }

@@ -1,10 +1,7 @@
-import type { JobRow } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { listMessages } from '../db/slack-messages-repository.js';
 import type { Catalog } from '../domain/catalog.js';
 import { findTarget } from '../domain/catalog.js';
-import type { JobHandler } from '../jobs/job-source.js';
-import { JOB_KINDS } from '../workflow/job-kinds.js';
 import { approvalMessage, approvalReminder } from './blocks/approval-message.js';
 import { breakglassNotice } from './blocks/breakglass-notice.js';
 import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
@@ -21,12 +18,6 @@ export interface NotifierDeps {
   readonly directory: UserGroupDirectory;
 }
 
-function requestIdOf(job: JobRow): string {
-  const id = job.payload.requestId;
-  if (typeof id !== 'string') throw new Error(`job ${job.id} has no requestId`);
-  return id;
-}
-
 /** Everyone who gets the approval message by DM: listed users and group members, once each. */
 async function approverRecipients(deps: NotifierDeps, view: RequestView): Promise<string[]> {
   const target = findTarget(deps.catalog, view.request.targetId);
@@ -40,17 +31,18 @@ async function approverRecipients(deps: NotifierDeps, view: RequestView): Promis
   return [...people];
 }
 
-export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHandler> {
+/** The messages about a request: approval requests, the requester's receipt, reminders, breakglass. */
+export function createRequestNotifier(deps: NotifierDeps) {
   const timeout = { approvalTimeoutSeconds: deps.catalog.settings.approvalTimeoutSeconds };
 
-  async function load(job: JobRow): Promise<RequestView> {
-    const view = await loadRequestView(deps.db, deps.targets, requestIdOf(job));
-    if (!view) throw new Error(`request ${requestIdOf(job)} not found`);
+  async function load(requestId: string): Promise<RequestView> {
+    const view = await loadRequestView(deps.db, deps.targets, requestId);
+    if (!view) throw new Error(`request ${requestId} not found`);
     return view;
   }
 
-  async function requestSubmitted(job: JobRow) {
-    const view = await load(job);
+  async function requestSubmitted(requestId: string): Promise<void> {
+    const view = await load(requestId);
     const { request } = view;
     const approval = approvalMessage(view, timeout);
     const channel = findTarget(deps.catalog, request.targetId)?.approvalChannel;
@@ -68,13 +60,12 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
     // Decided while these were being posted: the ones posted after the decision still show
     // buttons, so bring every message up to date.
     if ((await loadRequestView(deps.db, deps.targets, request.id))?.request.status !== request.status) {
-      await requestChanged(job);
+      await requestChanged(request.id);
     }
-    return undefined;
   }
 
-  async function requestChanged(job: JobRow) {
-    const view = await load(job);
+  async function requestChanged(requestId: string): Promise<void> {
+    const view = await load(requestId);
     for (const posted of await listMessages(deps.db, view.request.id, ['approval', 'requester', 'admin'])) {
       const message =
         posted.purpose === 'approval'
@@ -95,13 +86,12 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
         message: decisionNotice(view, status),
       });
     }
-    return undefined;
   }
 
   /** A reminder in the thread of each approval DM whose approver has not approved yet. */
-  async function remindApprovers(job: JobRow) {
-    const view = await load(job);
-    if (view.request.status !== 'pending') return undefined;
+  async function remindApprovers(requestId: string): Promise<void> {
+    const view = await load(requestId);
+    if (view.request.status !== 'pending') return;
     const approved = new Set(view.approvedBy);
     for (const posted of await listMessages(deps.db, view.request.id, ['approval'])) {
       // People only: a channel is not nagged, and whoever approved already has nothing to do.
@@ -114,11 +104,10 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
         message: approvalReminder(view),
       });
     }
-    return undefined;
   }
 
-  async function breakglass(job: JobRow) {
-    const view = await load(job);
+  async function announceBreakglass(requestId: string): Promise<void> {
+    const view = await load(requestId);
     const channel = deps.catalog.settings.adminChannel;
     await deps.sender.post({
       requestId: view.request.id,
@@ -126,13 +115,7 @@ export function createNotifierHandlers(deps: NotifierDeps): Record<string, JobHa
       recipient: channel,
       message: breakglassNotice(view),
     });
-    return undefined;
   }
 
-  return {
-    [JOB_KINDS.requestSubmitted]: requestSubmitted,
-    [JOB_KINDS.requestChanged]: requestChanged,
-    [JOB_KINDS.breakglassNotice]: breakglass,
-    [JOB_KINDS.approvalReminder]: remindApprovers,
-  };
+  return { requestSubmitted, requestChanged, remindApprovers, announceBreakglass };
 }

@@ -1,12 +1,9 @@
-import { listApprovals } from '../db/approvals-repository.js';
-import { activeGrantUntil } from '../db/grant-schedule-repository.js';
-import { findGrant } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
-import { findRequest } from '../db/requests-repository.js';
 import type { Catalog, Target } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
 import type { StoredRequest } from '../domain/request.js';
 import { type ProviderRegistry, providerFor } from '../ports/access-provider.js';
+import { type RequestFacts, readRequestFacts } from '../workflow/request-facts.js';
 import type { GrantSummary, RequestView, TargetSummary } from './blocks/types.js';
 
 /** The catalog's targets as people see them; the words for each come from its provider. */
@@ -57,29 +54,25 @@ function removedTarget(request: StoredRequest): TargetSummary {
   };
 }
 
+/** A request's facts as its messages show them; pure, so a use case's answer can be rendered too. */
+export function requestView(targets: TargetSummaries, facts: RequestFacts): RequestView {
+  const { request, approvedBy, grant, hasAccessUntil } = facts;
+  return {
+    request,
+    target: targets.byId(request.targetId) ?? removedTarget(request),
+    approvedBy,
+    ...(grant ? { grant: summarizeGrant(grant) } : {}),
+    ...(hasAccessUntil ? { hasAccessUntil } : {}),
+  };
+}
+
 export async function loadRequestView(
   db: Queryable,
   targets: TargetSummaries,
   requestId: string,
 ): Promise<RequestView | undefined> {
-  const request = await findRequest(db, requestId);
-  if (!request) return undefined;
-  const target = targets.byId(request.targetId);
-  const approvals = await listApprovals(db, requestId);
-  const grant = request.grantId ? await findGrant(db, request.grantId) : undefined;
-  const hasAccessUntil =
-    request.status === 'pending'
-      ? await activeGrantUntil(db, request.requesterId, request.targetId)
-      : undefined;
-  return {
-    request,
-    target: target ?? removedTarget(request),
-    approvedBy: approvals
-      .filter((approval) => approval.decision === 'approve')
-      .map((approval) => approval.approverId),
-    ...(grant ? { grant: summarizeGrant(grant) } : {}),
-    ...(hasAccessUntil ? { hasAccessUntil } : {}),
-  };
+  const facts = await readRequestFacts(db, requestId);
+  return facts ? requestView(targets, facts) : undefined;
 }
 
 export function summarizeGrant(grant: StoredGrant): GrantSummary {

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ModalView } from '@slack/types';
 import type { Env } from '../config/env.js';
+import { describeError } from '../errors.js';
 
 /** Slack lets a trigger id open a view for 3 seconds; an answer after that is worth nothing. */
 export const TRIGGER_WINDOW_MS = 3000;
@@ -132,7 +133,7 @@ export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpen
         if (error instanceof SlackViewError) throw error;
         throw new SlackViewError(
           'unreachable',
-          `could not reach Slack for views.open: ${(error as Error).message}`,
+          `could not reach Slack for views.open: ${describeError(error)}`,
         );
       }
       throwUnlessOpened(reply);

@@ -19,13 +19,14 @@ import {
   newGrantExpiry,
   warnAtFor,
 } from '../domain/grant-timing.js';
-import type { JobOutcome } from '../jobs/job-source.js';
+import { describeError } from '../errors.js';
 import { isProviderError, providerFor } from '../ports/access-provider.js';
 import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
 import { findBackstopBeforeGivingUp } from './find-backstop.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
+import type { JobOutcome } from './job-outcome.js';
 import { enqueueGrantNotice, enqueueRequestChanged, GRANT_MAX_ATTEMPTS } from './notices.js';
 
 const WAIT_FOR_OTHER_GRANT_MS = 1000;
@@ -233,7 +234,7 @@ export async function applyGrant(
     return { status: 'done' };
   } catch (error) {
     const retryable = !isProviderError(error) || error.retryable;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     if (retryable && attempt < GRANT_MAX_ATTEMPTS) {
       const delayMs = isProviderError(error) ? error.retryAfterMs : undefined;
       return { status: 'retry', error: message, ...(delayMs ? { delayMs } : {}) };

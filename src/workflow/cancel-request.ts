@@ -1,10 +1,10 @@
 import { appendAudit } from '../db/audit-repository.js';
-import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction } from '../db/pool.js';
 import { changeStatus, lockRequest } from '../db/requests-repository.js';
 import type { StoredRequest } from '../domain/request.js';
+import { requestStep } from '../domain/request-state.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { JOB_KINDS } from './job-kinds.js';
+import { enqueueJob, JOB_KINDS } from './job-kinds.js';
 
 export type CancelOutcome =
   | { readonly type: 'cancelled'; readonly request: StoredRequest }
@@ -32,12 +32,8 @@ export async function cancelRequest(
       });
       return { type: 'not-yours', request };
     }
-    const cancelled = await changeStatus(db, {
-      id: requestId,
-      from: 'pending',
-      to: 'cancelled',
-      actor: actorId,
-    });
+    const step = requestStep(request.status, { type: 'cancel' });
+    const cancelled = step && (await changeStatus(db, { id: requestId, ...step, actor: actorId }));
     if (!cancelled) return { type: 'already-decided', request };
     await appendAudit(db, {
       actor: actorId,

@@ -4,6 +4,7 @@ import { finishRevocation } from '../db/grant-schedule-repository.js';
 import { lockGrant } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
 import type { StoredGrant } from '../domain/grant.js';
+import { grantTransition } from '../domain/grant-state.js';
 import { enqueueRevocationEnded } from './notices.js';
 
 export interface HandClosing {
@@ -31,7 +32,9 @@ export async function closeRevocationByHand(
   return inTransaction(pool, async (db): Promise<CloseOutcome> => {
     const grant = await lockGrant(db, grantId);
     if (!grant) return { type: 'not-found' };
-    if (grant.status !== 'revoking') return { type: 'not-revoking', grant };
+    // A grant being undone (it failed while applied) ends failed; any other ends revoked.
+    const event = { type: grant.failure === null ? 'removed' : 'undone' } as const;
+    if (!grantTransition(grant.status, event).ok) return { type: 'not-revoking', grant };
     const done = await finishRevocation(db, grant.id);
     if (!done) return { type: 'not-revoking', grant };
     await appendAudit(db, {

@@ -1,14 +1,13 @@
 import { listApprovals, recordApproval } from '../db/approvals-repository.js';
 import { appendAudit } from '../db/audit-repository.js';
-import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { changeStatus, findRequest, lockRequest } from '../db/requests-repository.js';
 import { type DecisionRefusal, mayDecide } from '../domain/approval-rules.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { DecisionKind, StoredRequest } from '../domain/request.js';
-import { transition } from '../domain/request-state.js';
+import { requestStep } from '../domain/request-state.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { JOB_KINDS } from './job-kinds.js';
+import { enqueueJob, JOB_KINDS } from './job-kinds.js';
 import { enqueueGrant } from './notices.js';
 
 export interface DecideCommand {
@@ -46,13 +45,15 @@ async function refuse(
 }
 
 async function deny(db: Queryable, command: DecideCommand, request: StoredRequest): Promise<DecideOutcome> {
-  const denied = await changeStatus(db, {
-    id: request.id,
-    from: 'pending',
-    to: 'denied',
-    actor: command.actorId,
-    reason: command.reason ?? null,
-  });
+  const step = requestStep(request.status, { type: 'deny' });
+  const denied =
+    step &&
+    (await changeStatus(db, {
+      id: request.id,
+      ...step,
+      actor: command.actorId,
+      reason: command.reason ?? null,
+    }));
   if (!denied) return { type: 'already-decided', request };
   await appendAudit(db, {
     actor: command.actorId,
@@ -73,7 +74,7 @@ async function approve(
   const approvals = (await listApprovals(db, request.id)).filter(
     (approval) => approval.decision === 'approve',
   );
-  const next = transition('pending', {
+  const step = requestStep(request.status, {
     type: 'approve',
     approvals: approvals.length,
     required: request.approvalsRequired,
@@ -84,7 +85,8 @@ async function approve(
     requestId: request.id,
     targetId: request.targetId,
   } as const;
-  if (!next.ok || next.next === 'pending') {
+  // Short of the approvals required, the request stays where it is: this vote is recorded only.
+  if (!step || step.to === step.from) {
     await appendAudit(db, {
       ...event,
       action: 'request.approval-recorded',
@@ -94,8 +96,7 @@ async function approve(
   }
   const approved = await changeStatus(db, {
     id: request.id,
-    from: 'pending',
-    to: 'approved',
+    ...step,
     actor: command.actorId,
     approvedVia: 'approvers',
   });

@@ -9,6 +9,7 @@ import {
 } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
 import type { StoredGrant } from '../domain/grant.js';
+import { grantStep } from '../domain/grant-state.js';
 import { backstopAtFor } from '../domain/grant-timing.js';
 import { isProviderError } from '../ports/access-provider.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
@@ -18,20 +19,12 @@ import { enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
 const STALE_MEMBERSHIP_SECONDS = 10 * 60;
 
 /**
- * Refusals after which the provider certainly did not add the membership. Anything else (a
- * timeout, an answer that could not be read) may have been applied, so cleanup removes it.
+ * A refusal after which the provider certainly did not make what it was asked for. Anything else
+ * (a timeout, an answer that could not be read) may have been applied, so cleanup removes it.
  */
-const DEFINITE_REFUSALS = new Set([
-  'assume_role_denied',
-  'aws_access_denied',
-  'aws_not_found',
-  'aws_limit_exceeded',
-  'aws_invalid_request',
-  'okta_token_rejected',
-  'okta_forbidden',
-  'okta_not_found',
-  'okta_rejected',
-]);
+function certainlyNothingMade(error: unknown): boolean {
+  return isProviderError(error) && error.definite;
+}
 
 /** Reads the membership once, before acting: what was there already is never taken away. */
 async function checkPreExisting(work: GrantWork, grant: StoredGrant): Promise<StoredGrant> {
@@ -64,8 +57,7 @@ async function placeBackstop(work: GrantWork, grant: StoredGrant): Promise<boole
     // A plain refusal on the first try made nothing; after an earlier try whose outcome is not
     // known, a schedule may exist all the same, and stays recorded until it is found or deleted.
     const firstTry = grant.backstopAt === null;
-    if (firstTry && isProviderError(error) && DEFINITE_REFUSALS.has(error.code))
-      await forgetPendingBackstop(pool, grant.id);
+    if (firstTry && certainlyNothingMade(error)) await forgetPendingBackstop(pool, grant.id);
     throw error;
   }
   return true;
@@ -78,7 +70,7 @@ async function addMembership(work: GrantWork, grant: StoredGrant): Promise<boole
   try {
     await work.provider.grant(work.target, work.principal, contextOf(work, grant));
   } catch (error) {
-    if (isProviderError(error) && DEFINITE_REFUSALS.has(error.code)) await recordAdded(pool, grant.id, false);
+    if (certainlyNothingMade(error)) await recordAdded(pool, grant.id, false);
     throw error;
   }
   await recordAdded(pool, grant.id, true);
@@ -94,7 +86,7 @@ export async function establishGrant(work: GrantWork, pending: StoredGrant): Pro
   const grant = await checkPreExisting(work, pending);
   if (!grant.preExisting && !(await addMembership(work, grant))) return;
   await inTransaction(work.deps.pool, async (db) => {
-    const active = await activateGrant(db, grant.id);
+    const active = await activateGrant(db, grant.id, grantStep({ type: 'activate' }));
     if (!active) return;
     await auditGrant(db, work, active, 'grant.activated', {
       preExisting: active.preExisting,

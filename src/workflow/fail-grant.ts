@@ -3,28 +3,31 @@ import { failGrant, findGrant, revokeEarly } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { changeStatus, lockRequest } from '../db/requests-repository.js';
 import type { StoredGrant } from '../domain/grant.js';
-import { transition } from '../domain/request-state.js';
+import { grantStep, grantTransition } from '../domain/grant-state.js';
+import { requestStep } from '../domain/request-state.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';
 
 /**
  * A grant that may have left something behind (a backstop schedule, or a membership whose add
  * timed out) is handed to the revoker, which undoes it durably and ends it as failed; one that
- * provably applied nothing is failed at once.
+ * provably applied nothing is failed at once. Only a grant still being applied is ended here.
  */
 async function undoGrant(db: Queryable, grant: StoredGrant, reason: string): Promise<void> {
   const mayHaveApplied =
     grant.backstopAt !== null || (grant.preExisting === false && grant.addAttempted && grant.added !== false);
+  const event = { type: mayHaveApplied ? 'undo' : 'fail' } as const;
+  if (!grantTransition(grant.status, event).ok) return;
   if (mayHaveApplied) {
     await revokeEarly(db, {
       id: grant.id,
       actor: SERVICE_ACTOR,
       reason: 'the grant failed',
       failure: reason,
-      from: ['pending'],
+      step: grantStep(event),
     });
   } else {
-    await failGrant(db, grant.id, reason);
+    await failGrant(db, grant.id, reason, grantStep(event));
   }
 }
 
@@ -50,18 +53,12 @@ export async function failApprovedRequest(
     const request = await lockRequest(db, requestId);
     if (!request) return;
     const grant = failure.grantId ? await findGrant(db, failure.grantId) : undefined;
-    if (grant?.status === 'pending') await undoGrant(db, grant, reason);
-    const next = transition(request.status, {
+    if (grant) await undoGrant(db, grant, reason);
+    const step = requestStep(request.status, {
       type: failure.accountCheck ? 'account-refused' : 'grant-failed',
     });
-    if (!next.ok) return;
-    const failed = await changeStatus(db, {
-      id: requestId,
-      from: request.status,
-      to: next.next,
-      actor: null,
-      reason,
-    });
+    if (!step) return;
+    const failed = await changeStatus(db, { id: requestId, ...step, actor: null, reason });
     if (!failed) return;
     await appendAudit(db, {
       actor: SERVICE_ACTOR,

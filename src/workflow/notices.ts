@@ -1,13 +1,6 @@
-import { enqueueJob } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
 import { listRequestsOfGrant } from '../db/requests-repository.js';
-import { JOB_KINDS } from './job-kinds.js';
-
-/** What the requester is told about their access, one DM each. */
-export type GrantNotice = 'granted' | 'extended' | 'pre-existing' | 'warning' | 'revoked';
-
-/** What the admin channel is told, because a person has to act. */
-export type AdminAlert = 'grant-failed' | 'revoke-failing' | 'target-missing' | 'target-changed';
+import { type AdminAlert, enqueueJob, type GrantNotice, JOB_KINDS } from './job-kinds.js';
 
 /** Grants fail after this many tries of a retryable error (about a minute of backoff in all). */
 export const GRANT_MAX_ATTEMPTS = 6;

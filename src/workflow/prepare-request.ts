@@ -1,14 +1,14 @@
 import { appendAudit } from '../db/audit-repository.js';
-import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction } from '../db/pool.js';
 import { findRequest, lockRequest, setPrincipal } from '../db/requests-repository.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { StoredRequest } from '../domain/request.js';
-import type { JobOutcome } from '../jobs/job-source.js';
+import { describeError } from '../errors.js';
 import { isProviderError, providerFor } from '../ports/access-provider.js';
 import { failApprovedRequest } from './fail-grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
-import { JOB_KINDS } from './job-kinds.js';
+import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import type { JobOutcome } from './job-outcome.js';
 import { enqueueGrant, GRANT_MAX_ATTEMPTS } from './notices.js';
 import { checkRequester, type RequesterRefusal, type SlackRefusal } from './requester-checks.js';
 
@@ -143,7 +143,7 @@ export async function prepareRequest(
     return { status: 'done' };
   } catch (error) {
     const retryable = !isProviderError(error) || error.retryable;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     if (retryable && attempt < GRANT_MAX_ATTEMPTS) return { status: 'retry', error: message };
     await failApprovedRequest(deps, {
       requestId,

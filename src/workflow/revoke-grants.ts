@@ -1,11 +1,8 @@
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
 import {
-  claimDueRevocations,
-  extendRevocationLease,
   finishRevocation,
   isRevoking,
   markAlerted,
-  nextRevocationDue,
   retryRevocation,
 } from '../db/grant-schedule-repository.js';
 import { inTransaction } from '../db/pool.js';
@@ -13,13 +10,11 @@ import { findTarget } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
 import { revokeRetryDelayMs } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
-import { createInFlight } from '../jobs/in-flight.js';
-import { whileHolding } from '../jobs/lease.js';
-import type { DueWorkSource } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
 import { isProviderError, providerFor, type RevokeResult } from '../ports/access-provider.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
-import { type AdminAlert, enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
+import type { AdminAlert } from './job-kinds.js';
+import { enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
 import {
   type BackstopEnd,
   contextFor,
@@ -29,10 +24,6 @@ import {
   type Reached,
 } from './revocation-backstop.js';
 
-const BATCH = 50;
-const CONCURRENCY = 100;
-/** A claimed revocation is retried by another replica if this one has not finished it by then. */
-const LEASE_SECONDS = 120;
 /** After this many failed attempts a person is told; jitbot keeps trying regardless. */
 const ALERT_AFTER_ATTEMPTS = 3;
 
@@ -132,6 +123,12 @@ async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unkn
 }
 
 /**
+ * Revokes one grant claimed as due (jobs/ claims it, holds its lease and runs this), and records
+ * how it went: finished and announced, or due again later with its backstop kept. It takes access
+ * away at expiry, at once after "Revoke now", and again and again after a failure until it works
+ * (invariant 1). A run whose lease ran out while it hung finds the grant no longer revoking and
+ * stops without acting.
+ *
  * The membership goes first, the backstop only once its removal is confirmed (or IAM says it was
  * already gone): while the removal keeps failing the access may still be there, and the schedule
  * is what takes it away if jitbot never manages to (invariant 5). The price of this order: a
@@ -140,7 +137,11 @@ async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unkn
  * end a later grant of the same access early. That is the safe direction; the other order once
  * left access with no backstop at all.
  */
-async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant, logger: Logger): Promise<void> {
+export async function revokeClaimedGrant(
+  deps: GrantWorkflowDeps,
+  grant: StoredGrant,
+  logger: Logger,
+): Promise<void> {
   const reached = reach(deps, grant);
   if (!reached.ok) {
     await postpone(deps, grant, new Error(reached.words));
@@ -164,45 +165,4 @@ async function revokeOne(deps: GrantWorkflowDeps, grant: StoredGrant, logger: Lo
     return;
   }
   await finish(deps, grant, removal, backstop);
-}
-
-/**
- * Takes access away when it is due: at expiry, at once after "Revoke now", and again and again
- * after a failure until it works (invariant 1). Replicas claim with SKIP LOCKED, so each grant is
- * revoked by one of them; one that died mid-way leaves a lease that runs out. Claimed grants are
- * revoked side by side, so one slow account does not delay the others.
- */
-export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger): DueWorkSource {
-  let closed = false;
-  const inFlight = createInFlight(CONCURRENCY, (error) =>
-    logger.error({ err: error }, 'a revocation could not record its outcome; its lease will bring it back'),
-  );
-  return {
-    name: 'revocations',
-    async runDue() {
-      const free = inFlight.free();
-      if (free === 0) return 0;
-      const due = await claimDueRevocations(deps.pool, Math.min(BATCH, free), LEASE_SECONDS);
-      if (closed) {
-        // Claimed while shutting down: due again at once, for whichever replica runs next.
-        for (const grant of due) await retryRevocation(deps.pool, grant.id, 0, 'worker stopping');
-        return 0;
-      }
-      for (const grant of due) {
-        const extend = () => extendRevocationLease(deps.pool, grant.id, LEASE_SECONDS);
-        const warn = (error: unknown) =>
-          logger.warn({ err: error, grant: grant.id }, 'could not extend a lease');
-        inFlight.start(() =>
-          whileHolding(extend, (LEASE_SECONDS * 1000) / 3, () => revokeOne(deps, grant, logger), warn),
-        );
-      }
-      return due.length;
-    },
-    nextDueAt: async () => (inFlight.free() === 0 ? undefined : nextRevocationDue(deps.pool)),
-    attach: (wake) => inFlight.onSettled(wake),
-    close: () => {
-      closed = true;
-    },
-    drain: () => inFlight.drain(),
-  };
 }

@@ -4,6 +4,7 @@ import { inTransaction } from '../db/pool.js';
 import { mayRevoke } from '../domain/approval-rules.js';
 import { findTarget } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
+import { grantStep } from '../domain/grant-state.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 export type RevokeNowOutcome =
@@ -33,7 +34,8 @@ export async function revokeNow(
   }
   const outcome = await inTransaction(deps.pool, async (db): Promise<RevokeNowOutcome> => {
     const reason = actorId === grant.requesterId ? 'ended early by its holder' : 'ended early';
-    const ended = await revokeEarly(db, { id: grantId, actor: actorId, reason, from: ['active'] });
+    const step = grantStep({ type: 'revoke-now' });
+    const ended = await revokeEarly(db, { id: grantId, actor: actorId, reason, step });
     if (!ended) return { type: 'not-active', grant };
     await appendAudit(db, { ...event, action: 'grant.revoke-now', outcome: 'ok' });
     return { type: 'revoking', grant: ended };

@@ -1,13 +1,13 @@
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
-import { enqueueJob } from '../db/jobs-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { changeStatus, findPendingRequest, insertRequest } from '../db/requests-repository.js';
 import { mayRequest } from '../domain/approval-rules.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { ApprovedVia, StoredRequest } from '../domain/request.js';
 import { type InputProblems, type RawRequestInput, validateRequestInput } from '../domain/request-input.js';
+import { heldRequestStep } from '../domain/request-state.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { JOB_KINDS } from './job-kinds.js';
+import { enqueueJob, JOB_KINDS } from './job-kinds.js';
 import { checkSubmit, type SubmitRefusal } from './submit-checks.js';
 
 export type { SubmitRefusal };
@@ -43,8 +43,7 @@ async function approveAtOnce(
   const actor = via === 'breakglass' ? request.requesterId : SERVICE_ACTOR;
   const approved = await changeStatus(db, {
     id: request.id,
-    from: 'pending',
-    to: 'approved',
+    ...heldRequestStep(request.status, { type: 'auto-approve' }),
     actor,
     approvedVia: via,
   });

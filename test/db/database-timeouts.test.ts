@@ -13,13 +13,13 @@ import {
   MIGRATION_TIMEOUTS,
 } from '../../src/db/pool.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
+import { createRevocationSource } from '../../src/jobs/revocation-source.js';
 import { createWorker, outageBackoffMs, type Worker } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/log/logger.js';
 import { applyGrant } from '../../src/workflow/apply-grant.js';
 import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';
 import { prepareRequest } from '../../src/workflow/prepare-request.js';
-import { createRevocationSource } from '../../src/workflow/revoke-grants.js';
 import { submitRequest } from '../../src/workflow/submit-request.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
 import { type FreezableProxy, startFreezableProxy, type Upstream } from '../support/freezable-proxy.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobRetentionSource } from '../../src/workflow/prune-jobs.js';
+import { createJobRetentionSource } from '../../src/jobs/retention-source.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let database: TestDatabase;

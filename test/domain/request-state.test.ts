@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestStatus } from '../../src/domain/request.js';
-import { type RequestEvent, transition } from '../../src/domain/request-state.js';
+import {
+  heldRequestStep,
+  type RequestEvent,
+  requestStep,
+  transition,
+} from '../../src/domain/request-state.js';
 
 const approve = (approvals: number, required: number): RequestEvent => ({
   type: 'approve',
@@ -53,4 +58,34 @@ describe('the request state machine', () => {
       });
     },
   );
+});
+
+describe('approval at submission and the guarded writes', () => {
+  it('a target rule approves a pending request at once', () => {
+    expect(transition('pending', { type: 'auto-approve' })).toEqual({ ok: true, next: 'approved' });
+  });
+
+  it.each<RequestStatus>(['approved', 'denied', 'cancelled', 'expired', 'failed'])(
+    'nothing approves a %s request at once',
+    (from) => {
+      expect(transition(from, { type: 'auto-approve' })).toEqual({
+        ok: false,
+        reason: 'already-decided',
+        current: from,
+      });
+    },
+  );
+
+  it('the write expects the status it was read in and sets the one the machine names', () => {
+    expect(requestStep('pending', { type: 'cancel' })).toEqual({ from: 'pending', to: 'cancelled' });
+    expect(requestStep('approved', { type: 'account-refused' })).toEqual({ from: 'approved', to: 'failed' });
+    expect(requestStep('denied', { type: 'cancel' })).toBeUndefined();
+  });
+
+  it('a request held in the wrong state for its event is a bug, not a skip', () => {
+    expect(heldRequestStep('pending', { type: 'expire' })).toEqual({ from: 'pending', to: 'expired' });
+    expect(() => heldRequestStep('approved', { type: 'expire' })).toThrow(
+      'a request that is approved cannot take expire',
+    );
+  });
 });

@@ -105,8 +105,8 @@ export class MemoryProvider implements AccessProvider {
 }
 
 export const timeout = () =>
-  new ProviderError('aws_timeout', 'AWS did not answer in time', { retryable: true });
+  new ProviderError('aws_timeout', 'AWS did not answer in time', { kind: 'timeout' });
 export const accessDenied = () =>
   new ProviderError('aws_access_denied', 'AWS refused: not allowed to iam:AddUserToGroup', {
-    retryable: false,
+    kind: 'denied',
   });

@@ -9,13 +9,13 @@ import { parseCatalog } from '../../src/config/catalog.js';
 import { claimDueRevocations } from '../../src/db/grant-schedule-repository.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
+import { createRevocationSource } from '../../src/jobs/revocation-source.js';
 import { ProviderError } from '../../src/ports/access-provider.js';
 import { applyGrant } from '../../src/workflow/apply-grant.js';
 import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';
 import { GRANT_MAX_ATTEMPTS } from '../../src/workflow/notices.js';
 import { type PrepareDeps, prepareRequest } from '../../src/workflow/prepare-request.js';
-import { createRevocationSource } from '../../src/workflow/revoke-grants.js';
 import { submitRequest } from '../../src/workflow/submit-request.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
 import { accessDenied, MemoryProvider, timeout } from '../support/memory-provider.js';
@@ -236,7 +236,7 @@ describe('found by the review of claims and cleanups', () => {
     const id = await approvedRequest(requester);
     provider.script('backstop.set', () => {
       throw new ProviderError('aws_access_denied', 'AWS refused: not allowed to iam:PassRole', {
-        retryable: false,
+        kind: 'denied',
       });
     });
     expect(await applyGrant(deps, id, 1)).toMatchObject({ status: 'failed' });

@@ -5,7 +5,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
-import type { AdminAlert, GrantNotice } from '../../workflow/notices.js';
+import type { AdminAlert, GrantNotice } from '../../workflow/job-kinds.js';
 import { ACTIONS, SLASH_COMMAND } from '../ids.js';
 import { escapeMrkdwn, formatTime, mention, quote } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';

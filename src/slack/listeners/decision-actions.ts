@@ -1,8 +1,7 @@
 import type { App } from '@slack/bolt';
-import { findRequest } from '../../db/requests-repository.js';
-import { findTarget } from '../../domain/catalog.js';
 import { denyReasonProblem } from '../../domain/request-input.js';
 import { decideRequest } from '../../workflow/decide-request.js';
+import { readDenyForm } from '../../workflow/deny-form.js';
 import { denyReasonModal } from '../blocks/deny-modal.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
 import { buttonClick, readDenyReason, viewSubmission } from '../payloads.js';
@@ -61,11 +60,9 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
     if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, respond, 'opening the deny form', async () => {
-      const request = await findRequest(deps.workflows.pool, requestId);
-      if (!request) return tellProblem(respond, 'That request does not exist any more.');
-      const targetName = findTarget(deps.workflows.catalog, request.targetId)?.name ?? request.targetId;
-      const view = denyReasonModal({ requestId, requesterId: request.requesterId, targetName });
-      await deps.views.open(click.data.trigger_id, view);
+      const form = await readDenyForm(deps.workflows, requestId);
+      if (!form) return tellProblem(respond, 'That request does not exist any more.');
+      await deps.views.open(click.data.trigger_id, denyReasonModal(form));
     });
   });
 

@@ -1,14 +1,12 @@
 import type { App } from '@slack/bolt';
-import { listLiveGrants } from '../../db/grant-schedule-repository.js';
-import { listPendingRequests } from '../../db/requests-repository.js';
-import { findTarget } from '../../domain/catalog.js';
 import { cancelRequest } from '../../workflow/cancel-request.js';
+import { readStatus } from '../../workflow/read-status.js';
 import { submitRequest } from '../../workflow/submit-request.js';
 import { helpReply, listReply, problemReply, statusReply } from '../blocks/command-replies.js';
 import type { SlackMessage } from '../blocks/types.js';
 import { type CommandIntent, parseCommandText } from '../command-text.js';
 import { SLASH_COMMAND } from '../ids.js';
-import { loadRequestView } from '../request-views.js';
+import { requestView } from '../request-views.js';
 import type { ListenerDeps } from './deps.js';
 import { cancelReply, submitReply } from './replies.js';
 import { openRequestForm } from './request-form.js';
@@ -18,16 +16,13 @@ import { answerSafely, replyEphemeral } from './respond.js';
 type Intent<K extends CommandIntent['kind']> = Extract<CommandIntent, { kind: K }>;
 
 async function statusMessage(deps: ListenerDeps, userId: string): Promise<SlackMessage> {
-  const { pool, catalog } = deps.workflows;
-  const requests = await listPendingRequests(pool, userId);
-  const views = await Promise.all(requests.map((request) => loadRequestView(pool, deps.targets, request.id)));
-  const grants = await listLiveGrants(pool, userId);
+  const status = await readStatus(deps.workflows, userId);
   return statusReply({
-    pending: views.filter((view) => view !== undefined),
-    active: grants.map((grant) => ({
+    pending: status.pending.map((facts) => requestView(deps.targets, facts)),
+    active: status.live.map((grant) => ({
       requestId: grant.requestId,
       expiresAt: grant.expiresAt,
-      targetName: findTarget(catalog, grant.targetId)?.name ?? grant.targetId,
+      targetName: deps.targets.byId(grant.targetId)?.name ?? grant.targetId,
     })),
   });
 }

@@ -12,6 +12,12 @@ import {
   type SlackPerson,
 } from '../ports/access-provider.js';
 
+/*
+ * The IAM calls both IAM kinds (aws-iam-group, aws-iam-policy) make the same way: one recorded
+ * call as the connector session, finding the requester's IAM user, paging, and NoSuchEntity as
+ * an outcome rather than an error.
+ */
+
 /** What the AWS target kinds share: the connector session, the audit, and the IAM user. */
 export interface IamDeps<T extends AwsTarget> {
   /** The catalog account of a target (`accountFor(catalog, target)`). */
@@ -39,7 +45,7 @@ export function iamUserWords(userName: string, account: Account): string {
   return `IAM user ${userName} in ${accountWords(account)}`;
 }
 
-export function isNoSuchEntity(error: unknown): boolean {
+function isNoSuchEntity(error: unknown): boolean {
   return isProviderError(error) && awsErrorCode(error.cause) === 'NoSuchEntity';
 }
 

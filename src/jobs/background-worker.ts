@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { JOBS_CHANNEL } from '../db/jobs-repository.js';
+import type { Logger } from '../log/logger.js';
+import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
+import { createReminderSource, createRequestTimeoutSource, createWarningSource } from './due-sources.js';
+import { createJobSource, type JobHandler } from './job-source.js';
+import { createJobRetentionSource } from './retention-source.js';
+import { createRevocationSource } from './revocation-source.js';
+import { createWorker, type Worker } from './worker.js';
+
+export interface BackgroundWorkerDeps {
+  readonly pool: pg.Pool;
+  /** Every job kind's handler (job-handlers.ts). */
+  readonly handlers: Readonly<Record<string, JobHandler>>;
+  readonly grants: GrantWorkflowDeps;
+  readonly logger: Logger;
+}
+
+/** One worker over every kind of due work, woken by NOTIFY when a transaction enqueues a job. */
+export function createBackgroundWorker({ pool, handlers, grants, logger }: BackgroundWorkerDeps): Worker {
+  // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const sources = [
+    createJobSource({ pool, handlers, workerId, logger: logger.child({ component: 'jobs' }) }),
+    createRevocationSource(grants, logger.child({ component: 'revocations' })),
+    createWarningSource(grants),
+    createRequestTimeoutSource(pool),
+    createReminderSource(pool),
+    createJobRetentionSource(pool),
+  ];
+  return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL] });
+}

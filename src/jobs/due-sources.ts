@@ -1,0 +1,44 @@
+import type pg from 'pg';
+import { nextWarningDue } from '../db/grant-schedule-repository.js';
+import { nextReminderDue, nextRequestDeadline } from '../db/requests-repository.js';
+import { expireOverdueRequests } from '../workflow/expire-requests.js';
+import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
+import { remindApprovers } from '../workflow/remind-approvers.js';
+import { warnDueGrants } from '../workflow/warn-grants.js';
+import type { DueWorkSource } from './worker.js';
+
+/*
+ * Due work done in one short transaction per batch: claiming a row is what marks it done (warned,
+ * expired, reminded), so there is no lease to hold and nothing to hand back. Each source claims
+ * through its use case and asks the database when the next row falls due.
+ */
+
+/** Rows per transaction: short enough not to hold locks for long. */
+const BATCH = 50;
+
+/** Expiry warnings, `settings.expiryWarning` before a grant ends. */
+export function createWarningSource(deps: Pick<GrantWorkflowDeps, 'pool' | 'onWork'>): DueWorkSource {
+  return {
+    name: 'expiry-warnings',
+    runDue: () => warnDueGrants(deps, BATCH),
+    nextDueAt: () => nextWarningDue(deps.pool),
+  };
+}
+
+/** Requests nobody decided by their decide-by time. */
+export function createRequestTimeoutSource(pool: pg.Pool): DueWorkSource {
+  return {
+    name: 'request-timeouts',
+    runDue: () => expireOverdueRequests(pool, BATCH),
+    nextDueAt: () => nextRequestDeadline(pool),
+  };
+}
+
+/** Reminders to approvers of requests still waiting for them. */
+export function createReminderSource(pool: pg.Pool): DueWorkSource {
+  return {
+    name: 'approval-reminders',
+    runDue: () => remindApprovers(pool, BATCH),
+    nextDueAt: () => nextReminderDue(pool),
+  };
+}
