@@ -23,6 +23,22 @@ export interface FakeSchedule {
 export const REMOVE_USER_FROM_GROUP_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup';
 export const DETACH_USER_POLICY_ARN = 'arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy';
 
+/**
+ * How a fired schedule's target call went: 'removed', or the error the target API answered. For
+ * Identity Center targets also 'already-absent' (an assignment that was not there: the API answers
+ * success), 'in-progress' (a deletion request held IN_PROGRESS) and 'failed' (one that ended FAILED).
+ */
+export type FiredOutcome =
+  | 'removed'
+  | 'NoSuchEntity'
+  | 'already-absent'
+  | 'in-progress'
+  | 'failed'
+  | `${string}Exception`;
+
+/** Runs a universal target this account's own state does not know; undefined when it is not one it knows either. */
+export type OtherTargetRunner = (arn: string, input: Record<string, unknown>) => FiredOutcome | undefined;
+
 /** IAM's default quota of managed policies attached to one user. */
 export const POLICIES_PER_USER = 10;
 
@@ -36,7 +52,7 @@ export class FakeAwsAccount {
   readonly policies = new Map<string, Set<string>>();
   readonly schedules = new Map<string, FakeSchedule>();
   /** Results of fired schedules, as the Scheduler's target invocations would have gone. */
-  readonly fired: { schedule: string; outcome: 'removed' | 'NoSuchEntity' }[] = [];
+  readonly fired: { schedule: string; outcome: FiredOutcome }[] = [];
 
   constructor(readonly accountId: string) {}
 
@@ -203,10 +219,18 @@ export class FakeAwsAccount {
     });
   }
 
-  /** Runs the schedule's target (IAM removeUserFromGroup or detachUserPolicy) and deletes the schedule. */
-  fire(schedule: FakeSchedule): void {
+  /**
+   * Runs the schedule's target (IAM removeUserFromGroup or detachUserPolicy, or what `other` runs:
+   * the Identity Center targets) and deletes the schedule.
+   */
+  fire(schedule: FakeSchedule, other?: OtherTargetRunner): void {
     const target = schedule.definition.Target as { Arn?: unknown; Input?: unknown } | undefined;
-    if (typeof target?.Input === 'string') {
+    const otherOutcome =
+      typeof target?.Input === 'string' && typeof target.Arn === 'string'
+        ? other?.(target.Arn, JSON.parse(target.Input) as Record<string, unknown>)
+        : undefined;
+    if (otherOutcome !== undefined) this.fired.push({ schedule: schedule.name, outcome: otherOutcome });
+    else if (typeof target?.Input === 'string') {
       const input = JSON.parse(target.Input) as { GroupName?: string; PolicyArn?: string; UserName?: string };
       const user = input.UserName ?? '';
       const removed =

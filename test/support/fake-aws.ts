@@ -3,8 +3,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FakeAwsAccount, FakeAwsError } from './fake-aws-state.js';
 import { iamResult, queryError, queryResponse } from './fake-aws-xml.js';
+import {
+  FakeIdentityCenter,
+  type FakeIdentityCenterOptions,
+  identityCenterCall,
+  jsonErrorBody,
+  parseJsonTarget,
+  runIdentityCenterTarget,
+  SIGNING_NAMES,
+} from './fake-identity-center.js';
 
 export { FakeAwsAccount, type FakeSchedule } from './fake-aws-state.js';
+export { FakeIdentityCenter } from './fake-identity-center.js';
 
 /** An STS session the fake issued: every later call signed with its key is attributed to it. */
 export interface FakeSession {
@@ -18,7 +28,7 @@ export interface FakeSession {
 }
 
 export interface FakeAwsCall {
-  readonly service: 'sts' | 'iam' | 'scheduler';
+  readonly service: 'sts' | 'iam' | 'scheduler' | 'sso-admin' | 'identitystore';
   readonly action: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly accessKeyId?: string;
@@ -39,8 +49,9 @@ interface Injected {
 }
 
 /**
- * A local AWS (STS, IAM, EventBridge Scheduler) over real HTTP, for the real SDK clients via
- * `endpoint` or AWS_ENDPOINT_URL. It keeps state per account, records every call with the session
+ * A local AWS (STS, IAM, EventBridge Scheduler, and IAM Identity Center's sso-admin and
+ * identitystore) over real HTTP, for the real SDK clients via `endpoint` or AWS_ENDPOINT_URL. It
+ * keeps state per account (Identity Center per instance), records every call with the session
  * that signed it, can fail the next calls of an action, and fires due schedules on demand.
  */
 export class FakeAws {
@@ -50,6 +61,8 @@ export class FakeAws {
   /** IAM list page size, small in tests that check pagination. */
   pageSize = 100;
   private readonly accounts = new Map<string, FakeAwsAccount>();
+  /** Identity Center instances (see addIdentityCenter). */
+  readonly identityCenters: FakeIdentityCenter[] = [];
   private readonly roles = new Map<string, string | undefined>();
   private readonly sessions = new Map<string, FakeSession>();
   private readonly failures = new Map<string, Injected>();
@@ -63,6 +76,30 @@ export class FakeAws {
       this.accounts.set(accountId, account);
     }
     return account;
+  }
+
+  /**
+   * An IAM Identity Center instance owned by `ownerAccountId` in `region` (default us-east-1):
+   * sso-admin and identitystore calls signed by sessions of that account (or of its
+   * `delegatedAdmins`) for that region reach it.
+   */
+  addIdentityCenter(options: FakeIdentityCenterOptions): FakeIdentityCenter {
+    const center = new FakeIdentityCenter(options);
+    this.identityCenters.push(center);
+    return center;
+  }
+
+  /** The Identity Center instance with this InstanceArn or IdentityStoreId (default: the only one). */
+  identityCenter(id?: string): FakeIdentityCenter {
+    const center =
+      id === undefined
+        ? this.identityCenters.length === 1
+          ? this.identityCenters[0]
+          : undefined
+        : this.identityCenters.find((c) => c.instanceArn === id || c.identityStoreId === id);
+    if (center === undefined)
+      throw new Error(`no such fake Identity Center instance: ${id ?? '(the only one)'}`);
+    return center;
   }
 
   /** A role AssumeRole accepts, only with this external id (undefined: none needed). */
@@ -90,7 +127,7 @@ export class FakeAws {
   }
 
   /**
-   * The next `times` calls of Scheduler `action` are carried out, but their answer is lost on the way back:
+   * The next `times` calls of Scheduler or Identity Center `action` are carried out, but their answer is lost on the way back:
    * the connection is cut (`drop`) or AWS answers 500 (`error`), as after a network cut or an
    * internal error once the work was done. A retry then finds what the lost call made.
    */
@@ -106,12 +143,18 @@ export class FakeAws {
     return this.sessions.get(accessKeyId);
   }
 
-  /** Runs every schedule due by `date` as EventBridge would, then deletes it (ActionAfterCompletion DELETE). */
+  /**
+   * Runs every schedule due by `date` as EventBridge would, then deletes it (ActionAfterCompletion
+   * DELETE). Targets: IAM removeUserFromGroup and detachUserPolicy, sso-admin deleteAccountAssignment
+   * and identitystore deleteGroupMembership (any partition in the target ARN).
+   */
   fireSchedulesDueBy(date: Date): string[] {
     const fired: string[] = [];
     for (const account of this.accounts.values()) {
       for (const schedule of account.dueSchedules(date)) {
-        account.fire(schedule);
+        account.fire(schedule, (arn, input) =>
+          runIdentityCenterTarget(this.identityCenters, account.accountId, arn, input),
+        );
         fired.push(schedule.name);
       }
     }
@@ -143,6 +186,11 @@ export class FakeAws {
     const url = new URL(request.url ?? '/', 'http://fake');
     const accessKeyId = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
     const requestId = randomUUID();
+    const jsonTarget = request.headers['x-amz-target'];
+    if (typeof jsonTarget === 'string') {
+      this.handleJson(request, response, jsonTarget, body, { accessKeyId, requestId });
+      return;
+    }
     if (url.pathname.startsWith('/schedules')) {
       this.handleScheduler(request, response, url, body, { accessKeyId, requestId });
       return;
@@ -222,6 +270,106 @@ export class FakeAws {
         meta.requestId,
       );
     }
+  }
+
+  /**
+   * The awsJson1_1 services (sso-admin, identitystore): `POST /` with `X-Amz-Target:
+   * <ServicePrefix>.<Action>`; answers `application/x-amz-json-1.1`, errors as `{"__type":
+   * "<namespace>#<Code>", "message", ...}` with the code also in `x-amzn-errortype`.
+   */
+  private handleJson(
+    request: IncomingMessage,
+    response: ServerResponse,
+    jsonTarget: string,
+    body: string,
+    meta: { accessKeyId: string | undefined; requestId: string },
+  ): void {
+    const { service, action } = parseJsonTarget(jsonTarget);
+    let parsed: unknown;
+    try {
+      parsed = body.length > 0 ? JSON.parse(body) : {};
+    } catch {
+      // answered below as a SerializationException
+    }
+    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    const params = isObject ? (parsed as Record<string, unknown>) : {};
+    const base = { service: service ?? 'sso-admin', action, params, ...meta } as const;
+    try {
+      if (service === undefined)
+        throw new FakeAwsError('UnknownOperationException', 400, `no service for X-Amz-Target ${jsonTarget}`);
+      if (!isObject)
+        throw new FakeAwsError('SerializationException', 400, 'The request body is not a JSON object.');
+      this.injected(action);
+      const session = this.jsonSession(request, meta.accessKeyId, service);
+      const scope = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(request.headers.authorization ?? '');
+      const output = identityCenterCall(this.identityCenters, service, action, params, {
+        accountId: session.accountId,
+        region: scope?.[1],
+        principalArn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleArn.slice(session.roleArn.lastIndexOf('/') + 1)}/${session.sessionName}`,
+      });
+      const lost = this.takeLostAnswer(action);
+      this.calls.push({ ...base, session, status: 200, ...(lost ? { answerLost: lost } : {}) });
+      if (lost) {
+        loseAnswer(response, lost);
+        return;
+      }
+      respond(response, 200, 'application/x-amz-json-1.1', JSON.stringify(output), meta.requestId);
+    } catch (error) {
+      const failure = asFakeError(error);
+      const lost = service === undefined ? undefined : this.takeLostAnswer(action);
+      this.calls.push({
+        ...base,
+        session: this.sessionOrNone(meta.accessKeyId),
+        status: failure.status,
+        errorCode: failure.code,
+        ...(lost ? { answerLost: lost } : {}),
+      });
+      if (lost) {
+        loseAnswer(response, lost);
+        return;
+      }
+      response.setHeader('x-amzn-errortype', failure.code);
+      respond(
+        response,
+        failure.status,
+        'application/x-amz-json-1.1',
+        jsonErrorBody(failure, service),
+        meta.requestId,
+      );
+    }
+  }
+
+  /**
+   * The assumed-role session that signed a JSON-protocol call, checked as signedSession checks IAM
+   * calls, with the JSON services' names for the errors (UnrecognizedClientException,
+   * ExpiredTokenException), and the signing name the service expects.
+   */
+  private jsonSession(
+    request: IncomingMessage,
+    accessKeyId: string | undefined,
+    service: keyof typeof SIGNING_NAMES,
+  ): FakeSession {
+    let session: FakeSession;
+    try {
+      session = this.signedSession(request, accessKeyId);
+    } catch (error) {
+      const failure = asFakeError(error);
+      if (failure.code === 'InvalidClientTokenId')
+        throw new FakeAwsError('UnrecognizedClientException', 403, failure.message);
+      if (failure.code === 'ExpiredToken')
+        throw new FakeAwsError('ExpiredTokenException', 400, failure.message);
+      throw failure;
+    }
+    const signingName = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(
+      request.headers.authorization ?? '',
+    )?.[1];
+    if (signingName !== SIGNING_NAMES[service])
+      throw new FakeAwsError(
+        'InvalidSignatureException',
+        403,
+        `Credential should be scoped to correct service: '${SIGNING_NAMES[service]}'.`,
+      );
+    return session;
   }
 
   /** Whether the answer to this call of `action` is to be lost, and how (loseNextAnswers). */
