@@ -33,6 +33,21 @@ export async function appendAudit(db: Queryable, event: AuditEvent): Promise<voi
   );
 }
 
+/** What jitbot itself did to a request on its own clock (expired it, reminded its approvers). */
+export function auditServiceStep(
+  db: Queryable,
+  action: string,
+  request: { readonly id: string; readonly targetId: string },
+): Promise<void> {
+  return appendAudit(db, {
+    actor: SERVICE_ACTOR,
+    action,
+    outcome: 'ok',
+    requestId: request.id,
+    targetId: request.targetId,
+  });
+}
+
 export interface StoredAuditEvent extends Required<Omit<AuditEvent, 'details'>> {
   readonly id: string;
   readonly occurredAt: Date;

@@ -2,7 +2,7 @@ import { type AwsChecks, createAwsChecks } from '../aws/aws-checks.js';
 import { createAwsConnector } from '../aws/connector.js';
 import type { Account, Catalog } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
-import { DeadlineExceeded, seconds, withDeadline } from './deadline.js';
+import { answeredWithin } from './deadline.js';
 import { type CheckLine, type CheckResult, fromResult, pass, skip, warn } from './report.js';
 
 /** Each check gets one retry for a throttle; a denial is never retried by the SDK anyway. */
@@ -31,17 +31,11 @@ function grantedIn(catalog: Catalog, account: Account): Granted[] {
   return [...byLabel.values()];
 }
 
-async function timed(work: Promise<CheckResult>, ms: number): Promise<CheckResult> {
-  try {
-    return await withDeadline(work, ms);
-  } catch (error) {
-    if (!(error instanceof DeadlineExceeded)) throw error;
-    return {
-      ok: false,
-      problem: `no answer from AWS within ${seconds(ms)}`,
-      fix: 'check that this machine can reach AWS STS and IAM (proxy, firewall, AWS_ENDPOINT_URL)',
-    };
-  }
+function timed(work: Promise<CheckResult>, ms: number): Promise<CheckResult> {
+  return answeredWithin(work, ms, {
+    from: 'AWS',
+    fix: 'check that this machine can reach AWS STS and IAM (proxy, firewall, AWS_ENDPOINT_URL)',
+  });
 }
 
 function schedulerLine(label: string, account: Account): CheckLine {

@@ -1,7 +1,7 @@
 import type { Catalog, OktaSettings } from '../domain/catalog.js';
 import { createOktaChecks, type OktaChecks } from '../okta/okta-checks.js';
 import { createOktaClient } from '../okta/okta-client.js';
-import { DeadlineExceeded, seconds, withDeadline } from './deadline.js';
+import { answeredWithin } from './deadline.js';
 import { type CheckLine, type CheckResult, fromResult, skip } from './report.js';
 
 function groupIdsIn(catalog: Catalog): Map<string, string[]> {
@@ -13,17 +13,11 @@ function groupIdsIn(catalog: Catalog): Map<string, string[]> {
   return byGroup;
 }
 
-async function timed(work: Promise<CheckResult>, ms: number, settings: OktaSettings): Promise<CheckResult> {
-  try {
-    return await withDeadline(work, ms);
-  } catch (error) {
-    if (!(error instanceof DeadlineExceeded)) throw error;
-    return {
-      ok: false,
-      problem: `no answer from Okta at ${settings.orgUrl} within ${seconds(ms)}`,
-      fix: 'check the orgUrl in the catalog and that this machine can reach it over HTTPS',
-    };
-  }
+function timed(work: Promise<CheckResult>, ms: number, settings: OktaSettings): Promise<CheckResult> {
+  return answeredWithin(work, ms, {
+    from: `Okta at ${settings.orgUrl}`,
+    fix: 'check the orgUrl in the catalog and that this machine can reach it over HTTPS',
+  });
 }
 
 async function checkGroups(

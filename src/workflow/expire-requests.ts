@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { auditServiceStep, SERVICE_ACTOR } from '../db/audit-repository.js';
 import { inTransaction } from '../db/pool.js';
 import { changeStatus, claimOverdueRequests } from '../db/requests-repository.js';
 import { heldRequestStep } from '../domain/request-state.js';
@@ -19,13 +19,7 @@ export function expireOverdueRequests(pool: pg.Pool, limit: number): Promise<num
         actor: SERVICE_ACTOR,
         reason: 'nobody decided in time',
       });
-      await appendAudit(db, {
-        actor: SERVICE_ACTOR,
-        action: 'request.expired',
-        outcome: 'ok',
-        requestId: request.id,
-        targetId: request.targetId,
-      });
+      await auditServiceStep(db, 'request.expired', request);
       await enqueueJob(db, { kind: JOB_KINDS.requestChanged, payload: { requestId: request.id } });
     }
     return overdue.length;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { auditServiceStep } from '../db/audit-repository.js';
 import { inTransaction } from '../db/pool.js';
 import { claimDueReminders } from '../db/requests-repository.js';
 import { enqueueJob, JOB_KINDS } from './job-kinds.js';
@@ -14,13 +14,7 @@ export function remindApprovers(pool: pg.Pool, limit: number): Promise<number> {
   return inTransaction(pool, async (db) => {
     const due = await claimDueReminders(db, limit);
     for (const request of due) {
-      await appendAudit(db, {
-        actor: SERVICE_ACTOR,
-        action: 'request.reminded',
-        outcome: 'ok',
-        requestId: request.id,
-        targetId: request.targetId,
-      });
+      await auditServiceStep(db, 'request.reminded', request);
       await enqueueJob(db, { kind: JOB_KINDS.approvalReminder, payload: { requestId: request.id } });
     }
     return due.length;
