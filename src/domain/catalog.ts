@@ -7,6 +7,7 @@ export interface Catalog {
   readonly settings: Settings;
   readonly accounts: readonly Account[];
   readonly okta?: OktaSettings;
+  readonly identityCenter?: IdentityCenterSettings;
   readonly targets: readonly Target[];
 }
 
@@ -66,7 +67,48 @@ export interface OktaSettings {
   readonly userMatch: 'login' | 'email';
 }
 
-export type Target = AwsIamGroupTarget | AwsIamPolicyTarget | OktaGroupTarget;
+/**
+ * IAM Identity Center: the instance, its identity store, and the account (an `Account.id`: the
+ * management or delegated administrator account) whose connector role jitbot assumes to call it.
+ */
+export interface IdentityCenterSettings {
+  readonly account: string;
+  readonly instanceArn: string;
+  readonly identityStoreId: string;
+  /** Identity Center's home region (default: that account's region). */
+  readonly region: string;
+  /** How a Slack email finds the Identity Store user: its userName, or one of its emails. */
+  readonly userMatch: 'userName' | 'email';
+  /** The AWS access portal, told to the requester; absent: not told. */
+  readonly portalUrl?: string;
+  /** `aws`, `aws-us-gov` or `aws-cn`: taken from the instance ARN, used in every ARN jitbot builds. */
+  readonly partition: string;
+}
+
+export type Target =
+  | AwsIamGroupTarget
+  | AwsIamPolicyTarget
+  | OktaGroupTarget
+  | AwsSsoPermissionSetTarget
+  | AwsSsoGroupTarget;
+
+/** A target granted through IAM Identity Center (the catalog's `identityCenter`). */
+export type IdentityCenterTarget = AwsSsoPermissionSetTarget | AwsSsoGroupTarget;
+
+/** A USER assignment of a permission set in one account, for the grant. */
+export interface AwsSsoPermissionSetTarget extends TargetCommon {
+  readonly kind: 'aws-sso-permission-set';
+  readonly permissionSetArn: string;
+  /** The 12-digit account the permission set is assigned in. */
+  readonly accountId: string;
+}
+
+/** Membership of an Identity Store group, for the grant. */
+export interface AwsSsoGroupTarget extends TargetCommon {
+  readonly kind: 'aws-sso-group';
+  /** The Identity Store group id (a UUID, which real stores may prefix with 10 hex digits and -). */
+  readonly groupId: string;
+}
 
 /** A target that lives in one of the catalog's AWS accounts. */
 export type AwsTarget = AwsIamGroupTarget | AwsIamPolicyTarget;

@@ -53,7 +53,16 @@ export class MemoryProvider implements AccessProvider {
   }
 
   resourceOf(target: Target): string {
-    return `memory:${target.kind === 'aws-iam-group' ? target.group : target.kind === 'aws-iam-policy' ? target.policyArn : target.groupId}`;
+    switch (target.kind) {
+      case 'aws-iam-group':
+        return `memory:${target.group}`;
+      case 'aws-iam-policy':
+        return `memory:${target.policyArn}`;
+      case 'aws-sso-permission-set':
+        return `memory:${target.permissionSetArn}:${target.accountId}`;
+      default:
+        return `memory:${target.groupId}`;
+    }
   }
 
   asGranted<T extends Target>(target: T, resource: string): T | undefined {
