@@ -29,6 +29,9 @@ import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-
 import { createViewOpener } from './slack/view-opener.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
 
+/** How long start-up waits for the names of Identity Center permission sets and groups. */
+const PREPARE_MS = 5_000;
+
 export interface RunningService {
   readonly catalog: Catalog;
   readonly database: Database;
@@ -42,7 +45,12 @@ export interface ServiceInputs {
   readonly variables: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   /** Where AWS calls go and as whom; default: the SDK's own chain (AWS_ENDPOINT_URL, credentials). */
-  readonly aws?: { readonly endpoint?: string; readonly credentials?: AwsCredentials };
+  readonly aws?: {
+    readonly endpoint?: string;
+    readonly credentials?: AwsCredentials;
+    /** How long one try waits on an Identity Center assignment (tests shorten it). */
+    readonly assignmentWaitMs?: number;
+  };
   /** Milliseconds since the epoch for the user-group cache; tests move it instead of waiting. */
   readonly clock?: () => number;
 }
@@ -112,7 +120,10 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     logger,
     ...(inputs.aws?.endpoint ? { awsEndpoint: inputs.aws.endpoint } : {}),
     ...(inputs.aws?.credentials ? { awsCredentials: inputs.aws.credentials } : {}),
+    ...(inputs.aws?.assignmentWaitMs !== undefined ? { assignmentWaitMs: inputs.aws.assignmentWaitMs } : {}),
   });
+  // The words approvers read name permission sets and groups: read them before the first request.
+  await providers.prepare(PREPARE_MS);
   const targets = createTargetSummaries(catalog, providers.registry);
   // The worker is made last, but every workflow wakes it: bind late.
   let worker: Worker | undefined;

@@ -1,7 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { Account } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
@@ -32,7 +34,10 @@ export interface AwsConnectorOptions {
 export interface AwsClients {
   readonly account: Account;
   readonly iam: IAMClient;
+  /** In `account.region`, as are the two below. */
   readonly scheduler: SchedulerClient;
+  readonly ssoAdmin: SSOAdminClient;
+  readonly identityStore: IdentitystoreClient;
 }
 
 export interface AwsConnector {
@@ -55,7 +60,8 @@ export function sessionNameFor(requestId: string): string {
 
 interface Session {
   credentials: Promise<AwsCredentials>;
-  clients?: AwsClients;
+  /** By region: one account's session may be used in several (Identity Center's home region). */
+  readonly clients: Map<string, AwsClients>;
 }
 
 export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
@@ -157,7 +163,10 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
         session.credentials = startAssume(key, account, context, sessionName);
       return session.credentials;
     }
-    const created: Session = { credentials: startAssume(key, account, context, sessionName) };
+    const created: Session = {
+      credentials: startAssume(key, account, context, sessionName),
+      clients: new Map(),
+    };
     sessions.set(key, created);
     if (sessions.size > cacheSize) {
       const oldest = sessions.keys().next().value;
@@ -190,15 +199,28 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       await credentialsFor(account, context);
       const key = `${account.id}\n${sessionNameFor(context.requestId)}`;
       const session = sessions.get(key);
-      if (session?.clients !== undefined) return session.clients;
+      const cached = session?.clients.get(account.region);
+      if (cached !== undefined) return cached;
       // The clients ask again before each request (the SDK memoizes), so long-lived ones refresh too.
       const credentials = () => credentialsFor(account, context);
+      const region = account.region;
+      // Identity Center's clients are made on first use: most sessions never need them.
+      let ssoAdmin: SSOAdminClient | undefined;
+      let identityStore: IdentitystoreClient | undefined;
       const clients: AwsClients = {
         account,
         iam: new IAMClient({ ...common, region: IAM_REGION, credentials }),
-        scheduler: new SchedulerClient({ ...common, region: account.region, credentials }),
+        scheduler: new SchedulerClient({ ...common, region, credentials }),
+        get ssoAdmin() {
+          ssoAdmin ??= new SSOAdminClient({ ...common, region, credentials });
+          return ssoAdmin;
+        },
+        get identityStore() {
+          identityStore ??= new IdentitystoreClient({ ...common, region, credentials });
+          return identityStore;
+        },
       };
-      if (session !== undefined) session.clients = clients;
+      session?.clients.set(region, clients);
       return clients;
     },
     close() {

@@ -7,7 +7,7 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { Account, AwsTarget } from '../domain/catalog.js';
+import type { Account, AwsTarget, Target } from '../domain/catalog.js';
 import {
   type Backstop,
   type CallContext,
@@ -30,8 +30,25 @@ const GRANT_ID = /^[A-Za-z0-9-]{1,40}$/;
 /** The code of a failure with the grant's schedule known to exist (see set()). */
 const BACKSTOP_UNCONFIRMED = 'aws_backstop_unconfirmed';
 
-export interface SchedulerBackstopDeps {
-  readonly accountFor: (target: AwsTarget) => Account;
+/** The call a schedule makes to take a grant's access away, with its parameters, in words. */
+export interface Removal {
+  readonly arn: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly words: string;
+}
+
+export interface SchedulerBackstopDeps<T extends Target> {
+  /** Where the schedule lives and runs (its region and roles): the account that holds the access. */
+  readonly accountFor: (target: T) => Account;
+  /** The removal for this grant; may ask AWS (an id that exists only once the access does). */
+  readonly removalFor: (
+    target: T,
+    principal: string,
+    account: Account,
+    context: CallContext,
+  ) => Promise<Removal>;
+  /** Set when the removal needs what the grant creates: the schedule is made right after it. */
+  readonly afterGrant?: true;
   readonly connector: Pick<AwsConnector, 'clientsFor'>;
   readonly record: CallRecorder;
 }
@@ -56,13 +73,18 @@ export function partitionOf(arn: string | undefined): string {
   return (arn === undefined ? undefined : /^arn:(aws[a-z-]*):/.exec(arn)?.[1]) ?? 'aws';
 }
 
+/** EventBridge Scheduler's universal target that calls `service`'s `api` with the Input as parameters. */
+export function universalTargetArn(partition: string, service: string, api: string): string {
+  return `arn:${partition}:scheduler:::aws-sdk:${service}:${api}`;
+}
+
 /** The universal target that calls IAM's `api` in the account's partition. */
 function iamTargetArn(account: Account, api: 'removeUserFromGroup' | 'detachUserPolicy'): string {
-  return `arn:${partitionOf(account.schedulerRoleArn)}:scheduler:::aws-sdk:iam:${api}`;
+  return universalTargetArn(partitionOf(account.schedulerRoleArn), 'iam', api);
 }
 
 /** The IAM call the schedule makes, with its parameters, and what it undoes in words. */
-function removal(account: Account, target: AwsTarget, principal: string) {
+export function iamRemoval(account: Account, target: AwsTarget, principal: string): Removal {
   if (target.kind === 'aws-iam-policy')
     return {
       arn: iamTargetArn(account, 'detachUserPolicy'),
@@ -83,8 +105,16 @@ export function scheduleDefinition(
   grantId: string,
   at: Date,
 ): CreateScheduleCommandInput {
+  return definitionOf(account, iamRemoval(account, target, principal), grantId, at);
+}
+
+export function definitionOf(
+  account: Account,
+  undo: Removal,
+  grantId: string,
+  at: Date,
+): CreateScheduleCommandInput {
   if (account.schedulerRoleArn === undefined) throw new Error(`account ${account.id} has no scheduler role`);
-  const undo = removal(account, target, principal);
   return {
     Name: scheduleNameFor(grantId),
     GroupName: SCHEDULE_GROUP,
@@ -122,9 +152,9 @@ export function sameSchedule(found: GetScheduleCommandOutput, wanted: CreateSche
   );
 }
 
-export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<AwsTarget> {
+export function createSchedulerBackstop<T extends Target>(deps: SchedulerBackstopDeps<T>): Backstop<T> {
   async function scheduler<O extends { readonly $metadata: { readonly requestId?: string } }>(
-    target: AwsTarget,
+    target: T,
     operation: string,
     grantId: string,
     principal: string | undefined,
@@ -154,7 +184,7 @@ export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<A
   }
 
   /** The schedule of this grant as AWS has it; undefined when there is none. */
-  async function find(target: AwsTarget, grantId: string, context: CallContext) {
+  async function find(target: T, grantId: string, context: CallContext) {
     try {
       return await scheduler(target, 'GetSchedule', grantId, undefined, context, (client) =>
         client.send(new GetScheduleCommand({ Name: scheduleNameFor(grantId), GroupName: SCHEDULE_GROUP })),
@@ -166,7 +196,7 @@ export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<A
   }
 
   async function create(
-    target: AwsTarget,
+    target: T,
     principal: string,
     grantId: string,
     context: CallContext,
@@ -178,11 +208,14 @@ export function createSchedulerBackstop(deps: SchedulerBackstopDeps): Backstop<A
   }
 
   return {
+    ...(deps.afterGrant ? { afterGrant: true as const } : {}),
     available(target) {
       return deps.accountFor(target).schedulerRoleArn !== undefined;
     },
     async set(target, principal, grantId, at, context) {
-      const definition = scheduleDefinition(deps.accountFor(target), target, principal, grantId, at);
+      const account = deps.accountFor(target);
+      const undo = await deps.removalFor(target, principal, account, context);
+      const definition = definitionOf(account, undo, grantId, at);
       try {
         await create(target, principal, grantId, context, definition);
         return;

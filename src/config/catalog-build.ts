@@ -1,5 +1,18 @@
-import type { Account, Catalog, Target, TargetCommon, UserMapping } from '../domain/catalog.js';
-import type { RawAccount, RawCatalog, RawTarget } from './catalog-schema.js';
+import type {
+  Account,
+  Catalog,
+  IdentityCenterSettings,
+  Target,
+  TargetCommon,
+  UserMapping,
+} from '../domain/catalog.js';
+import {
+  INSTANCE_ARN,
+  type RawAccount,
+  type RawCatalog,
+  type RawIdentityCenter,
+  type RawTarget,
+} from './catalog-schema.js';
 
 /** The validated raw catalog in its loaded shape, frozen so no caller can change policy at run time. */
 export function buildCatalog(raw: RawCatalog): Catalog {
@@ -20,12 +33,25 @@ export function buildCatalog(raw: RawCatalog): Catalog {
     },
     accounts: raw.accounts.map(buildAccount),
     okta: raw.okta && { ...raw.okta, orgUrl: raw.okta.orgUrl.replace(/\/+$/, '') },
+    identityCenter: raw.identityCenter && buildIdentityCenter(raw.identityCenter, raw.accounts),
     targets: raw.targets.map(buildTarget),
   });
 }
 
 function buildAccount(raw: RawAccount): Account {
   return { ...raw, name: raw.name ?? raw.id, userMapping: buildUserMapping(raw.userMapping) };
+}
+
+/** checkCatalog has refused a missing account and a malformed ARN, so a miss here is a bug. */
+function buildIdentityCenter(
+  raw: RawIdentityCenter,
+  accounts: readonly RawAccount[],
+): IdentityCenterSettings {
+  const account = accounts.find(({ id }) => id === raw.account);
+  const partition = INSTANCE_ARN.exec(raw.instanceArn)?.[1];
+  if (account === undefined || partition === undefined)
+    throw new Error('identityCenter was validated without its account or instance partition');
+  return { ...raw, region: raw.region ?? account.region, partition };
 }
 
 function buildUserMapping(raw: RawAccount['userMapping']): UserMapping {
@@ -57,6 +83,8 @@ function buildTarget(raw: RawTarget): Target {
     return { ...common, kind: raw.kind, account: raw.account, group: raw.group };
   if (raw.kind === 'aws-iam-policy')
     return { ...common, kind: raw.kind, account: raw.account, policyArn: raw.policyArn };
+  if (raw.kind === 'aws-sso-permission-set')
+    return { ...common, kind: raw.kind, permissionSetArn: raw.permissionSetArn, accountId: raw.accountId };
   return { ...common, kind: raw.kind, groupId: raw.groupId };
 }
 

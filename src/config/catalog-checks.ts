@@ -1,6 +1,12 @@
 import type { Catalog } from '../domain/catalog.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { explicitKey } from './catalog-build.js';
+import {
+  type AccountReference,
+  checkIdentityCenter,
+  checkIdentityCenterTarget,
+  identityCenterContext,
+} from './catalog-identity-center.js';
 import type { Path, Problem, Redaction } from './catalog-problems.js';
 import { DEAD_LETTER_ARN, ROLE_ARN } from './catalog-schema.js';
 import { checkTarget, type Data, recordOf, type TargetContext } from './catalog-target-checks.js';
@@ -15,31 +21,37 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
   const root = recordOf(catalog) ?? {};
   const accounts = listOf(root.accounts);
   const targets = listOf(root.targets);
-  const accountIds = accounts.flatMap((account, index) => {
-    const fields = recordOf(account);
-    const id = fields?.id;
-    const accountId = fields?.accountId;
+  const references = accountReferences(accounts, redaction);
+  const accountIds = references.map(({ id, written, fields, index }) => {
+    const accountId = fields.accountId;
     const awsAccountId = typeof accountId === 'string' && /^\d{12}$/.test(accountId) ? accountId : undefined;
     const awsAccountIdHidden = redaction.hides(['accounts', index, 'accountId']);
-    return typeof id === 'string'
-      ? [
-          {
-            id,
-            written: redaction.asWritten(['accounts', index, 'id'], id),
-            awsAccountId,
-            awsAccountIdHidden,
-          },
-        ]
-      : [];
+    return { id, written, awsAccountId, awsAccountIdHidden };
   });
   const context: TargetContext = { accountIds, hasOkta: recordOf(root.okta) !== undefined, redaction };
+  const identityCenter = recordOf(root.identityCenter);
+  const sso = identityCenterContext(identityCenter, redaction);
   return [
     ...checkReminder(recordOf(root.settings), redaction),
     ...uniqueIds('accounts', accounts, redaction),
     ...accounts.flatMap((account, index) => checkAccount(recordOf(account), ['accounts', index], redaction)),
+    ...checkIdentityCenter(identityCenter, references, redaction),
     ...uniqueIds('targets', targets, redaction),
-    ...targets.flatMap((target, index) => checkTarget(recordOf(target), ['targets', index], context)),
+    ...targets.flatMap((target, index) => [
+      ...checkTarget(recordOf(target), ['targets', index], context),
+      ...checkIdentityCenterTarget(recordOf(target), ['targets', index], sso, redaction),
+    ]),
   ];
+}
+
+/** Every account with an id, for references to it. */
+function accountReferences(accounts: readonly unknown[], redaction: Redaction): AccountReference[] {
+  return accounts.flatMap((account, index) => {
+    const fields = recordOf(account);
+    const id = fields?.id;
+    if (fields === undefined || typeof id !== 'string') return [];
+    return [{ id, written: redaction.asWritten(['accounts', index, 'id'], id), fields, index }];
+  });
 }
 
 /** A reminder after the request has timed out would never be sent. */
@@ -166,6 +178,7 @@ export function emailDomainWarning(catalog: Catalog): { problem: string; fix: st
         : [];
     }),
     ...(catalog.okta ? [`okta (userMatch ${catalog.okta.userMatch})`] : []),
+    ...(catalog.identityCenter ? [`identityCenter (userMatch ${catalog.identityCenter.userMatch})`] : []),
   ];
   if (fromEmail.length === 0) return undefined;
   return {

@@ -34,6 +34,10 @@ const REQUIRED_HINTS: Record<string, string> = {
   groupId: 'the id of the Okta group that grants the access (00g…)',
   policyArn: 'the ARN of the managed policy under /jit/ that grants the access',
   account: 'the id of one of the accounts',
+  instanceArn:
+    'the ARN of your IAM Identity Center instance, arn:aws:sso:::instance/ssoins-… (aws sso-admin list-instances shows it)',
+  identityStoreId: 'the id of its identity store, d-… (aws sso-admin list-instances shows it)',
+  permissionSetArn: 'the ARN of the permission set to assign, arn:aws:sso:::permissionSet/…',
 };
 
 /** Parse-level error map: words for the generic issue kinds the schema leaves to it. */
@@ -130,6 +134,8 @@ function isRootMismatch(issue: z.core.$ZodIssue): boolean {
 /** A message with the value it is about in front of it, when that value may be shown. */
 function sentence(message: string, path: Path, input: unknown, redaction: Redaction): string {
   if (input === undefined) {
+    // A schema names what is missing itself where one key means different things per kind (groupId).
+    if (message.startsWith('is required: ')) return message;
     const key = path.at(-1);
     const hint = typeof key === 'string' ? REQUIRED_HINTS[key] : undefined;
     return hint === undefined ? 'is required' : `is required: ${hint}`;

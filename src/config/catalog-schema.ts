@@ -23,6 +23,15 @@ export const JIT_POLICY_ARN =
 export const DEAD_LETTER_ARN =
   /^arn:aws(?:-us-gov|-cn)?:sqs:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:[\w-]{1,80}$/;
 export const USER_MAPPING_RULES = ['email', 'email-local-part'] as const;
+/**
+ * IAM Identity Center ARNs have no region and no account. The instance id follows AWS's own
+ * pattern, `(sso)?ins-` and 16 of `[a-zA-Z0-9-.]`, looser than the ssoins- and 16 hex digits that
+ * real instances have, so that no instance AWS accepts is refused here. Groups: partition, id.
+ */
+export const INSTANCE_ARN = /^arn:(aws|aws-us-gov|aws-cn):sso:::instance\/((?:sso)?ins-[a-zA-Z0-9.-]{16})$/;
+/** A permission set ARN names its instance: groups partition, instance id. */
+export const PERMISSION_SET_ARN =
+  /^arn:(aws|aws-us-gov|aws-cn):sso:::permissionSet\/((?:sso)?ins-[a-zA-Z0-9.-]{16})\/ps-[a-zA-Z0-9./-]{16}$/;
 
 const catalogId = z
   .string()
@@ -108,18 +117,22 @@ const userMapping = z.union(
   },
 );
 
+const awsAccountId = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? undefined
+        : 'must be in quotes, e.g. accountId: "012345678901": YAML reads bare digits as a number and drops leading zeros',
+  })
+  .regex(/^\d{12}$/, 'must be exactly 12 digits, e.g. "123456789012"');
+
+const awsRegion = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like us-east-1');
+
 const account = z.strictObject({
   id: catalogId,
   name: z.string().min(1, 'must not be empty; remove it to use the id').optional(),
-  accountId: z
-    .string({
-      error: (issue) =>
-        issue.input === undefined
-          ? undefined
-          : 'must be in quotes, e.g. accountId: "012345678901": YAML reads bare digits as a number and drops leading zeros',
-    })
-    .regex(/^\d{12}$/, 'must be exactly 12 digits, e.g. "123456789012"'),
-  region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like us-east-1'),
+  accountId: awsAccountId,
+  region: awsRegion,
   connectorRoleArn: roleArn,
   externalId: z
     .string()
@@ -143,6 +156,42 @@ const okta = z.strictObject({
   token: z.string().min(1, 'must not be empty'),
   userMatch: z.enum(['login', 'email'], { error: 'must be login or email' }).default('login'),
 });
+
+/** The account is checked against accounts[] in catalog-identity-center.ts, like a target's account. */
+const identityCenter = z.strictObject({
+  account: z.string(),
+  instanceArn: z
+    .string()
+    .regex(
+      INSTANCE_ARN,
+      'must be an IAM Identity Center instance ARN like arn:aws:sso:::instance/ssoins-1234567890abcdef (partition aws, aws-us-gov or aws-cn; ssoins- or ins- and 16 letters, digits, - or .): aws sso-admin list-instances shows it',
+    ),
+  identityStoreId: z
+    .string()
+    .regex(
+      /^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      'must be an identity store id: d- and 10 hex digits like d-1234567890, or a UUID (aws sso-admin list-instances shows it)',
+    ),
+  region: awsRegion.optional(),
+  userMatch: z.enum(['userName', 'email'], { error: 'must be userName or email' }).default('userName'),
+  portalUrl: z
+    .string()
+    .refine(isHttpsUrl, 'must be an https URL like https://example.awsapps.com/start (the AWS access portal)')
+    .optional(),
+});
+
+/** AWS's GroupId pattern: a UUID, which real stores may prefix with 10 hex digits and -. */
+const identityStoreGroupId = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: the id of the Identity Store group that grants the access (a UUID)'
+        : undefined,
+  })
+  .regex(
+    /^(?:[0-9a-f]{10}-)?[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/,
+    'must be an Identity Store group id like 9a67a5c2-0000-0000-0000-000000000000 (a UUID, which may follow 10 hex digits and -), not its name: aws identitystore list-groups shows it',
+  );
 
 const principals = {
   users: z.array(slackUserId).default([]),
@@ -192,6 +241,18 @@ const target = z.discriminatedUnion('kind', [
       .string()
       .regex(/^00g[A-Za-z0-9]+$/, 'must be an Okta group id like 00g1abcd2EFGH3ijk4x5, not its name'),
   }),
+  z.strictObject({
+    ...targetFields,
+    kind: z.literal('aws-sso-permission-set'),
+    permissionSetArn: z
+      .string()
+      .regex(
+        PERMISSION_SET_ARN,
+        'must be a permission set ARN like arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef, not its name: aws sso-admin list-permission-sets lists them',
+      ),
+    accountId: awsAccountId,
+  }),
+  z.strictObject({ ...targetFields, kind: z.literal('aws-sso-group'), groupId: identityStoreGroupId }),
 ]);
 
 const atLeastOne = z.int({ error: 'must be a whole number, 1 or more' }).min(1, 'must be 1 or more');
@@ -224,17 +285,28 @@ export const catalogSchema = z.strictObject({
   }),
   accounts: z.array(account).default([]),
   okta: okta.optional(),
+  identityCenter: identityCenter.optional(),
   targets: z.array(target).min(1, 'must list at least one target'),
 });
 
 export type RawCatalog = z.output<typeof catalogSchema>;
 export type RawAccount = RawCatalog['accounts'][number];
 export type RawTarget = RawCatalog['targets'][number];
+export type RawIdentityCenter = NonNullable<RawCatalog['identityCenter']>;
 
 function isHttpUrl(text: string): boolean {
+  return isUrlWith(text, ['https:', 'http:']);
+}
+
+/** Shown to requesters as a link, so never plain http. */
+function isHttpsUrl(text: string): boolean {
+  return isUrlWith(text, ['https:']);
+}
+
+function isUrlWith(text: string, protocols: readonly string[]): boolean {
   try {
     const url = new URL(text);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+    return protocols.includes(url.protocol) && url.hostname !== '';
   } catch {
     return false;
   }

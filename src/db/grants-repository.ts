@@ -8,7 +8,7 @@ export const GRANT_COLUMNS = `id, request_id AS "requestId", latest_request_id A
   warned_at AS "warnedAt", backstop_at AS "backstopAt", revoke_attempts AS "revokeAttempts",
   next_attempt_at AS "nextAttemptAt", last_error AS "lastError", alerted_at AS "alertedAt", failure,
   granted_at AS "grantedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy",
-  revoke_reason AS "revokeReason"`;
+  revoke_reason AS "revokeReason", provider_operation AS "providerOperation"`;
 const COLUMNS = GRANT_COLUMNS;
 
 export interface NewGrant {
@@ -142,6 +142,31 @@ export async function markAddAttempted(db: Queryable, id: string): Promise<boole
     [id],
   );
   return rowCount === 1;
+}
+
+/** The provider's operation in flight for this grant (null: none), kept across restarts. */
+export async function recordProviderOperation(
+  db: Queryable,
+  id: string,
+  operation: string | null,
+): Promise<void> {
+  await db.query('UPDATE grants SET provider_operation = $2, updated_at = now() WHERE id = $1', [
+    id,
+    operation,
+  ]);
+}
+
+/**
+ * The add found the access already there (given by someone else between jitbot's read and its
+ * call): it was never jitbot's, so it is recorded as pre-existing and never taken away.
+ */
+export async function recordFoundPresent(db: Queryable, id: string): Promise<StoredGrant | undefined> {
+  const { rows } = await db.query<StoredGrant>(
+    `UPDATE grants SET pre_existing = true, added = false, updated_at = now()
+      WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
 }
 
 export async function recordAdded(db: Queryable, id: string, added: boolean): Promise<void> {

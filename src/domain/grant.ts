@@ -27,4 +27,6 @@ export interface StoredGrant {
   readonly revokedAt: Date | null;
   readonly revokedBy: string | null;
   readonly revokeReason: string | null;
+  /** An asynchronous provider operation in flight for this grant (see `CallContext.operation`). */
+  readonly providerOperation: string | null;
 }

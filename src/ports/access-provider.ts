@@ -37,8 +37,12 @@ export interface AccessProvider<T extends Target = Target> {
   describePrincipal(target: T, principal: string, person: SlackPerson): string;
   /** Whether the principal has the access right now (read before granting: pre-existing access). */
   isMember(target: T, principal: string, context: CallContext): Promise<boolean>;
-  /** Adds the access. Idempotent: granting what is already there succeeds. */
-  grant(target: T, principal: string, context: CallContext): Promise<void>;
+  /**
+   * Adds the access. Idempotent: granting what is already there succeeds. `already-present` when
+   * the provider can tell the access was there (someone gave it between the read and this call):
+   * then it is not jitbot's to take away.
+   */
+  grant(target: T, principal: string, context: CallContext): Promise<GrantResult>;
   /** Removes the access; `already-gone` when it was not there (removed by hand, or by the backstop). */
   revoke(target: T, principal: string, context: CallContext): Promise<RevokeResult>;
   /** A timer outside jitbot that removes the access if jitbot is down at expiry; absent: none for this kind. */
@@ -52,7 +56,15 @@ export interface AccessProvider<T extends Target = Target> {
 
 export type RevokeResult = 'removed' | 'already-gone';
 
+export type GrantResult = 'added' | 'already-present';
+
 export interface Backstop<T extends Target = Target> {
+  /**
+   * The schedule needs something the grant creates (an Identity Store membership id): it is made
+   * right after the access, and a grant found without it is completed or undone. Absent: made
+   * before, so no access ever exists without it.
+   */
+  readonly afterGrant?: true;
   /** Whether this target has a backstop configured (e.g. its account has a scheduler role). */
   available(target: T): boolean;
   /**
@@ -80,6 +92,14 @@ export interface CallContext {
   readonly grantId?: string;
   /** Slack user id of whoever caused the call, or `jitbot`. */
   readonly actor: string;
+  /**
+   * An operation the provider started for this grant and may still be waiting on (an Identity
+   * Center assignment request id), as `rememberOperation` last stored it: after a restart the
+   * wait resumes instead of starting the operation twice.
+   */
+  readonly operation?: string;
+  /** Stores `operation` durably with the grant, before the provider waits on it. */
+  readonly rememberOperation?: (operation: string | null) => Promise<void>;
 }
 
 export type PrincipalOutcome =

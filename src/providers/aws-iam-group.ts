@@ -84,6 +84,7 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
       await iam(target, about(target, 'AddUserToGroup', principal), context, (client) =>
         client.send(new AddUserToGroupCommand({ GroupName: target.group, UserName: principal })),
       );
+      return 'added';
     },
     revoke: (target, principal, context) =>
       removedOrAlreadyGone(() =>

@@ -91,6 +91,7 @@ export function createAwsIamPolicyProvider(
       await iam(target, about(target, 'AttachUserPolicy', principal), context, (client) =>
         client.send(new AttachUserPolicyCommand({ PolicyArn: target.policyArn, UserName: principal })),
       );
+      return 'added';
     },
     revoke: (target, principal, context) =>
       removedOrAlreadyGone(() =>

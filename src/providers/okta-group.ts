@@ -195,6 +195,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
       await call('assignUserToGroup', target, context, principal, () =>
         client.groupApi.assignUserToGroup({ groupId: target.groupId, userId: principal }),
       );
+      return 'added';
     },
 
     async revoke(target, principal, context) {

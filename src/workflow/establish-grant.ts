@@ -4,14 +4,16 @@ import {
   markAddAttempted,
   recentlyRemovedByJitbot,
   recordAdded,
+  recordBackstop,
   recordBackstopIntent,
+  recordFoundPresent,
   recordPreExisting,
 } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
 import type { StoredGrant } from '../domain/grant.js';
 import { grantStep } from '../domain/grant-state.js';
 import { backstopAtFor } from '../domain/grant-timing.js';
-import { isProviderError } from '../ports/access-provider.js';
+import { type GrantResult, isProviderError } from '../ports/access-provider.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import { enqueueGrantNotice, enqueueRequestChanged } from './notices.js';
 
@@ -63,22 +65,51 @@ async function placeBackstop(work: GrantWork, grant: StoredGrant): Promise<boole
   return true;
 }
 
-async function addMembership(work: GrantWork, grant: StoredGrant): Promise<boolean> {
-  const { pool } = work.deps;
-  if (!(await placeBackstop(work, grant))) return false;
-  if (!(await markAddAttempted(pool, grant.id))) return false;
+/** Calls the provider; a definite refusal is recorded as nothing added, for cleanup to skip. */
+async function addAccess(work: GrantWork, grant: StoredGrant): Promise<GrantResult> {
+  // An after-grant backstop's access may be in place from a run that died before the schedule.
+  if (grant.added === true) return 'added';
   try {
-    await work.provider.grant(work.target, work.principal, contextOf(work, grant));
+    return await work.provider.grant(work.target, work.principal, contextOf(work, grant));
   } catch (error) {
-    if (certainlyNothingMade(error)) await recordAdded(pool, grant.id, false);
+    if (certainlyNothingMade(error)) await recordAdded(work.deps.pool, grant.id, false);
     throw error;
   }
-  await recordAdded(pool, grant.id, true);
-  return true;
 }
 
 /**
- * Backstop first, then the membership: jitbot never holds access without its timer outside.
+ * The provider found the access there already, given by someone else since jitbot read it: it is
+ * recorded as pre-existing, never taken away, and a schedule made for it is deleted. Only on the
+ * first try: after an earlier try whose outcome is unknown, what is there may be jitbot's own.
+ */
+async function keepFoundAccess(work: GrantWork, grant: StoredGrant): Promise<boolean> {
+  const found = await recordFoundPresent(work.deps.pool, grant.id);
+  if (!found) return false;
+  if (found.backstopAt !== null && work.provider.backstop) {
+    await work.provider.backstop.clear(work.target, grant.id, contextOf(work, grant));
+    await recordBackstop(work.deps.pool, grant.id, null);
+  }
+  await auditGrant(work.deps.pool, work, found, 'grant.found-present', {});
+  return true;
+}
+
+async function addMembership(work: GrantWork, grant: StoredGrant): Promise<boolean> {
+  const { pool } = work.deps;
+  const afterGrant = work.provider.backstop?.afterGrant === true;
+  if (!afterGrant && !(await placeBackstop(work, grant))) return false;
+  const firstTry = !grant.addAttempted;
+  if (!(await markAddAttempted(pool, grant.id))) return false;
+  const result = await addAccess(work, grant);
+  if (result === 'already-present' && firstTry) return keepFoundAccess(work, grant);
+  await recordAdded(pool, grant.id, true);
+  // No access without its backstop for long: if the schedule cannot be made, the grant fails and
+  // the revoker takes the access away again.
+  return !afterGrant || placeBackstop(work, grant);
+}
+
+/**
+ * Backstop first, then the membership: jitbot never holds access without its timer outside (where
+ * the backstop needs an id only the grant creates, it follows right after instead).
  * Each write is fenced on the grant still being pending, so a job whose claim ran out while it
  * hung cannot add access, or a schedule, after someone else finished or ended the grant.
  */

@@ -1,4 +1,5 @@
 import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { recordProviderOperation } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
 import type { Target } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
@@ -17,7 +18,13 @@ export interface GrantWork {
 }
 
 export function contextOf(work: GrantWork, grant: StoredGrant): CallContext {
-  return { requestId: work.request.id, grantId: grant.id, actor: SERVICE_ACTOR };
+  return {
+    requestId: work.request.id,
+    grantId: grant.id,
+    actor: SERVICE_ACTOR,
+    ...(grant.providerOperation !== null ? { operation: grant.providerOperation } : {}),
+    rememberOperation: (operation) => recordProviderOperation(work.deps.pool, grant.id, operation),
+  };
 }
 
 export async function auditGrant(

@@ -30,7 +30,12 @@ export function mustRemove(grant: StoredGrant): boolean {
 export type BackstopEnd = 'deleted' | 'none';
 
 export function contextFor(grant: StoredGrant): CallContext {
-  return { requestId: grant.latestRequestId, grantId: grant.id, actor: grant.revokedBy ?? SERVICE_ACTOR };
+  return {
+    requestId: grant.latestRequestId,
+    grantId: grant.id,
+    actor: grant.revokedBy ?? SERVICE_ACTOR,
+    ...(grant.providerOperation !== null ? { operation: grant.providerOperation } : {}),
+  };
 }
 
 /** Deletes the backstop, also one made while the account still had a scheduler role. */

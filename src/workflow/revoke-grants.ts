@@ -5,6 +5,7 @@ import {
   markAlerted,
   retryRevocation,
 } from '../db/grant-schedule-repository.js';
+import { recordProviderOperation } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
 import { findTarget } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
@@ -73,7 +74,10 @@ async function removeMembership(
 ): Promise<Removal | 'stale'> {
   if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
   if (!(await isRevoking(deps.pool, grant.id))) return 'stale';
-  return provider.revoke(target, grant.principal, contextFor(grant));
+  return provider.revoke(target, grant.principal, {
+    ...contextFor(grant),
+    rememberOperation: (operation) => recordProviderOperation(deps.pool, grant.id, operation),
+  });
 }
 
 async function finish(

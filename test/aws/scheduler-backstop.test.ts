@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   atExpression,
   createSchedulerBackstop,
+  iamRemoval,
   scheduleDefinition,
   scheduleNameFor,
 } from '../../src/aws/scheduler-backstop.js';
-import type { Account } from '../../src/domain/catalog.js';
+import type { Account, AwsTarget } from '../../src/domain/catalog.js';
 import { buildAccount, buildTarget, context, useFakeAws } from './aws-fixtures.js';
 
 const aws = useFakeAws();
@@ -14,8 +15,9 @@ const AT = new Date('2026-11-22T15:30:00.000Z');
 function backstop(account: Account = buildAccount()) {
   const connector = aws.connect([account]);
   const state = aws.fake.account(account.accountId);
-  const schedulerBackstop = createSchedulerBackstop({
+  const schedulerBackstop = createSchedulerBackstop<AwsTarget>({
     accountFor: () => account,
+    removalFor: async (target, principal, where) => iamRemoval(where, target, principal),
     connector,
     record: async (call) => {
       aws.recorded.push(call);

@@ -48,6 +48,36 @@ export function buildOktaTarget(overrides: Data = {}): Data {
   };
 }
 
+export const INSTANCE_ARN = 'arn:aws:sso:::instance/ssoins-1234567890abcdef';
+
+/** An identityCenter section called through the account `prod` of buildAccount. */
+export function buildIdentityCenter(overrides: Data = {}): Data {
+  return { account: 'prod', instanceArn: INSTANCE_ARN, identityStoreId: 'd-1234567890', ...overrides };
+}
+
+export function buildSsoPermissionSetTarget(overrides: Data = {}): Data {
+  return {
+    id: 'prod-admin-sso',
+    kind: 'aws-sso-permission-set',
+    permissionSetArn: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef',
+    accountId: '222222222222',
+    durations: { default: '1h', max: '4h' },
+    approvers: { users: ['U0EXAMPLE1'] },
+    ...overrides,
+  };
+}
+
+export function buildSsoGroupTarget(overrides: Data = {}): Data {
+  return {
+    id: 'oncall-sso-group',
+    kind: 'aws-sso-group',
+    groupId: '9a67a5c2-0000-0000-0000-000000000000',
+    durations: { default: '2h', max: '12h' },
+    approvers: { users: ['U0EXAMPLE1'] },
+    ...overrides,
+  };
+}
+
 export function buildCatalogData(overrides: Data = {}): Data {
   return {
     settings: { adminChannel: 'C0EXAMPLE1' },

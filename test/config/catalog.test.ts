@@ -194,7 +194,7 @@ describe('reporting problems', () => {
 
   it('lists the allowed keys when no known key is close', () => {
     expect(problemLines(buildCatalogData({ owner: 'me' }))).toEqual([
-      'top level: unknown key "owner"; the keys allowed here are: settings, accounts, okta, targets',
+      'top level: unknown key "owner"; the keys allowed here are: settings, accounts, okta, identityCenter, targets',
     ]);
   });
 

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { FakeAws } from './fake-aws.js';
+import type { FakeIdentityCenter } from './fake-identity-center.js';
 import { type FakeGroup, FakeOkta, type FakeUser, type FakeUserStatus } from './fake-okta.js';
 import { type FakeSlack, type SlackCall, startFakeSlack } from './fake-slack.js';
 import { type EnvelopeAck, type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
@@ -67,8 +68,20 @@ function nextId(prefix: string): string {
 }
 
 interface CatalogShape {
-  readonly accounts?: readonly { accountId: string; connectorRoleArn: string; externalId: string }[];
+  readonly accounts?: readonly {
+    id?: string;
+    accountId: string;
+    connectorRoleArn: string;
+    externalId: string;
+    region?: string;
+  }[];
   readonly okta?: { readonly orgUrl?: string; readonly token?: string };
+  readonly identityCenter?: {
+    readonly account: string;
+    readonly instanceArn: string;
+    readonly identityStoreId: string;
+    readonly region?: string;
+  };
   readonly targets?: readonly {
     id?: string;
     name?: string;
@@ -77,6 +90,7 @@ interface CatalogShape {
     group?: string;
     policyArn?: string;
     groupId?: string;
+    permissionSetArn?: string;
   }[];
 }
 
@@ -86,6 +100,34 @@ export const FAKE_OKTA_URL = 'fake-okta';
 /** The email a fake Slack user has: the local part is their user id in lower case. */
 export function emailOf(userId: string): string {
   return `${userId.toLowerCase()}@example.com`;
+}
+
+/**
+ * The catalog's Identity Center instance in the fake AWS, with a permission set for each
+ * aws-sso-permission-set target (named after the target) and a group for each aws-sso-group target.
+ */
+function addFakeIdentityCenter(aws: FakeAws, catalog: CatalogShape): FakeIdentityCenter | undefined {
+  const settings = catalog.identityCenter;
+  if (!settings) return undefined;
+  const owner = (catalog.accounts ?? []).find((account) => account.id === settings.account);
+  if (!owner)
+    throw new Error(`identityCenter.account ${settings.account} is not among the test catalog's accounts`);
+  const instance = aws.addIdentityCenter({
+    ownerAccountId: owner.accountId,
+    region: settings.region ?? owner.region ?? 'us-east-1',
+    instanceArn: settings.instanceArn,
+    identityStoreId: settings.identityStoreId,
+  });
+  for (const target of catalog.targets ?? []) {
+    if (target.kind === 'aws-sso-permission-set' && target.permissionSetArn) {
+      const id = target.permissionSetArn.slice(target.permissionSetArn.lastIndexOf('/') + 1);
+      if (![...instance.permissionSets.keys()].includes(target.permissionSetArn))
+        instance.addPermissionSet({ name: target.name ?? id, id });
+    } else if (target.kind === 'aws-sso-group' && target.groupId && !instance.groups.has(target.groupId)) {
+      instance.addGroup(target.name ?? target.groupId, { groupId: target.groupId });
+    }
+  }
+  return instance;
 }
 
 /**
@@ -102,12 +144,17 @@ async function startFakeAws(catalog: CatalogShape, withoutIamUser: Set<string>) 
       else if (target.policyArn?.includes(`::${account.accountId}:`))
         aws.account(account.accountId).addPolicy(target.policyArn);
   }
+  const identityCenter = addFakeIdentityCenter(aws, catalog);
   const provision = (id: string) => {
     if (withoutIamUser.has(id)) return;
     for (const account of catalog.accounts ?? []) {
       const iam = aws.account(account.accountId);
       if (!iam.users.has(id.toLowerCase())) iam.addUser(id.toLowerCase());
     }
+    // Identity Center users go by their email as userName, the default userMatch.
+    const email = emailOf(id);
+    if (identityCenter && ![...identityCenter.users.values()].some((user) => user.userName === email))
+      identityCenter.addUser({ userName: email, emails: [email] });
   };
   return { aws, url: await aws.start(), provision };
 }
@@ -261,7 +308,12 @@ async function startInstance(world: World): Promise<Instance> {
     env,
     variables: {},
     logger: createLogger(env.LOG_LEVEL),
-    aws: { endpoint: world.awsUrl, credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' } },
+    aws: {
+      endpoint: world.awsUrl,
+      credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' },
+      // A held Identity Center assignment hands its wait to a retry within a second.
+      assignmentWaitMs: 1_000,
+    },
     ...(world.clock ? { clock: world.clock } : {}),
   });
   await untilReady(`http://127.0.0.1:${port}`);

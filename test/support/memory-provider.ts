@@ -3,6 +3,7 @@ import {
   type AccessProvider,
   type Backstop,
   type CallContext,
+  type GrantResult,
   ProviderError,
   type RevokeResult,
 } from '../../src/ports/access-provider.js';
@@ -94,10 +95,11 @@ export class MemoryProvider implements AccessProvider {
     return this.members.has(principal) || this.staleMembers.has(principal);
   }
 
-  async grant(target: Target, principal: string): Promise<void> {
+  async grant(target: Target, principal: string): Promise<GrantResult> {
     this.grantedTo.push(this.resourceOf(target).slice('memory:'.length));
     this.members.add(principal);
     this.run('grant', principal);
+    return 'added';
   }
 
   async revoke(target: Target, principal: string): Promise<RevokeResult> {
