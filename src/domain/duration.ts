@@ -42,3 +42,14 @@ export function formatDuration(totalSeconds: number): string {
 export function formatInstant(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * Seconds of an ISO 8601 duration as AWS writes session durations (`PT1H`, `PT12H`, `PT1H30M`,
+ * `P1D`); undefined for anything else.
+ */
+export function isoDurationSeconds(text: string): number | undefined {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) return undefined;
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  return (days ?? 0) * 86400 + (hours ?? 0) * 3600 + (minutes ?? 0) * 60 + (seconds ?? 0);
+}

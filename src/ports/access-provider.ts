@@ -45,6 +45,11 @@ export interface AccessProvider<T extends Target = Target> {
   grant(target: T, principal: string, context: CallContext): Promise<GrantResult>;
   /** Removes the access; `already-gone` when it was not there (removed by hand, or by the backstop). */
   revoke(target: T, principal: string, context: CallContext): Promise<RevokeResult>;
+  /**
+   * What people must know about this access beyond its name: whether removing it ends sessions
+   * already started, and where to sign in. Absent: nothing to add.
+   */
+  accessNotes?(target: T): AccessNotes;
   /** A timer outside jitbot that removes the access if jitbot is down at expiry; absent: none for this kind. */
   readonly backstop?: Backstop<T>;
   /**
@@ -57,6 +62,13 @@ export interface AccessProvider<T extends Target = Target> {
 export type RevokeResult = 'removed' | 'already-gone';
 
 export type GrantResult = 'added' | 'already-present';
+
+export interface AccessNotes {
+  /** For approvers and the holder: what removal does not end ("sessions already started last ..."). */
+  readonly sessions?: string;
+  /** For the holder: where the access is used ("Sign in through https://…"). */
+  readonly signIn?: string;
+}
 
 export interface Backstop<T extends Target = Target> {
   /**

@@ -12,7 +12,7 @@ import {
 } from '../aws/identity-center.js';
 import type { AwsSsoGroupTarget } from '../domain/catalog.js';
 import type { AccessProvider, Backstop, CallContext } from '../ports/access-provider.js';
-import { findIdentityCenterUser, identityCenterUserWords } from './identity-center-user.js';
+import { findIdentityCenterUser, identityCenterUserWords, signInNote } from './identity-center-user.js';
 
 export interface AwsSsoGroupProviderDeps extends IdentityCenterDeps {
   readonly backstop?: Backstop<AwsSsoGroupTarget>;
@@ -112,6 +112,11 @@ export function createAwsSsoGroupProvider(
         throw error;
       }
     },
+    accessNotes: () => ({
+      sessions:
+        "Ending this access does not end console or CLI sessions already started through the group's permission sets: they last up to those permission sets' session duration.",
+      ...signInNote(settings),
+    }),
     ...(deps.backstop ? { backstop: deps.backstop } : {}),
     async prepare(targets, context) {
       for (const target of targets) {

@@ -12,8 +12,9 @@ import {
   waitForAssignment,
 } from '../aws/identity-center.js';
 import type { Account, AwsSsoPermissionSetTarget } from '../domain/catalog.js';
+import { formatDuration, isoDurationSeconds } from '../domain/duration.js';
 import type { AccessProvider, Backstop, CallContext } from '../ports/access-provider.js';
-import { findIdentityCenterUser, identityCenterUserWords } from './identity-center-user.js';
+import { findIdentityCenterUser, identityCenterUserWords, signInNote } from './identity-center-user.js';
 
 export interface AwsSsoPermissionSetProviderDeps extends IdentityCenterDeps {
   /** The catalog's accounts, for the name of the account a permission set is assigned in. */
@@ -154,6 +155,15 @@ export function createAwsSsoPermissionSetProvider(
         return 'already-gone';
       await change('deletion', target, principal, context);
       return 'removed';
+    },
+    accessNotes(target) {
+      const duration = names.get(target.permissionSetArn)?.sessionDuration;
+      const seconds = duration === undefined ? undefined : isoDurationSeconds(duration);
+      const length = seconds === undefined ? 'its session duration' : formatDuration(seconds);
+      return {
+        sessions: `Ending this access does not end a console or CLI session already started: it lasts up to the permission set's session duration (${length}).`,
+        ...signInNote(settings),
+      };
     },
     ...(deps.backstop ? { backstop: deps.backstop } : {}),
     // Assignments listed right after a removal may still show it for a moment.

@@ -3,6 +3,11 @@ import { hasAwsCode, type IdentityCenterCall } from '../aws/identity-center.js';
 import type { IdentityCenterSettings, IdentityCenterTarget } from '../domain/catalog.js';
 import type { CallContext, PrincipalOutcome, SlackPerson } from '../ports/access-provider.js';
 
+/** Where the holder signs in, when the catalog names the AWS access portal. */
+export function signInNote(settings: IdentityCenterSettings): { readonly signIn?: string } {
+  return settings.portalUrl ? { signIn: `Sign in through the AWS access portal: ${settings.portalUrl}` } : {};
+}
+
 /** `Identity Center user alice@example.com`: who an Identity Center grant goes to. */
 export function identityCenterUserWords(person: SlackPerson, principal: string): string {
   return `Identity Center user ${person.email ?? principal}`;

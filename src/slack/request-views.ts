@@ -15,12 +15,15 @@ export interface TargetSummaries {
 
 function summarize(providers: ProviderRegistry, target: Target): TargetSummary {
   const provider = providerFor(providers, target);
+  const notes = provider.accessNotes?.(target);
   return {
     id: target.id,
     name: target.name,
     ...(target.description ? { description: target.description } : {}),
     location: provider.location(target),
     access: provider.describe(target),
+    ...(notes?.sessions ? { sessions: notes.sessions } : {}),
+    ...(notes?.signIn ? { signIn: notes.signIn } : {}),
     maxSeconds: target.durations.maxSeconds,
     defaultSeconds: target.durations.defaultSeconds,
     breakglass: target.breakglass,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/domain/duration.js';
+import { formatDuration, isoDurationSeconds, parseDuration } from '../../src/domain/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -28,5 +28,21 @@ describe('formatDuration', () => {
   ])('writes %i seconds as %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
     expect(parseDuration(text)).toBe(seconds);
+  });
+});
+
+describe('isoDurationSeconds', () => {
+  it.each([
+    ['PT1H', 3600],
+    ['PT12H', 43200],
+    ['PT1H30M', 5400],
+    ['PT45S', 45],
+    ['P1D', 86400],
+  ])('%s is %i seconds', (text, seconds) => {
+    expect(isoDurationSeconds(text)).toBe(seconds);
+  });
+
+  it.each(['', 'P', 'PT', '1h', 'PT1X', 'P1W'])('%j is not a duration it reads', (text) => {
+    expect(isoDurationSeconds(text)).toBeUndefined();
   });
 });

@@ -139,6 +139,23 @@ describe('aws-sso-permission-set', () => {
     const text = JSON.stringify(approvalPostsAbout(id));
     expect(text).toContain('permission set AdministratorAccess in Production (666666666666)');
     expect(text).toContain(`Identity Center user ${emailOf(requester)}`);
+    // The truth about sessions, for whoever approves: removal does not end one already started.
+    expect(text).toContain(
+      "does not end a console or CLI session already started: it lasts up to the permission set's session duration (1h)",
+    );
+  });
+
+  it('tells the holder where to sign in, and that sessions outlast the access', async () => {
+    const requester = newUser();
+    await grantFor('prod-admin-sso', requester);
+    await vi.waitFor(() => {
+      const dms = JSON.stringify(
+        jitbot.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === requester),
+      );
+      expect(dms).toContain('You now have');
+      expect(dms).toContain('Sign in through the AWS access portal: https://example.awsapps.com/start');
+      expect(dms).toContain('does not end a console or CLI session already started');
+    });
   });
 
   it('leaves an assignment the person already had in place', async () => {
@@ -241,12 +258,51 @@ describe('aws-sso-group', () => {
     expect(ic.isMember(GROUP, userIdOf(requester))).toBe(false);
   });
 
+  it('a membership whose backstop cannot be made is undone: no membership without a backstop', async () => {
+    const requester = newUser();
+    await grantFor('prod-admin-sso', requester);
+    jitbot.aws.failNext('CreateSchedule', { code: 'AccessDeniedException', status: 403 });
+    const id = await ask('oncall-sso-group', requester);
+    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
+    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await vi.waitFor(
+      async () => {
+        const { rows } = await jitbot.database.pool.query(
+          'SELECT g.status FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
+          [id],
+        );
+        expect(['revoked', 'failed']).toContain(rows[0]?.status);
+      },
+      { timeout: 15_000 },
+    );
+    expect(
+      jitbot.aws
+        .callsTo('CreateGroupMembership')
+        .some((call) => JSON.stringify(call.params).includes(userIdOf(requester))),
+    ).toBe(true);
+    await vi.waitFor(() => expect(ic.isMember(GROUP, userIdOf(requester))).toBe(false));
+  });
+
   it('a member already is pre-existing and stays a member', async () => {
     const requester = newUser();
     await grantFor('prod-admin-sso', requester);
     ic.addMember(GROUP, userIdOf(requester));
     const grant = await grantFor('oncall-sso-group', requester);
     expect(grant.pre_existing).toBe(true);
+    await expireNow(grant.id);
+    await untilEnded(grant.id);
+    expect(ic.isMember(GROUP, userIdOf(requester))).toBe(true);
+  });
+
+  it("someone adds the person between jitbot's read and its add: the membership is theirs, kept as pre-existing", async () => {
+    const requester = newUser();
+    await grantFor('prod-admin-sso', requester);
+    ic.addMember(GROUP, userIdOf(requester));
+    // The read happened before the hand-made add: it answers that there is no membership.
+    jitbot.aws.failNext('GetGroupMembershipId', { code: 'ResourceNotFoundException', status: 404 });
+    const grant = await grantFor('oncall-sso-group', requester);
+    expect(grant.pre_existing).toBe(true);
+    expect(jitbot.aws.account(IC_ACCOUNT).schedule('jitbot', `jitbot-${grant.id}`)).toBeUndefined();
     await expireNow(grant.id);
     await untilEnded(grant.id);
     expect(ic.isMember(GROUP, userIdOf(requester))).toBe(true);

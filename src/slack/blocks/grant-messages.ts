@@ -37,6 +37,16 @@ function accessLine(view: RequestView, grant: GrantSummary, notice: GrantNotice)
 /** The DM that access is in place; a grant jitbot applied can be ended from it. */
 export function accessNotice(view: RequestView, grant: GrantSummary, notice: GrantNotice): SlackMessage {
   const blocks: KnownBlock[] = [section(accessLine(view, grant, notice))];
+  const { signIn, sessions } = view.target;
+  if (notice === 'granted' && (signIn || sessions))
+    blocks.push(
+      context(
+        [signIn, sessions]
+          .filter(Boolean)
+          .map((line) => escapeMrkdwn(String(line)))
+          .join('\n'),
+      ),
+    );
   if (!grant.preExisting && grant.status === 'active') blocks.push(actions(revokeButton(grant)));
   blocks.push(context(requestContextLine(view)));
   const text = `Access to ${escapeMrkdwn(view.target.name)} until ${grant.expiresAt.toISOString()}`;

@@ -19,7 +19,11 @@ export function targetLabel(target: TargetSummary): string {
  * reviews, since a target's display name is only what the catalog calls it. Empty when unknown.
  */
 export function accessBlocks(target: TargetSummary): ContextBlock[] {
-  return target.access ? [context(`Grants ${escapeMrkdwn(target.access)}`)] : [];
+  const lines = [
+    ...(target.access ? [`Grants ${escapeMrkdwn(target.access)}`] : []),
+    ...(target.sessions ? [escapeMrkdwn(target.sessions)] : []),
+  ];
+  return lines.length > 0 ? [context(lines.join('\n'))] : [];
 }
 
 /** `` `REQ-7K3M9QX2` ``: in code so it is easy to copy into `/request-aws-access cancel`. */

@@ -18,6 +18,10 @@ export interface TargetSummary {
   readonly location: string;
   /** What exactly is granted: "IAM group jit-admin in Production (111111111111)"; absent when unknown. */
   readonly access?: string;
+  /** What removal does not end (sessions already started), for approvers and the holder. */
+  readonly sessions?: string;
+  /** Where the holder uses the access (the AWS access portal). */
+  readonly signIn?: string;
   readonly maxSeconds: number;
   readonly defaultSeconds: number;
   readonly breakglass: boolean;
