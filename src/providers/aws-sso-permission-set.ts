@@ -3,6 +3,7 @@ import {
   DeleteAccountAssignmentCommand,
   DescribePermissionSetCommand,
   ListAccountAssignmentsCommand,
+  ListInstancesCommand,
 } from '@aws-sdk/client-sso-admin';
 import {
   busyAssignment,
@@ -46,6 +47,8 @@ export function createAwsSsoPermissionSetProvider(
   const { settings } = deps;
   const { ssoAdmin } = identityCenterCaller(deps);
   const names = new Map<string, { name: string; sessionDuration?: string }>();
+  /** The account that owns the instance (the management account), once ListInstances has said. */
+  let ownerAccountId: string | undefined;
   const accountWords = (accountId: string) => {
     const known = deps.accounts.find((account) => account.accountId === accountId);
     return known ? `${known.name} (${accountId})` : `account ${accountId}`;
@@ -68,6 +71,19 @@ export function createAwsSsoPermissionSetProvider(
     PrincipalType: 'USER' as const,
     PrincipalId: principal,
   });
+
+  async function instanceOwner(target: AwsSsoPermissionSetTarget, context: CallContext) {
+    let NextToken: string | undefined;
+    do {
+      const page = await ssoAdmin(about(target, 'ListInstances'), context, (client) =>
+        client.send(new ListInstancesCommand(NextToken !== undefined ? { NextToken } : {})),
+      );
+      const found = page.Instances?.find((instance) => instance.InstanceArn === settings.instanceArn);
+      if (found) return found.OwnerAccountId;
+      NextToken = page.NextToken;
+    } while (NextToken !== undefined);
+    return undefined;
+  }
 
   async function isMember(target: AwsSsoPermissionSetTarget, principal: string, context: CallContext) {
     let NextToken: string | undefined;
@@ -142,8 +158,22 @@ export function createAwsSsoPermissionSetProvider(
     },
     describe: (target) => `permission set ${nameOf(target)} in ${accountWords(target.accountId)}`,
     location: (target) => accountWords(target.accountId),
-    resolvePrincipal: (target, person, context) =>
-      findIdentityCenterUser(settings, identityCenterCaller(deps).identityStore, target, person, context),
+    async resolvePrincipal(target, person, context) {
+      // The connector role refuses assignments in the management account (see
+      // infra/terraform/modules/identity-center-connector): say so before anyone approves it.
+      if (ownerAccountId !== undefined && target.accountId === ownerAccountId)
+        return {
+          ok: false,
+          reason: `jitbot does not assign permission sets in ${accountWords(target.accountId)}, the account that manages Identity Center: its role would need to create IAM roles there. Ask your Identity Center admins for this access another way.`,
+        };
+      return findIdentityCenterUser(
+        settings,
+        identityCenterCaller(deps).identityStore,
+        target,
+        person,
+        context,
+      );
+    },
     describePrincipal: (_target, principal, person) => identityCenterUserWords(person, principal),
     isMember,
     async grant(target, principal, context) {
@@ -169,6 +199,8 @@ export function createAwsSsoPermissionSetProvider(
     // Assignments listed right after a removal may still show it for a moment.
     readsLagWrites: true,
     async prepare(targets, context) {
+      if (targets.length === 0) return;
+      ownerAccountId = await instanceOwner(targets[0] as AwsSsoPermissionSetTarget, context);
       for (const target of targets) {
         if (names.has(target.permissionSetArn)) continue;
         const { PermissionSet } = await ssoAdmin(about(target, 'DescribePermissionSet'), context, (client) =>

@@ -62,6 +62,16 @@ const CATALOG = {
       approvers: { users: [APPROVER] },
     },
     {
+      // In the account that manages Identity Center: the connector role may not assign there.
+      id: 'management-admin-sso',
+      name: 'AdministratorAccess (management)',
+      kind: 'aws-sso-permission-set',
+      permissionSetArn: PERMISSION_SET,
+      accountId: IC_ACCOUNT,
+      durations: { default: '1h', max: '1h' },
+      approvers: { users: [APPROVER] },
+    },
+    {
       id: 'oncall-sso-group',
       name: 'On-call engineers',
       kind: 'aws-sso-group',
@@ -283,6 +293,25 @@ describe('aws-sso-group', () => {
     await vi.waitFor(() => expect(ic.isMember(GROUP, userIdOf(requester))).toBe(false));
   });
 
+  it('the backstop removes the membership while jitbot is down; jitbot then finishes without error', async () => {
+    const requester = newUser();
+    const grant = await grantFor('oncall-sso-group', requester);
+    await jitbot.stopService();
+    try {
+      expect(jitbot.aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000))).toContain(
+        `jitbot-${grant.id}`,
+      );
+      expect(ic.isMember(GROUP, userIdOf(requester))).toBe(false);
+      await jitbot.database.pool.query(
+        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
+        [grant.id],
+      );
+    } finally {
+      await jitbot.startService();
+    }
+    await untilEnded(grant.id);
+  });
+
   it('a member already is pre-existing and stays a member', async () => {
     const requester = newUser();
     await grantFor('prod-admin-sso', requester);
@@ -343,6 +372,20 @@ describe('aws-sso-group', () => {
 });
 
 describe('who may get it', () => {
+  it('a permission set in the management account is refused in words before anyone is asked', async () => {
+    const requester = newUser();
+    const { responseUrl } = await jitbot.command('management-admin-sso 1h break glass drill', requester);
+    await vi.waitFor(() => {
+      const told = jitbot.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === requester);
+      expect(JSON.stringify(told) + JSON.stringify(jitbot.responses(responseUrl))).toContain(
+        'the account that manages Identity Center',
+      );
+    });
+    expect(
+      jitbot.aws.callsTo('CreateAccountAssignment').some((call) => call.params.TargetId === IC_ACCOUNT),
+    ).toBe(false);
+  });
+
   it('a person with no Identity Center user is told before anyone is asked', async () => {
     const { responseUrl } = await jitbot.command('oncall-sso-group 1h checking the pager rota', NOBODY);
     await vi.waitFor(() => {
