@@ -1,6 +1,7 @@
 import type { AwsCredentials } from './aws/connector.js';
 import { loadCatalog } from './config/catalog.js';
 import { emailDomainWarning } from './config/catalog-checks.js';
+import { identityCenterBackstopWarning } from './config/catalog-identity-center.js';
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -173,6 +174,9 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   warnAboutBackstops(catalog, logger);
   const domains = emailDomainWarning(catalog);
   if (domains) logger.warn(`${domains.problem}. To fix it, ${domains.fix}.`);
+  const identityCenterBackstop = identityCenterBackstopWarning(catalog);
+  if (identityCenterBackstop)
+    logger.warn(`${identityCenterBackstop.problem}. To fix it, ${identityCenterBackstop.fix}.`);
   void identity.verify();
   warmUserGroups(catalog, directory, logger);
   logger.info(

@@ -5,6 +5,7 @@
  */
 
 import type { StoredGrant } from '../domain/grant.js';
+import { grantStep } from '../domain/grant-state.js';
 import { GRANT_COLUMNS as COLUMNS } from './grants-repository.js';
 import type { Queryable } from './pool.js';
 
@@ -17,33 +18,42 @@ export async function claimDueRevocations(
   limit: number,
   leaseSeconds: number,
 ): Promise<StoredGrant[]> {
+  // Both claims land in the same state (revoking): a due expiry, and a revocation taken up again.
+  const expire = grantStep({ type: 'expire' });
+  const retry = grantStep({ type: 'retry-revocation' });
+  if (expire.to !== retry.to) throw new Error('an expiry and a retried revocation must claim into one state');
   const { rows } = await db.query<StoredGrant>(
-    `UPDATE grants SET status = 'revoking', revoke_attempts = revoke_attempts + 1,
+    `UPDATE grants SET status = $3::grant_status, revoke_attempts = revoke_attempts + 1,
             next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
       WHERE id IN (
         SELECT id FROM grants
-         WHERE (status = 'active' AND expires_at <= now())
-            OR (status = 'revoking' AND next_attempt_at <= now())
+         WHERE (status = ANY($4::grant_status[]) AND expires_at <= now())
+            OR (status = ANY($5::grant_status[]) AND next_attempt_at <= now())
          ORDER BY LEAST(expires_at, next_attempt_at)
          LIMIT $1
          FOR UPDATE SKIP LOCKED)
      RETURNING ${COLUMNS}`,
-    [limit, leaseSeconds],
+    [limit, leaseSeconds, expire.to, expire.from, retry.from],
   );
   return rows;
 }
 
 /** revoking -> revoked (or failed, for a grant that could not be applied). */
 export async function finishRevocation(db: Queryable, id: string) {
+  // A grant that failed ends `undone`; any other ends `removed`: each step from the machine.
+  const removed = grantStep({ type: 'removed' });
+  const undone = grantStep({ type: 'undone' });
   const { rows } = await db.query<StoredGrant>(
     `UPDATE grants
-        SET status = CASE WHEN failure IS NULL THEN 'revoked'::grant_status ELSE 'failed'::grant_status END,
+        SET status = CASE WHEN failure IS NULL THEN $2::grant_status ELSE $3::grant_status END,
             revoked_at = CASE WHEN failure IS NULL THEN now() END,
             revoked_by = COALESCE(revoked_by, 'jitbot'),
             revoke_reason = COALESCE(revoke_reason, 'expired'),
             next_attempt_at = NULL, updated_at = now()
-      WHERE id = $1 AND status = 'revoking' RETURNING ${COLUMNS}`,
-    [id],
+      WHERE id = $1
+        AND status = ANY(CASE WHEN failure IS NULL THEN $4::grant_status[] ELSE $5::grant_status[] END)
+      RETURNING ${COLUMNS}`,
+    [id, removed.to, undone.to, removed.from, undone.from],
   );
   return rows[0];
 }

@@ -3,6 +3,7 @@ import { createAwsConnector } from '../aws/connector.js';
 import type { Account, Catalog } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { answeredWithin } from './deadline.js';
+import { checkIdentityCenter } from './identity-center-check.js';
 import { type CheckLine, type CheckResult, fromResult, pass, skip, warn } from './report.js';
 
 /** Each check gets one retry for a throttle; a denial is never retried by the SDK anyway. */
@@ -38,8 +39,17 @@ function timed(work: Promise<CheckResult>, ms: number): Promise<CheckResult> {
   });
 }
 
-function schedulerLine(label: string, account: Account): CheckLine {
+/**
+ * Undefined for the Identity Center account without a scheduler role when nothing else is granted
+ * there: the "identity center: backstop" line says it for the grants it concerns.
+ */
+function schedulerLine(label: string, account: Account, catalog: Catalog): CheckLine | undefined {
   if (account.schedulerRoleArn) return pass(`${label}: scheduler role`, account.schedulerRoleArn);
+  const grantsHere = catalog.targets.some(
+    (target) =>
+      (target.kind === 'aws-iam-group' || target.kind === 'aws-iam-policy') && target.account === account.id,
+  );
+  if (catalog.identityCenter?.account === account.id && !grantsHere) return undefined;
   return warn(
     `${label}: scheduler role`,
     'no schedulerRoleArn, so no backstop: if jitbot is down when access ends, it stays until jitbot is back',
@@ -49,12 +59,14 @@ function schedulerLine(label: string, account: Account): CheckLine {
 
 async function checkAccount(
   account: Account,
-  granted: readonly Granted[],
+  catalog: Catalog,
   checks: AwsChecks,
+  assumedRole: Promise<CheckResult>,
   ms: number,
 ): Promise<CheckLine[]> {
   const label = `aws ${account.id} (${account.accountId})`;
-  const assumed = await timed(checks.checkAssumeRole(account), ms);
+  const granted = grantedIn(catalog, account);
+  const assumed = await assumedRole;
   const lines = [fromResult(`${label}: assume connector role`, assumed, account.connectorRoleArn)];
   if (assumed.ok) {
     const results = await Promise.all(granted.map((item) => timed(item.check(checks), ms)));
@@ -65,13 +77,15 @@ async function checkAccount(
     for (const item of granted)
       lines.push(skip(`${label}: ${item.label}`, 'not checked: needs the connector role'));
   }
-  lines.push(schedulerLine(label, account));
+  const scheduler = schedulerLine(label, account, catalog);
+  if (scheduler) lines.push(scheduler);
   return lines;
 }
 
 /**
- * AssumeRole into every account, then GetGroup or GetPolicy for what each of its targets grants. The session is
- * `jitbot-doctor` (the trust policy only admits `jitbot-*` names), so the calls stand out in CloudTrail.
+ * AssumeRole into every account, then GetGroup or GetPolicy for what each of its targets grants, and the
+ * Identity Center checks. The session is `jitbot-doctor` (the trust policy only admits `jitbot-*` names),
+ * so the calls stand out in CloudTrail; each account's role is assumed once for all of them.
  */
 export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: number): Promise<CheckLine[]> {
   if (catalog.accounts.length === 0) return [];
@@ -84,12 +98,22 @@ export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: numb
   });
   try {
     const checks = createAwsChecks(connector);
-    const perAccount = await Promise.all(
-      catalog.accounts.map((account) =>
-        checkAccount(account, grantedIn(catalog, account), checks, timeoutMs),
+    const assumed = new Map<string, Promise<CheckResult>>();
+    const assume = (account: Account) => {
+      let result = assumed.get(account.id);
+      if (result === undefined) {
+        result = timed(checks.checkAssumeRole(account), timeoutMs);
+        assumed.set(account.id, result);
+      }
+      return result;
+    };
+    const [perAccount, identityCenter] = await Promise.all([
+      Promise.all(
+        catalog.accounts.map((account) => checkAccount(account, catalog, checks, assume(account), timeoutMs)),
       ),
-    );
-    return perAccount.flat();
+      checkIdentityCenter(catalog, connector, assume, timeoutMs),
+    ]);
+    return [...perAccount.flat(), ...identityCenter];
   } finally {
     connector.close();
   }

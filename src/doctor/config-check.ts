@@ -25,7 +25,8 @@ function describeCatalog(path: string, catalog: Catalog): string {
   const accounts = catalog.accounts.length;
   return (
     `${path}: ${targets} target${targets === 1 ? '' : 's'}, ` +
-    `${accounts} AWS account${accounts === 1 ? '' : 's'}${catalog.okta ? ', Okta' : ''}`
+    `${accounts} AWS account${accounts === 1 ? '' : 's'}${catalog.okta ? ', Okta' : ''}` +
+    (catalog.identityCenter ? ', Identity Center' : '')
   );
 }
 

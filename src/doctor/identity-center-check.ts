@@ -1,3 +1,4 @@
+import type { AwsConnector } from '../aws/connector.js';
 import {
   type CheckFailure,
   createIdentityCenterChecks,
@@ -6,7 +7,6 @@ import {
   type InstanceFound,
   type PermissionSetFound,
 } from '../aws/identity-center-checks.js';
-import type { AwsConnector } from '../aws/connector.js';
 import { identityCenterBackstopWarning } from '../config/catalog-identity-center.js';
 import {
   type Account,
