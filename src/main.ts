@@ -5,6 +5,7 @@ import { identityCenterBackstopWarning } from './config/catalog-identity-center.
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
 import { type Database, openDatabase } from './db/database.js';
+import { createPostgresRequestStores } from './db/request-stores.js';
 import { recordFirstDeliveries } from './db/slack-deliveries-repository.js';
 import type { Catalog } from './domain/catalog.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
@@ -126,6 +127,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   // The words approvers read name permission sets and groups: read them before the first request.
   await providers.prepare(PREPARE_MS);
   const targets = createTargetSummaries(catalog, providers.registry);
+  const stores = createPostgresRequestStores(database.pool);
   // The worker is made last, but every workflow wakes it: bind late.
   let worker: Worker | undefined;
   const onWork = () => worker?.wake();
@@ -139,15 +141,17 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   };
   const handlers = createJobHandlers({
     grants,
+    stores,
     people: createPeopleDirectory(database.pool, background),
     notify: {
-      ...createRequestNotifier({ db: database.pool, catalog, targets, sender, directory }),
-      ...createGrantNotifier({ db: database.pool, catalog, targets, sender }),
+      ...createRequestNotifier({ db: database.pool, stores, catalog, targets, sender, directory }),
+      ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
     },
   });
-  const running = createBackgroundWorker({ pool: database.pool, handlers, grants, logger });
+  const running = createBackgroundWorker({ pool: database.pool, handlers, grants, stores, logger });
   worker = running;
   const workflows = {
+    stores,
     pool: database.pool,
     catalog,
     members: directory.members,

@@ -8,7 +8,7 @@ import type { Account, IdentityCenterSettings } from '../domain/catalog.js';
 import { field } from '../errors.js';
 import { isProviderError } from '../ports/access-provider.js';
 import type { CheckResult } from './aws-checks.js';
-import { awsErrorCode, toProviderError } from './aws-errors.js';
+import { awsErrorCode, awsErrorFacts, toProviderError } from './aws-errors.js';
 import type { AwsConnector } from './connector.js';
 
 /*
@@ -85,8 +85,14 @@ export function createIdentityCenterChecks(
     if (failure.retryable) return { ok: false, problem: failure.message, fix: 'try again in a minute' };
     if (failure.code !== 'aws_access_denied')
       return { ok: false, problem: failure.message, fix: read.otherwise };
-    const why = read.denied.why === undefined ? '' : `; ${read.denied.why}`;
-    return { ok: false, problem: `${failure.message}${why}`, fix: read.denied.fix };
+    if (read.denied.why === undefined) return { ok: false, problem: failure.message, fix: read.denied.fix };
+    const { code, requestId } = awsErrorFacts(error);
+    const ids = `AWS error ${code}${requestId !== undefined ? `, request id ${requestId}` : ''}`;
+    return {
+      ok: false,
+      problem: `AWS refused ${read.operation} on ${read.resource} to ${role}: ${read.denied.why} (${ids})`,
+      fix: read.denied.fix,
+    };
   }
 
   return {
@@ -197,8 +203,8 @@ export function createIdentityCenterChecks(
           },
           denied: {
             why:
-              'the connector role reaches only permission sets tagged jitbot = allowed (or, when its permission_set_arns lists them, only those): ' +
-              'this one is not tagged, not in the list, or does not exist',
+              'it reaches only permission sets tagged jitbot = allowed (or, when its permission_set_arns lists them, only those), ' +
+              'and this one is not tagged, not in the list, or does not exist',
             fix:
               `tag it (aws sso-admin tag-resource --instance-arn ${instanceArn} --resource-arn ${permissionSetArn} --tags Key=jitbot,Value=allowed), ` +
               `or add it to permission_set_arns of ${MODULE} and apply; if it does not exist, correct permissionSetArn in the catalog (aws sso-admin list-permission-sets --instance-arn ${instanceArn})`,
@@ -224,7 +230,7 @@ export function createIdentityCenterChecks(
             fix: `correct groupId in the catalog (aws identitystore list-groups --identity-store-id ${identityStoreId})`,
           },
           denied: {
-            why: 'the connector role reaches only the groups in its allowed_group_ids, and this one is not there',
+            why: 'it reaches only the groups in its allowed_group_ids, and this one is not there',
             fix: `add ${groupId} to allowed_group_ids of ${MODULE} and apply`,
           },
           otherwise: 'check groupId in the catalog',

@@ -1,21 +1,5 @@
+import { type AuditEvent, SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { Queryable } from './pool.js';
-
-export type AuditOutcome = 'ok' | 'refused' | 'error';
-
-export interface AuditEvent {
-  /** A Slack user id, or `jitbot` for what the service did by itself. */
-  readonly actor: string;
-  /** `request.submitted`, `request.approved`, `aws.AddUserToGroup`, ... */
-  readonly action: string;
-  readonly outcome: AuditOutcome;
-  readonly requestId?: string | null;
-  readonly grantId?: string | null;
-  readonly targetId?: string | null;
-  /** Never a secret: external ids, tokens and credentials stay out of the audit log. */
-  readonly details?: Record<string, unknown>;
-}
-
-export const SERVICE_ACTOR = 'jitbot';
 
 export async function appendAudit(db: Queryable, event: AuditEvent): Promise<void> {
   await db.query(

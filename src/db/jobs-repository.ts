@@ -1,3 +1,4 @@
+import type { NewJob } from '../ports/outbox.js';
 import type { Queryable } from './pool.js';
 
 /** The channel the worker LISTENs on; enqueueing notifies it so new work starts at once. */
@@ -17,16 +18,6 @@ export interface JobRow {
   readonly payload: Record<string, unknown>;
   readonly attempts: number;
   readonly maxAttempts: number | null;
-}
-
-export interface NewJob {
-  readonly kind: string;
-  readonly payload?: Record<string, unknown>;
-  /** At most one queued or running job per key: the same work enqueued twice runs once. */
-  readonly dedupeKey?: string;
-  readonly runAt?: Date;
-  /** Omit to retry until it succeeds (revocations must never be dropped). */
-  readonly maxAttempts?: number;
 }
 
 const JOB_COLUMNS = 'id::text AS id, kind, payload, attempts, max_attempts AS "maxAttempts"';

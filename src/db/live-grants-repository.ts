@@ -4,16 +4,8 @@
  * Kept apart from grant-schedule-repository, whose rows are the workers' due times.
  */
 
+import type { LiveGrantRow } from '../ports/request-stores.js';
 import type { Queryable } from './pool.js';
-
-export interface LiveGrantRow {
-  readonly id: string;
-  readonly requestId: string;
-  readonly targetId: string;
-  readonly status: 'pending' | 'active' | 'revoking';
-  readonly expiresAt: Date;
-  readonly preExisting: boolean | null;
-}
 
 /** A person's grants that are in force or being applied, soonest expiry first. */
 export async function listLiveGrants(db: Queryable, requesterId: string): Promise<LiveGrantRow[]> {

@@ -2,6 +2,7 @@
  * What a new request is checked against before it is created: the person's recent requests and
  * the access they already hold. Each function takes the submit transaction's client.
  */
+import type { HeldAccess } from '../ports/request-stores.js';
 import type { Queryable } from './pool.js';
 
 /** The first key of jitbot's per-requester advisory locks ('jitb'): its own space, apart from other locks. */
@@ -34,11 +35,6 @@ export async function recentRequestTimes(
     [requesterId, withinSeconds, limit],
   );
   return rows.map((row) => row.createdAt);
-}
-
-export interface HeldAccess {
-  readonly grantId: string;
-  readonly expiresAt: Date;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { ApprovedVia, RequestStatus, StoredRequest } from '../domain/request.js';
+import type { StoredRequest } from '../domain/request.js';
+import type { NewRequest, StatusChange } from '../ports/request-stores.js';
 import type { Queryable } from './pool.js';
 
 const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
@@ -7,21 +8,6 @@ const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", pri
   decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
   created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy",
   grant_id AS "grantId", principal_label AS "principalLabel"`;
-
-export interface NewRequest {
-  readonly id: string;
-  readonly targetId: string;
-  readonly requesterId: string;
-  readonly principal: string | null;
-  readonly durationSeconds: number;
-  readonly justification: string;
-  readonly ticket: string | null;
-  readonly approvalsRequired: number;
-  readonly breakglass: boolean;
-  readonly decideBy: Date;
-  /** When approvers who have not decided are reminded; null: never. */
-  readonly remindAt: Date | null;
-}
 
 /** Inserts a pending request; undefined when the person already has one pending for the target. */
 export async function insertRequest(db: Queryable, request: NewRequest): Promise<StoredRequest | undefined> {
@@ -75,15 +61,6 @@ export async function listPendingRequests(db: Queryable, requesterId: string): P
     [requesterId],
   );
   return rows;
-}
-
-export interface StatusChange {
-  readonly id: string;
-  readonly from: RequestStatus;
-  readonly to: RequestStatus;
-  readonly actor: string | null;
-  readonly reason?: string | null;
-  readonly approvedVia?: ApprovedVia;
 }
 
 /**

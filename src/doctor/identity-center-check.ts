@@ -77,12 +77,16 @@ function sessionLine(
   const problem =
     `permission set ${found.name} has the session duration ${written ?? isoDuration(seconds)}, longer than durations.max ${formatDuration(max)}: ` +
     `sessions already started last up to ${formatDuration(seconds)} after the access is removed`;
-  if (max < MIN_SESSION_SECONDS)
+  if (max < MIN_SESSION_SECONDS) {
+    const accept = 'raise durations.max to 1h, or accept that sessions outlast the access by up to 1h';
     return warn(
       name,
       problem,
-      `shorten the permission set's session duration to <= ${formatDuration(max)}: AWS allows none shorter than 1h, so set it to PT1H, or raise durations.max to 1h`,
+      seconds > MIN_SESSION_SECONDS
+        ? `shorten the permission set's session duration to PT1H, the shortest AWS allows; then ${accept}`
+        : `AWS allows no session duration shorter than 1h (PT1H): ${accept}`,
     );
+  }
   return warn(
     name,
     problem,

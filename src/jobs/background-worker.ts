@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { JOBS_CHANNEL } from '../db/jobs-repository.js';
 import type { Logger } from '../log/logger.js';
+import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import { createReminderSource, createRequestTimeoutSource, createWarningSource } from './due-sources.js';
 import { createJobSource, type JobHandler } from './job-source.js';
@@ -15,19 +16,27 @@ export interface BackgroundWorkerDeps {
   /** Every job kind's handler (job-handlers.ts). */
   readonly handlers: Readonly<Record<string, JobHandler>>;
   readonly grants: GrantWorkflowDeps;
+  /** For the request timeouts and approval reminders. */
+  readonly stores: RequestWorkflowDeps['stores'];
   readonly logger: Logger;
 }
 
 /** One worker over every kind of due work, woken by NOTIFY when a transaction enqueues a job. */
-export function createBackgroundWorker({ pool, handlers, grants, logger }: BackgroundWorkerDeps): Worker {
+export function createBackgroundWorker({
+  pool,
+  handlers,
+  grants,
+  stores,
+  logger,
+}: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const sources = [
     createJobSource({ pool, handlers, workerId, logger: logger.child({ component: 'jobs' }) }),
     createRevocationSource(grants, logger.child({ component: 'revocations' })),
     createWarningSource(grants),
-    createRequestTimeoutSource(pool),
-    createReminderSource(pool),
+    createRequestTimeoutSource(stores),
+    createReminderSource(stores),
     createJobRetentionSource(pool),
   ];
   return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL] });

@@ -1,6 +1,5 @@
-import type pg from 'pg';
 import { nextWarningDue } from '../db/grant-schedule-repository.js';
-import { nextReminderDue, nextRequestDeadline } from '../db/requests-repository.js';
+import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import { expireOverdueRequests } from '../workflow/expire-requests.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import { remindApprovers } from '../workflow/remind-approvers.js';
@@ -26,19 +25,23 @@ export function createWarningSource(deps: Pick<GrantWorkflowDeps, 'pool' | 'onWo
 }
 
 /** Requests nobody decided by their decide-by time. */
-export function createRequestTimeoutSource(pool: pg.Pool): DueWorkSource {
+export function createRequestTimeoutSource(
+  stores: Pick<RequestWorkflowDeps['stores'], 'requests' | 'transaction'>,
+): DueWorkSource {
   return {
     name: 'request-timeouts',
-    runDue: () => expireOverdueRequests(pool, BATCH),
-    nextDueAt: () => nextRequestDeadline(pool),
+    runDue: () => expireOverdueRequests(stores, BATCH),
+    nextDueAt: () => stores.requests.nextDeadline(),
   };
 }
 
 /** Reminders to approvers of requests still waiting for them. */
-export function createReminderSource(pool: pg.Pool): DueWorkSource {
+export function createReminderSource(
+  stores: Pick<RequestWorkflowDeps['stores'], 'requests' | 'transaction'>,
+): DueWorkSource {
   return {
     name: 'approval-reminders',
-    runDue: () => remindApprovers(pool, BATCH),
-    nextDueAt: () => nextReminderDue(pool),
+    runDue: () => remindApprovers(stores, BATCH),
+    nextDueAt: () => stores.requests.nextReminderDue(),
   };
 }

@@ -1,5 +1,6 @@
 import type { JobRow } from '../db/jobs-repository.js';
 import { applyGrant } from '../workflow/apply-grant.js';
+import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import {
   type AdminAlertPayload,
@@ -28,6 +29,8 @@ export interface Notifications {
 
 export interface JobHandlerDeps {
   readonly grants: GrantWorkflowDeps;
+  /** For preparing a request (request.prepare). */
+  readonly stores: RequestWorkflowDeps['stores'];
   readonly people: PeopleDirectory;
   readonly notify: Notifications;
 }
@@ -46,10 +49,10 @@ async function told(sending: Promise<void>): Promise<undefined> {
 }
 
 /** The one job-kind -> handler table. A kind without a handler here does not compile. */
-function handlerTable({ grants, people, notify }: JobHandlerDeps): HandlerTable {
+function handlerTable({ grants, stores, people, notify }: JobHandlerDeps): HandlerTable {
   return {
     [JOB_KINDS.requestPrepare]: ({ requestId }, job) =>
-      prepareRequest({ ...grants, people }, requestId, job.attempts),
+      prepareRequest({ ...grants, stores, people }, requestId, job.attempts),
     [JOB_KINDS.grantApply]: ({ requestId }, job) => applyGrant(grants, requestId, job.attempts),
     [JOB_KINDS.requestSubmitted]: ({ requestId }) => told(notify.requestSubmitted(requestId)),
     [JOB_KINDS.requestChanged]: ({ requestId }) => told(notify.requestChanged(requestId)),

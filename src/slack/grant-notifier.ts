@@ -4,6 +4,7 @@ import { listRequestsOfGrant } from '../db/requests-repository.js';
 import { listMessages } from '../db/slack-messages-repository.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { AdminAlertPayload, GrantNoticePayload } from '../workflow/job-kinds.js';
+import type { RequestFactsStores } from '../workflow/request-facts.js';
 import { accessNotice, adminAlert, expiryWarning, revokedNotice } from './blocks/grant-messages.js';
 import type { GrantSummary, RequestView } from './blocks/types.js';
 import type { MessageSender } from './message-delivery.js';
@@ -11,6 +12,8 @@ import { loadRequestView, summarizeGrant, type TargetSummaries } from './request
 
 export interface GrantNotifierDeps {
   readonly db: Queryable;
+  /** Where what a message shows about a request is read. */
+  readonly stores: RequestFactsStores;
   readonly catalog: Catalog;
   readonly targets: TargetSummaries;
   readonly sender: MessageSender;
@@ -19,7 +22,7 @@ export interface GrantNotifierDeps {
 /** The messages about a grant: to its holder (granted, expiring, revoked) and alerts to the admins. */
 export function createGrantNotifier(deps: GrantNotifierDeps) {
   async function view(requestId: string): Promise<RequestView> {
-    const loaded = await loadRequestView(deps.db, deps.targets, requestId);
+    const loaded = await loadRequestView(deps.stores, deps.targets, requestId);
     if (!loaded) throw new Error(`request ${requestId} not found`);
     return loaded;
   }

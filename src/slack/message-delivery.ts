@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { appendAudit } from '../db/audit-repository.js';
 import {
   completeMessage,
   type MessagePurpose,
@@ -9,6 +9,7 @@ import {
   reserveMessage,
 } from '../db/slack-messages-repository.js';
 import type { Logger } from '../log/logger.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { SlackMessage } from './blocks/types.js';
 
 /** Slack's own hiccups are worth retrying; anything else it says "no" to will say "no" again. */

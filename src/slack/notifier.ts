@@ -2,6 +2,7 @@ import type { Queryable } from '../db/pool.js';
 import { listMessages } from '../db/slack-messages-repository.js';
 import type { Catalog } from '../domain/catalog.js';
 import { findTarget } from '../domain/catalog.js';
+import type { RequestFactsStores } from '../workflow/request-facts.js';
 import { approvalMessage, approvalReminder } from './blocks/approval-message.js';
 import { breakglassNotice } from './blocks/breakglass-notice.js';
 import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
@@ -12,6 +13,8 @@ import type { UserGroupDirectory } from './user-groups.js';
 
 export interface NotifierDeps {
   readonly db: Queryable;
+  /** Where what a message shows about a request is read. */
+  readonly stores: RequestFactsStores;
   readonly catalog: Catalog;
   readonly targets: TargetSummaries;
   readonly sender: MessageSender;
@@ -36,7 +39,7 @@ export function createRequestNotifier(deps: NotifierDeps) {
   const timeout = { approvalTimeoutSeconds: deps.catalog.settings.approvalTimeoutSeconds };
 
   async function load(requestId: string): Promise<RequestView> {
-    const view = await loadRequestView(deps.db, deps.targets, requestId);
+    const view = await loadRequestView(deps.stores, deps.targets, requestId);
     if (!view) throw new Error(`request ${requestId} not found`);
     return view;
   }
@@ -59,7 +62,7 @@ export function createRequestNotifier(deps: NotifierDeps) {
     });
     // Decided while these were being posted: the ones posted after the decision still show
     // buttons, so bring every message up to date.
-    if ((await loadRequestView(deps.db, deps.targets, request.id))?.request.status !== request.status) {
+    if ((await loadRequestView(deps.stores, deps.targets, request.id))?.request.status !== request.status) {
       await requestChanged(request.id);
     }
   }

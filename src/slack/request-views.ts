@@ -1,9 +1,8 @@
-import type { Queryable } from '../db/pool.js';
 import type { Catalog, Target } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
 import type { StoredRequest } from '../domain/request.js';
 import { type ProviderRegistry, providerFor } from '../ports/access-provider.js';
-import { type RequestFacts, readRequestFacts } from '../workflow/request-facts.js';
+import { type RequestFacts, type RequestFactsStores, readRequestFacts } from '../workflow/request-facts.js';
 import type { GrantSummary, RequestView, TargetSummary } from './blocks/types.js';
 
 /** The catalog's targets as people see them; the words for each come from its provider. */
@@ -70,11 +69,11 @@ export function requestView(targets: TargetSummaries, facts: RequestFacts): Requ
 }
 
 export async function loadRequestView(
-  db: Queryable,
+  stores: RequestFactsStores,
   targets: TargetSummaries,
   requestId: string,
 ): Promise<RequestView | undefined> {
-  const facts = await readRequestFacts(db, requestId);
+  const facts = await readRequestFacts(stores, requestId);
   return facts ? requestView(targets, facts) : undefined;
 }
 

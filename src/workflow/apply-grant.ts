@@ -1,4 +1,4 @@
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { appendAudit } from '../db/audit-repository.js';
 import {
   extendGrant,
   findGrant,
@@ -21,6 +21,7 @@ import {
 } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
 import { isProviderError, providerFor } from '../ports/access-provider.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
 import { findBackstopBeforeGivingUp } from './find-backstop.js';

@@ -1,10 +1,8 @@
-import { appendAudit } from '../db/audit-repository.js';
-import { inTransaction } from '../db/pool.js';
-import { changeStatus, lockRequest } from '../db/requests-repository.js';
 import type { StoredRequest } from '../domain/request.js';
 import { requestStep } from '../domain/request-state.js';
+import type { RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 
 export type CancelOutcome =
   | { readonly type: 'cancelled'; readonly request: StoredRequest }
@@ -14,15 +12,15 @@ export type CancelOutcome =
 
 /** Only the requester can withdraw a request, and only while nobody has decided it. */
 export async function cancelRequest(
-  deps: Pick<RequestWorkflowDeps, 'pool' | 'onWork'>,
+  deps: Pick<RequestWorkflowDeps, 'onWork'> & { readonly stores: Pick<RequestStores, 'transaction'> },
   requestId: string,
   actorId: string,
 ): Promise<CancelOutcome> {
-  const outcome = await inTransaction(deps.pool, async (db): Promise<CancelOutcome> => {
-    const request = await lockRequest(db, requestId);
+  const outcome = await deps.stores.transaction(async (tx): Promise<CancelOutcome> => {
+    const request = await tx.requests.lock(requestId);
     if (!request) return { type: 'not-found' };
     if (request.requesterId !== actorId) {
-      await appendAudit(db, {
+      await tx.audit.append({
         actor: actorId,
         action: 'request.cancel',
         outcome: 'refused',
@@ -33,16 +31,16 @@ export async function cancelRequest(
       return { type: 'not-yours', request };
     }
     const step = requestStep(request.status, { type: 'cancel' });
-    const cancelled = step && (await changeStatus(db, { id: requestId, ...step, actor: actorId }));
+    const cancelled = step && (await tx.requests.changeStatus({ id: requestId, ...step, actor: actorId }));
     if (!cancelled) return { type: 'already-decided', request };
-    await appendAudit(db, {
+    await tx.audit.append({
       actor: actorId,
       action: 'request.cancelled',
       outcome: 'ok',
       requestId,
       targetId: request.targetId,
     });
-    await enqueueJob(db, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
+    await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
     return { type: 'cancelled', request: cancelled };
   });
   deps.onWork?.();

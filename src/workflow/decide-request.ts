@@ -1,13 +1,10 @@
-import { listApprovals, recordApproval } from '../db/approvals-repository.js';
-import { appendAudit } from '../db/audit-repository.js';
-import { inTransaction, type Queryable } from '../db/pool.js';
-import { changeStatus, findRequest, lockRequest } from '../db/requests-repository.js';
 import { type DecisionRefusal, mayDecide } from '../domain/approval-rules.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { DecisionKind, StoredRequest } from '../domain/request.js';
 import { requestStep } from '../domain/request-state.js';
+import type { RequestStoreSet, RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 import { enqueueGrant } from './notices.js';
 
 export interface DecideCommand {
@@ -27,13 +24,20 @@ export type DecideOutcome =
   | { readonly type: 'not-found' }
   | { readonly type: 'target-gone'; readonly request: StoredRequest };
 
+interface DecideDeps extends Pick<RequestWorkflowDeps, 'catalog' | 'members' | 'onWork'> {
+  readonly stores: Pick<RequestStores, 'requests' | 'transaction'>;
+}
+
+/** The decision transaction's stores. */
+type DecideStores = Pick<RequestStoreSet, 'requests' | 'approvals' | 'audit' | 'outbox'>;
+
 async function refuse(
-  db: Queryable,
+  tx: DecideStores,
   command: DecideCommand,
   request: StoredRequest,
   reason: DecisionRefusal,
 ) {
-  await appendAudit(db, {
+  await tx.audit.append({
     actor: command.actorId,
     action: `request.${command.decision}`,
     outcome: 'refused',
@@ -44,18 +48,22 @@ async function refuse(
   return { type: 'refused', reason, request } as const;
 }
 
-async function deny(db: Queryable, command: DecideCommand, request: StoredRequest): Promise<DecideOutcome> {
+async function deny(
+  tx: DecideStores,
+  command: DecideCommand,
+  request: StoredRequest,
+): Promise<DecideOutcome> {
   const step = requestStep(request.status, { type: 'deny' });
   const denied =
     step &&
-    (await changeStatus(db, {
+    (await tx.requests.changeStatus({
       id: request.id,
       ...step,
       actor: command.actorId,
       reason: command.reason ?? null,
     }));
   if (!denied) return { type: 'already-decided', request };
-  await appendAudit(db, {
+  await tx.audit.append({
     actor: command.actorId,
     action: 'request.denied',
     outcome: 'ok',
@@ -67,11 +75,11 @@ async function deny(db: Queryable, command: DecideCommand, request: StoredReques
 }
 
 async function approve(
-  db: Queryable,
+  tx: DecideStores,
   command: DecideCommand,
   request: StoredRequest,
 ): Promise<DecideOutcome> {
-  const approvals = (await listApprovals(db, request.id)).filter(
+  const approvals = (await tx.approvals.list(request.id)).filter(
     (approval) => approval.decision === 'approve',
   );
   const step = requestStep(request.status, {
@@ -87,31 +95,31 @@ async function approve(
   } as const;
   // Short of the approvals required, the request stays where it is: this vote is recorded only.
   if (!step || step.to === step.from) {
-    await appendAudit(db, {
+    await tx.audit.append({
       ...event,
       action: 'request.approval-recorded',
       details: { approvals: approvals.length },
     });
     return { type: 'approval-recorded', request, approvals: approvals.length };
   }
-  const approved = await changeStatus(db, {
+  const approved = await tx.requests.changeStatus({
     id: request.id,
     ...step,
     actor: command.actorId,
     approvedVia: 'approvers',
   });
   if (!approved) return { type: 'already-decided', request };
-  await appendAudit(db, {
+  await tx.audit.append({
     ...event,
     action: 'request.approved',
     details: { approvers: approvals.map((a) => a.approverId) },
   });
-  await enqueueGrant(db, request.id);
+  await enqueueGrant(tx.outbox, request.id);
   return { type: 'approved', request: approved };
 }
 
 /** Group memberships are fetched before the row lock, so no Slack call happens while it is held. */
-async function warmMemberships(deps: RequestWorkflowDeps, target: Target): Promise<void> {
+async function warmMemberships(deps: Pick<RequestWorkflowDeps, 'members'>, target: Target): Promise<void> {
   // Settled, not all: a group Slack cannot read now matters only if the decision needs it, and
   // then mayDecide throws (the directory refuses in words); a listed approver is not held up.
   await Promise.allSettled(target.approvers.userGroups.map((group) => deps.members(group)));
@@ -122,28 +130,25 @@ async function warmMemberships(deps: RequestWorkflowDeps, target: Target): Promi
  * changes only with a guarded UPDATE, so double clicks, retries, racing approvers and replicas
  * all end in exactly one outcome.
  */
-export async function decideRequest(
-  deps: RequestWorkflowDeps,
-  command: DecideCommand,
-): Promise<DecideOutcome> {
-  const snapshot = await findRequest(deps.pool, command.requestId);
+export async function decideRequest(deps: DecideDeps, command: DecideCommand): Promise<DecideOutcome> {
+  const snapshot = await deps.stores.requests.find(command.requestId);
   if (!snapshot) return { type: 'not-found' };
   const target = findTarget(deps.catalog, snapshot.targetId);
   if (!target) return { type: 'target-gone', request: snapshot };
   await warmMemberships(deps, target);
 
-  const outcome = await inTransaction(deps.pool, async (db): Promise<DecideOutcome> => {
-    const request = await lockRequest(db, command.requestId);
+  const outcome = await deps.stores.transaction(async (tx): Promise<DecideOutcome> => {
+    const request = await tx.requests.lock(command.requestId);
     if (!request) return { type: 'not-found' };
     if (request.status !== 'pending') return { type: 'already-decided', request };
-    const votedBy = (await listApprovals(db, request.id)).map((approval) => approval.approverId);
+    const votedBy = (await tx.approvals.list(request.id)).map((approval) => approval.approverId);
     const context = { actorId: command.actorId, requesterId: request.requesterId, votedBy, ...target };
     const verdict = await mayDecide(context, deps.members);
-    if (verdict !== 'allowed') return refuse(db, command, request, verdict);
-    await recordApproval(db, request.id, command.actorId, command.decision, command.reason ?? null);
+    if (verdict !== 'allowed') return refuse(tx, command, request, verdict);
+    await tx.approvals.record(request.id, command.actorId, command.decision, command.reason ?? null);
     const result =
-      command.decision === 'deny' ? await deny(db, command, request) : await approve(db, command, request);
-    await enqueueJob(db, { kind: JOB_KINDS.requestChanged, payload: { requestId: request.id } });
+      command.decision === 'deny' ? await deny(tx, command, request) : await approve(tx, command, request);
+    await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestChanged, payload: { requestId: request.id } });
     return result;
   });
   deps.onWork?.();

@@ -1,10 +1,11 @@
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { appendAudit } from '../db/audit-repository.js';
 import { failGrant, findGrant, revokeEarly } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { changeStatus, lockRequest } from '../db/requests-repository.js';
 import type { StoredGrant } from '../domain/grant.js';
 import { grantStep, grantTransition } from '../domain/grant-state.js';
 import { requestStep } from '../domain/request-state.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';
 

@@ -1,10 +1,11 @@
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { appendAudit } from '../db/audit-repository.js';
 import { recordProviderOperation } from '../db/grants-repository.js';
 import type { Queryable } from '../db/pool.js';
 import type { Target } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
 import type { StoredRequest } from '../domain/request.js';
 import type { AccessProvider, CallContext } from '../ports/access-provider.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 /** One approved request's grant job, with everything its steps need. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { enqueueJob as enqueueAnyJob, type NewJob } from '../db/jobs-repository.js';
+import { enqueueJob as enqueueAnyJob } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
+import type { NewJob, Outbox } from '../ports/outbox.js';
 
 /** The durable jobs the workflows enqueue; handlers are registered under these names. */
 export const JOB_KINDS = {
@@ -81,8 +82,20 @@ export type KindedJob<K extends JobKind> = Omit<NewJob, 'kind' | 'payload'> & {
 
 /**
  * The workflows' way into the job queue; call it inside the transaction that causes the work
- * (transactional outbox). The same call as the repository's, but a payload that does not fit
- * its kind is a type error instead of a job that fails when it runs.
+ * (transactional outbox). The same call as the outbox's, but a payload that does not fit its
+ * kind is a type error instead of a job that fails when it runs. The request use cases pass
+ * their transaction's outbox (`tx.outbox`).
+ */
+export function enqueueInto<K extends JobKind>(
+  outbox: Outbox,
+  job: KindedJob<K>,
+): Promise<string | undefined> {
+  return outbox.enqueue(job);
+}
+
+/**
+ * The same for the grant use cases, which hold a database client: their transactions are about
+ * row locks and claims, so they talk to db/ directly.
  */
 export function enqueueJob<K extends JobKind>(db: Queryable, job: KindedJob<K>): Promise<string | undefined> {
   return enqueueAnyJob(db, job);

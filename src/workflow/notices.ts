@@ -1,13 +1,14 @@
 import type { Queryable } from '../db/pool.js';
 import { listRequestsOfGrant } from '../db/requests-repository.js';
-import { type AdminAlert, enqueueJob, type GrantNotice, JOB_KINDS } from './job-kinds.js';
+import type { Outbox } from '../ports/outbox.js';
+import { type AdminAlert, enqueueInto, enqueueJob, type GrantNotice, JOB_KINDS } from './job-kinds.js';
 
 /** Grants fail after this many tries of a retryable error (about a minute of backoff in all). */
 export const GRANT_MAX_ATTEMPTS = 6;
 
 /** The request's access job; enqueued in the transaction that approves (transactional outbox). */
-export async function enqueueGrant(db: Queryable, requestId: string): Promise<void> {
-  await enqueueJob(db, {
+export async function enqueueGrant(outbox: Outbox, requestId: string): Promise<void> {
+  await enqueueInto(outbox, {
     kind: JOB_KINDS.grantApply,
     payload: { requestId },
     dedupeKey: `grant:${requestId}`,

@@ -1,13 +1,11 @@
-import { appendAudit } from '../db/audit-repository.js';
-import { inTransaction } from '../db/pool.js';
-import { findRequest, lockRequest, setPrincipal } from '../db/requests-repository.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { StoredRequest } from '../domain/request.js';
 import { describeError } from '../errors.js';
 import { isProviderError, providerFor } from '../ports/access-provider.js';
+import type { RequestStores } from '../ports/request-stores.js';
 import { failApprovedRequest } from './fail-grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
-import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 import type { JobOutcome } from './job-outcome.js';
 import { enqueueGrant, GRANT_MAX_ATTEMPTS } from './notices.js';
 import { checkRequester, type RequesterRefusal, type SlackRefusal } from './requester-checks.js';
@@ -26,7 +24,12 @@ export interface PeopleDirectory {
   lookup(userId: string): Promise<SlackProfile>;
 }
 
+/**
+ * The request's own steps go through the request stores; a request that cannot proceed is failed
+ * by the grant side (failApprovedRequest), which may have a grant to undo and talks to db/.
+ */
 export interface PrepareDeps extends GrantWorkflowDeps {
+  readonly stores: Pick<RequestStores, 'requests' | 'audit' | 'transaction'>;
   readonly people: PeopleDirectory;
 }
 
@@ -47,7 +50,7 @@ async function auditRefusal(
   refusal: RequesterRefusal,
   email: string | undefined,
 ): Promise<void> {
-  await appendAudit(deps.pool, {
+  await deps.stores.audit.append({
     actor: request.requesterId,
     action: 'request.requester-refused',
     outcome: 'refused',
@@ -83,12 +86,12 @@ async function resolve(deps: PrepareDeps, request: StoredRequest, target: Target
 /** Principal known: now the approvers can be asked, or (approved at once) the access applied. */
 async function proceed(deps: PrepareDeps, requestId: string, found: Principal): Promise<void> {
   const { principal, label } = found;
-  await inTransaction(deps.pool, async (db) => {
-    const request = await lockRequest(db, requestId);
+  await deps.stores.transaction(async (tx) => {
+    const request = await tx.requests.lock(requestId);
     if (!request || (request.status !== 'pending' && request.status !== 'approved')) return;
     if (!request.principal) {
-      await setPrincipal(db, requestId, principal, label);
-      await appendAudit(db, {
+      await tx.requests.setPrincipal(requestId, principal, label);
+      await tx.audit.append({
         actor: request.requesterId,
         action: 'request.principal-found',
         outcome: 'ok',
@@ -97,11 +100,11 @@ async function proceed(deps: PrepareDeps, requestId: string, found: Principal): 
         details: { principal, label, email: found.email ?? null },
       });
     }
-    await enqueueJob(db, { kind: JOB_KINDS.requestSubmitted, payload: { requestId } });
+    await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestSubmitted, payload: { requestId } });
     if (request.status !== 'approved') return;
-    await enqueueGrant(db, requestId);
+    await enqueueGrant(tx.outbox, requestId);
     if (request.approvedVia === 'breakglass') {
-      await enqueueJob(db, { kind: JOB_KINDS.breakglassNotice, payload: { requestId } });
+      await enqueueInto(tx.outbox, { kind: JOB_KINDS.breakglassNotice, payload: { requestId } });
     }
   });
   deps.onWork?.();
@@ -117,7 +120,7 @@ export async function prepareRequest(
   requestId: string,
   attempt: number,
 ): Promise<JobOutcome> {
-  const request = await findRequest(deps.pool, requestId);
+  const request = await deps.stores.requests.find(requestId);
   if (!request || (request.status !== 'pending' && request.status !== 'approved')) return { status: 'done' };
   const target = findTarget(deps.catalog, request.targetId);
   if (!target) {

@@ -1,7 +1,5 @@
-import { type LiveGrantRow, listLiveGrants } from '../db/live-grants-repository.js';
-import { listPendingRequests } from '../db/requests-repository.js';
-import type { RequestWorkflowDeps } from './deps.js';
-import { type RequestFacts, readRequestFacts } from './request-facts.js';
+import type { LiveGrantRow } from '../ports/request-stores.js';
+import { type RequestFacts, type RequestFactsStores, readRequestFacts } from './request-facts.js';
 
 /** What `status` shows a person: their requests still waiting, and their access in force. */
 export interface PersonStatus {
@@ -11,13 +9,13 @@ export interface PersonStatus {
 }
 
 export async function readStatus(
-  deps: Pick<RequestWorkflowDeps, 'pool'>,
+  deps: { readonly stores: RequestFactsStores },
   requesterId: string,
 ): Promise<PersonStatus> {
-  const { pool } = deps;
-  const requests = await listPendingRequests(pool, requesterId);
-  const pending = await Promise.all(requests.map((request) => readRequestFacts(pool, request.id)));
-  const live = await listLiveGrants(pool, requesterId);
+  const { stores } = deps;
+  const requests = await stores.requests.listPending(requesterId);
+  const pending = await Promise.all(requests.map((request) => readRequestFacts(stores, request.id)));
+  const live = await stores.grants.listLive(requesterId);
   // A request decided and gone between the list and its read is simply not shown.
   return { pending: pending.filter((facts) => facts !== undefined), live };
 }

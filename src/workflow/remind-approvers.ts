@@ -1,8 +1,5 @@
-import type pg from 'pg';
-import { auditServiceStep } from '../db/audit-repository.js';
-import { inTransaction } from '../db/pool.js';
-import { claimDueReminders } from '../db/requests-repository.js';
-import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import type { RequestStores } from '../ports/request-stores.js';
+import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 
 /**
  * Reminds approvers, once, of up to `limit` requests still waiting for them
@@ -10,12 +7,12 @@ import { enqueueJob, JOB_KINDS } from './job-kinds.js';
  * reminded, so replicas never remind twice; the Slack side goes through the job outbox like
  * every message.
  */
-export function remindApprovers(pool: pg.Pool, limit: number): Promise<number> {
-  return inTransaction(pool, async (db) => {
-    const due = await claimDueReminders(db, limit);
+export function remindApprovers(stores: Pick<RequestStores, 'transaction'>, limit: number): Promise<number> {
+  return stores.transaction(async (tx) => {
+    const due = await tx.requests.claimDueReminders(limit);
     for (const request of due) {
-      await auditServiceStep(db, 'request.reminded', request);
-      await enqueueJob(db, { kind: JOB_KINDS.approvalReminder, payload: { requestId: request.id } });
+      await tx.audit.serviceStep('request.reminded', request);
+      await enqueueInto(tx.outbox, { kind: JOB_KINDS.approvalReminder, payload: { requestId: request.id } });
     }
     return due.length;
   });

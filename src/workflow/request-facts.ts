@@ -1,10 +1,6 @@
-import { listApprovals } from '../db/approvals-repository.js';
-import { findGrant } from '../db/grants-repository.js';
-import { activeGrantUntil } from '../db/live-grants-repository.js';
-import type { Queryable } from '../db/pool.js';
-import { findRequest } from '../db/requests-repository.js';
 import type { StoredGrant } from '../domain/grant.js';
 import type { StoredRequest } from '../domain/request.js';
+import type { RequestStoreSet } from '../ports/request-stores.js';
 
 /** Everything a message about one request shows, read together; the chat surface words it. */
 export interface RequestFacts {
@@ -17,15 +13,21 @@ export interface RequestFacts {
   readonly hasAccessUntil?: Date;
 }
 
+/** What the facts are read from. */
+export type RequestFactsStores = Pick<RequestStoreSet, 'requests' | 'approvals' | 'grants'>;
+
 /** A request with its approvals and grant; undefined when there is no such request. */
-export async function readRequestFacts(db: Queryable, requestId: string): Promise<RequestFacts | undefined> {
-  const request = await findRequest(db, requestId);
+export async function readRequestFacts(
+  stores: RequestFactsStores,
+  requestId: string,
+): Promise<RequestFacts | undefined> {
+  const request = await stores.requests.find(requestId);
   if (!request) return undefined;
-  const approvals = await listApprovals(db, requestId);
-  const grant = request.grantId ? await findGrant(db, request.grantId) : undefined;
+  const approvals = await stores.approvals.list(requestId);
+  const grant = request.grantId ? await stores.grants.find(request.grantId) : undefined;
   const hasAccessUntil =
     request.status === 'pending'
-      ? await activeGrantUntil(db, request.requesterId, request.targetId)
+      ? await stores.grants.activeUntil(request.requesterId, request.targetId)
       : undefined;
   return {
     request,

@@ -1,9 +1,7 @@
-import { appendAudit } from '../db/audit-repository.js';
-import { inTransaction } from '../db/pool.js';
-import { findRequest, markReviewed } from '../db/requests-repository.js';
 import { mayReview } from '../domain/approval-rules.js';
+import type { RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 
 export type ReviewOutcome = 'reviewed' | 'already-reviewed' | 'not-allowed';
 
@@ -12,16 +10,18 @@ export type ReviewOutcome = 'reviewed' | 'already-reviewed' | 'not-allowed';
  * `mayReview`, never the person who used it. Refusals are audited too.
  */
 export async function reviewBreakglass(
-  deps: Pick<RequestWorkflowDeps, 'pool' | 'catalog' | 'members' | 'onWork'>,
+  deps: Pick<RequestWorkflowDeps, 'catalog' | 'members' | 'onWork'> & {
+    readonly stores: Pick<RequestStores, 'requests' | 'audit' | 'transaction'>;
+  },
   requestId: string,
   reviewer: string,
 ): Promise<ReviewOutcome> {
-  const { pool, catalog, members } = deps;
-  const request = await findRequest(pool, requestId);
+  const { stores, catalog, members } = deps;
+  const request = await stores.requests.find(requestId);
   if (!request?.breakglass) return 'already-reviewed';
   const context = { requesterId: request.requesterId, admins: catalog.settings.admins };
   if (!(await mayReview(reviewer, context, members))) {
-    await appendAudit(pool, {
+    await stores.audit.append({
       actor: reviewer,
       action: 'breakglass.review',
       outcome: 'refused',
@@ -30,10 +30,10 @@ export async function reviewBreakglass(
     });
     return 'not-allowed';
   }
-  const reviewed = await inTransaction(pool, async (db) => {
-    const marked = await markReviewed(db, requestId, reviewer);
+  const reviewed = await stores.transaction(async (tx) => {
+    const marked = await tx.requests.markReviewed(requestId, reviewer);
     if (!marked) return false;
-    await appendAudit(db, {
+    await tx.audit.append({
       actor: reviewer,
       action: 'breakglass.reviewed',
       outcome: 'ok',
@@ -41,7 +41,7 @@ export async function reviewBreakglass(
       targetId: marked.targetId,
     });
     // The request's messages are redrawn to show who reviewed it.
-    await enqueueJob(db, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
+    await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
     return true;
   });
   deps.onWork?.();

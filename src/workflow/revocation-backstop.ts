@@ -3,7 +3,7 @@
  * the removal fails; deleted only after the removal is confirmed. revoke-grants.ts decides when.
  */
 
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { appendAudit } from '../db/audit-repository.js';
 import { isRevoking } from '../db/grant-schedule-repository.js';
 import { recordBackstop } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
@@ -12,6 +12,7 @@ import type { StoredGrant } from '../domain/grant.js';
 import { backstopAtFor } from '../domain/grant-timing.js';
 import type { Logger } from '../log/logger.js';
 import type { AccessProvider, CallContext } from '../ports/access-provider.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 /** The grant's target as it gave it, and the provider that reaches it. */

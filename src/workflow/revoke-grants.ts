@@ -1,4 +1,4 @@
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
+import { appendAudit } from '../db/audit-repository.js';
 import {
   finishRevocation,
   isRevoking,
@@ -13,6 +13,7 @@ import { revokeRetryDelayMs } from '../domain/grant-timing.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { isProviderError, providerFor, type RevokeResult } from '../ports/access-provider.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import type { AdminAlert } from './job-kinds.js';
 import { enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';

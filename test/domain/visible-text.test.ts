@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../src/domain/catalog.js';
 import { denyReasonProblem, validateRequestInput } from '../../src/domain/request-input.js';
 import { hasVisibleText, removeBidiControls, visibleLength } from '../../src/domain/visible-text.js';
+import { PROD_ADMIN_TARGET } from '../support/domain-targets.js';
 
-const target = {
-  id: 'prod-admin',
-  name: 'Production admin',
-  kind: 'aws-iam-group',
-  account: 'prod',
-  group: 'jit-prod-admin',
-  durations: { defaultSeconds: 3600, maxSeconds: 4 * 3600 },
-  approvers: { users: ['U1'], userGroups: [], required: 1 },
-  selfApproval: false,
-  breakglass: false,
-} as const satisfies Target;
+/** Production admin: 1h by default, 4h at most. */
+const target = PROD_ADMIN_TARGET;
 
 describe('visibleLength', () => {
   it.each([

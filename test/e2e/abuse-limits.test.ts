@@ -2,36 +2,29 @@
  * Per-requester limits end to end, with the catalog's defaults (10 requests per 10 minutes,
  * 5 waiting): signed slash commands into the real Bolt app, real PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { awsAccount, iamGroupTarget } from '../support/e2e-catalog.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '444444444444';
 const APPROVER = 'ULAPPROVER1';
 /** Has no IAM user, so none of their requests ever becomes a grant: only the limits refuse them. */
 const NO_IAM_USER = 'ULNOBODY1';
 
-const target = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  name: `Ops ${id}`,
-  kind: 'aws-iam-group',
-  account: 'ops',
-  group: `jit-${id}`,
-  durations: { default: '1h', max: '4h' },
-  approvers: { users: [APPROVER] },
-  ...extra,
-});
+const target = (id: string, extra: Record<string, unknown> = {}) =>
+  iamGroupTarget(id, {
+    name: `Ops ${id}`,
+    account: 'ops',
+    group: `jit-${id}`,
+    approvers: [APPROVER],
+    ...extra,
+  });
 
 const CATALOG = {
   settings: { adminChannel: 'CLADMIN1', approvalTimeout: '1h' },
   accounts: [
-    {
-      id: 'ops',
-      accountId: ACCOUNT,
-      region: 'eu-west-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
-      externalId: 'e2e-external-id-lim1',
-      userMapping: 'email-local-part',
-    },
+    awsAccount({ id: 'ops', accountId: ACCOUNT, region: 'eu-west-1', externalId: 'e2e-external-id-lim1' }),
   ],
   targets: [
     ...['lim-a', 'lim-b', 'lim-c', 'lim-d', 'lim-e', 'lim-f'].map((id) => target(id)),
@@ -39,28 +32,9 @@ const CATALOG = {
   ],
 };
 
-let jitbot: Jitbot;
-let sequence = 0;
-
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `ULIMIT${sequence}`;
-}
-
-async function command(text: string, userId: string): Promise<string> {
-  const { responseUrl } = await jitbot.command(text, userId);
-  let answer = '';
-  await vi.waitFor(() => {
-    answer = JSON.stringify(jitbot.responses(responseUrl));
-    expect(answer).not.toBe('[]');
-  });
-  return answer;
-}
+const jitbot = useJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
+const newUser = userIds('ULIMIT');
+const { command, requestCount } = grantSteps(() => jitbot, { approver: APPROVER });
 
 async function ask(targetId: string, userId: string): Promise<string> {
   return command(`${targetId} 1h rotating the ops database keys`, userId);
@@ -70,14 +44,6 @@ function requestIdIn(answer: string): string {
   const id = /REQ-[0-9A-Z]{8}/.exec(answer)?.[0];
   if (!id) throw new Error(`no request id in ${answer}`);
   return id;
-}
-
-async function requestCount(userId: string): Promise<number> {
-  const { rows } = await jitbot.database.pool.query(
-    'SELECT count(*)::int AS n FROM requests WHERE requester_id = $1',
-    [userId],
-  );
-  return rows[0]?.n;
 }
 
 async function refusalReasons(userId: string): Promise<string[]> {

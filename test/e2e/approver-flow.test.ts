@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 import { PEOPLE } from '../support/test-catalog.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
-let jitbot: Jitbot;
-let userSequence = 0;
-beforeAll(async () => {
-  jitbot = await startJitbot();
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  userSequence += 1;
-  return `UAPPFLOW${userSequence}`;
-}
+const jitbot = useJitbot();
+const newUser = userIds('UAPPFLOW');
 
 /** Creates a request with the text shortcut and returns its id once approvers were messaged. */
 async function requestAccess(target: string, requester = newUser(), duration = '1h'): Promise<string> {

@@ -3,14 +3,14 @@
  * (invariant 5): signed Slack requests into the real app, the real AWS SDK against the fake
  * STS/IAM/Scheduler, real PostgreSQL. The order of AWS calls is read from the fake's call log.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JOB_KINDS } from '../../src/workflow/job-kinds.js';
+import { iamGroupTarget, iamPolicyTarget, opsAccount } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount, FakeAwsCall } from '../support/fake-aws.js';
 import { grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '444444444444';
-const SCHEDULER = `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`;
 const DEAD_LETTER = `arn:aws:sqs:eu-west-1:${ACCOUNT}:jitbot-backstop-dlq`;
 const POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/jit-ops-logs`;
 const ADMIN_CHANNEL = 'CBADMIN1';
@@ -19,64 +19,46 @@ const APPROVER = 'UBAPPROVER1';
 const CATALOG = {
   settings: { adminChannel: ADMIN_CHANNEL, approvalTimeout: '1h', expiryWarning: '15m' },
   accounts: [
-    {
-      id: 'ops',
-      name: 'Operations',
+    opsAccount({
       accountId: ACCOUNT,
-      region: 'eu-west-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
       externalId: 'e2e-backstop-external-id',
-      schedulerRoleArn: SCHEDULER,
+      scheduler: true,
       deadLetterArn: DEAD_LETTER,
-      userMapping: 'email-local-part',
-    },
+    }),
   ],
   targets: [
-    {
-      id: 'ops-read',
+    iamGroupTarget('ops-read', {
       name: 'Ops read-only',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-read',
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
+      approvers: [APPROVER],
       autoApprove: { maxDuration: '4h' },
-    },
-    {
-      id: 'ops-logs',
+    }),
+    iamPolicyTarget('ops-logs', {
       name: 'Ops logs',
-      kind: 'aws-iam-policy',
       account: 'ops',
       policyArn: POLICY,
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
+      approvers: [APPROVER],
       autoApprove: { maxDuration: '4h' },
-    },
+    }),
   ],
 };
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(CATALOG);
 let iam: FakeAwsAccount;
-let sequence = 0;
+const newUser = userIds('UBACKSTOP');
 const { ask, grantOf, requestStatus, grantFor, dmsTo, expireNow, untilEnded } = grantSteps(() => jitbot, {
   approver: APPROVER,
   autoApproved: new Set(['ops-read', 'ops-logs']),
 });
 
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG);
+beforeAll(() => {
   iam = jitbot.aws.account(ACCOUNT);
 });
 afterEach(() => {
   for (const action of ['RemoveUserFromGroup', 'DetachUserPolicy', 'CreateSchedule'])
     jitbot.aws.clearFailures(action);
 });
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UBACKSTOP${sequence}`;
-}
 
 const iamName = (userId: string) => userId.toLowerCase();
 const scheduleName = (grantId: string) => `jitbot-${grantId}`;

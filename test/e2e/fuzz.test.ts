@@ -3,24 +3,19 @@
  * options, events; form and JSON; signed, unsigned and badly signed), then a normal request is
  * still served end to end. CI runs a slice; `npm run fuzz` runs 10,000 (FUZZ_COUNT, FUZZ_SEED).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SLASH_COMMAND } from '../../src/slack/ids.js';
 import { fuzzCases, sendFuzz } from '../support/fuzz-slack.js';
 import { grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 import { SIGNING_SECRET } from '../support/service-process.js';
 import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+import { useJitbot } from '../support/use-jitbot.js';
 
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(TEST_CATALOG_DATA);
 const { grantFor } = grantSteps(() => jitbot, { approver: PEOPLE.approver1 });
-
-beforeAll(async () => {
-  jitbot = await startJitbot(TEST_CATALOG_DATA);
-});
-afterAll(() => jitbot.stop());
 
 describe('fuzzing /slack/events', () => {
   it(

@@ -3,11 +3,12 @@
  * against a fake STS/IAM/Scheduler over HTTP, real PostgreSQL. Due times are moved in the
  * database instead of waiting for them; everything else runs as in production.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
+import { iamGroupTarget, opsAccount } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
-import { type GrantRow, grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '222222222222';
 const CONNECTOR = `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`;
@@ -19,67 +20,54 @@ const NO_IAM_USER = 'UGNOBODY1';
 
 const CATALOG = {
   settings: { adminChannel: ADMIN_CHANNEL, approvalTimeout: '1h', expiryWarning: '15m' },
-  accounts: [
-    {
-      id: 'ops',
-      name: 'Operations',
-      accountId: ACCOUNT,
-      region: 'eu-west-1',
-      connectorRoleArn: CONNECTOR,
-      externalId: EXTERNAL_ID,
-      schedulerRoleArn: SCHEDULER,
-      userMapping: 'email-local-part',
-    },
-  ],
+  accounts: [opsAccount({ accountId: ACCOUNT, externalId: EXTERNAL_ID, scheduler: true })],
   targets: [
-    {
-      id: 'ops-admin',
+    iamGroupTarget('ops-admin', {
       name: 'Ops admin',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-admin',
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      // The same IAM group under another name: overlap is decided on the group, not the target.
-      id: 'ops-admin-alias',
+      approvers: [APPROVER],
+    }),
+    // The same IAM group under another name: overlap is decided on the group, not the target.
+    iamGroupTarget('ops-admin-alias', {
       name: 'Ops admin (alias)',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-admin',
       durations: { default: '1h', max: '8h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      id: 'ops-read',
+      approvers: [APPROVER],
+    }),
+    iamGroupTarget('ops-read', {
       name: 'Ops read-only',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-read',
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
+      approvers: [APPROVER],
       autoApprove: { maxDuration: '4h' },
-    },
+    }),
   ],
 };
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
 let iam: FakeAwsAccount;
-let sequence = 0;
-const { grantOf, requestStatus, ask, approvalPostsAbout, grantFor, dmsTo, expireNow, untilEnded } =
-  grantSteps(() => jitbot, { approver: APPROVER, autoApproved: new Set(['ops-read']) });
+const newUser = userIds('UGRANT');
+const {
+  grantOf,
+  requestStatus,
+  ask,
+  approvalPostsAbout,
+  approve,
+  untilJoined,
+  grantFor,
+  dmsTo,
+  expireNow,
+  whileStopped,
+  expiredTenMinutesAgo,
+  fireBackstops,
+  untilEnded,
+} = grantSteps(() => jitbot, { approver: APPROVER, autoApproved: new Set(['ops-read']) });
 
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG, { withoutIamUser: [NO_IAM_USER] });
+beforeAll(() => {
   iam = jitbot.aws.account(ACCOUNT);
 });
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UGRANT${sequence}`;
-}
 
 const iamName = (userId: string) => userId.toLowerCase();
 
@@ -175,10 +163,8 @@ describe('granting and revoking an IAM group', () => {
     const requester = newUser();
     const first = await grantFor('ops-admin', requester, '1h');
     const secondRequest = await ask('ops-admin-alias', requester, '3h');
-    await vi.waitFor(() => expect(approvalPostsAbout(secondRequest).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, secondRequest, APPROVER);
-    await vi.waitFor(async () => expect((await grantOf(secondRequest))?.id).toBe(first.id));
-    const joined = (await grantOf(secondRequest)) as GrantRow;
+    await approve(secondRequest);
+    const joined = await untilJoined(secondRequest, first.id);
     expect(joined.expires_at.getTime()).toBeGreaterThan(first.expires_at.getTime() + 90 * 60_000);
     expect(joined.backstop_at?.getTime()).toBe(joined.expires_at.getTime() + 5 * 60_000);
     expect(
@@ -231,8 +217,7 @@ describe('granting and revoking an IAM group', () => {
     });
     expect(JSON.stringify(approvalPostsAbout(extension))).toContain('approving extends it');
     await jitbot.click(ACTIONS.approve, extension, APPROVER);
-    await vi.waitFor(async () => expect((await grantOf(extension))?.id).toBe(grant.id));
-    const extended = (await grantOf(extension)) as GrantRow;
+    const extended = await untilJoined(extension, grant.id);
     expect(extended.expires_at.getTime()).toBeGreaterThan(grant.expires_at.getTime() + 90 * 60_000);
     const schedule = iam.schedule('jitbot', `jitbot-${grant.id}`);
     const fires = new Date(Math.ceil((extended.expires_at.getTime() + 5 * 60_000) / 1000) * 1000);
@@ -304,8 +289,7 @@ describe('failures', () => {
     const requester = newUser();
     jitbot.aws.failNext('AddUserToGroup', { code: 'AccessDenied', status: 403, times: 1 });
     const id = await ask('ops-admin', requester);
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await approve(id);
     await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'), { timeout: 10_000 });
     await vi.waitFor(() => {
       const dms = dmsTo(requester).join();
@@ -368,15 +352,7 @@ describe('restarts and replicas', () => {
   it('a grant that expired while jitbot was stopped is revoked at start-up', async () => {
     const requester = newUser();
     const grant = await grantFor('ops-read', requester);
-    await jitbot.stopService();
-    try {
-      await jitbot.database.pool.query(
-        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
-        [grant.id],
-      );
-    } finally {
-      await jitbot.startService();
-    }
+    await whileStopped(() => expiredTenMinutesAgo(grant.id));
     await untilEnded(grant.id);
     expect(iam.isMember('jit-ops-read', iamName(requester))).toBe(false);
   });
@@ -384,18 +360,11 @@ describe('restarts and replicas', () => {
   it('the backstop removed the access while jitbot was down: jitbot finishes the grant without error', async () => {
     const requester = newUser();
     const grant = await grantFor('ops-read', requester);
-    await jitbot.stopService();
-    try {
-      const fired = jitbot.aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000));
-      expect(fired).toContain(`jitbot-${grant.id}`);
+    await whileStopped(async () => {
+      expect(fireBackstops()).toContain(`jitbot-${grant.id}`);
       expect(iam.isMember('jit-ops-read', iamName(requester))).toBe(false);
-      await jitbot.database.pool.query(
-        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
-        [grant.id],
-      );
-    } finally {
-      await jitbot.startService();
-    }
+      await expiredTenMinutesAgo(grant.id);
+    });
     await untilEnded(grant.id);
   });
 

@@ -3,11 +3,12 @@
  * sso-admin and identitystore SDK clients against the fake AWS (asynchronous assignments,
  * memberships, the backstop's universal targets), real PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { ACTIONS } from '../../src/slack/ids.js';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { awsAccount, permissionSetTarget, ssoGroupTarget } from '../support/e2e-catalog.js';
 import type { FakeIdentityCenter } from '../support/fake-identity-center.js';
 import { grantSteps } from '../support/grant-steps.js';
-import { emailOf, type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { emailOf } from '../support/jitbot-harness.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const IC_ACCOUNT = '555555555555';
 const TARGET_ACCOUNT = '666666666666';
@@ -24,25 +25,21 @@ const NOBODY = 'UICNOBODY1';
 const CATALOG = {
   settings: { adminChannel: ADMIN_CHANNEL, approvalTimeout: '1h', expiryWarning: '15m' },
   accounts: [
-    {
+    awsAccount({
       id: 'management',
       name: 'Management',
       accountId: IC_ACCOUNT,
       region: 'eu-central-1',
-      connectorRoleArn: `arn:aws:iam::${IC_ACCOUNT}:role/jitbot-connector`,
       externalId: 'e2e-ic-external-id',
-      schedulerRoleArn: SCHEDULER,
-      userMapping: 'email-local-part',
-    },
-    {
+      scheduler: true,
+    }),
+    awsAccount({
       id: 'prod',
       name: 'Production',
       accountId: TARGET_ACCOUNT,
       region: 'eu-central-1',
-      connectorRoleArn: `arn:aws:iam::${TARGET_ACCOUNT}:role/jitbot-connector`,
       externalId: 'e2e-ic-prod-external-id',
-      userMapping: 'email-local-part',
-    },
+    }),
   ],
   identityCenter: {
     account: 'management',
@@ -52,53 +49,47 @@ const CATALOG = {
     portalUrl: 'https://example.awsapps.com/start',
   },
   targets: [
-    {
-      id: 'prod-admin-sso',
+    permissionSetTarget('prod-admin-sso', {
       name: 'AdministratorAccess',
-      kind: 'aws-sso-permission-set',
       permissionSetArn: PERMISSION_SET,
       accountId: TARGET_ACCOUNT,
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      // In the account that manages Identity Center: the connector role may not assign there.
-      id: 'management-admin-sso',
+      approvers: [APPROVER],
+    }),
+    // In the account that manages Identity Center: the connector role may not assign there.
+    permissionSetTarget('management-admin-sso', {
       name: 'AdministratorAccess (management)',
-      kind: 'aws-sso-permission-set',
       permissionSetArn: PERMISSION_SET,
       accountId: IC_ACCOUNT,
       durations: { default: '1h', max: '1h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      id: 'oncall-sso-group',
+      approvers: [APPROVER],
+    }),
+    ssoGroupTarget('oncall-sso-group', {
       name: 'On-call engineers',
-      kind: 'aws-sso-group',
       groupId: GROUP,
       durations: { default: '2h', max: '12h' },
-      approvers: { users: [APPROVER] },
-    },
+      approvers: [APPROVER],
+    }),
   ],
 };
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(CATALOG, { withoutIamUser: [NOBODY] });
 let ic: FakeIdentityCenter;
-let sequence = 0;
-const { grantFor, expireNow, untilEnded, approvalPostsAbout, ask } = grantSteps(() => jitbot, {
-  approver: APPROVER,
-});
+const newUser = userIds('UIC', 'X');
+const {
+  grantFor,
+  expireNow,
+  whileStopped,
+  expiredTenMinutesAgo,
+  fireBackstops,
+  untilEnded,
+  approvalPostsAbout,
+  approve,
+  ask,
+} = grantSteps(() => jitbot, { approver: APPROVER });
 
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG, { withoutIamUser: [NOBODY] });
+beforeAll(() => {
   ic = jitbot.aws.identityCenter(INSTANCE);
 });
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UIC${sequence}X`;
-}
 
 function userIdOf(slackId: string): string {
   const user = [...ic.users.values()].find((candidate) => candidate.userName === emailOf(slackId));
@@ -191,8 +182,7 @@ describe('aws-sso-permission-set', () => {
     ic.hold('create');
     onTestFinished(() => ic.release('create'));
     const id = await ask('prod-admin-sso', requester);
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await approve(id);
     await vi.waitFor(async () => {
       const { rows } = await jitbot.database.pool.query(
         'SELECT g.provider_operation FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
@@ -215,18 +205,11 @@ describe('aws-sso-permission-set', () => {
   it('the backstop removes the assignment while jitbot is down; jitbot then finishes without error', async () => {
     const requester = newUser();
     const grant = await grantFor('prod-admin-sso', requester);
-    await jitbot.stopService();
-    try {
-      const fired = jitbot.aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000));
-      expect(fired).toContain(`jitbot-${grant.id}`);
+    await whileStopped(async () => {
+      expect(fireBackstops()).toContain(`jitbot-${grant.id}`);
       await vi.waitFor(() => expect(assigned(requester)).toBe(false));
-      await jitbot.database.pool.query(
-        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
-        [grant.id],
-      );
-    } finally {
-      await jitbot.startService();
-    }
+      await expiredTenMinutesAgo(grant.id);
+    });
     await untilEnded(grant.id);
   });
 
@@ -235,8 +218,7 @@ describe('aws-sso-permission-set', () => {
     await grantFor('oncall-sso-group', requester);
     ic.failNextAssignment('create', 'The permission set is not provisioned in the account');
     const id = await ask('prod-admin-sso', requester);
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await approve(id);
     await vi.waitFor(
       () =>
         expect(
@@ -273,8 +255,7 @@ describe('aws-sso-group', () => {
     await grantFor('prod-admin-sso', requester);
     jitbot.aws.failNext('CreateSchedule', { code: 'AccessDeniedException', status: 403 });
     const id = await ask('oncall-sso-group', requester);
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await approve(id);
     await vi.waitFor(
       async () => {
         const { rows } = await jitbot.database.pool.query(
@@ -296,19 +277,11 @@ describe('aws-sso-group', () => {
   it('the backstop removes the membership while jitbot is down; jitbot then finishes without error', async () => {
     const requester = newUser();
     const grant = await grantFor('oncall-sso-group', requester);
-    await jitbot.stopService();
-    try {
-      expect(jitbot.aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000))).toContain(
-        `jitbot-${grant.id}`,
-      );
+    await whileStopped(async () => {
+      expect(fireBackstops()).toContain(`jitbot-${grant.id}`);
       expect(ic.isMember(GROUP, userIdOf(requester))).toBe(false);
-      await jitbot.database.pool.query(
-        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
-        [grant.id],
-      );
-    } finally {
-      await jitbot.startService();
-    }
+      await expiredTenMinutesAgo(grant.id);
+    });
     await untilEnded(grant.id);
   });
 

@@ -3,9 +3,11 @@
  * bidirectional controls never reach a message, and the deny reason's limit holds on the server.
  * Signed Slack requests into the real Bolt app, real PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { awsAccount, iamGroupTarget } from '../support/e2e-catalog.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '555555555555';
 const APPROVER = 'UHAPPROVER1';
@@ -14,64 +16,21 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F]/;
 const CATALOG = {
   settings: { adminChannel: 'CHADMIN1', approvalTimeout: '1h' },
   accounts: [
-    {
-      id: 'ops',
-      accountId: ACCOUNT,
-      region: 'eu-west-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
-      externalId: 'e2e-external-id-hyg1',
-      userMapping: 'email-local-part',
-    },
+    awsAccount({ id: 'ops', accountId: ACCOUNT, region: 'eu-west-1', externalId: 'e2e-external-id-hyg1' }),
   ],
   targets: [
-    {
-      id: 'ops-admin',
+    iamGroupTarget('ops-admin', {
       name: 'Ops admin',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-admin',
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
+      approvers: [APPROVER],
+    }),
   ],
 };
 
-let jitbot: Jitbot;
-let sequence = 0;
-
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG);
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UHYG${sequence}`;
-}
-
-async function command(text: string, userId: string): Promise<string> {
-  const { responseUrl } = await jitbot.command(text, userId);
-  let answer = '';
-  await vi.waitFor(() => {
-    answer = JSON.stringify(jitbot.responses(responseUrl));
-    expect(answer).not.toBe('[]');
-  });
-  return answer;
-}
-
-async function requestCount(userId: string): Promise<number> {
-  const { rows } = await jitbot.database.pool.query(
-    'SELECT count(*)::int AS n FROM requests WHERE requester_id = $1',
-    [userId],
-  );
-  return rows[0]?.n;
-}
-
-function postsTo(channel: string, requestId: string) {
-  return jitbot.slack
-    .callsTo('chat.postMessage')
-    .filter((call) => call.args.channel === channel && JSON.stringify(call.args).includes(requestId));
-}
+const jitbot = useJitbot(CATALOG);
+const newUser = userIds('UHYG');
+const { command, requestCount, postsTo } = grantSteps(() => jitbot, { approver: APPROVER });
 
 /** Asks with the slash command and waits until the approver has the approval DM. */
 async function pendingRequest(requester: string, justification: string): Promise<string> {

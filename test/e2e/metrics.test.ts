@@ -2,24 +2,14 @@
  * /metrics on METRICS_PORT, scraped as Prometheus would while grants come and go: what an
  * operator alerts on (access left past its expiry, calls failing) must show, and be true.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
-let jitbot: Jitbot;
-let sequence = 0;
+const jitbot = useJitbot(TEST_CATALOG_DATA, { metrics: true });
+const newUser = userIds('UMETRICS');
 const { grantFor, expireNow } = grantSteps(() => jitbot, { approver: PEOPLE.approver1 });
-
-beforeAll(async () => {
-  jitbot = await startJitbot(TEST_CATALOG_DATA, { metrics: true });
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UMETRICS${sequence}`;
-}
 
 async function scrape(): Promise<string> {
   const response = await fetch(jitbot.metricsUrl ?? '');

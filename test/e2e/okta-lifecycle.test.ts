@@ -5,12 +5,14 @@
  * of waiting for them; everything else runs as in production. Okta has no EventBridge backstop:
  * jitbot alone removes the access.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS } from '../../src/slack/ids.js';
+import { iamGroupTarget, oktaGroupTarget, opsAccount } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
 import type { FakeOkta, OktaRequest } from '../support/fake-okta.js';
-import { type GrantRow, grantSteps } from '../support/grant-steps.js';
-import { emailOf, FAKE_OKTA_URL, type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { emailOf, FAKE_OKTA_URL } from '../support/jitbot-harness.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '333333333333';
 const APPROVER = 'UOAPPROVER1';
@@ -23,73 +25,54 @@ const NO_OKTA_USER = 'UONOBODY1';
 
 const CATALOG = {
   settings: { adminChannel: ADMIN_CHANNEL, approvalTimeout: '1h', expiryWarning: '15m' },
-  accounts: [
-    {
-      id: 'ops',
-      name: 'Operations',
-      accountId: ACCOUNT,
-      region: 'eu-west-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
-      externalId: 'okta-e2e-external-id-5d2c',
-      schedulerRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`,
-      userMapping: 'email-local-part',
-    },
-  ],
+  accounts: [opsAccount({ accountId: ACCOUNT, externalId: 'okta-e2e-external-id-5d2c', scheduler: true })],
   okta: { orgUrl: FAKE_OKTA_URL, token: TOKEN },
   targets: [
-    {
-      id: 'ops-admin',
+    iamGroupTarget('ops-admin', {
       name: 'Ops admin',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-admin',
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      id: 'okta-admins',
-      name: 'Okta Admins',
-      kind: 'okta-group',
-      groupId: ADMINS_GROUP,
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      // The same Okta group under another name: overlap is decided on the group, not the target.
-      id: 'okta-admins-alias',
+      approvers: [APPROVER],
+    }),
+    oktaGroupTarget('okta-admins', { name: 'Okta Admins', groupId: ADMINS_GROUP, approvers: [APPROVER] }),
+    // The same Okta group under another name: overlap is decided on the group, not the target.
+    oktaGroupTarget('okta-admins-alias', {
       name: 'Okta Admins (alias)',
-      kind: 'okta-group',
       groupId: ADMINS_GROUP,
       durations: { default: '1h', max: '8h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      id: 'okta-readers',
+      approvers: [APPROVER],
+    }),
+    oktaGroupTarget('okta-readers', {
       name: 'Okta Readers',
-      kind: 'okta-group',
       groupId: READERS_GROUP,
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
+      approvers: [APPROVER],
       autoApprove: { maxDuration: '4h' },
-    },
+    }),
   ],
 };
 
 const AUTO_APPROVED = new Set(['okta-readers']);
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(CATALOG, {
+  oktaUserStatus: { [DEPROVISIONED]: 'DEPROVISIONED' },
+  withoutOktaUser: [NO_OKTA_USER],
+});
 let okta: FakeOkta;
 let iam: FakeAwsAccount;
-let sequence = 0;
+const newUser = userIds('UOKTA');
 const {
   grantOf,
   requestStatus,
   ask,
   approvalPostsAbout,
+  approve,
+  untilJoined,
   untilActive,
   grantFor,
   dmsTo,
   expireNow,
+  whileStopped,
+  expiredTenMinutesAgo,
   untilEnded,
 } = grantSteps(() => jitbot, {
   approver: APPROVER,
@@ -97,21 +80,11 @@ const {
   justification: 'checking the SSO rollout',
 });
 
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG, {
-    oktaUserStatus: { [DEPROVISIONED]: 'DEPROVISIONED' },
-    withoutOktaUser: [NO_OKTA_USER],
-  });
+beforeAll(() => {
   if (!jitbot.okta) throw new Error('the harness started no fake Okta for a catalog with okta:');
   okta = jitbot.okta;
   iam = jitbot.aws.account(ACCOUNT);
 });
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UOKTA${sequence}`;
-}
 
 /** Membership changes Okta received for one user: PUT (assign) and DELETE (unassign). */
 function membershipCalls(
@@ -203,10 +176,8 @@ describe('an Okta group target, from request to revocation', () => {
     const requester = newUser();
     const first = await grantFor('okta-admins', requester, '1h');
     const second = await ask('okta-admins-alias', requester, '3h');
-    await vi.waitFor(() => expect(approvalPostsAbout(second).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, second, APPROVER);
-    await vi.waitFor(async () => expect((await grantOf(second))?.id).toBe(first.id));
-    const joined = (await grantOf(second)) as GrantRow;
+    await approve(second);
+    const joined = await untilJoined(second, first.id);
     expect(joined.expires_at.getTime()).toBeGreaterThan(first.expires_at.getTime() + 90 * 60_000);
     expect(joined.backstop_at).toBeNull();
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('now lasts until'));
@@ -369,15 +340,7 @@ describe('Okta revocation when things go wrong', () => {
     const requester = newUser();
     const grant = await grantFor('okta-readers', requester);
     const user = jitbot.oktaUser(requester);
-    await jitbot.stopService();
-    try {
-      await jitbot.database.pool.query(
-        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
-        [grant.id],
-      );
-    } finally {
-      await jitbot.startService();
-    }
+    await whileStopped(() => expiredTenMinutesAgo(grant.id));
     await untilEnded(grant.id);
     expect(okta.isMember(READERS_GROUP, user.id)).toBe(false);
     expect(membershipCalls(user.id, 'DELETE', READERS_GROUP)).toHaveLength(1);

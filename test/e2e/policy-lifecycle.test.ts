@@ -3,11 +3,12 @@
  * IAM user on approval and detached at expiry, through the real AWS SDK against the fake IAM and
  * Scheduler, with the same guarantees as group membership.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS } from '../../src/slack/ids.js';
+import { awsAccount, iamPolicyTarget } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
 import { grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '333333333333';
 const SCHEDULER = `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`;
@@ -17,46 +18,46 @@ const POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/read-logs`;
 const CATALOG = {
   settings: { adminChannel: 'CPADMIN1', approvalTimeout: '1h', expiryWarning: '15m' },
   accounts: [
-    {
+    awsAccount({
       id: 'logs',
       name: 'Logging',
       accountId: ACCOUNT,
       region: 'eu-west-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
       externalId: 'e2e-policy-external-id',
-      schedulerRoleArn: SCHEDULER,
-      userMapping: 'email-local-part',
-    },
+      scheduler: true,
+    }),
   ],
   targets: [
-    {
-      id: 'read-logs',
+    iamPolicyTarget('read-logs', {
       name: 'Read the logs',
-      kind: 'aws-iam-policy',
       account: 'logs',
       policyArn: POLICY,
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
+      approvers: [APPROVER],
+    }),
   ],
 };
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(CATALOG);
 let iam: FakeAwsAccount;
-let sequence = 0;
-const { ask, approvalPostsAbout, grantFor, grantOf, requestStatus, dmsTo, expireNow, untilEnded } =
-  grantSteps(() => jitbot, { approver: APPROVER });
+const newUser = userIds('UPOLICY');
+const {
+  ask,
+  approvalPostsAbout,
+  approve,
+  grantFor,
+  grantOf,
+  requestStatus,
+  dmsTo,
+  expireNow,
+  whileStopped,
+  fireBackstops,
+  expiredTenMinutesAgo,
+  untilEnded,
+} = grantSteps(() => jitbot, { approver: APPROVER });
 
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG);
+beforeAll(() => {
   iam = jitbot.aws.account(ACCOUNT);
 });
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UPOLICY${sequence}`;
-}
 
 const iamName = (userId: string) => userId.toLowerCase();
 
@@ -123,19 +124,11 @@ describe('granting and revoking an IAM policy', () => {
   it('the backstop detached the policy while jitbot was down: jitbot finishes the grant without error', async () => {
     const requester = newUser();
     const grant = await grantFor('read-logs', requester);
-    await jitbot.stopService();
-    try {
-      expect(jitbot.aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000))).toContain(
-        `jitbot-${grant.id}`,
-      );
+    await whileStopped(async () => {
+      expect(fireBackstops()).toContain(`jitbot-${grant.id}`);
       expect(iam.hasPolicy(iamName(requester), POLICY)).toBe(false);
-      await jitbot.database.pool.query(
-        "UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1",
-        [grant.id],
-      );
-    } finally {
-      await jitbot.startService();
-    }
+      await expiredTenMinutesAgo(grant.id);
+    });
     await untilEnded(grant.id);
   });
 
@@ -148,8 +141,7 @@ describe('granting and revoking an IAM policy', () => {
       iam.attachPolicy(other, iamName(requester));
     }
     const id = await ask('read-logs', requester);
-    await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-    await jitbot.click(ACTIONS.approve, id, APPROVER);
+    await approve(id);
     await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'), { timeout: 10_000 });
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('PoliciesPerUser'));
     const grant = await grantOf(id);

@@ -5,8 +5,10 @@
  * another workspace, a bot, an app user and a deactivated account are refused before any
  * approver hears of the request.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { iamGroupTarget, oktaGroupTarget, prodAccount } from '../support/e2e-catalog.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '111111111111';
 const APPROVER = 'UPCAPPROVER1';
@@ -21,81 +23,34 @@ const CATALOG = {
     // Written in mixed case: domains compare without case.
     allowedEmailDomains: ['Example.com'],
   },
-  accounts: [
-    {
-      id: 'prod',
-      name: 'Production',
-      accountId: ACCOUNT,
-      region: 'us-east-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
-      externalId: 'principal-e2e-external-id',
-      userMapping: 'email-local-part',
-    },
-  ],
+  accounts: [prodAccount({ accountId: ACCOUNT, externalId: 'principal-e2e-external-id' })],
   okta: { orgUrl: 'fake-okta', token: '00PrincipalChecksToken-4b1d' },
   targets: [
-    {
-      id: 'prod-admin',
+    iamGroupTarget('prod-admin', {
       name: 'Production admin',
-      kind: 'aws-iam-group',
       account: 'prod',
       group: 'jit-prod-admin',
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
-    {
-      id: 'prod-breakglass',
+      approvers: [APPROVER],
+    }),
+    iamGroupTarget('prod-breakglass', {
       name: 'Production breakglass',
-      kind: 'aws-iam-group',
       account: 'prod',
       group: 'jit-prod-bg',
       durations: { default: '1h', max: '2h' },
       breakglass: true,
-    },
-    {
-      id: 'support-tools',
-      name: 'Support tools',
-      kind: 'okta-group',
-      groupId: OKTA_GROUP,
-      durations: { default: '1h', max: '4h' },
-      approvers: { users: [APPROVER] },
-    },
+    }),
+    oktaGroupTarget('support-tools', { name: 'Support tools', groupId: OKTA_GROUP, approvers: [APPROVER] }),
   ],
 };
 
-let jitbot: Jitbot;
-let sequence = 0;
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG);
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UPC${sequence}X`;
-}
-
-/** `/request-aws-access <target> 1h …` from `requester`; the request id once jitbot answered. */
-async function requestAccess(target: string, requester: string): Promise<string> {
-  const { responseUrl } = await jitbot.command(`${target} 1h checking INC-9`, requester);
-  let id = '';
-  await vi.waitFor(() => {
-    id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';
-    expect(id).not.toBe('');
-  });
-  return id;
-}
-
-function postsTo(channel: string, requestId: string) {
-  return jitbot.slack
-    .callsTo('chat.postMessage')
-    .filter((call) => call.args.channel === channel && JSON.stringify(call.args).includes(requestId));
-}
-
-async function statusOf(requestId: string): Promise<string> {
-  const { rows } = await jitbot.database.pool.query('SELECT status FROM requests WHERE id = $1', [requestId]);
-  return rows[0]?.status;
-}
+const jitbot = useJitbot(CATALOG);
+const newUser = userIds('UPC', 'X');
+/** requestAccess(target, requester): `/request-aws-access <target> 1h checking INC-9`, the request id. */
+const {
+  ask: requestAccess,
+  postsTo,
+  requestStatus: statusOf,
+} = grantSteps(() => jitbot, { approver: APPROVER, justification: 'checking INC-9' });
 
 /** The request failed before anyone was asked; returns what the requester was told. */
 async function refusedWords(requestId: string, requester: string): Promise<string> {

@@ -1,30 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { VIEWS } from '../../src/slack/ids.js';
+import { formValues } from '../support/request-form.js';
 import { PEOPLE } from '../support/test-catalog.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
-let jitbot: Jitbot;
-let userSequence = 0;
-beforeAll(async () => {
-  jitbot = await startJitbot();
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  userSequence += 1;
-  return `UREQFLOW${userSequence}`;
-}
-
-function formValues(target: string, seconds: string, justification: string, ticket = '') {
-  return {
-    [BLOCKS.target]: { [ACTIONS.pickTarget]: { type: 'static_select', selected_option: { value: target } } },
-    [BLOCKS.duration]: {
-      [ACTIONS.pickDuration]: { type: 'static_select', selected_option: { value: seconds } },
-    },
-    [BLOCKS.justification]: { [ACTIONS.justification]: { type: 'plain_text_input', value: justification } },
-    [BLOCKS.ticket]: { [ACTIONS.ticket]: { type: 'plain_text_input', value: ticket } },
-  };
-}
+const jitbot = useJitbot();
+const newUser = userIds('UREQFLOW');
 
 function postsTo(channel: string) {
   return jitbot.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === channel);

@@ -2,21 +2,16 @@
  * What a signed request must be before jitbot acts on it, sent as an attacker would: replayed,
  * timestamped ahead, from another workspace. Through the running app and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OTHER_WORKSPACE } from '../../src/slack/delivery-guard.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 import { SIGNING_SECRET } from '../support/service-process.js';
 import { postSignedForm, signedHeaders } from '../support/slack-requests.js';
 import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+import { useJitbot } from '../support/use-jitbot.js';
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(TEST_CATALOG_DATA);
 let sequence = 0;
-
-beforeAll(async () => {
-  jitbot = await startJitbot(TEST_CATALOG_DATA);
-});
-afterAll(() => jitbot.stop());
 
 function commandFields(userId: string, text: string, team = 'TFAKE') {
   sequence += 1;

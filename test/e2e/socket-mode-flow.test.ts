@@ -3,36 +3,17 @@
  * apps.connections.open to a fake Slack WebSocket and receives commands, clicks and form
  * submissions as envelopes; its acks go back over the socket. The rest is as in the HTTP tests.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
+import { describe, expect, it, vi } from 'vitest';
+import { VIEWS } from '../../src/slack/ids.js';
 import { grantSteps } from '../support/grant-steps.js';
-import { APP_TOKEN, type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { APP_TOKEN } from '../support/jitbot-harness.js';
+import { formValues } from '../support/request-form.js';
 import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
-let jitbot: Jitbot;
-let sequence = 0;
+const jitbot = useJitbot(TEST_CATALOG_DATA, { socketMode: true });
+const newUser = userIds('USOCKET');
 const { ask, approvalPostsAbout, grantFor, dmsTo } = grantSteps(() => jitbot, { approver: PEOPLE.approver1 });
-
-beforeAll(async () => {
-  jitbot = await startJitbot(TEST_CATALOG_DATA, { socketMode: true });
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `USOCKET${sequence}`;
-}
-
-function formValues(target: string, seconds: string, justification: string) {
-  return {
-    [BLOCKS.target]: { [ACTIONS.pickTarget]: { type: 'static_select', selected_option: { value: target } } },
-    [BLOCKS.duration]: {
-      [ACTIONS.pickDuration]: { type: 'static_select', selected_option: { value: seconds } },
-    },
-    [BLOCKS.justification]: { [ACTIONS.justification]: { type: 'plain_text_input', value: justification } },
-    [BLOCKS.ticket]: { [ACTIONS.ticket]: { type: 'plain_text_input', value: '' } },
-  };
-}
 
 describe('Socket Mode', () => {
   it('connects with the app token, and the bare command opens the form', async () => {

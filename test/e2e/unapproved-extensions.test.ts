@@ -3,10 +3,11 @@
  * the reproduced chain of `/request-aws-access <target> 5m`, then `10m`, ... end to end through
  * signed Slack requests, the real AWS SDK against the fake, and real PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ACTIONS, BLOCKS, VIEWS } from '../../src/slack/ids.js';
-import { type GrantRow, grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { iamGroupTarget, opsAccount } from '../support/e2e-catalog.js';
+import { grantSteps } from '../support/grant-steps.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '333333333333';
 const APPROVER = 'UXAPPROVER1';
@@ -14,69 +15,32 @@ const ADMIN_CHANNEL = 'CXADMIN1';
 
 const CATALOG = {
   settings: { adminChannel: ADMIN_CHANNEL, approvalTimeout: '1h', expiryWarning: '15m' },
-  accounts: [
-    {
-      id: 'ops',
-      name: 'Operations',
-      accountId: ACCOUNT,
-      region: 'eu-west-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
-      externalId: 'e2e-external-id-ext1',
-      schedulerRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler`,
-      userMapping: 'email-local-part',
-    },
-  ],
+  accounts: [opsAccount({ accountId: ACCOUNT, externalId: 'e2e-external-id-ext1', scheduler: true })],
   targets: [
-    {
-      id: 'ops-read',
+    iamGroupTarget('ops-read', {
       name: 'Ops read-only',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-read',
       durations: { default: '15m', max: '1h' },
-      approvers: { users: [APPROVER] },
+      approvers: [APPROVER],
       autoApprove: { maxDuration: '30m' },
-    },
-    {
-      id: 'ops-glass',
+    }),
+    iamGroupTarget('ops-glass', {
       name: 'Ops breakglass',
-      kind: 'aws-iam-group',
       account: 'ops',
       group: 'jit-ops-glass',
       durations: { default: '30m', max: '1h' },
       breakglass: true,
-    },
+    }),
   ],
 };
 
-let jitbot: Jitbot;
-let sequence = 0;
-const steps = grantSteps(() => jitbot, {
+const jitbot = useJitbot(CATALOG);
+const newUser = userIds('UXEXT');
+const { grantFor, untilJoined, approvalPostsAbout, dmsTo, command } = grantSteps(() => jitbot, {
   approver: APPROVER,
   autoApproved: new Set(['ops-read', 'ops-glass']),
 });
-const { grantFor, grantOf, approvalPostsAbout, dmsTo } = steps;
-
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG);
-});
-afterAll(() => jitbot.stop());
-
-function newUser(): string {
-  sequence += 1;
-  return `UXEXT${sequence}`;
-}
-
-/** `/request-aws-access …`; resolves with what jitbot answered on the response_url. */
-async function command(text: string, userId: string): Promise<string> {
-  const { responseUrl } = await jitbot.command(text, userId);
-  let answer = '';
-  await vi.waitFor(() => {
-    answer = JSON.stringify(jitbot.responses(responseUrl));
-    expect(answer).not.toBe('[]');
-  });
-  return answer;
-}
 
 async function requestsOf(userId: string): Promise<{ id: string; status: string }[]> {
   const { rows } = await jitbot.database.pool.query(
@@ -162,8 +126,7 @@ describe('an auto-approved grant cannot be chained into unlimited access', () =>
       expect(approvalPostsAbout(extension).length).toBeGreaterThan(0);
     });
     await jitbot.click(ACTIONS.approve, extension, APPROVER);
-    await vi.waitFor(async () => expect((await grantOf(extension))?.id).toBe(grant.id));
-    const extended = (await grantOf(extension)) as GrantRow;
+    const extended = await untilJoined(extension, grant.id);
     expect(extended.expires_at.getTime()).toBeGreaterThan(grant.expires_at.getTime() + 20 * 60_000);
     await vi.waitFor(() => expect(dmsTo(requester).join()).toContain('now lasts until'));
   });

@@ -4,39 +4,22 @@
  * fake Slack, real PostgreSQL. The cache's clock is the test's (ServiceInputs.clock), moved
  * forward instead of waited for. Each test has a group of its own, so their caches do not meet.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
+import { iamGroupTarget, prodAccount } from '../support/e2e-catalog.js';
+import { useJitbot, userIds } from '../support/use-jitbot.js';
 
 const ACCOUNT = '111111111111';
 const FIVE_MINUTES = 5 * 60_000;
 const LISTED_APPROVER = 'UUGLISTED1';
 const GROUPS = { fresh: 'SUGFRESH1', removed: 'SUGREMOVED1', failing: 'SUGFAILING1', mixed: 'SUGMIXED1' };
 
-function groupTarget(id: string, approvers: Record<string, unknown>) {
-  return {
-    id,
-    kind: 'aws-iam-group',
-    account: 'prod',
-    group: `jit-${id}`,
-    durations: { default: '1h', max: '4h' },
-    approvers,
-  };
-}
+const groupTarget = (id: string, approvers: Record<string, unknown>) =>
+  iamGroupTarget(id, { account: 'prod', group: `jit-${id}`, approvers });
 
 const CATALOG = {
   settings: { adminChannel: 'CUGADMIN1', approvalTimeout: '1h', expiryWarning: '15m' },
-  accounts: [
-    {
-      id: 'prod',
-      name: 'Production',
-      accountId: ACCOUNT,
-      region: 'us-east-1',
-      connectorRoleArn: `arn:aws:iam::${ACCOUNT}:role/jitbot-connector`,
-      externalId: 'user-group-e2e-external-id',
-      userMapping: 'email-local-part',
-    },
-  ],
+  accounts: [prodAccount({ accountId: ACCOUNT, externalId: 'user-group-e2e-external-id' })],
   targets: [
     groupTarget('fresh', { userGroups: [GROUPS.fresh] }),
     groupTarget('removed', { userGroups: [GROUPS.removed] }),
@@ -53,16 +36,14 @@ const members: Record<string, string[]> = {
   [GROUPS.mixed]: ['UUGMIXED1'],
 };
 const clock = { now: Date.parse('2026-01-05T09:00:00Z') };
-let jitbot: Jitbot;
-let sequence = 0;
+const jitbot = useJitbot(CATALOG, { clock: () => clock.now });
+const newRequester = userIds('UUGREQ');
 
-beforeAll(async () => {
-  jitbot = await startJitbot(CATALOG, { clock: () => clock.now });
+beforeAll(() => {
   jitbot.slack.on('usergroups.users.list', (args) => ({ users: members[String(args.usergroup)] ?? [] }));
   // jitbot read every group at start-up, before the fake knew them: let those reads age out.
   clock.now += FIVE_MINUTES;
 });
-afterAll(() => jitbot.stop());
 
 function reads(group: string): number {
   return jitbot.slack.callsTo('usergroups.users.list').filter((call) => call.args.usergroup === group).length;
@@ -70,8 +51,7 @@ function reads(group: string): number {
 
 /** A request for `target` whose approval DM reached `approver`; its id. */
 async function pendingRequest(target: string, approver: string): Promise<string> {
-  sequence += 1;
-  const { responseUrl } = await jitbot.command(`${target} 1h checking INC-11`, `UUGREQ${sequence}`);
+  const { responseUrl } = await jitbot.command(`${target} 1h checking INC-11`, newRequester());
   let id = '';
   await vi.waitFor(() => {
     id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';

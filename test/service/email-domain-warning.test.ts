@@ -1,22 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { EXAMPLE_CATALOG, serviceEnv, startServiceProcess, stopProcess } from '../support/service-process.js';
+import { EXAMPLE_CATALOG, stopProcess } from '../support/service-process.js';
+import { useServiceWorld } from '../support/service-world.js';
 
-let database: TestDatabase;
-let slack: FakeSlack;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack?.close();
-  await database?.drop();
-});
+const world = useServiceWorld();
 
 /** The example catalog without settings.allowedEmailDomains. */
 function catalogWithoutDomains(): string {
@@ -29,13 +19,7 @@ function catalogWithoutDomains(): string {
 
 describe('start-up', () => {
   it('warns, with the fix, when accounts find people by their Slack email and no email domains are set', async () => {
-    const service = await startServiceProcess(
-      serviceEnv({
-        DATABASE_URL: database.url,
-        SLACK_API_URL: slack.url,
-        JITBOT_CATALOG: catalogWithoutDomains(),
-      }),
-    );
+    const service = await world.startService({ JITBOT_CATALOG: catalogWithoutDomains() });
     try {
       await service.waitForOutput(/settings\.allowedEmailDomains is not set/);
       const line = service

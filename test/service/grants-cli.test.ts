@@ -3,19 +3,14 @@
  * keeps refusing is listed with its last error, closed by hand with who and why, and audited;
  * live access can never be closed this way.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { grantSteps } from '../support/grant-steps.js';
-import { type Jitbot, startJitbot } from '../support/jitbot-harness.js';
 import { runCli, serviceEnv } from '../support/service-process.js';
 import { PEOPLE, TEST_CATALOG_DATA } from '../support/test-catalog.js';
+import { useJitbot } from '../support/use-jitbot.js';
 
-let jitbot: Jitbot;
+const jitbot = useJitbot(TEST_CATALOG_DATA);
 const { grantFor } = grantSteps(() => jitbot, { approver: PEOPLE.approver1 });
-
-beforeAll(async () => {
-  jitbot = await startJitbot(TEST_CATALOG_DATA);
-});
-afterAll(() => jitbot.stop());
 
 async function jitbotCli(...args: string[]): Promise<{ code: number | null; output: string }> {
   const run = runCli(args, serviceEnv({ DATABASE_URL: jitbot.database.url, LOG_LEVEL: 'warn' }));

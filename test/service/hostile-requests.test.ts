@@ -4,29 +4,12 @@
  * them, stay up, and go on serving.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import {
-  type ServiceProcess,
-  SIGNING_SECRET,
-  serviceEnv,
-  startServiceProcess,
-  stopProcess,
-} from '../support/service-process.js';
+import { describe, expect, it } from 'vitest';
+import { type ServiceProcess, SIGNING_SECRET, stopProcess } from '../support/service-process.js';
+import { useServiceWorld } from '../support/service-world.js';
 import { postSignedForm, postSignedJson } from '../support/slack-requests.js';
 
-let database: TestDatabase;
-let slack: FakeSlack;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack?.close();
-  await database?.drop();
-});
+const world = useServiceWorld();
 
 /** Sends `request` as raw bytes and resolves with the status line's code (0: no answer). */
 function rawStatus(port: number, request: string): Promise<number> {
@@ -70,13 +53,7 @@ async function expectSurvives(service: ServiceProcess & { port: number }) {
 
 describe('hostile requests against the running service', () => {
   it('in Socket Mode, answers malformed paths on the health port 400 or 404 and keeps running', async () => {
-    const service = await startServiceProcess(
-      serviceEnv({
-        DATABASE_URL: database.url,
-        SLACK_API_URL: slack.url,
-        SLACK_APP_TOKEN: 'xapp-1-test-token',
-      }),
-    );
+    const service = await world.startService({ SLACK_APP_TOKEN: 'xapp-1-test-token' });
     try {
       await expectSurvives(service);
       expect((await fetch(`${service.baseUrl}/slack/events`, { method: 'POST' })).status).toBe(404);
@@ -86,9 +63,7 @@ describe('hostile requests against the running service', () => {
   });
 
   it('over HTTP, refuses a signed payload=null (and other non-objects) with 400 and keeps serving', async () => {
-    const service = await startServiceProcess(
-      serviceEnv({ DATABASE_URL: database.url, SLACK_API_URL: slack.url }),
-    );
+    const service = await world.startService();
     try {
       for (const payload of ['null', '[]', '1', '"text"', 'true', '{']) {
         const response = await postSignedForm(service.baseUrl, { payload }, { secret: SIGNING_SECRET });

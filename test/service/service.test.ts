@@ -1,31 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import {
   BOT_TOKEN,
   EXAMPLE_VARIABLES,
   type ServiceProcess,
   SIGNING_SECRET,
-  serviceEnv,
-  startServiceProcess,
   stopProcess,
 } from '../support/service-process.js';
+import { useServiceWorld } from '../support/service-world.js';
 import { postSignedForm, postSignedJson } from '../support/slack-requests.js';
 
-let database: TestDatabase;
-let slack: FakeSlack;
+const world = useServiceWorld();
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  slack = await startFakeSlack();
-  service = await startServiceProcess(serviceEnv({ DATABASE_URL: database.url, SLACK_API_URL: slack.url }));
+  service = await world.startService();
 });
 
+// Runs before the world's own afterAll (hooks unwind in reverse): the service stops first.
 afterAll(async () => {
   if (service) await stopProcess(service, 'SIGKILL');
-  await slack?.close();
-  await database?.drop();
 });
 
 describe('the running service', () => {
@@ -39,13 +32,15 @@ describe('the running service', () => {
     const response = await fetch(`${service.baseUrl}/readyz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ready' });
-    const { rows } = await database.pool.query('SELECT count(*)::int AS applied FROM jitbot_migrations');
+    const { rows } = await world.database.pool.query(
+      'SELECT count(*)::int AS applied FROM jitbot_migrations',
+    );
     expect(rows[0].applied).toBeGreaterThan(0);
   });
 
   it('checks its bot token with Slack at start-up, in the background', async () => {
     await service.waitForOutput(/connected to Slack/);
-    expect(slack.callsTo('auth.test')[0]?.token).toBe(BOT_TOKEN);
+    expect(world.slack.callsTo('auth.test')[0]?.token).toBe(BOT_TOKEN);
   });
 
   it('accepts a correctly signed request', async () => {
@@ -89,7 +84,7 @@ describe('the running service', () => {
     const result = await stopProcess(service, 'SIGTERM');
     expect(result).toEqual({ code: 0, signal: null });
     expect(service.output()).toMatch(/"msg":"stopped"/);
-    const { rows } = await database.pool.query(
+    const { rows } = await world.database.pool.query(
       "SELECT count(*)::int AS connections FROM pg_stat_activity WHERE application_name = 'jitbot' AND datname = current_database()",
     );
     expect(rows[0].connections).toBe(0);

@@ -1,30 +1,14 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { describe, expect, it } from 'vitest';
 import { startFakeSocketMode } from '../support/fake-socket-mode.js';
-import { runCli, serviceEnv, startServiceProcess, stopProcess } from '../support/service-process.js';
+import { runCli, startServiceProcess, stopProcess } from '../support/service-process.js';
+import { useServiceWorld } from '../support/service-world.js';
 
-let database: TestDatabase;
-let slack: FakeSlack;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await slack?.close();
-  await database?.drop();
-});
+const world = useServiceWorld();
 
 /** The service in Socket Mode, against this file's database and fake Slack. */
 function socketModeEnv(extra: Record<string, string> = {}) {
-  return serviceEnv({
-    DATABASE_URL: database.url,
-    SLACK_API_URL: slack.url,
-    SLACK_APP_TOKEN: 'xapp-1-test-token',
-    ...extra,
-  });
+  return world.env({ SLACK_APP_TOKEN: 'xapp-1-test-token', ...extra });
 }
 
 describe('Socket Mode', () => {
@@ -35,7 +19,7 @@ describe('Socket Mode', () => {
       expect((await fetch(`${service.baseUrl}/healthz`)).status).toBe(200);
       expect((await fetch(`${service.baseUrl}/readyz`)).status).toBe(200);
       await service.waitForOutput(/"mode":"socket"/);
-      expect(slack.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-test-token');
+      expect(world.slack.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-test-token');
     } finally {
       const exit = await stopProcess(service, 'SIGTERM');
       expect(exit.code).toBe(0);
@@ -45,7 +29,7 @@ describe('Socket Mode', () => {
 
   it('answers over a real socket, and on SIGTERM closes it and exits 0 without logging an error', async () => {
     const socket = await startFakeSocketMode();
-    slack.on('apps.connections.open', () => ({ url: socket.url }));
+    world.slack.on('apps.connections.open', () => ({ url: socket.url }));
     const service = await startServiceProcess(socketModeEnv());
     try {
       const ack = await socket.deliver('slash_commands', {
@@ -55,7 +39,7 @@ describe('Socket Mode', () => {
         team_id: 'TFAKE',
         channel_id: 'CGENERAL',
         trigger_id: 'trigger.cli.1',
-        response_url: `${slack.url}response/cli-1`,
+        response_url: `${world.slack.url}response/cli-1`,
       });
       expect(JSON.stringify(ack.payload)).toContain('/request-aws-access');
     } finally {

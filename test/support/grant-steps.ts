@@ -40,6 +40,24 @@ export function grantSteps(jitbot: () => Jitbot, options: GrantStepsOptions) {
     return rows[0]?.status;
   }
 
+  /** `/request-aws-access <text>`; resolves with what jitbot answered on the response_url. */
+  async function command(text: string, userId: string): Promise<string> {
+    const { responseUrl } = await jitbot().command(text, userId);
+    let answer = '';
+    await vi.waitFor(() => {
+      answer = JSON.stringify(jitbot().responses(responseUrl));
+      expect(answer).not.toBe('[]');
+    });
+    return answer;
+  }
+
+  async function requestCount(userId: string): Promise<number> {
+    const { rows } = await pool().query('SELECT count(*)::int AS n FROM requests WHERE requester_id = $1', [
+      userId,
+    ]);
+    return rows[0]?.n;
+  }
+
   /** `/request-aws-access <target> <duration> ...`; resolves with the request id. */
   async function ask(target: string, requester: string, duration = '1h'): Promise<string> {
     const { responseUrl } = await jitbot().command(`${target} ${duration} ${justification}`, requester);
@@ -51,12 +69,15 @@ export function grantSteps(jitbot: () => Jitbot, options: GrantStepsOptions) {
     return id;
   }
 
-  function approvalPostsAbout(requestId: string) {
+  /** Messages posted to `channel` (a person's DM or a channel) that mention `requestId`. */
+  function postsTo(channel: string, requestId: string) {
     return jitbot()
       .slack.callsTo('chat.postMessage')
-      .filter(
-        (call) => call.args.channel === options.approver && JSON.stringify(call.args).includes(requestId),
-      );
+      .filter((call) => call.args.channel === channel && JSON.stringify(call.args).includes(requestId));
+  }
+
+  function approvalPostsAbout(requestId: string) {
+    return postsTo(options.approver, requestId);
   }
 
   async function untilActive(requestId: string): Promise<GrantRow> {
@@ -71,13 +92,22 @@ export function grantSteps(jitbot: () => Jitbot, options: GrantStepsOptions) {
     return grant as GrantRow;
   }
 
+  /** Once the approver has been asked about the request, they click Approve. */
+  async function approve(requestId: string): Promise<void> {
+    await vi.waitFor(() => expect(approvalPostsAbout(requestId).length).toBeGreaterThan(0));
+    await jitbot().click(ACTIONS.approve, requestId, options.approver);
+  }
+
+  /** Waits until the request joined the live grant `grantId` (overlap, extension); that grant as it is then. */
+  async function untilJoined(requestId: string, grantId: string): Promise<GrantRow> {
+    await vi.waitFor(async () => expect((await grantOf(requestId))?.id).toBe(grantId));
+    return (await grantOf(requestId)) as GrantRow;
+  }
+
   /** Asks, approves (unless the target approves by itself), and waits until the grant is active. */
   async function grantFor(target: string, requester: string, duration = '1h'): Promise<GrantRow> {
     const id = await ask(target, requester, duration);
-    if (!options.autoApproved?.has(target)) {
-      await vi.waitFor(() => expect(approvalPostsAbout(id).length).toBeGreaterThan(0));
-      await jitbot().click(ACTIONS.approve, id, options.approver);
-    }
+    if (!options.autoApproved?.has(target)) await approve(id);
     return untilActive(id);
   }
 
@@ -94,6 +124,31 @@ export function grantSteps(jitbot: () => Jitbot, options: GrantStepsOptions) {
     await jitbot().wake();
   }
 
+  /**
+   * Stops the service, does `work` as if while jitbot was down (a backstop firing, an expiry
+   * passing), and starts it again whatever happened.
+   */
+  async function whileStopped(work: () => unknown): Promise<void> {
+    await jitbot().stopService();
+    try {
+      await work();
+    } finally {
+      await jitbot().startService();
+    }
+  }
+
+  /** Moves the grant's expiry ten minutes into the past, waking nobody (the service may be down). */
+  async function expiredTenMinutesAgo(grantId: string): Promise<void> {
+    await pool().query("UPDATE grants SET expires_at = now() - interval '10 minutes' WHERE id = $1", [
+      grantId,
+    ]);
+  }
+
+  /** Fires every backstop schedule due within a day, as EventBridge would; the names of those fired. */
+  function fireBackstops(): string[] {
+    return jitbot().aws.fireSchedulesDueBy(new Date(Date.now() + 24 * 3600_000));
+  }
+
   async function untilEnded(grantId: string, status = 'revoked'): Promise<void> {
     await vi.waitFor(
       async () => {
@@ -104,15 +159,8 @@ export function grantSteps(jitbot: () => Jitbot, options: GrantStepsOptions) {
     );
   }
 
-  return {
-    grantOf,
-    requestStatus,
-    ask,
-    approvalPostsAbout,
-    untilActive,
-    grantFor,
-    dmsTo,
-    expireNow,
-    untilEnded,
-  };
+  const asking = { command, ask, requestCount, requestStatus, postsTo, approvalPostsAbout, dmsTo };
+  const granting = { approve, grantFor, grantOf, untilActive, untilJoined, untilEnded };
+  const moving = { expireNow, whileStopped, expiredTenMinutesAgo, fireBackstops };
+  return { ...asking, ...granting, ...moving };
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseCatalog } from '../../src/config/catalog.js';
+import { createPostgresRequestStores } from '../../src/db/request-stores.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import type { Catalog } from '../../src/domain/catalog.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
@@ -33,6 +34,7 @@ function catalogWith(settings: Record<string, unknown> = {}): Catalog {
 function depsFor(pool: pg.Pool, catalog: Catalog): PrepareDeps & RequestWorkflowDeps {
   return {
     pool,
+    stores: createPostgresRequestStores(pool),
     catalog,
     providers: { 'aws-iam-group': provider },
     members: testMembers,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseCatalog } from '../../src/config/catalog.js';
 import { claimDueRevocations } from '../../src/db/grant-schedule-repository.js';
+import { createPostgresRequestStores } from '../../src/db/request-stores.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
 import { createRevocationSource } from '../../src/jobs/revocation-source.js';
@@ -42,6 +43,7 @@ beforeEach(() => {
   };
   deps = {
     ...grants,
+    stores: createPostgresRequestStores(database.pool),
     people: {
       lookup: async (userId) => ({ userId, email: `${userId.toLowerCase()}@example.com`, inactive: false }),
     },

@@ -1,0 +1,128 @@
+/**
+ * What the request use cases (submit, decide, cancel, prepare, expire, remind, review breakglass,
+ * and the reads behind status, the deny form and a request's messages) need of storage, as narrow
+ * interfaces. db/request-stores.ts binds them to PostgreSQL; memory-request-stores.ts is a fake
+ * for use-case tests where the database is not the point.
+ *
+ * The grant use cases are not behind these: there row locks, SKIP LOCKED claims, leases and
+ * fencing are the point, so they call db/ repositories and are tested against PostgreSQL only.
+ */
+import type { StoredGrant } from '../domain/grant.js';
+import type { Approval, ApprovedVia, DecisionKind, RequestStatus, StoredRequest } from '../domain/request.js';
+import type { AuditLog } from './audit-log.js';
+import type { Outbox } from './outbox.js';
+
+export interface NewRequest {
+  readonly id: string;
+  readonly targetId: string;
+  readonly requesterId: string;
+  readonly principal: string | null;
+  readonly durationSeconds: number;
+  readonly justification: string;
+  readonly ticket: string | null;
+  readonly approvalsRequired: number;
+  readonly breakglass: boolean;
+  readonly decideBy: Date;
+  /** When approvers who have not decided are reminded; null: never. */
+  readonly remindAt: Date | null;
+}
+
+export interface StatusChange {
+  readonly id: string;
+  readonly from: RequestStatus;
+  readonly to: RequestStatus;
+  readonly actor: string | null;
+  readonly reason?: string | null;
+  readonly approvedVia?: ApprovedVia;
+}
+
+export interface RequestStore {
+  find(id: string): Promise<StoredRequest | undefined>;
+  /** Reads and locks the row until the transaction ends: decisions on one request queue here. */
+  lock(id: string): Promise<StoredRequest | undefined>;
+  /** Undefined when the person already has one pending for the target (a unique index says so). */
+  insert(request: NewRequest): Promise<StoredRequest | undefined>;
+  findPending(requesterId: string, targetId: string): Promise<StoredRequest | undefined>;
+  /** Oldest first. */
+  listPending(requesterId: string): Promise<StoredRequest[]>;
+  /**
+   * The guarded transition: changes the row only if it is still in `from`. Undefined means someone
+   * else changed it first, and the caller must not act as if it had decided.
+   */
+  changeStatus(change: StatusChange): Promise<StoredRequest | undefined>;
+  /** Undefined unless the request is breakglass and nobody reviewed it yet. */
+  markReviewed(id: string, reviewer: string): Promise<StoredRequest | undefined>;
+  /** The first resolution wins: a principal (or label) already recorded is kept. */
+  setPrincipal(id: string, principal: string, label: string | null): Promise<StoredRequest | undefined>;
+  /** Pending requests past their decide-by time, held for this transaction; others skip them. */
+  claimOverdue(limit: number): Promise<StoredRequest[]>;
+  /** Pending requests due a reminder whose principal is known, marked reminded: each is claimed once. */
+  claimDueReminders(limit: number): Promise<StoredRequest[]>;
+  /** The earliest decide-by of a pending request, for the expiry source's next wake-up. */
+  nextDeadline(): Promise<Date | undefined>;
+  /** The earliest reminder still due, for the reminder source's next wake-up. */
+  nextReminderDue(): Promise<Date | undefined>;
+}
+
+export interface ApprovalStore {
+  /** False when this person had already decided this request. */
+  record(
+    requestId: string,
+    approverId: string,
+    decision: DecisionKind,
+    reason: string | null,
+  ): Promise<boolean>;
+  /** In the order they were recorded. */
+  list(requestId: string): Promise<Approval[]>;
+}
+
+export interface HeldAccess {
+  readonly grantId: string;
+  readonly expiresAt: Date;
+}
+
+/** What a new request is checked against before it is created, inside the submit transaction. */
+export interface RequesterLimits {
+  /** Serializes one person's submits until the transaction ends, across every replica. */
+  lockRequester(requesterId: string): Promise<void>;
+  /** When the person's requests of the last `withinSeconds` were made (every status), newest first. */
+  recentRequestTimes(requesterId: string, withinSeconds: number, limit: number): Promise<Date[]>;
+  /** The person's grant of this provider resource being applied or in force and not yet past expiry. */
+  findHeldAccess(requesterId: string, resource: string): Promise<HeldAccess | undefined>;
+}
+
+export interface LiveGrantRow {
+  readonly id: string;
+  readonly requestId: string;
+  readonly targetId: string;
+  readonly status: 'pending' | 'active' | 'revoking';
+  readonly expiresAt: Date;
+  readonly preExisting: boolean | null;
+}
+
+/** What the request side reads of grants; it never writes them. */
+export interface GrantReader {
+  find(id: string): Promise<StoredGrant | undefined>;
+  /** A person's grants in force or being applied, soonest expiry first. */
+  listLive(requesterId: string): Promise<LiveGrantRow[]>;
+  /** When the person's active grant of this target ends, if they have one (an extension request). */
+  activeUntil(requesterId: string, targetId: string): Promise<Date | undefined>;
+}
+
+/** The stores, each bound to one place: the pool (each call on its own) or one transaction. */
+export interface RequestStoreSet {
+  readonly requests: RequestStore;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditLog;
+  readonly outbox: Outbox;
+  readonly limits: RequesterLimits;
+  readonly grants: GrantReader;
+}
+
+/**
+ * The stores outside a transaction, and a way into one: `work` gets the same stores bound to the
+ * transaction, which commits when `work` resolves and rolls back when it throws.
+ */
+export interface RequestStores extends RequestStoreSet {
+  transaction<T>(work: (tx: RequestStoreSet) => Promise<T>): Promise<T>;
+}
