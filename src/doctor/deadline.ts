@@ -1,33 +1,6 @@
-/** A check that got no answer in time: it fails with this instead of hanging the doctor. */
-export class DeadlineExceeded extends Error {
-  constructor(readonly ms: number) {
-    super(`no answer within ${Math.round(ms / 1000)} s`);
-    this.name = 'DeadlineExceeded';
-  }
-}
+import { DeadlineExceeded, withDeadline } from '../domain/deadline.js';
 
-/**
- * `work`, or DeadlineExceeded after `ms`. The work itself is not cancelled (the SDKs take no
- * signal here); `onLate` gets its result if it still arrives, so it can be closed.
- */
-export function withDeadline<T>(work: Promise<T>, ms: number, onLate?: (value: T) => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let late = false;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      late = true;
-      reject(new DeadlineExceeded(ms));
-    }, ms);
-    timer.unref();
-  });
-  work.then(
-    (value) => {
-      if (late) onLate?.(value);
-    },
-    () => undefined,
-  );
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
+export { DeadlineExceeded, withDeadline };
 
 /** A check within `ms`; no answer in time fails with `silence` (what did not answer, and the fix). */
 export async function answeredWithin<T extends object>(

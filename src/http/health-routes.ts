@@ -1,4 +1,6 @@
 import type { ReadinessReport } from '../db/database.js';
+import { DeadlineExceeded, withDeadline } from '../domain/deadline.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type Route, sendJson } from './http-server.js';
 
@@ -15,20 +17,21 @@ export interface HealthState {
 
 const READINESS_TIMEOUT_MS = 2_000;
 
-function withinDeadline(check: Promise<ReadinessReport>, ms: number): Promise<ReadinessReport> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<ReadinessReport>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          ready: false,
-          problems: [`the database did not answer within ${ms} ms`],
-          publicProblems: ['database not answering'],
-        }),
-      ms,
-    );
-  });
-  return Promise.race([check, late]).finally(() => clearTimeout(timer));
+function answered(check: Promise<ReadinessReport>, ms: number): Promise<ReadinessReport> {
+  return withDeadline(check, ms).catch(
+    (error: unknown): ReadinessReport =>
+      error instanceof DeadlineExceeded
+        ? {
+            ready: false,
+            problems: [`the database did not answer within ${ms} ms`],
+            publicProblems: ['database not answering'],
+          }
+        : {
+            ready: false,
+            problems: [`readiness check failed: ${describeError(error)}`],
+            publicProblems: ['readiness check failed'],
+          },
+  );
 }
 
 /**
@@ -60,16 +63,7 @@ export function healthRoutes(state: HealthState): Route[] {
           sendJson(res, 503, { status: 'not ready', problems: ['shutting down'] });
           return;
         }
-        const report = await withinDeadline(
-          state.readiness().catch(
-            (error: unknown): ReadinessReport => ({
-              ready: false,
-              problems: [`readiness check failed: ${String(error)}`],
-              publicProblems: ['readiness check failed'],
-            }),
-          ),
-          timeoutMs,
-        );
+        const report = await answered(state.readiness(), timeoutMs);
         const slack = state.slackProblem();
         const slackProblems = slack === undefined ? [] : [slack];
         const problems = [...report.publicProblems, ...slackProblems];

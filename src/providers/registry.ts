@@ -6,6 +6,7 @@ import {
   accountFor as catalogAccountFor,
   type Target,
 } from '../domain/catalog.js';
+import { withDeadline } from '../domain/deadline.js';
 import type { Logger } from '../log/logger.js';
 import type { CallRecorder, ProviderRegistry } from '../ports/access-provider.js';
 import { createAwsIamGroupProvider } from './aws-iam-group.js';
@@ -15,15 +16,6 @@ import { createOktaGroupProvider } from './okta-group.js';
 
 function ofKind<K extends Target['kind']>(catalog: Catalog, kind: K): Extract<Target, { kind: K }>[] {
   return catalog.targets.filter((target): target is Extract<Target, { kind: K }> => target.kind === kind);
-}
-
-/** `work`, or a rejection after `ms` (the work goes on; its answer is used when it comes). */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 export interface ProviderOptions {
