@@ -16,7 +16,7 @@ export interface AwsChecks {
 }
 
 /** The IAM path of every group jitbot grants: the connector and scheduler roles are limited to it. */
-export const JIT_PATH = '/jit/';
+const JIT_PATH = '/jit/';
 
 /** The doctor's calls are attributed to this request id, so they stand out in CloudTrail. */
 const DOCTOR_CONTEXT = { requestId: 'doctor', actor: 'jitbot' } as const;

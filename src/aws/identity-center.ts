@@ -115,6 +115,43 @@ function failedAssignment(change: AssignmentChange, status: AccountAssignmentOpe
 
 export type AssignmentChange = 'creation' | 'deletion';
 
+/** Where an assignment request stands: its one Describe call for each kind of change. */
+async function assignmentStatus(
+  ssoAdmin: IdentityCenterCall['ssoAdmin'],
+  change: AssignmentChange,
+  InstanceArn: string,
+  requestId: string,
+  about: IdentityCenterOperation,
+  context: CallContext,
+): Promise<AccountAssignmentOperationStatus | undefined> {
+  if (change === 'creation') {
+    const answer = await ssoAdmin(
+      { ...about, operation: 'DescribeAccountAssignmentCreationStatus' },
+      context,
+      (client) =>
+        client.send(
+          new DescribeAccountAssignmentCreationStatusCommand({
+            InstanceArn,
+            AccountAssignmentCreationRequestId: requestId,
+          }),
+        ),
+    );
+    return answer.AccountAssignmentCreationStatus;
+  }
+  const answer = await ssoAdmin(
+    { ...about, operation: 'DescribeAccountAssignmentDeletionStatus' },
+    context,
+    (client) =>
+      client.send(
+        new DescribeAccountAssignmentDeletionStatusCommand({
+          InstanceArn,
+          AccountAssignmentDeletionRequestId: requestId,
+        }),
+      ),
+  );
+  return answer.AccountAssignmentDeletionStatus;
+}
+
 /**
  * Waits for an account assignment request until AWS says SUCCEEDED or FAILED. After `waitMs` it
  * gives up for now with a retryable error: the request id is stored with the grant, so the retry
@@ -133,34 +170,7 @@ export async function waitForAssignment(
   const InstanceArn = deps.settings.instanceArn;
   let delay = FIRST_POLL_MS;
   for (;;) {
-    const status =
-      change === 'creation'
-        ? (
-            await ssoAdmin(
-              { ...about, operation: 'DescribeAccountAssignmentCreationStatus' },
-              context,
-              (client) =>
-                client.send(
-                  new DescribeAccountAssignmentCreationStatusCommand({
-                    InstanceArn,
-                    AccountAssignmentCreationRequestId: requestId,
-                  }),
-                ),
-            )
-          ).AccountAssignmentCreationStatus
-        : (
-            await ssoAdmin(
-              { ...about, operation: 'DescribeAccountAssignmentDeletionStatus' },
-              context,
-              (client) =>
-                client.send(
-                  new DescribeAccountAssignmentDeletionStatusCommand({
-                    InstanceArn,
-                    AccountAssignmentDeletionRequestId: requestId,
-                  }),
-                ),
-            )
-          ).AccountAssignmentDeletionStatus;
+    const status = await assignmentStatus(ssoAdmin, change, InstanceArn, requestId, about, context);
     if (status?.Status === 'SUCCEEDED') return;
     if (status?.Status === 'FAILED') throw failedAssignment(change, status);
     if (Date.now() + delay > deadline)

@@ -139,7 +139,7 @@ export function definitionOf(
 }
 
 /** Whether the schedule AWS has does what `wanted` says, at the same time: nothing to update. */
-export function sameSchedule(found: GetScheduleCommandOutput, wanted: CreateScheduleCommandInput): boolean {
+function sameSchedule(found: GetScheduleCommandOutput, wanted: CreateScheduleCommandInput): boolean {
   return (
     found.State !== 'DISABLED' &&
     found.ScheduleExpression === wanted.ScheduleExpression &&

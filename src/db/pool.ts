@@ -88,7 +88,7 @@ export async function inTransaction<T>(
 }
 
 /** pg's own error when `query_timeout` passed without an answer from the server. */
-export function isClientTimeout(error: unknown): error is Error {
+function isClientTimeout(error: unknown): error is Error {
   return error instanceof Error && error.message === 'Query read timeout';
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { CallRecorder } from '../ports/access-provider.js';
 
 /** A grant this long past its expiry and still not revoked is overdue: access left behind. */
-export const OVERDUE_AFTER_SECONDS = 60;
+const OVERDUE_AFTER_SECONDS = 60;
 
 const LIVE_GRANT_STATUSES = ['pending', 'active', 'revoking'] as const;
 
@@ -24,7 +24,7 @@ export interface Metrics {
 }
 
 /** Scrapes within this long of the last read share it, so a scrape storm cannot load the database. */
-export const METRICS_CACHE_MS = 1_000;
+const METRICS_CACHE_MS = 1_000;
 
 /**
  * Figures for Prometheus. Those about grants, requests and jobs are read from PostgreSQL at

@@ -17,7 +17,7 @@ export interface OktaClientOptions {
 
 // A wait stays well inside the job and revocation leases (120 s), even after three of them:
 // a longer reset goes back to the durable retry, which waits it out without holding a lease.
-export const OKTA_CLIENT_DEFAULTS = { maxAttempts: 3, maxWaitMs: 20_000, requestTimeoutMs: 15_000 } as const;
+const OKTA_CLIENT_DEFAULTS = { maxAttempts: 3, maxWaitMs: 20_000, requestTimeoutMs: 15_000 } as const;
 
 const USER_AGENT = 'jitbot';
 /** Okta's reset is a whole second on Okta's clock: a little slack so we do not retry just before it. */

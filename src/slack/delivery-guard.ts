@@ -27,7 +27,7 @@ function stringField(body: Body | undefined, key: string): string | undefined {
 }
 
 /** The workspace a payload comes from: `team_id` (commands, events) or `team.id` (interactions). */
-export function teamOf(body: Body): string | undefined {
+function teamOf(body: Body): string | undefined {
   return stringField(body, 'team_id') ?? stringField(objectField(body, 'team'), 'id');
 }
 

@@ -17,7 +17,7 @@ export interface SlackHttpReceiverOptions {
 }
 
 // Slack's largest payloads (a view submission of a full modal) are tens of kilobytes.
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 // Slack waits 3 s for an answer; an unanswered request gets a plain 404 just after, as Bolt does.
 const UNANSWERED_MS = 3_001;
 
@@ -73,7 +73,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Anything else, or a payload that is not a JSON object (`payload=null`, `payload=[]`), is refused:
  * Bolt reads properties of the body before any listener could.
  */
-export function parseSlackBody(contentType: string | undefined, raw: Buffer): Parsed {
+function parseSlackBody(contentType: string | undefined, raw: Buffer): Parsed {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   try {
     if (type === 'application/json') {

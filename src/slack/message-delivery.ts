@@ -20,13 +20,13 @@ const RETRYABLE_SLACK_ERRORS = new Set([
   'request_timeout',
 ]);
 
-export function slackErrorCode(error: unknown): string | undefined {
+function slackErrorCode(error: unknown): string | undefined {
   const { code, data } = error as { code?: string; data?: { error?: string } };
   return code === 'slack_webapi_platform_error' ? data?.error : undefined;
 }
 
 /** True for a refusal that a retry cannot fix (channel_not_found, not_in_channel, ...). */
-export function isPermanentSlackError(error: unknown): boolean {
+function isPermanentSlackError(error: unknown): boolean {
   const code = slackErrorCode(error);
   return code !== undefined && !RETRYABLE_SLACK_ERRORS.has(code);
 }

@@ -13,7 +13,7 @@ export const buttonClick = z.object({
 });
 
 /** A click on a button whose value is some id other than a request id (a grant, a target). */
-export const idButtonClick = (id: z.ZodType<string>) =>
+const idButtonClick = (id: z.ZodType<string>) =>
   z.object({
     user: z.object({ id: userId }),
     trigger_id: z.string().min(1),
@@ -31,14 +31,14 @@ export const targetPicked = z.object({
 const selected = z.object({ selected_option: z.object({ value: z.string() }).nullish() });
 const typed = z.object({ value: z.string().nullish() });
 
-export const requestFormValues = z.object({
+const requestFormValues = z.object({
   [BLOCKS.target]: z.object({ [ACTIONS.pickTarget]: selected }).optional(),
   [BLOCKS.duration]: z.object({ [ACTIONS.pickDuration]: selected }).optional(),
   [BLOCKS.justification]: z.object({ [ACTIONS.justification]: typed }),
   [BLOCKS.ticket]: z.object({ [ACTIONS.ticket]: typed }).optional(),
 });
 
-export const denyFormValues = z.object({
+const denyFormValues = z.object({
   [BLOCKS.denyReason]: z.object({ [ACTIONS.denyReason]: typed }),
 });
 

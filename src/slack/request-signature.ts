@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Slack's window, both ways: older is a replay, newer is a clock trick or a pre-signed replay. */
-export const SIGNATURE_WINDOW_SECONDS = 5 * 60;
+const SIGNATURE_WINDOW_SECONDS = 5 * 60;
 
 export type SignatureVerdict =
   | { readonly ok: true; readonly timestamp: number; readonly signature: string }

@@ -5,7 +5,7 @@ import type { Env } from '../config/env.js';
 import { describeError } from '../errors.js';
 
 /** Slack lets a trigger id open a view for 3 seconds; an answer after that is worth nothing. */
-export const TRIGGER_WINDOW_MS = 3000;
+const TRIGGER_WINDOW_MS = 3000;
 
 const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 

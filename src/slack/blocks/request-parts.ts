@@ -52,11 +52,11 @@ export function askLine({ request, target }: RequestView): string {
   return `${mention(request.requesterId)} asks for ${targetLabel(target)} for *${formatDuration(request.durationSeconds)}*${principalPhrase(request, true)}`;
 }
 
-export function justificationSection(justification: string): SectionBlock {
+function justificationSection(justification: string): SectionBlock {
   return section(`*Justification*\n${quote(escapeMrkdwn(justification))}`);
 }
 
-export function ticketSection(ticket: string): SectionBlock {
+function ticketSection(ticket: string): SectionBlock {
   return section(`*Ticket:* ${linkOrText(ticket)}`);
 }
 
@@ -102,7 +102,7 @@ export function endedBy(grant: GrantSummary): string {
 }
 
 /** Where the access stands, under the approval line; undefined before the grant exists. */
-export function grantLine(grant: GrantSummary | undefined): string | undefined {
+function grantLine(grant: GrantSummary | undefined): string | undefined {
   if (!grant) return undefined;
   switch (grant.status) {
     case 'pending':
