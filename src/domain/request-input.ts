@@ -49,19 +49,32 @@ function checkDuration(text: string, target: Target): number | string {
   return seconds;
 }
 
+/** C0 controls but tab and line breaks, and DEL: nobody types them, and PostgreSQL text cannot hold NUL. */
+function hasControlCharacter(text: string): boolean {
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if ((code < 0x20 && char !== '\t' && char !== '\n' && char !== '\r') || code === 0x7f) return true;
+  }
+  return false;
+}
+const CONTROL_WORDS = 'has a control character (an invisible byte such as NUL): type it again without it';
+
 /** Validates what a requester typed or picked, against the target's limits. */
 export function validateRequestInput(raw: RawRequestInput, target: Target): InputResult {
   const problems: InputProblems = {};
   const duration = checkDuration(raw.duration, target);
   if (typeof duration === 'string') problems.duration = duration;
   const justification = raw.justification.trim();
-  if (visibleLength(justification) < JUSTIFICATION_MIN) {
+  if (hasControlCharacter(justification)) {
+    problems.justification = `the justification ${CONTROL_WORDS}`;
+  } else if (visibleLength(justification) < JUSTIFICATION_MIN) {
     problems.justification = `say why you need access, in at least ${JUSTIFICATION_MIN} characters`;
   } else if (justification.length > JUSTIFICATION_MAX) {
     problems.justification = `keep the justification under ${JUSTIFICATION_MAX} characters (it has ${justification.length})`;
   }
   const ticket = raw.ticket?.trim() || null;
-  if (ticket && ticket.length > TICKET_MAX)
+  if (ticket && hasControlCharacter(ticket)) problems.ticket = `the ticket ${CONTROL_WORDS}`;
+  else if (ticket && ticket.length > TICKET_MAX)
     problems.ticket = `keep the ticket or link under ${TICKET_MAX} characters`;
   if (typeof duration === 'string' || Object.keys(problems).length > 0) return { ok: false, problems };
   return { ok: true, input: { durationSeconds: duration, justification, ticket } };
@@ -70,6 +83,7 @@ export function validateRequestInput(raw: RawRequestInput, target: Target): Inpu
 /** Why a deny reason cannot be sent as it is, in words for the approver; undefined when it can. */
 export function denyReasonProblem(reason: string): string | undefined {
   if (!hasVisibleText(reason)) return 'Say why, so the requester knows what to do next.';
+  if (hasControlCharacter(reason)) return `The reason ${CONTROL_WORDS}.`;
   // Code points, as the form counts them: what the form let through is never refused here.
   const length = [...reason].length;
   if (length > DENY_REASON_MAX)

@@ -26,7 +26,8 @@ const envelope = z.looseObject({
     .optional(),
   user: z.looseObject({ id: z.string(), team_id: maybeText }).optional(),
   enterprise: z.looseObject({ id: z.string() }).nullable().optional(),
-  channel: id.nullable().optional(),
+  // Bolt reads `channel.id` whenever `channel` is there: null is not a channel.
+  channel: id.optional(),
   container: nullableObject,
   message: nullableObject,
   view: z
@@ -38,13 +39,18 @@ const envelope = z.looseObject({
     .optional(),
   actions: z.array(z.looseObject({ action_id: maybeText, block_id: maybeText, type: maybeText })).optional(),
   authorizations: z.array(z.looseObject({ enterprise_id: z.string().nullable().optional() })).optional(),
-  event_id: maybeText,
+  // Slack's event ids are short and alphanumeric; the id is stored to run a retried event once.
+  event_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   event: z
     .looseObject({
       type: z.string(),
       user: z.union([z.string(), id]).optional(),
       channel: z.union([z.string(), z.looseObject({ creator: maybeText })]).optional(),
       subteam: z.looseObject({ created_by: maybeText }).optional(),
+      item: z.looseObject({ channel: maybeText }).optional(),
     })
     .optional(),
 });

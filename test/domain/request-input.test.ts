@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationChoices, validateRequestInput } from '../../src/domain/request-input.js';
+import { denyReasonProblem, durationChoices, validateRequestInput } from '../../src/domain/request-input.js';
 import { PROD_ADMIN_TARGET } from '../support/domain-targets.js';
 
 /** Production admin: 1h by default, 4h at most. */
@@ -55,6 +55,35 @@ describe('durationChoices', () => {
   it('offers common steps up to the max, including the default and the max', () => {
     expect(durationChoices({ ...target, durations: { defaultSeconds: 5400, maxSeconds: 4 * 3600 } })).toEqual(
       [900, 1800, 3600, 5400, 7200, 14_400],
+    );
+  });
+});
+
+describe('control characters', () => {
+  it('refuses a NUL or an escape in the justification and the ticket, and keeps tabs and line breaks', () => {
+    const result = validateRequestInput(
+      { duration: '1h', justification: 'investigating\u0000 INC-42', ticket: 'INC-\u001b42' },
+      target,
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: {
+        justification:
+          'the justification has a control character (an invisible byte such as NUL): type it again without it',
+        ticket:
+          'the ticket has a control character (an invisible byte such as NUL): type it again without it',
+      },
+    });
+    expect(
+      validateRequestInput({ duration: '1h', justification: 'investigating\tINC-42\nstep 2' }, target),
+    ).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('refuses a deny reason with a NUL in words', () => {
+    expect(denyReasonProblem('not now\u0000')).toBe(
+      'The reason has a control character (an invisible byte such as NUL): type it again without it.',
     );
   });
 });

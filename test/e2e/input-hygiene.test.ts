@@ -66,6 +66,16 @@ describe('invisible text', () => {
   });
 });
 
+describe('control characters', () => {
+  it('a NUL in a justification is refused in words, not a database error', async () => {
+    const requester = newUser();
+    const answer = await command('ops-admin 1h rotating the keys\u0000 of INC-7', requester);
+    expect(answer).toContain('control character');
+    expect(answer).not.toContain('could not do that just now');
+    expect(await requestCount(requester)).toBe(0);
+  });
+});
+
 describe('bidirectional controls', () => {
   it('an RLO in a justification and a ticket reaches neither the approval DM nor any other message', async () => {
     const requester = newUser();
