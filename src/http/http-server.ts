@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { UserFacingError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { withRequestContext } from '../log/request-context.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -102,9 +101,8 @@ export function createHttpServer({ routes, logger, portInUse }: HttpServerOption
 
   const server: Server = createServer((req, res) => {
     try {
-      withRequestContext({ method: req.method, path: pathOf(req.url) ?? 'malformed' }, () =>
-        dispatch(req, res),
-      );
+      // Slack requests get their context from the delivery guard; nothing else here needs one.
+      dispatch(req, res);
     } catch (error) {
       logger.error(
         { err: error, method: req.method },

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { sendJson, sendText } from '../http/http-server.js';
@@ -61,7 +60,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 type Parsed =
-  | { readonly ok: true; readonly body: Record<string, unknown> }
+  | { readonly ok: true; readonly body: Record<string, unknown>; readonly plainForm?: true }
   | { readonly ok: false; readonly reason: string };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -85,7 +84,7 @@ function parseSlackBody(contentType: string | undefined, raw: Buffer): Parsed {
     if (type === 'application/x-www-form-urlencoded') {
       // One value per field (the last), always a string: a repeated field cannot become an array.
       const fields = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
-      if (fields.payload === undefined) return { ok: true, body: fields };
+      if (fields.payload === undefined) return { ok: true, body: fields, plainForm: true };
       const payload: unknown = JSON.parse(fields.payload);
       return isPlainObject(payload)
         ? { ok: true, body: payload }
@@ -173,13 +172,15 @@ export class SlackHttpReceiver implements Receiver {
     if (body.ssl_check === '1') return { status: 200, answer: {} };
     if (body.type === 'url_verification')
       return { status: 200, answer: { challenge: String(body.challenge ?? '') } };
-    const problem = envelopeProblem(body);
+    // A command's plain form holds strings only; everything else is checked before Bolt reads it.
+    const problem =
+      parsed.plainForm === true && typeof body.command === 'string' ? undefined : envelopeProblem(body);
     if (problem !== undefined) {
       logger.warn({ problem }, 'a signed Slack request had a field of the wrong type; refused');
       return { status: 400, answer: 'bad request' };
     }
-    const key = createHash('sha256').update(`${verdict.timestamp}:${verdict.signature}`).digest('hex');
-    const first = this.options.firstDelivery(`signature:${key}`);
+    // The signature already digests the timestamp and the body: it is the key as it is.
+    const first = this.options.firstDelivery(`signature:${verdict.signature}`);
     // A command's ack changes nothing, and Slack gives it 3 s: it goes out at once, and the replay
     // check stands between the ack and the work (see dispatch). Everything else waits for it.
     if (body.command !== undefined) {
