@@ -7,7 +7,7 @@
 import type { StoredGrant } from '../domain/grant.js';
 import { grantStep } from '../domain/grant-state.js';
 import { GRANT_COLUMNS as COLUMNS } from './grants-repository.js';
-import type { Queryable } from './pool.js';
+import { type Queryable, readDueTime } from './pool.js';
 
 /**
  * Claims grants whose access must go now: active ones past expiry, and revocations whose retry
@@ -108,18 +108,18 @@ export async function claimDueWarnings(db: Queryable, limit: number): Promise<St
 }
 
 export async function nextRevocationDue(db: Queryable): Promise<Date | undefined> {
-  const { rows } = await db.query<{ due: Date | null }>(
+  return readDueTime(
+    db,
     `SELECT LEAST(
        (SELECT min(expires_at) FROM grants WHERE status = 'active'),
        (SELECT min(next_attempt_at) FROM grants WHERE status = 'revoking')) AS due`,
   );
-  return rows[0]?.due ?? undefined;
 }
 
 export async function nextWarningDue(db: Queryable): Promise<Date | undefined> {
-  const { rows } = await db.query<{ due: Date | null }>(
+  return readDueTime(
+    db,
     `SELECT min(warn_at) AS due FROM grants
       WHERE status = 'active' AND warned_at IS NULL AND expires_at > now() AND NOT pre_existing`,
   );
-  return rows[0]?.due ?? undefined;
 }

@@ -1,5 +1,5 @@
 import type { NewJob } from '../ports/outbox.js';
-import type { Queryable } from './pool.js';
+import { type Queryable, readDueTime } from './pool.js';
 
 /** The channel the worker LISTENs on; enqueueing notifies it so new work starts at once. */
 export const JOBS_CHANNEL = 'jitbot_jobs';
@@ -91,12 +91,12 @@ export async function failJob(db: Queryable, id: string, workerId: string, error
 
 /** When the next job falls due (a queued run_at or a running job's lease end), if any. */
 export async function nextJobDueAt(db: Queryable): Promise<Date | undefined> {
-  const { rows } = await db.query<{ due: Date | null }>(
+  return readDueTime(
+    db,
     `SELECT LEAST(
        (SELECT min(run_at) FROM jobs WHERE status = 'queued'),
        (SELECT min(locked_until) FROM jobs WHERE status = 'running')) AS due`,
   );
-  return rows[0]?.due ?? undefined;
 }
 
 /** Extends a running job's lease, only while this worker still holds it. */

@@ -105,3 +105,9 @@ export function isDatabaseTimeout(error: unknown): error is Error {
     (error instanceof Error && CONNECT_TIMEOUTS.some((words) => error.message === words))
   );
 }
+
+/** When the next piece of work falls due, from a query of one row with a `due` column; undefined: none. */
+export async function readDueTime(db: Queryable, sql: string): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(sql);
+  return rows[0]?.due ?? undefined;
+}

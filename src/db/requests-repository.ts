@@ -1,6 +1,6 @@
 import type { StoredRequest } from '../domain/request.js';
 import type { NewRequest, StatusChange } from '../ports/request-stores.js';
-import type { Queryable } from './pool.js';
+import { type Queryable, readDueTime } from './pool.js';
 
 const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
   duration_seconds AS "durationSeconds", justification, ticket, status,
@@ -122,18 +122,15 @@ export async function claimDueReminders(db: Queryable, limit: number): Promise<S
 }
 
 export async function nextReminderDue(db: Queryable): Promise<Date | undefined> {
-  const { rows } = await db.query<{ due: Date | null }>(
+  return readDueTime(
+    db,
     `SELECT min(remind_at) AS due FROM requests
       WHERE status = 'pending' AND reminded_at IS NULL AND principal IS NOT NULL`,
   );
-  return rows[0]?.due ?? undefined;
 }
 
 export async function nextRequestDeadline(db: Queryable): Promise<Date | undefined> {
-  const { rows } = await db.query<{ due: Date | null }>(
-    "SELECT min(decide_by) AS due FROM requests WHERE status = 'pending'",
-  );
-  return rows[0]?.due ?? undefined;
+  return readDueTime(db, "SELECT min(decide_by) AS due FROM requests WHERE status = 'pending'");
 }
 
 /** Records who the requester is to the provider, once: the first resolution wins. */
