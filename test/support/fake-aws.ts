@@ -235,41 +235,63 @@ export class FakeAws {
     )[request.method as 'POST' | 'PUT' | 'GET' | 'DELETE'];
     const params = { Name: name, ...Object.fromEntries(url.searchParams), ...input, GroupName: group };
     const base = { service: 'scheduler', action: action ?? 'Unknown', params, ...meta } as const;
+    this.answerJson(response, base, meta, {
+      contentType: 'application/json',
+      errorBody: (failure) => JSON.stringify({ Message: failure.message }),
+      lostAction: action,
+      run: () => {
+        if (action === undefined)
+          throw new FakeAwsError('UnknownOperationException', 404, 'no such operation');
+        this.injected(action);
+        const session = this.signedSession(request, meta.accessKeyId);
+        return { session, output: this.account(session.accountId).scheduler(action, name, group, input) };
+      },
+    });
+  }
+
+  /**
+   * Runs one JSON-speaking call (Scheduler, sso-admin, identitystore), records it, and answers it:
+   * the output, the error in the service's format, or nothing when its answer is to be lost.
+   */
+  private answerJson(
+    response: ServerResponse,
+    base: Omit<FakeAwsCall, 'session' | 'status'>,
+    meta: { accessKeyId: string | undefined; requestId: string },
+    how: {
+      contentType: string;
+      errorBody: (failure: FakeAwsError) => string;
+      lostAction: string | undefined;
+      run: () => { session: FakeAwsCall['session']; output: unknown };
+    },
+  ): void {
+    let status = 200;
+    let session: FakeAwsCall['session'];
+    let payload: string;
+    let failure: FakeAwsError | undefined;
     try {
-      if (action === undefined) throw new FakeAwsError('UnknownOperationException', 404, 'no such operation');
-      this.injected(action);
-      const session = this.signedSession(request, meta.accessKeyId);
-      const output = this.account(session.accountId).scheduler(action, name, group, input);
-      const lost = this.takeLostAnswer(action);
-      this.calls.push({ ...base, session, status: 200, ...(lost ? { answerLost: lost } : {}) });
-      if (lost) {
-        loseAnswer(response, lost);
-        return;
-      }
-      respond(response, 200, 'application/json', JSON.stringify(output), meta.requestId);
+      const done = how.run();
+      session = done.session;
+      payload = JSON.stringify(done.output);
     } catch (error) {
-      const failure = asFakeError(error);
-      const lost = action === undefined ? undefined : this.takeLostAnswer(action);
-      this.calls.push({
-        ...base,
-        session: this.sessionOrNone(meta.accessKeyId),
-        status: failure.status,
-        errorCode: failure.code,
-        ...(lost ? { answerLost: lost } : {}),
-      });
-      if (lost) {
-        loseAnswer(response, lost);
-        return;
-      }
-      response.setHeader('x-amzn-errortype', failure.code);
-      respond(
-        response,
-        failure.status,
-        'application/json',
-        JSON.stringify({ Message: failure.message }),
-        meta.requestId,
-      );
+      failure = asFakeError(error);
+      status = failure.status;
+      session = this.sessionOrNone(meta.accessKeyId);
+      payload = how.errorBody(failure);
     }
+    const lost = how.lostAction === undefined ? undefined : this.takeLostAnswer(how.lostAction);
+    this.calls.push({
+      ...base,
+      session,
+      status,
+      ...(failure ? { errorCode: failure.code } : {}),
+      ...(lost ? { answerLost: lost } : {}),
+    });
+    if (lost) {
+      loseAnswer(response, lost);
+      return;
+    }
+    if (failure) response.setHeader('x-amzn-errortype', failure.code);
+    respond(response, status, how.contentType, payload, meta.requestId);
   }
 
   /**
@@ -294,49 +316,30 @@ export class FakeAws {
     const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
     const params = isObject ? (parsed as Record<string, unknown>) : {};
     const base = { service: service ?? 'sso-admin', action, params, ...meta } as const;
-    try {
-      if (service === undefined)
-        throw new FakeAwsError('UnknownOperationException', 400, `no service for X-Amz-Target ${jsonTarget}`);
-      if (!isObject)
-        throw new FakeAwsError('SerializationException', 400, 'The request body is not a JSON object.');
-      this.injected(action);
-      const session = this.jsonSession(request, meta.accessKeyId, service);
-      const scope = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(request.headers.authorization ?? '');
-      const output = identityCenterCall(this.identityCenters, service, action, params, {
-        accountId: session.accountId,
-        region: scope?.[1],
-        principalArn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleArn.slice(session.roleArn.lastIndexOf('/') + 1)}/${session.sessionName}`,
-      });
-      const lost = this.takeLostAnswer(action);
-      this.calls.push({ ...base, session, status: 200, ...(lost ? { answerLost: lost } : {}) });
-      if (lost) {
-        loseAnswer(response, lost);
-        return;
-      }
-      respond(response, 200, 'application/x-amz-json-1.1', JSON.stringify(output), meta.requestId);
-    } catch (error) {
-      const failure = asFakeError(error);
-      const lost = service === undefined ? undefined : this.takeLostAnswer(action);
-      this.calls.push({
-        ...base,
-        session: this.sessionOrNone(meta.accessKeyId),
-        status: failure.status,
-        errorCode: failure.code,
-        ...(lost ? { answerLost: lost } : {}),
-      });
-      if (lost) {
-        loseAnswer(response, lost);
-        return;
-      }
-      response.setHeader('x-amzn-errortype', failure.code);
-      respond(
-        response,
-        failure.status,
-        'application/x-amz-json-1.1',
-        jsonErrorBody(failure, service),
-        meta.requestId,
-      );
-    }
+    this.answerJson(response, base, meta, {
+      contentType: 'application/x-amz-json-1.1',
+      errorBody: (failure) => jsonErrorBody(failure, service),
+      lostAction: service === undefined ? undefined : action,
+      run: () => {
+        if (service === undefined)
+          throw new FakeAwsError(
+            'UnknownOperationException',
+            400,
+            `no service for X-Amz-Target ${jsonTarget}`,
+          );
+        if (!isObject)
+          throw new FakeAwsError('SerializationException', 400, 'The request body is not a JSON object.');
+        this.injected(action);
+        const session = this.jsonSession(request, meta.accessKeyId, service);
+        const scope = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(request.headers.authorization ?? '');
+        const output = identityCenterCall(this.identityCenters, service, action, params, {
+          accountId: session.accountId,
+          region: scope?.[1],
+          principalArn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleArn.slice(session.roleArn.lastIndexOf('/') + 1)}/${session.sessionName}`,
+        });
+        return { session, output };
+      },
+    });
   }
 
   /**
