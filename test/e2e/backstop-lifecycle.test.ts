@@ -79,11 +79,22 @@ async function grantRow(grantId: string) {
   return rows[0] as { status: string; revoke_attempts: number; backstop_at: Date | null };
 }
 
-/** Brings the next revocation attempt forward instead of waiting for its backoff. */
+/**
+ * Brings the next revocation attempt forward instead of waiting for its backoff. An attempt in
+ * flight holds a lease in the same column (two minutes, longer than any backoff here), and moving
+ * that would run two attempts side by side: wait for it to record its outcome first.
+ */
 async function retryRevocationNow(grantId: string): Promise<void> {
-  await jitbot.database.pool.query(
-    "UPDATE grants SET next_attempt_at = now() WHERE id = $1 AND status = 'revoking'",
-    [grantId],
+  await vi.waitFor(
+    async () => {
+      const { rowCount } = await jitbot.database.pool.query(
+        `UPDATE grants SET next_attempt_at = now()
+          WHERE id = $1 AND status = 'revoking' AND next_attempt_at < now() + interval '90 seconds'`,
+        [grantId],
+      );
+      expect(rowCount === 1 || (await grantRow(grantId)).status !== 'revoking').toBe(true);
+    },
+    { timeout: 15_000 },
   );
   await jitbot.wake();
 }
