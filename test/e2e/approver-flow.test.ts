@@ -14,7 +14,10 @@ async function requestAccess(target: string, requester = newUser(), duration = '
     id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';
     expect(id).not.toBe('');
   });
-  await vi.waitFor(() => expect(messagesAbout(id, 'chat.postMessage').length).toBeGreaterThan(0));
+  // Announced to the approvers and to the requester, so later messages come after the receipt.
+  await vi.waitFor(() =>
+    expect(messagesAbout(id, 'chat.postMessage').some((call) => call.args.channel === requester)).toBe(true),
+  );
   return id;
 }
 
