@@ -1,6 +1,10 @@
 import type { AwsCredentials } from './aws/connector.js';
 import { loadCatalog } from './config/catalog.js';
 import { emailDomainWarning } from './config/catalog-checks.js';
+import {
+  checkGeneratedPolicyTargets,
+  hasGeneratedPolicyTargets,
+} from './config/catalog-generated-policy-actions.js';
 import { identityCenterBackstopWarning } from './config/catalog-identity-center.js';
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
@@ -16,6 +20,7 @@ import { createJobHandlers } from './jobs/job-handlers.js';
 import type { Worker } from './jobs/worker.js';
 import type { Logger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
+import { warmActionData } from './policy/action-data.js';
 import { createProviders } from './providers/registry.js';
 import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
@@ -88,6 +93,11 @@ function warmUserGroups(catalog: Catalog, directory: UserGroupDirectory, logger:
 export async function startService(inputs: ServiceInputs): Promise<RunningService> {
   const { env, variables, logger } = inputs;
   const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
+  if (hasGeneratedPolicyTargets(catalog)) {
+    // Loaded before the check so that it, and the first request, read from memory.
+    await warmActionData();
+    await checkGeneratedPolicyTargets(catalog, env.JITBOT_CATALOG);
+  }
   logger.info({ catalog: env.JITBOT_CATALOG, targets: catalog.targets.length }, 'catalog loaded');
   const database = await openDatabase(env, logger);
   logger.info({ database: database.location }, 'database ready');

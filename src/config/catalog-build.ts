@@ -83,6 +83,10 @@ function buildTarget(raw: RawTarget): Target {
     return { ...common, kind: raw.kind, account: raw.account, group: raw.group };
   if (raw.kind === 'aws-iam-policy')
     return { ...common, kind: raw.kind, account: raw.account, policyArn: raw.policyArn };
+  if (raw.kind === 'aws-iam-generated-policy') {
+    const { account, allow, deny, maxActions } = raw;
+    return { ...common, kind: raw.kind, account, allow, deny: { actions: deny?.actions ?? [] }, maxActions };
+  }
   if (raw.kind === 'aws-sso-permission-set')
     return { ...common, kind: raw.kind, permissionSetArn: raw.permissionSetArn, accountId: raw.accountId };
   return { ...common, kind: raw.kind, groupId: raw.groupId };

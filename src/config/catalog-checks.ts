@@ -1,6 +1,7 @@
 import type { Catalog } from '../domain/catalog.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { explicitKey } from './catalog-build.js';
+import { checkGeneratedPolicyTarget } from './catalog-generated-policy.js';
 import {
   type AccountReference,
   checkIdentityCenter,
@@ -26,7 +27,10 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
     const accountId = fields.accountId;
     const awsAccountId = typeof accountId === 'string' && /^\d{12}$/.test(accountId) ? accountId : undefined;
     const awsAccountIdHidden = redaction.hides(['accounts', index, 'accountId']);
-    return { id, written, awsAccountId, awsAccountIdHidden };
+    const role = fields.connectorRoleArn;
+    const partition = typeof role === 'string' && ROLE_ARN.test(role) ? role.split(':')[1] : undefined;
+    const partitionHidden = redaction.hides(['accounts', index, 'connectorRoleArn']);
+    return { id, written, awsAccountId, awsAccountIdHidden, partition, partitionHidden };
   });
   const context: TargetContext = { accountIds, hasOkta: recordOf(root.okta) !== undefined, redaction };
   const identityCenter = recordOf(root.identityCenter);
@@ -40,6 +44,7 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
     ...targets.flatMap((target, index) => [
       ...checkTarget(recordOf(target), ['targets', index], context),
       ...checkIdentityCenterTarget(recordOf(target), ['targets', index], sso, redaction),
+      ...checkGeneratedPolicyTarget(recordOf(target), ['targets', index], context),
     ]),
   ];
 }

@@ -38,6 +38,10 @@ const REQUIRED_HINTS: Record<string, string> = {
     'the ARN of your IAM Identity Center instance, arn:aws:sso:::instance/ssoins-… (aws sso-admin list-instances shows it)',
   identityStoreId: 'the id of its identity store, d-… (aws sso-admin list-instances shows it)',
   permissionSetArn: 'the ARN of the permission set to assign, arn:aws:sso:::permissionSet/…',
+  allow:
+    'the bounds every request must fall inside: allow: { actions: ["s3:Get*"], resources: ["arn:aws:s3:::team-a-*"] }',
+  actions: 'a list of IAM action patterns, service:Action, e.g. ["s3:Get*", "logs:FilterLogEvents"]',
+  resources: 'a list of resource ARN patterns, e.g. ["arn:aws:s3:::team-a-*"], or ["*"]',
 };
 
 /** Parse-level error map: words for the generic issue kinds the schema leaves to it. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_FORMAT_HINT, parseDuration } from '../domain/duration.js';
+import { generatedPolicyFields } from './catalog-generated-policy.js';
 
 /**
  * The shape of the catalog as written in YAML, after `${VAR}` substitution. Every object is
@@ -234,6 +235,7 @@ const target = z.discriminatedUnion('kind', [
         "must be the ARN of a customer managed policy under the path /jit/, like arn:aws:iam::123456789012:policy/jit/read-logs: jitbot's roles may attach no other policy",
       ),
   }),
+  z.strictObject({ ...targetFields, kind: z.literal('aws-iam-generated-policy'), ...generatedPolicyFields }),
   z.strictObject({
     ...targetFields,
     kind: z.literal('okta-group'),

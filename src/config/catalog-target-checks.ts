@@ -19,6 +19,10 @@ export interface TargetContext {
     readonly awsAccountId: string | undefined;
     /** Whether that id came from the environment, and so is never shown. */
     readonly awsAccountIdHidden: boolean;
+    /** The partition of its connectorRoleArn, when that is a role ARN. */
+    readonly partition: string | undefined;
+    /** Whether connectorRoleArn came from the environment, and so its partition is never shown. */
+    readonly partitionHidden: boolean;
   }[];
   readonly hasOkta: boolean;
   readonly redaction: Redaction;
@@ -45,7 +49,10 @@ function checkReference(
     return [{ path: [...path, 'kind'], message }];
   }
   const account = target.account;
-  const isAws = target.kind === 'aws-iam-group' || target.kind === 'aws-iam-policy';
+  const isAws =
+    target.kind === 'aws-iam-group' ||
+    target.kind === 'aws-iam-policy' ||
+    target.kind === 'aws-iam-generated-policy';
   if (!isAws || typeof account !== 'string') return [];
   const accountPath = [...path, 'account'];
   const found = accountIds.find(({ id }) => id === account);

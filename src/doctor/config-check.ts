@@ -1,5 +1,6 @@
 import { loadCatalog } from '../config/catalog.js';
 import { emailDomainWarning } from '../config/catalog-checks.js';
+import { checkGeneratedPolicyTargets } from '../config/catalog-generated-policy-actions.js';
 import { type Env, parseEnv } from '../config/env.js';
 import type { Catalog } from '../domain/catalog.js';
 import { describeError, isUserFacingError } from '../errors.js';
@@ -30,7 +31,7 @@ function describeCatalog(path: string, catalog: Catalog): string {
   );
 }
 
-export function checkConfig(variables: Variables): LoadedConfig {
+export async function checkConfig(variables: Variables): Promise<LoadedConfig> {
   let env: Env;
   try {
     env = parseEnv(variables);
@@ -40,6 +41,7 @@ export function checkConfig(variables: Variables): LoadedConfig {
   const environment = pass('environment', env.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP on port ${env.PORT}`);
   try {
     const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
+    await checkGeneratedPolicyTargets(catalog, env.JITBOT_CATALOG);
     const domains = emailDomainWarning(catalog);
     return {
       lines: [

@@ -61,7 +61,7 @@ function secretsOf(env: Env, catalog: Catalog, variables: DoctorInputs['variable
  * one line per check with the fix for each failure. Resolves to the exit code: 1 if any failed.
  */
 export async function runDoctor(inputs: DoctorInputs): Promise<number> {
-  const config = checkConfig(inputs.variables);
+  const config = await checkConfig(inputs.variables);
   const { env, catalog } = config;
   if (env === undefined || catalog === undefined) {
     const scrub = createRedactor([]);

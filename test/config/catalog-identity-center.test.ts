@@ -306,7 +306,7 @@ describe('Identity Center targets', () => {
 
   it('suggest the kind meant', () => {
     expect(problemLines(withGroup({ kind: 'aws-sso-grup' }))).toEqual([
-      'targets[0].kind: "aws-sso-grup" is not a kind (did you mean aws-sso-group?); the kinds are: aws-iam-group, aws-iam-policy, okta-group, aws-sso-permission-set, aws-sso-group',
+      'targets[0].kind: "aws-sso-grup" is not a kind (did you mean aws-sso-group?); the kinds are: aws-iam-group, aws-iam-policy, aws-iam-generated-policy, okta-group, aws-sso-permission-set, aws-sso-group',
     ]);
   });
 

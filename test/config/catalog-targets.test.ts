@@ -39,10 +39,10 @@ describe('targets', () => {
 
   it('have a known kind, and an unknown one lists the kinds', () => {
     expect(problemLines(withTarget({ kind: 'aws-iam-grp' }))).toEqual([
-      'targets[0].kind: "aws-iam-grp" is not a kind (did you mean aws-iam-group?); the kinds are: aws-iam-group, aws-iam-policy, okta-group, aws-sso-permission-set, aws-sso-group',
+      'targets[0].kind: "aws-iam-grp" is not a kind (did you mean aws-iam-group?); the kinds are: aws-iam-group, aws-iam-policy, aws-iam-generated-policy, okta-group, aws-sso-permission-set, aws-sso-group',
     ]);
     expect(problemLines(withTarget({ kind: undefined }))).toEqual([
-      'targets[0].kind: is required: write kind: aws-iam-group or kind: aws-iam-policy or kind: okta-group or kind: aws-sso-permission-set or kind: aws-sso-group',
+      'targets[0].kind: is required: write kind: aws-iam-group or kind: aws-iam-policy or kind: aws-iam-generated-policy or kind: okta-group or kind: aws-sso-permission-set or kind: aws-sso-group',
     ]);
   });
 
