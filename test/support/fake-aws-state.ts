@@ -1,13 +1,14 @@
-/** An AWS error the fake answers with: the code, the HTTP status real AWS uses for it, and words. */
-export class FakeAwsError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { FakeAwsError } from './fake-aws-error.js';
+import {
+  checkNewPolicy,
+  DEFAULT_POLICY_DOCUMENT,
+  type FakePolicy,
+  newPolicyId,
+  presetPolicy,
+} from './fake-iam-policies.js';
+
+export { FakeAwsError } from './fake-aws-error.js';
+export type { FakePolicy } from './fake-iam-policies.js';
 
 export interface FakeSchedule {
   readonly name: string;
@@ -50,6 +51,8 @@ export class FakeAwsAccount {
   readonly groupPaths = new Map<string, string>();
   /** Managed policies by ARN, with the users each is attached to. */
   readonly policies = new Map<string, Set<string>>();
+  /** What IAM keeps of each policy besides its attachments: name, path, id, document. */
+  private readonly policyRecords = new Map<string, FakePolicy>();
   readonly schedules = new Map<string, FakeSchedule>();
   /** Results of fired schedules, as the Scheduler's target invocations would have gone. */
   readonly fired: { schedule: string; outcome: FiredOutcome }[] = [];
@@ -84,13 +87,76 @@ export class FakeAwsAccount {
     return this.groups.get(group)?.has(user) ?? false;
   }
 
-  addPolicy(arn: string): Set<string> {
+  /**
+   * A policy put in place by the test, as if an administrator had created it: `document` is the
+   * JSON text GetPolicyVersion returns (default: a harmless one). Its attachments, to add to.
+   */
+  addPolicy(arn: string, document: string = DEFAULT_POLICY_DOCUMENT): Set<string> {
     let users = this.policies.get(arn);
     if (users === undefined) {
       users = new Set();
       this.policies.set(arn, users);
+      this.policyRecords.set(arn, presetPolicy(arn, document));
     }
     return users;
+  }
+
+  /** CreatePolicy: names are unique in the account whatever the path, and compared ignoring case. */
+  createPolicy(request: { name: string; path: string; document: string; description?: string }): FakePolicy {
+    checkNewPolicy(request.name, request.path, request.document);
+    const taken = request.name.toLowerCase();
+    if (this.listPolicies().some((policy) => policy.name.toLowerCase() === taken))
+      throw new FakeAwsError(
+        'EntityAlreadyExists',
+        409,
+        `A policy called ${request.name} already exists. Duplicate names are not allowed.`,
+      );
+    const arn = `arn:aws:iam::${this.accountId}:policy${request.path}${request.name}`;
+    const policy: FakePolicy = { arn, ...request, id: newPolicyId(), createdAt: new Date() };
+    this.policies.set(arn, new Set());
+    this.policyRecords.set(arn, policy);
+    return policy;
+  }
+
+  /** DeletePolicy: refused while the policy is attached to anyone. */
+  deletePolicy(arn: string): void {
+    const users = this.policies.get(arn);
+    if (users === undefined) throw new FakeAwsError('NoSuchEntity', 404, `Policy ${arn} was not found.`);
+    if (users.size > 0)
+      throw new FakeAwsError('DeleteConflict', 409, 'Cannot delete a policy attached to entities.');
+    this.policies.delete(arn);
+    this.policyRecords.delete(arn);
+  }
+
+  /** The policy with this ARN, or NoSuchEntity as GetPolicy answers it. */
+  requirePolicyRecord(arn: string): FakePolicy {
+    this.requirePolicy(arn);
+    return this.recordOf(arn);
+  }
+
+  /** Every managed policy of the account, in the order they were created. */
+  listPolicies(): FakePolicy[] {
+    return [...this.policies.keys()].map((arn) => this.recordOf(arn));
+  }
+
+  /** The policy's document as JSON.parse reads it; undefined when there is no such policy. */
+  policyDocument(arn: string): unknown {
+    return this.policies.has(arn) ? JSON.parse(this.recordOf(arn).document) : undefined;
+  }
+
+  /** The policy's path (`/jit/generated/`); undefined when there is no such policy. */
+  policyPath(arn: string): string | undefined {
+    return this.policies.has(arn) ? this.recordOf(arn).path : undefined;
+  }
+
+  /** A test may have put a policy straight into `policies`: it then has the default document. */
+  private recordOf(arn: string): FakePolicy {
+    let record = this.policyRecords.get(arn);
+    if (record === undefined) {
+      record = presetPolicy(arn, DEFAULT_POLICY_DOCUMENT);
+      this.policyRecords.set(arn, record);
+    }
+    return record;
   }
 
   /** The ARNs of the managed policies attached to a user, in the order they were created. */

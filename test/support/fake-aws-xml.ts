@@ -1,4 +1,5 @@
 import { type FakeAwsAccount, FakeAwsError } from './fake-aws-state.js';
+import { checkPath, type FakePolicy } from './fake-iam-policies.js';
 
 const NAMESPACES = {
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
@@ -38,10 +39,78 @@ export function xmlGroup(name: string, accountId: string, path = '/jit/'): strin
   return `<Path>${safePath}</Path><GroupName>${safe}</GroupName><GroupId>AGPA${idOf(name)}</GroupId><Arn>arn:aws:iam::${accountId}:group${safePath}${safe}</Arn><CreateDate>${CREATED}</CreateDate>`;
 }
 
-function xmlPolicy(arn: string, attachments: number): string {
-  const name = arn.slice(arn.lastIndexOf('/') + 1);
-  const path = arn.slice(arn.indexOf(':policy') + ':policy'.length, arn.lastIndexOf('/') + 1);
-  return `<PolicyName>${escapeXml(name)}</PolicyName><PolicyId>ANPA${idOf(name)}</PolicyId><Arn>${escapeXml(arn)}</Arn><Path>${escapeXml(path)}</Path><DefaultVersionId>v1</DefaultVersionId><AttachmentCount>${attachments}</AttachmentCount><IsAttachable>true</IsAttachable><CreateDate>${CREATED}</CreateDate><UpdateDate>${CREATED}</UpdateDate>`;
+/** A Policy element; the Description only where IAM gives it (GetPolicy, not CreatePolicy or ListPolicies). */
+function xmlPolicy(policy: FakePolicy, attachments: number, withDescription = false): string {
+  const description =
+    withDescription && policy.description !== undefined
+      ? `<Description>${escapeXml(policy.description)}</Description>`
+      : '';
+  const created = policy.createdAt.toISOString();
+  return `<PolicyName>${escapeXml(policy.name)}</PolicyName><PolicyId>${policy.id}</PolicyId><Arn>${escapeXml(policy.arn)}</Arn><Path>${escapeXml(policy.path)}</Path><DefaultVersionId>v1</DefaultVersionId><AttachmentCount>${attachments}</AttachmentCount><PermissionsBoundaryUsageCount>0</PermissionsBoundaryUsageCount><IsAttachable>true</IsAttachable>${description}<CreateDate>${created}</CreateDate><UpdateDate>${created}</UpdateDate>`;
+}
+
+/**
+ * The managed-policy actions; undefined for any other action. IAM hands the document back
+ * URL-encoded (RFC 3986) and the SDK leaves it so: a client has to decodeURIComponent it.
+ */
+function policyResult(
+  account: FakeAwsAccount,
+  action: string,
+  params: Record<string, string>,
+  pageSize: number,
+): string | undefined {
+  const arn = params.PolicyArn ?? '';
+  switch (action) {
+    case 'CreatePolicy': {
+      const policy = account.createPolicy({
+        name: params.PolicyName ?? '',
+        path: params.Path ?? '/',
+        document: params.PolicyDocument ?? '',
+        ...(params.Description !== undefined ? { description: params.Description } : {}),
+      });
+      return `<Policy>${xmlPolicy(policy, 0)}</Policy>`;
+    }
+    case 'GetPolicy': {
+      const policy = account.requirePolicyRecord(arn);
+      return `<Policy>${xmlPolicy(policy, account.requirePolicy(arn).size, true)}</Policy>`;
+    }
+    case 'GetPolicyVersion': {
+      const policy = account.requirePolicyRecord(arn);
+      const version = params.VersionId ?? '';
+      if (version !== 'v1')
+        throw new FakeAwsError(
+          'NoSuchEntity',
+          404,
+          `Policy ${arn} version ${version} does not exist or is not attachable.`,
+        );
+      return `<PolicyVersion><Document>${escapeXml(encodeURIComponent(policy.document))}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion><CreateDate>${policy.createdAt.toISOString()}</CreateDate></PolicyVersion>`;
+    }
+    case 'ListPolicies': {
+      const { page, tail } = paged(listedPolicies(account, params), params, pageSize);
+      const members = page
+        .map((policy) => `<member>${xmlPolicy(policy, account.requirePolicy(policy.arn).size)}</member>`)
+        .join('');
+      return `<Policies>${members}</Policies>${tail}`;
+    }
+    case 'DeletePolicy':
+      account.deletePolicy(arn);
+      return '';
+    default:
+      return undefined;
+  }
+}
+
+/** ListPolicies' filters: Scope (AWS managed ones have `aws` for their account), OnlyAttached, PathPrefix. */
+function listedPolicies(account: FakeAwsAccount, params: Record<string, string>): FakePolicy[] {
+  const scope = params.Scope ?? 'All';
+  const prefix = params.PathPrefix ?? '/';
+  checkPath(prefix, 'pathPrefix');
+  return account.listPolicies().filter((policy) => {
+    const awsManaged = policy.arn.split(':')[4] === 'aws';
+    if ((scope === 'Local' && awsManaged) || (scope === 'AWS' && !awsManaged)) return false;
+    if (params.OnlyAttached === 'true' && account.requirePolicy(policy.arn).size === 0) return false;
+    return policy.path.startsWith(prefix);
+  });
 }
 
 /** One page of a list, with IAM's IsTruncated and Marker (an index here). */
@@ -67,6 +136,8 @@ export function iamResult(
   params: Record<string, string>,
   pageSize: number,
 ): string {
+  const policyXml = policyResult(account, action, params, pageSize);
+  if (policyXml !== undefined) return policyXml;
   const userName = params.UserName ?? '';
   const groupName = params.GroupName ?? '';
   switch (action) {
@@ -90,10 +161,6 @@ export function iamResult(
         )
         .join('');
       return `<AttachedPolicies>${members}</AttachedPolicies>${tail}`;
-    }
-    case 'GetPolicy': {
-      const arn = params.PolicyArn ?? '';
-      return `<Policy>${xmlPolicy(arn, account.requirePolicy(arn).size)}</Policy>`;
     }
     case 'AttachUserPolicy':
       account.attachPolicy(params.PolicyArn ?? '', userName);

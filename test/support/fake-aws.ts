@@ -13,7 +13,7 @@ import {
   SIGNING_NAMES,
 } from './fake-identity-center.js';
 
-export { FakeAwsAccount, type FakeSchedule } from './fake-aws-state.js';
+export { FakeAwsAccount, type FakePolicy, type FakeSchedule } from './fake-aws-state.js';
 export { FakeIdentityCenter } from './fake-identity-center.js';
 
 /** An STS session the fake issued: every later call signed with its key is attributed to it. */

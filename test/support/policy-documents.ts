@@ -64,6 +64,29 @@ export interface SimulatedRequest {
 export interface Policies {
   identity?: PolicyDocument;
   resource?: PolicyDocument;
+  /** A service control policy on the account, beside the FullAWSAccess every level of an organization has. */
+  scp?: PolicyDocument;
+}
+
+/** The SCP AWS Organizations attaches to the root, every OU and every account unless removed. */
+const FULL_AWS_ACCESS: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
+
+/** The organization's SCPs, root first, for an account with `scp` attached; none without one. */
+function serviceControlPolicies(accountId: string, scp: PolicyDocument | undefined) {
+  if (scp === undefined) return [];
+  return [
+    { orgIdentifier: 'r-root', policies: [{ name: 'FullAWSAccess', policy: FULL_AWS_ACCESS }] },
+    {
+      orgIdentifier: accountId,
+      policies: [
+        { name: 'FullAWSAccess', policy: FULL_AWS_ACCESS },
+        { name: 'under-test', policy: scp },
+      ],
+    },
+  ];
 }
 
 /**
@@ -91,7 +114,7 @@ export function iamSimulator(accountId: string) {
           contextVariables: request.context ?? {},
         },
         identityPolicies: policies.identity ? [{ name: 'under-test', policy: policies.identity }] : [],
-        serviceControlPolicies: [],
+        serviceControlPolicies: serviceControlPolicies(accountId, policies.scp),
         resourceControlPolicies: [],
         ...(policies.resource ? { resourcePolicy: policies.resource } : {}),
       },

@@ -1,9 +1,11 @@
 # The role jitbot assumes in this account (STS AssumeRole with the external ID, session name
 # jitbot-<request id>). It may read users, change the membership of IAM groups under /jit/ only,
 # read IAM policies under /jit/ and attach them to or detach them from users (those only),
-# manage schedules in the "jitbot" schedule group only, and pass the scheduler role to Scheduler.
-# It cannot create users, policies or groups, attach any policy outside /jit/ (AWS managed ones
-# included), attach policies to groups or roles, or touch any group outside /jit/.
+# create, read back and delete the policies it generates under /jit/generated/ only, manage
+# schedules in the "jitbot" schedule group only, and pass the scheduler role to Scheduler.
+# It cannot create users or groups, create a policy outside /jit/generated/ or a new version of
+# any policy, attach any policy outside /jit/ (AWS managed ones included), attach policies to
+# groups or roles, or touch any group outside /jit/.
 # The policies are the JSON files in infra/policies, shared with CloudFormation and the tests.
 
 data "aws_caller_identity" "current" {}
@@ -21,7 +23,7 @@ locals {
 resource "aws_iam_role" "connector" {
   name                 = var.name
   path                 = var.path
-  description          = "jitbot adds and removes members of /jit/ IAM groups, attaches and detaches /jit/ IAM policies on users, and manages its backstop schedules."
+  description          = "jitbot adds and removes members of /jit/ IAM groups, attaches and detaches /jit/ IAM policies on users, creates and deletes the policies it generates under /jit/generated/, and manages its backstop schedules."
   max_session_duration = 3600
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
