@@ -8,6 +8,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import type { Account, AwsTarget, Target } from '../domain/catalog.js';
+import { generatedPolicyArn } from '../domain/generated-policy.js';
 import {
   type Backstop,
   type CallContext,
@@ -46,6 +47,7 @@ export interface SchedulerBackstopDeps<T extends Target> {
     principal: string,
     account: Account,
     context: CallContext,
+    grantId: string,
   ) => Promise<Removal>;
   /** Set when the removal needs what the grant creates: the schedule is made right after it. */
   readonly afterGrant?: true;
@@ -83,14 +85,22 @@ function iamTargetArn(account: Account, api: 'removeUserFromGroup' | 'detachUser
   return universalTargetArn(partitionOf(account.schedulerRoleArn), 'iam', api);
 }
 
-/** The IAM call the schedule makes, with its parameters, and what it undoes in words. */
-export function iamRemoval(account: Account, target: AwsTarget, principal: string): Removal {
-  if (target.kind === 'aws-iam-policy')
-    return {
-      arn: iamTargetArn(account, 'detachUserPolicy'),
-      input: { PolicyArn: target.policyArn, UserName: principal },
-      words: `detaches IAM policy ${target.policyArn} from ${principal}`,
-    };
+function detachPolicy(account: Account, policyArn: string, principal: string): Removal {
+  return {
+    arn: iamTargetArn(account, 'detachUserPolicy'),
+    input: { PolicyArn: policyArn, UserName: principal },
+    words: `detaches IAM policy ${policyArn} from ${principal}`,
+  };
+}
+
+/**
+ * The IAM call the schedule makes, with its parameters, and what it undoes in words. A generated
+ * policy is named after its grant, so the schedule can name it before it exists.
+ */
+export function iamRemoval(account: Account, target: AwsTarget, principal: string, grantId: string): Removal {
+  if (target.kind === 'aws-iam-policy') return detachPolicy(account, target.policyArn, principal);
+  if (target.kind === 'aws-iam-generated-policy')
+    return detachPolicy(account, generatedPolicyArn(account, grantId), principal);
   return {
     arn: iamTargetArn(account, 'removeUserFromGroup'),
     input: { GroupName: target.group, UserName: principal },
@@ -105,7 +115,7 @@ export function scheduleDefinition(
   grantId: string,
   at: Date,
 ): CreateScheduleCommandInput {
-  return definitionOf(account, iamRemoval(account, target, principal), grantId, at);
+  return definitionOf(account, iamRemoval(account, target, principal, grantId), grantId, at);
 }
 
 export function definitionOf(
@@ -214,7 +224,7 @@ export function createSchedulerBackstop<T extends Target>(deps: SchedulerBacksto
     },
     async set(target, principal, grantId, at, context) {
       const account = deps.accountFor(target);
-      const undo = await deps.removalFor(target, principal, account, context);
+      const undo = await deps.removalFor(target, principal, account, context, grantId);
       const definition = definitionOf(account, undo, grantId, at);
       try {
         await create(target, principal, grantId, context, definition);

@@ -88,6 +88,7 @@ export interface IdentityCenterSettings {
 export type Target =
   | AwsIamGroupTarget
   | AwsIamPolicyTarget
+  | AwsIamGeneratedPolicyTarget
   | OktaGroupTarget
   | AwsSsoPermissionSetTarget
   | AwsSsoGroupTarget;
@@ -111,7 +112,7 @@ export interface AwsSsoGroupTarget extends TargetCommon {
 }
 
 /** A target that lives in one of the catalog's AWS accounts. */
-export type AwsTarget = AwsIamGroupTarget | AwsIamPolicyTarget;
+export type AwsTarget = AwsIamGroupTarget | AwsIamPolicyTarget | AwsIamGeneratedPolicyTarget;
 
 export interface AwsIamGroupTarget extends TargetCommon {
   readonly kind: 'aws-iam-group';
@@ -128,6 +129,24 @@ export interface AwsIamPolicyTarget extends TargetCommon {
   readonly account: string;
   /** A customer managed policy under /jit/ in that account. */
   readonly policyArn: string;
+}
+
+/**
+ * A least-privilege policy generated for each request from the permissions the requester asks
+ * for, inside these bounds; created at grant time under /jit/generated/, attached to the person's
+ * IAM user, and detached and deleted at expiry. It stops working by itself at expiry: every
+ * statement carries an aws:CurrentTime condition.
+ */
+export interface AwsIamGeneratedPolicyTarget extends TargetCommon {
+  readonly kind: 'aws-iam-generated-policy';
+  /** An `Account.id`; see `accountFor`. */
+  readonly account: string;
+  /** Every request must fall inside these: IAM action patterns (`s3:Get*`) and resource ARN patterns. */
+  readonly allow: { readonly actions: readonly string[]; readonly resources: readonly string[] };
+  /** Never granted, even inside `allow` (action patterns); empty when the catalog names none. */
+  readonly deny: { readonly actions: readonly string[] };
+  /** The most actions one request may hold once wildcards are expanded (default 25). */
+  readonly maxActions: number;
 }
 
 export interface OktaGroupTarget extends TargetCommon {

@@ -6,6 +6,8 @@ import { hasVisibleText, visibleLength } from './visible-text.js';
 export const JUSTIFICATION_MIN = 10;
 export const JUSTIFICATION_MAX = 1000;
 export const TICKET_MAX = 300;
+/** A generated policy's permissions, as typed: the form's max_length, and the policy engine's cap. */
+export const PERMISSIONS_MAX = 3000;
 /** The deny form's max_length; a submission is checked against it again, since Slack's check is the client's. */
 export const DENY_REASON_MAX = 500;
 
@@ -22,7 +24,7 @@ export interface RequestInput {
 }
 
 /** Problems keyed by field, each a sentence a requester can act on. */
-export type InputProblems = Partial<Record<'duration' | 'justification' | 'ticket', string>>;
+export type InputProblems = Partial<Record<'duration' | 'justification' | 'ticket' | 'permissions', string>>;
 
 export type InputResult =
   | { readonly ok: true; readonly input: RequestInput }

@@ -26,6 +26,35 @@ export interface AccessRequest {
   readonly approvedVia?: ApprovedVia | null;
   /** The admin who acknowledged a breakglass grant. */
   readonly reviewedBy?: string | null;
+  /** What a request for a generated policy asked for; null for every other kind. */
+  readonly permissions?: RequestedPermissions | null;
+}
+
+/** One statement of a generated policy: these actions on these resources. */
+export interface PermissionStatement {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+/** What approvers read about a generated policy before they decide. */
+export interface PermissionSummary {
+  readonly actions: number;
+  readonly resources: number;
+  /** Actions per IAM access level (List, Read, Write, Permissions management, Tagging). */
+  readonly byLevel: Readonly<Partial<Record<string, number>>>;
+  /** Actions at the Write or Permissions management level: shown in bold. */
+  readonly flagged: readonly { readonly action: string; readonly level: string }[];
+}
+
+/**
+ * The permissions a requester asked for, checked before any approver saw them: the text as typed,
+ * and the statements of the smallest policy inside the target's bounds. The policy created at
+ * grant time is exactly these statements with the expiry filled in.
+ */
+export interface RequestedPermissions {
+  readonly text: string;
+  readonly statements: readonly PermissionStatement[];
+  readonly summary: PermissionSummary;
 }
 
 export type ApprovedVia = 'approvers' | 'auto' | 'breakglass';

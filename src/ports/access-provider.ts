@@ -1,4 +1,5 @@
 import type { Target } from '../domain/catalog.js';
+import type { PermissionStatement } from '../domain/request.js';
 import { type FixedRetryKind, PROVIDER_ERROR_KINDS, type ProviderErrorKind } from './provider-error-kinds.js';
 
 /**
@@ -50,6 +51,17 @@ export interface AccessProvider<T extends Target = Target> {
    * already started, and where to sign in. Absent: nothing to add.
    */
   accessNotes?(target: T): AccessNotes;
+  /**
+   * Access made for each request (a generated policy) instead of one thing shared: every approved
+   * request is a grant of its own, never joined to another, and grant() needs the request's
+   * `permissions` and the grant's `expiresAt` in its context.
+   */
+  readonly perRequest?: true;
+  /**
+   * What the audit log keeps about exactly what a grant holds, beyond its resource: a generated
+   * policy's document and its hash. Absent: the resource says it all.
+   */
+  grantRecord?(target: T, principal: string, context: CallContext): Record<string, unknown>;
   /** A timer outside jitbot that removes the access if jitbot is down at expiry; absent: none for this kind. */
   readonly backstop?: Backstop<T>;
   /**
@@ -112,6 +124,10 @@ export interface CallContext {
   readonly operation?: string;
   /** Stores `operation` durably with the grant, before the provider waits on it. */
   readonly rememberOperation?: (operation: string | null) => Promise<void>;
+  /** The grant's expiry, for access that stops working by itself then (a generated policy's condition). */
+  readonly expiresAt?: Date;
+  /** What the request asked for, for access made per request (a generated policy's statements). */
+  readonly permissions?: readonly PermissionStatement[];
 }
 
 export type PrincipalOutcome =

@@ -53,6 +53,7 @@ export function createMemoryRequestStore(
       if (pending().some(same)) return undefined;
       const row: MemoryRequestRow = {
         ...request,
+        permissions: request.permissions ?? null,
         principalLabel: null,
         status: 'pending',
         decidedAt: null,

@@ -8,7 +8,14 @@
  * fencing are the point, so they call db/ repositories and are tested against PostgreSQL only.
  */
 import type { StoredGrant } from '../domain/grant.js';
-import type { Approval, ApprovedVia, DecisionKind, RequestStatus, StoredRequest } from '../domain/request.js';
+import type {
+  Approval,
+  ApprovedVia,
+  DecisionKind,
+  RequestedPermissions,
+  RequestStatus,
+  StoredRequest,
+} from '../domain/request.js';
 import type { AuditLog } from './audit-log.js';
 import type { Outbox } from './outbox.js';
 
@@ -25,6 +32,8 @@ export interface NewRequest {
   readonly decideBy: Date;
   /** When approvers who have not decided are reminded; null: never. */
   readonly remindAt: Date | null;
+  /** A generated policy's checked permissions; null for every other kind. */
+  readonly permissions?: RequestedPermissions | null;
 }
 
 export interface StatusChange {

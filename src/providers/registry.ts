@@ -9,6 +9,7 @@ import {
 import { withDeadline } from '../domain/deadline.js';
 import type { Logger } from '../log/logger.js';
 import type { CallRecorder, ProviderRegistry } from '../ports/access-provider.js';
+import { createAwsIamGeneratedPolicyProvider } from './aws-iam-generated-policy.js';
 import { createAwsIamGroupProvider } from './aws-iam-group.js';
 import { createAwsIamPolicyProvider } from './aws-iam-policy.js';
 import { createIdentityCenterProviders } from './identity-center-providers.js';
@@ -55,7 +56,8 @@ export function createProviders(options: ProviderOptions): Providers {
   const accountFor = (target: AwsTarget) => catalogAccountFor(catalog, target);
   const backstop = createSchedulerBackstop<AwsTarget>({
     accountFor,
-    removalFor: async (target, principal, account) => iamRemoval(account, target, principal),
+    removalFor: async (target, principal, account, _context, grantId) =>
+      iamRemoval(account, target, principal, grantId),
     connector: aws,
     record,
   });
@@ -71,6 +73,12 @@ export function createProviders(options: ProviderOptions): Providers {
   const registry: ProviderRegistry = {
     'aws-iam-group': createAwsIamGroupProvider({ accountFor, connector: aws, backstop, record }),
     'aws-iam-policy': createAwsIamPolicyProvider({ accountFor, connector: aws, backstop, record }),
+    'aws-iam-generated-policy': createAwsIamGeneratedPolicyProvider({
+      accountFor,
+      connector: aws,
+      backstop,
+      record,
+    }),
     ...(catalog.okta ? { 'okta-group': createOktaGroupProvider({ settings: catalog.okta, record }) } : {}),
     ...(identityCenter
       ? { 'aws-sso-permission-set': identityCenter.permissionSets, 'aws-sso-group': identityCenter.groups }

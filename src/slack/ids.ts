@@ -12,6 +12,10 @@ export const ACTIONS = {
   pickDuration: 'jitbot.pick-duration',
   justification: 'jitbot.justification',
   ticket: 'jitbot.ticket',
+  /** The request form's permissions, for a generated policy. */
+  permissions: 'jitbot.permissions',
+  /** On an approval message whose policy is too long to show: opens it in a modal. */
+  viewPolicy: 'jitbot.view-policy',
   denyReason: 'jitbot.deny-reason',
   /** On the expiry warning: ask for more time (a new request for the same target). */
   extend: 'jitbot.extend',
@@ -30,6 +34,7 @@ export const BLOCKS = {
   duration: 'duration',
   justification: 'justification',
   ticket: 'ticket',
+  permissions: 'permissions',
   denyReason: 'reason',
 } as const;
 

@@ -36,6 +36,7 @@ const requestFormValues = z.object({
   [BLOCKS.duration]: z.object({ [ACTIONS.pickDuration]: selected }).optional(),
   [BLOCKS.justification]: z.object({ [ACTIONS.justification]: typed }),
   [BLOCKS.ticket]: z.object({ [ACTIONS.ticket]: typed }).optional(),
+  [BLOCKS.permissions]: z.object({ [ACTIONS.permissions]: typed }).optional(),
 });
 
 const denyFormValues = z.object({
@@ -55,6 +56,8 @@ export interface RequestForm {
   readonly durationSeconds: string | undefined;
   readonly justification: string;
   readonly ticket: string | undefined;
+  /** Only on a generated policy's form. */
+  readonly permissions: string | undefined;
 }
 
 export function readRequestForm(values: unknown): RequestForm | undefined {
@@ -66,6 +69,7 @@ export function readRequestForm(values: unknown): RequestForm | undefined {
     durationSeconds: form[BLOCKS.duration]?.[ACTIONS.pickDuration].selected_option?.value,
     justification: form[BLOCKS.justification][ACTIONS.justification].value ?? '',
     ticket: form[BLOCKS.ticket]?.[ACTIONS.ticket].value ?? undefined,
+    permissions: form[BLOCKS.permissions]?.[ACTIONS.permissions].value ?? undefined,
   };
 }
 

@@ -29,6 +29,15 @@ function summarize(providers: ProviderRegistry, target: Target): TargetSummary {
     approverUsers: target.approvers.users,
     approverGroups: target.approvers.userGroups,
     approvalsRequired: target.approvers.required,
+    ...(target.kind === 'aws-iam-generated-policy'
+      ? {
+          permissionBounds: {
+            actions: target.allow.actions,
+            resources: target.allow.resources,
+            deny: target.deny.actions,
+          },
+        }
+      : {}),
   };
 }
 

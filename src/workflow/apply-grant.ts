@@ -26,6 +26,7 @@ import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
 import { findBackstopBeforeGivingUp } from './find-backstop.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
+import { resourceForRequest } from './grant-resource.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import type { JobOutcome } from './job-outcome.js';
 import { enqueueGrantNotice, enqueueRequestChanged, GRANT_MAX_ATTEMPTS } from './notices.js';
@@ -183,7 +184,7 @@ async function prepare(deps: GrantWorkflowDeps, requestId: string) {
     target,
     provider,
     principal: request.principal,
-    resource: provider.resourceOf(target),
+    resource: resourceForRequest(provider, target, request.id),
   };
   return work;
 }

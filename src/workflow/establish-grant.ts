@@ -119,10 +119,12 @@ export async function establishGrant(work: GrantWork, pending: StoredGrant): Pro
   await inTransaction(work.deps.pool, async (db) => {
     const active = await activateGrant(db, grant.id, grantStep({ type: 'activate' }));
     if (!active) return;
+    const held = work.provider.grantRecord?.(work.target, work.principal, contextOf(work, active));
     await auditGrant(db, work, active, 'grant.activated', {
       preExisting: active.preExisting,
       expiresAt: active.expiresAt,
       backstopAt: active.backstopAt,
+      ...(held && !active.preExisting ? { access: held } : {}),
     });
     const notice = active.preExisting ? 'pre-existing' : 'granted';
     await enqueueGrantNotice(db, { requestId: work.request.id, grantId: active.id, notice });

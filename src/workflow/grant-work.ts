@@ -25,6 +25,8 @@ export function contextOf(work: GrantWork, grant: StoredGrant): CallContext {
     actor: SERVICE_ACTOR,
     ...(grant.providerOperation !== null ? { operation: grant.providerOperation } : {}),
     rememberOperation: (operation) => recordProviderOperation(work.deps.pool, grant.id, operation),
+    expiresAt: grant.expiresAt,
+    ...(work.request.permissions ? { permissions: work.request.permissions.statements } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { isProviderError, providerFor, type RevokeResult } from '../ports/access-provider.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
+import { reachesResource } from './grant-resource.js';
 import type { AdminAlert } from './job-kinds.js';
 import { enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
 import {
@@ -52,7 +53,7 @@ function reach(deps: GrantWorkflowDeps, grant: StoredGrant): Reach {
     };
   const provider = providerFor(deps.providers, current);
   const target = provider.asGranted(current, grant.resource);
-  if (!target || provider.resourceOf(target) !== grant.resource)
+  if (!target || !reachesResource(provider, target, grant.resource))
     return {
       ok: false,
       problem: 'target-changed',

@@ -7,6 +7,7 @@ import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { RequestStoreSet, RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
+import { checkRequestedPermissions } from './request-permissions.js';
 import { checkSubmit, type SubmitRefusal } from './submit-checks.js';
 
 export type { SubmitRefusal };
@@ -19,6 +20,8 @@ export interface SubmitCommand extends RawRequestInput {
    * even on a target that approves short requests by itself, since it extends access held now.
    */
   readonly extension?: boolean;
+  /** What a generated policy must allow, as typed in the form (src/policy/ reads it). */
+  readonly permissions?: string;
 }
 
 export type SubmitOutcome =
@@ -75,8 +78,16 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): P
   if (!(await mayRequest(command.requesterId, target.requesters, deps.members)))
     return { type: 'not-allowed', target };
   const validated = validateRequestInput(command, target);
-  if (!validated.ok) return { type: 'invalid', problems: validated.problems, target };
+  const checked = await checkRequestedPermissions(deps.catalog, target, command.permissions);
+  if (!validated.ok || !checked.ok) {
+    const problems = {
+      ...(validated.ok ? {} : validated.problems),
+      ...(checked.ok ? {} : { permissions: checked.problem }),
+    };
+    return { type: 'invalid', problems, target };
+  }
   const { durationSeconds, justification, ticket } = validated.input;
+  const { permissions } = checked;
 
   const outcome = await deps.stores.transaction(async (tx): Promise<SubmitOutcome> => {
     const { requesterId } = command;
@@ -97,6 +108,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): P
       breakglass: route === 'breakglass',
       decideBy: new Date(Date.now() + deps.catalog.settings.approvalTimeoutSeconds * 1000),
       remindAt: new Date(Date.now() + deps.catalog.settings.approvalReminderSeconds * 1000),
+      permissions,
     });
     if (!created) {
       const existing = await tx.requests.findPending(requesterId, target.id);
@@ -109,7 +121,13 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): P
       outcome: 'ok',
       requestId: created.id,
       targetId: target.id,
-      details: { durationSeconds, justification, ticket, ...(extension ? { extension } : {}) },
+      details: {
+        durationSeconds,
+        justification,
+        ticket,
+        ...(extension ? { extension } : {}),
+        ...(permissions ? { permissions: permissions.text, statements: permissions.statements } : {}),
+      },
     });
     await enqueueInto(tx.outbox, {
       kind: JOB_KINDS.requestPrepare,

@@ -17,7 +17,8 @@ function backstop(account: Account = buildAccount()) {
   const state = aws.fake.account(account.accountId);
   const schedulerBackstop = createSchedulerBackstop<AwsTarget>({
     accountFor: () => account,
-    removalFor: async (target, principal, where) => iamRemoval(where, target, principal),
+    removalFor: async (target, principal, where, _context, grantId) =>
+      iamRemoval(where, target, principal, grantId),
     connector,
     record: async (call) => {
       aws.recorded.push(call);

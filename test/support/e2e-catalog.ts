@@ -95,6 +95,12 @@ export const iamGroupTarget = (id: string, fields: At<'account' | 'group'>) =>
 export const iamPolicyTarget = (id: string, fields: At<'account' | 'policyArn'>) =>
   target('aws-iam-policy', id, fields);
 
+/** An aws-iam-generated-policy target: a policy made per request inside `allow`, in `account`. */
+export const generatedPolicyTarget = (
+  id: string,
+  fields: At<'account'> & { readonly allow: { readonly actions: string[]; readonly resources: string[] } },
+) => target('aws-iam-generated-policy', id, fields);
+
 /** An okta-group target: membership of the Okta group `groupId`. */
 export const oktaGroupTarget = (id: string, fields: At<'groupId'>) => target('okta-group', id, fields);
 

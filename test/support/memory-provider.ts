@@ -61,6 +61,8 @@ export class MemoryProvider implements AccessProvider {
         return `memory:${target.policyArn}`;
       case 'aws-sso-permission-set':
         return `memory:${target.permissionSetArn}:${target.accountId}`;
+      case 'aws-iam-generated-policy':
+        return `memory:${target.id}`;
       default:
         return `memory:${target.groupId}`;
     }

@@ -7,6 +7,7 @@ import type { KnownBlock } from '@slack/types';
 import { ACTIONS } from '../ids.js';
 import { formatTime } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
+import { policyBlocks } from './policy-blocks.js';
 import {
   accessBlocks,
   approvalProgress,
@@ -45,6 +46,8 @@ export function approvalMessage(view: RequestView, options: ApprovalMessageOptio
   const blocks: KnownBlock[] = [header('Access request')];
   if (view.request.breakglass) blocks.push(context(':rotating_light: *Breakglass request*'));
   blocks.push(section(askLine(view)), ...accessBlocks(view.target));
+  const { permissions } = view.request;
+  if (permissions) blocks.push(...policyBlocks(view.request.id, permissions, view.request.durationSeconds));
   if (view.hasAccessUntil && view.request.status === 'pending') {
     blocks.push(
       context(

@@ -64,6 +64,19 @@ export function expiryWarning(view: RequestView, grant: GrantSummary, now: Date 
     return message(text, [section(`:lock: Your access to ${what} has ended (${endedBy(grant)}).`)]);
   }
   const left = Math.max(60, Math.round((grant.expiresAt.getTime() - now.getTime()) / 1000));
+  const ends = section(
+    `:hourglass_flowing_sand: Your access to ${what} ends at *${formatTime(grant.expiresAt)}* (in about ${formatDuration(Math.round(left / 60) * 60)}).`,
+  );
+  // A generated policy holds its expiry in its own condition: more time is a new request.
+  if (view.target.permissionBounds)
+    return message(text, [
+      ends,
+      context(
+        `Need more time? Ask again with \`${SLASH_COMMAND} ${view.target.id}\`: a new policy, decided by the approvers.`,
+      ),
+      actions(revokeButton(grant)),
+      context(requestContextLine(view)),
+    ]);
   const extend = button({
     text: 'Extend',
     actionId: ACTIONS.extend,
@@ -71,9 +84,7 @@ export function expiryWarning(view: RequestView, grant: GrantSummary, now: Date 
     style: 'primary',
   });
   return message(text, [
-    section(
-      `:hourglass_flowing_sand: Your access to ${what} ends at *${formatTime(grant.expiresAt)}* (in about ${formatDuration(Math.round(left / 60) * 60)}).`,
-    ),
+    ends,
     context('*Extend* asks for more time: a new request that the approvers decide.'),
     actions(extend, revokeButton(grant)),
     context(requestContextLine(view)),

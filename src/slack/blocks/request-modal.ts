@@ -4,13 +4,18 @@
  */
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption, StaticSelect } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
-import { JUSTIFICATION_MAX, JUSTIFICATION_MIN, TICKET_MAX } from '../../domain/request-input.js';
+import {
+  JUSTIFICATION_MAX,
+  JUSTIFICATION_MIN,
+  PERMISSIONS_MAX,
+  TICKET_MAX,
+} from '../../domain/request-input.js';
 import { ACTIONS, BLOCKS, SLASH_COMMAND, VIEWS } from '../ids.js';
 import { escapeMrkdwn, mentionList } from '../mrkdwn.js';
 import { context, option, plainText } from './elements.js';
 import { SLACK_LIMITS } from './limits.js';
 import { plural } from './request-parts.js';
-import type { TargetSummary } from './types.js';
+import type { PermissionBounds, TargetSummary } from './types.js';
 
 export interface RequestModalInput {
   /** The targets this person may request, in the order to show them. */
@@ -22,6 +27,8 @@ export interface RequestModalInput {
   readonly defaultSeconds?: number;
   /** Passed through untouched: Slack refuses more than 3000 characters, so keep it to ids. */
   readonly privateMetadata?: string;
+  /** What the text shortcut already said, so the form opens with it filled in. */
+  readonly prefill?: { readonly justification?: string; readonly ticket?: string };
 }
 
 /**
@@ -132,7 +139,40 @@ function approversContext(target: TargetSummary): KnownBlock {
   return context(`Approvers: ${approvers} · ${plural(target.approvalsRequired, 'approval')} needed`);
 }
 
-function reasonBlocks(): InputBlock[] {
+/** `s3:Get*, s3:List* on arn:aws:s3:::team-a-*`: what the target's bounds allow, in one line. */
+function boundsWords(bounds: PermissionBounds): string {
+  const denied = bounds.deny.length > 0 ? `; never ${bounds.deny.join(', ')}` : '';
+  return `Allowed: ${bounds.actions.join(', ')} on ${bounds.resources.join(', ')}${denied}.`;
+}
+
+/** A generated policy's form asks what it must allow: one statement per line. */
+function permissionBlocks(selected: TargetSummary | undefined): InputBlock[] {
+  const bounds = selected?.permissionBounds;
+  if (!bounds) return [];
+  return [
+    {
+      type: 'input',
+      block_id: BLOCKS.permissions,
+      label: plainText('Permissions'),
+      hint: plainText(
+        `One line per statement: actions, a space, then resources; commas between several. ${boundsWords(bounds)}`,
+        SLACK_LIMITS.label,
+      ),
+      element: {
+        type: 'plain_text_input',
+        action_id: ACTIONS.permissions,
+        multiline: true,
+        max_length: PERMISSIONS_MAX,
+        placeholder: plainText(
+          'e.g. s3:GetObject,s3:ListBucket arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/*',
+          SLACK_LIMITS.placeholder,
+        ),
+      },
+    },
+  ];
+}
+
+function reasonBlocks(prefill: RequestModalInput['prefill']): InputBlock[] {
   const justification: InputBlock = {
     type: 'input',
     block_id: BLOCKS.justification,
@@ -143,6 +183,7 @@ function reasonBlocks(): InputBlock[] {
       multiline: true,
       min_length: JUSTIFICATION_MIN,
       max_length: JUSTIFICATION_MAX,
+      ...(prefill?.justification ? { initial_value: prefill.justification.slice(0, JUSTIFICATION_MAX) } : {}),
       placeholder: plainText(
         'e.g. INC-1234: reading CloudWatch logs for the checkout outage',
         SLACK_LIMITS.placeholder,
@@ -158,6 +199,7 @@ function reasonBlocks(): InputBlock[] {
       type: 'plain_text_input',
       action_id: ACTIONS.ticket,
       max_length: TICKET_MAX,
+      ...(prefill?.ticket ? { initial_value: prefill.ticket.slice(0, TICKET_MAX) } : {}),
       placeholder: plainText('e.g. INC-1234 or https://…', SLACK_LIMITS.placeholder),
     },
   };
@@ -173,6 +215,11 @@ export function requestModal(input: RequestModalInput): ModalView {
     submit: plainText('Request', SLACK_LIMITS.modalTitle),
     close: plainText('Cancel', SLACK_LIMITS.modalTitle),
     ...(input.privateMetadata === undefined ? {} : { private_metadata: input.privateMetadata }),
-    blocks: [...targetBlocks(input, selected), ...durationBlocks(input, selected), ...reasonBlocks()],
+    blocks: [
+      ...targetBlocks(input, selected),
+      ...durationBlocks(input, selected),
+      ...permissionBlocks(selected),
+      ...reasonBlocks(input.prefill),
+    ],
   };
 }

@@ -29,6 +29,14 @@ export interface TargetSummary {
   readonly approverUsers: readonly string[];
   readonly approverGroups: readonly string[];
   readonly approvalsRequired: number;
+  /** Set for a generated policy: the form asks for permissions inside these bounds. */
+  readonly permissionBounds?: PermissionBounds;
+}
+
+export interface PermissionBounds {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly deny: readonly string[];
 }
 
 /** A request with everything a message about it shows. */

@@ -2,7 +2,9 @@ import type { App } from '@slack/bolt';
 import { denyReasonProblem } from '../../domain/request-input.js';
 import { decideRequest } from '../../workflow/decide-request.js';
 import { readDenyForm } from '../../workflow/deny-form.js';
+import { readRequestedPolicy } from '../../workflow/read-policy.js';
 import { denyReasonModal } from '../blocks/deny-modal.js';
+import { policyModal } from '../blocks/policy-blocks.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
 import { buttonClick, readDenyReason, viewSubmission } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
@@ -35,7 +37,7 @@ async function denyFromForm(deps: ListenerDeps, body: unknown): Promise<DenyAck>
   }
 }
 
-/** Approve / Deny on an approval message. The messages themselves are updated by the notifier. */
+/** Approve / Deny (and View policy) on an approval message. The messages themselves are updated by the notifier. */
 export function registerDecisionActions(app: App, deps: ListenerDeps): void {
   app.action(ACTIONS.approve, async ({ ack, body, respond }) => {
     await ack();
@@ -68,5 +70,24 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
 
   app.view(VIEWS.denyReason, async ({ ack, body }) => {
     await ack(await denyFromForm(deps, body));
+  });
+
+  // A policy too long for the approval message opens here, for those who may see it.
+  app.action(ACTIONS.viewPolicy, async ({ ack, body, respond }) => {
+    await ack();
+    const click = buttonClick.safeParse(body);
+    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    const requestId = click.data.actions[0]?.value ?? '';
+    await answerSafely(deps.logger, respond, 'opening a generated policy', async () => {
+      const read = await readRequestedPolicy(deps.workflows, requestId, click.data.user.id);
+      if (read.type === 'not-found')
+        return tellProblem(respond, 'That request has no generated policy to show.');
+      if (read.type === 'not-allowed')
+        return tellProblem(
+          respond,
+          "Only the requester, the target's approvers and jitbot admins can see this policy.",
+        );
+      await deps.views.open(click.data.trigger_id, policyModal(read));
+    });
   });
 }

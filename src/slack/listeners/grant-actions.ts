@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { findTarget } from '../../domain/catalog.js';
 import { type RevokeNowOutcome, revokeNow } from '../../workflow/revoke-now.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS, SLASH_COMMAND } from '../ids.js';
 import { grantButtonClick, targetButtonClick } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { EXTEND_METADATA, openRequestForm } from './request-form.js';
@@ -38,8 +38,15 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
     const click = targetButtonClick.safeParse(body);
     if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
     const targetId = click.data.actions[0]?.value ?? '';
-    if (!findTarget(deps.workflows.catalog, targetId)) {
+    const target = findTarget(deps.workflows.catalog, targetId);
+    if (!target) {
       return tellProblem(respond, `${targetId} is no longer in jitbot's catalog, so it cannot be extended.`);
+    }
+    if (target.kind === 'aws-iam-generated-policy') {
+      return tellProblem(
+        respond,
+        `A generated policy cannot be extended yet. Ask again with \`${SLASH_COMMAND} ${targetId}\` and the permissions you still need: the new request gets a policy of its own, and this one ends at its expiry.`,
+      );
     }
     await answerSafely(deps.logger, respond, 'opening the extension form', () =>
       openRequestForm(deps, click.data.trigger_id, click.data.user.id, targetId, EXTEND_METADATA),

@@ -1,4 +1,6 @@
 import type { App } from '@slack/bolt';
+import { findTarget } from '../../domain/catalog.js';
+import { parseDuration } from '../../domain/duration.js';
 import { cancelRequest } from '../../workflow/cancel-request.js';
 import { readStatus } from '../../workflow/read-status.js';
 import { submitRequest } from '../../workflow/submit-request.js';
@@ -62,6 +64,10 @@ async function validTargetIds(deps: ListenerDeps, userId: string): Promise<strin
   return targets.map((target) => target.id);
 }
 
+function asksForPermissions(deps: ListenerDeps, targetId: string): boolean {
+  return findTarget(deps.workflows.catalog, targetId)?.kind === 'aws-iam-generated-policy';
+}
+
 /**
  * `/request-aws-access`. The ack goes out before anything slow: help is answered in the ack
  * itself, the form is opened right after it, and everything else is answered with `respond`.
@@ -78,6 +84,17 @@ export function registerRequestCommand(app: App, deps: ListenerDeps): void {
     if (intent.kind === 'open-form') {
       await answerSafely(deps.logger, respond, 'opening the request form', () =>
         openRequestForm(deps, command.trigger_id, command.user_id),
+      );
+      return;
+    }
+    if (intent.kind === 'request' && asksForPermissions(deps, intent.targetId)) {
+      // Permissions take lines of their own: the form opens with what the command already said.
+      const durationSeconds = parseDuration(intent.duration);
+      await answerSafely(deps.logger, respond, 'opening the request form', () =>
+        openRequestForm(deps, command.trigger_id, command.user_id, intent.targetId, undefined, {
+          ...(durationSeconds ? { durationSeconds } : {}),
+          justification: intent.justification,
+        }),
       );
       return;
     }

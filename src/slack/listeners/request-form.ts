@@ -18,7 +18,19 @@ import { offerableTargets } from './requestable.js';
  */
 export const EXTEND_METADATA = 'extend';
 
-function formFor(deps: ListenerDeps, userId: string, selected?: Target, privateMetadata?: string) {
+export interface FormPrefill {
+  readonly durationSeconds?: number;
+  readonly justification?: string;
+  readonly ticket?: string;
+}
+
+function formFor(
+  deps: ListenerDeps,
+  userId: string,
+  selected?: Target,
+  privateMetadata?: string,
+  prefill?: FormPrefill,
+) {
   const targets = offerableTargets(deps.workflows.catalog.targets, userId, deps.directory).map((target) =>
     deps.targets.of(target),
   );
@@ -29,9 +41,10 @@ function formFor(deps: ListenerDeps, userId: string, selected?: Target, privateM
       ? {
           selectedTargetId: selected.id,
           durationChoices: durationChoices(selected),
-          defaultSeconds: selected.durations.defaultSeconds,
+          defaultSeconds: prefill?.durationSeconds ?? selected.durations.defaultSeconds,
         }
       : {}),
+    ...(prefill ? { prefill } : {}),
   });
 }
 
@@ -42,9 +55,10 @@ export async function openRequestForm(
   userId: string,
   selectedTargetId?: string,
   privateMetadata?: string,
+  prefill?: FormPrefill,
 ) {
   const selected = selectedTargetId ? findTarget(deps.workflows.catalog, selectedTargetId) : undefined;
-  await deps.views.open(triggerId, formFor(deps, userId, selected, privateMetadata));
+  await deps.views.open(triggerId, formFor(deps, userId, selected, privateMetadata, prefill));
 }
 
 type FieldErrors = Partial<Record<(typeof BLOCKS)[keyof typeof BLOCKS], string>>;
@@ -67,6 +81,7 @@ async function submitForm(
     duration: `${form.durationSeconds}s`,
     justification: form.justification,
     ...(form.ticket ? { ticket: form.ticket } : {}),
+    ...(form.permissions ? { permissions: form.permissions } : {}),
     extension: privateMetadata === EXTEND_METADATA,
   });
   switch (outcome.type) {
