@@ -18,7 +18,7 @@
  *   npm run bench:policy     (DATABASE_URL, else a fresh database on 127.0.0.1:5432, else embedded)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -44,7 +44,7 @@ import {
   submitForm,
   waitForReply,
 } from './support/policy-requests.js';
-import { cpuMillis, firstLine, stopChild } from './support/processes.js';
+import { cleanUp, cpuMillis, firstLine, stopChild } from './support/processes.js';
 import { epochNow, startTimedFakeAws, type TimedFakeAws } from './support/timed-fake-aws.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -345,12 +345,6 @@ try {
   console.error(error);
   exitCode = 1;
 } finally {
-  for (const child of children.reverse()) await stopChild(child);
-  await fake?.stop();
-  await database
-    ?.drop()
-    .catch((error: unknown) => console.error('could not drop the bench database:', error));
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await cleanUp({ started, dir, children, fake, database });
 }
 process.exit(exitCode);

@@ -7,14 +7,14 @@
  *   npm run bench:revocation     (DATABASE_URL, else a fresh database on 127.0.0.1:5432, else embedded)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { JOBS_CHANNEL } from '../src/db/jobs-repository.js';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../test/support/service-process.js';
 import { type BenchDatabase, openBenchDatabase } from './support/bench-database.js';
-import { firstLine, stopChild } from './support/processes.js';
+import { cleanUp, firstLine } from './support/processes.js';
 import { createBackstops, insertGrants, planGrants, type SeededGrant } from './support/revocation-seed.js';
 import { epochNow, startTimedFakeAws, type TimedFakeAws } from './support/timed-fake-aws.js';
 
@@ -330,12 +330,6 @@ try {
   console.error(error);
   exitCode = 1;
 } finally {
-  for (const child of children.reverse()) await stopChild(child);
-  await fake?.stop();
-  await database
-    ?.drop()
-    .catch((error: unknown) => console.error('could not drop the bench database:', error));
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await cleanUp({ started, dir, children, fake, database });
 }
 process.exit(exitCode);

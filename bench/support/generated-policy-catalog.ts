@@ -4,8 +4,9 @@
  * comparison, replaced by an aws-iam-policy target of the same id.
  */
 import { randomBytes } from 'node:crypto';
+import { EXAMPLE_ACCOUNT_ID, EXAMPLE_ALLOW, EXAMPLE_DENY } from '../../test/support/example-bounds.js';
 
-export const ACCOUNT_ID = '111111111111';
+export const ACCOUNT_ID = EXAMPLE_ACCOUNT_ID;
 export const CONNECTOR_ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/jitbot-connector`;
 export const EXTERNAL_ID = 'bench-external-id';
 export const APPROVER_ID = 'UAPPROVER1';
@@ -23,15 +24,8 @@ const generatedTarget = {
   name: 'Team A S3, scoped',
   kind: 'aws-iam-generated-policy',
   account: 'prod',
-  allow: {
-    actions: ['s3:Get*', 's3:List*', 'logs:FilterLogEvents'],
-    resources: [
-      'arn:aws:s3:::team-a-*',
-      'arn:aws:s3:::team-a-*/*',
-      `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/team-a/*`,
-    ],
-  },
-  deny: { actions: ['s3:GetObjectAcl'] },
+  allow: EXAMPLE_ALLOW,
+  deny: EXAMPLE_DENY,
   ...common,
 };
 

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 /** Resolves with the child's first stdout line (its URL, or "ready"). */
 export function firstLine(child: ChildProcess): Promise<string> {
@@ -47,4 +47,24 @@ export function cpuMillis(pid: number | undefined): number | undefined {
     }
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** What a benchmark run leaves to clean up, whatever happened. */
+export interface BenchLeftovers {
+  readonly started: number;
+  readonly dir: string;
+  readonly children: ChildProcess[];
+  readonly fake: { stop(): Promise<void> } | undefined;
+  readonly database: { drop(): Promise<void> } | undefined;
+}
+
+/** Stops the children (last started first) and the fake, drops the database, removes the files. */
+export async function cleanUp({ started, dir, children, fake, database }: BenchLeftovers): Promise<void> {
+  for (const child of [...children].reverse()) await stopChild(child);
+  await fake?.stop();
+  await database
+    ?.drop()
+    .catch((error: unknown) => console.error('could not drop the bench database:', error));
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

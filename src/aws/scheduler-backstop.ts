@@ -95,12 +95,19 @@ function detachPolicy(account: Account, policyArn: string, principal: string): R
 
 /**
  * The IAM call the schedule makes, with its parameters, and what it undoes in words. A generated
- * policy is named after its grant, so the schedule can name it before it exists.
+ * policy is named after its grant, so the schedule can name it before it exists; after an
+ * extension, `state` is the policy that replaced it.
  */
-export function iamRemoval(account: Account, target: AwsTarget, principal: string, grantId: string): Removal {
+export function iamRemoval(
+  account: Account,
+  target: AwsTarget,
+  principal: string,
+  grantId: string,
+  state?: string,
+): Removal {
   if (target.kind === 'aws-iam-policy') return detachPolicy(account, target.policyArn, principal);
   if (target.kind === 'aws-iam-generated-policy')
-    return detachPolicy(account, generatedPolicyArn(account, grantId), principal);
+    return detachPolicy(account, generatedPolicyArn(account, grantId, state), principal);
   return {
     arn: iamTargetArn(account, 'removeUserFromGroup'),
     input: { GroupName: target.group, UserName: principal },

@@ -8,7 +8,8 @@ export const GRANT_COLUMNS = `id, request_id AS "requestId", latest_request_id A
   warned_at AS "warnedAt", backstop_at AS "backstopAt", revoke_attempts AS "revokeAttempts",
   next_attempt_at AS "nextAttemptAt", last_error AS "lastError", alerted_at AS "alertedAt", failure,
   granted_at AS "grantedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy",
-  revoke_reason AS "revokeReason", provider_operation AS "providerOperation"`;
+  revoke_reason AS "revokeReason", provider_operation AS "providerOperation",
+  provider_state AS "providerState"`;
 const COLUMNS = GRANT_COLUMNS;
 
 export interface NewGrant {
@@ -154,6 +155,11 @@ export async function recordProviderOperation(
     id,
     operation,
   ]);
+}
+
+/** What the provider made for this grant and must find again (a generated policy's ARN after an extension). */
+export async function recordProviderState(db: Queryable, id: string, state: string | null): Promise<void> {
+  await db.query('UPDATE grants SET provider_state = $2, updated_at = now() WHERE id = $1', [id, state]);
 }
 
 /**

@@ -7,14 +7,15 @@ const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", pri
   approvals_required AS "approvalsRequired", breakglass, decide_by AS "decideBy",
   decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
   created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy",
-  grant_id AS "grantId", principal_label AS "principalLabel", permissions`;
+  grant_id AS "grantId", principal_label AS "principalLabel", permissions,
+  extends_grant_id AS "extendsGrantId"`;
 
 /** Inserts a pending request; undefined when the person already has one pending for the target. */
 export async function insertRequest(db: Queryable, request: NewRequest): Promise<StoredRequest | undefined> {
   const { rows } = await db.query<StoredRequest>(
     `INSERT INTO requests (id, target_id, requester_id, principal, duration_seconds, justification, ticket,
-                           approvals_required, breakglass, decide_by, remind_at, permissions)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                           approvals_required, breakglass, decide_by, remind_at, permissions, extends_grant_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (requester_id, target_id) WHERE status = 'pending' DO NOTHING
      RETURNING ${COLUMNS}`,
     [
@@ -30,6 +31,7 @@ export async function insertRequest(db: Queryable, request: NewRequest): Promise
       request.decideBy,
       request.remindAt,
       request.permissions ?? null,
+      request.extendsGrantId ?? null,
     ],
   );
   return rows[0];

@@ -29,4 +29,6 @@ export interface StoredGrant {
   readonly revokeReason: string | null;
   /** An asynchronous provider operation in flight for this grant (see `CallContext.operation`). */
   readonly providerOperation: string | null;
+  /** What the provider made for this grant and must find again (see `CallContext.state`). */
+  readonly providerState: string | null;
 }

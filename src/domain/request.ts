@@ -28,6 +28,8 @@ export interface AccessRequest {
   readonly reviewedBy?: string | null;
   /** What a request for a generated policy asked for; null for every other kind. */
   readonly permissions?: RequestedPermissions | null;
+  /** The grant an extension of a generated policy extends (its policy is replaced by a later one). */
+  readonly extendsGrantId?: string | null;
 }
 
 /** One statement of a generated policy: these actions on these resources. */

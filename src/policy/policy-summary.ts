@@ -1,3 +1,4 @@
+import type { PermissionSummary } from '../domain/request.js';
 import { type AccessLevel, actionInfo } from './action-data.js';
 import type { PolicyStatement, PolicySummary } from './policy-types.js';
 
@@ -34,12 +35,17 @@ function flagLevel(levels: readonly AccessLevel[]): AccessLevel | undefined {
 
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "4 actions: List 1, Read 3, on 2 resources; hard expiry 1h after approval". */
-export function summaryWords(summary: PolicySummary, expiryWords: string): string {
+/** "4 actions: List 1, Read 3, on 2 resources": what a policy allows, in a line. */
+export function scopeWords(summary: PermissionSummary): string {
   const levels = LEVEL_ORDER.flatMap((level) => {
     const n = summary.byLevel[level];
     return n ? [`${level} ${n}`] : [];
   });
   const byLevel = levels.length > 0 ? `: ${levels.join(', ')},` : '';
-  return `${count(summary.actions, 'action')}${byLevel} on ${count(summary.resources, 'resource')}; hard expiry ${expiryWords}`;
+  return `${count(summary.actions, 'action')}${byLevel} on ${count(summary.resources, 'resource')}`;
+}
+
+/** "4 actions: List 1, Read 3, on 2 resources; hard expiry 1h after approval". */
+export function summaryWords(summary: PermissionSummary, expiryWords: string): string {
+  return `${scopeWords(summary)}; hard expiry ${expiryWords}`;
 }

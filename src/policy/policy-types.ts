@@ -1,3 +1,4 @@
+import type { PermissionStatement, PermissionSummary } from '../domain/request.js';
 import type { AccessLevel } from './action-data.js';
 
 /** The shapes the policy engine takes and gives; generate-policy.ts re-exports them. */
@@ -16,16 +17,12 @@ export interface PolicyBounds {
   readonly partition: string;
 }
 
-export interface PolicyStatement {
-  readonly actions: readonly string[];
-  readonly resources: readonly string[];
-}
+/** A statement as a request stores it: the engine builds exactly these. */
+export type PolicyStatement = PermissionStatement;
 
-export interface PolicySummary {
-  readonly actions: number;
-  readonly resources: number;
+/** The summary a request stores, with the levels the action data names. */
+export interface PolicySummary extends PermissionSummary {
   readonly byLevel: Readonly<Partial<Record<AccessLevel, number>>>;
-  /** Actions at the Write or Permissions management level, with their level, for bold flags. */
   readonly flagged: readonly { readonly action: string; readonly level: AccessLevel }[];
 }
 

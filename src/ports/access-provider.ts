@@ -62,6 +62,26 @@ export interface AccessProvider<T extends Target = Target> {
    * policy's document and its hash. Absent: the resource says it all.
    */
   grantRecord?(target: T, principal: string, context: CallContext): Record<string, unknown>;
+  /**
+   * Access that carries its own expiry (a generated policy's condition) cannot just be given more
+   * time: an extension replaces it with access ending at `expiresAt`, moving the backstop to it
+   * (to `backstopAt`, when there is one), and removes the old. `context.operation` holds the
+   * replacement while it is under way (set by the workflow before the call), so a retry finishes
+   * the same one and a revocation meanwhile removes both. Returns the new `state`. A refusal
+   * (no room for another policy) leaves the old access exactly as it was.
+   */
+  extend?(
+    target: T,
+    principal: string,
+    change: {
+      readonly expiresAt: Date;
+      /** Where the backstop moves; absent: the grant has none. */
+      readonly backstopAt?: Date;
+      /** Where it is now, to put it back if the replacement is refused. */
+      readonly currentBackstopAt?: Date;
+    },
+    context: CallContext,
+  ): Promise<string>;
   /** A timer outside jitbot that removes the access if jitbot is down at expiry; absent: none for this kind. */
   readonly backstop?: Backstop<T>;
   /**
@@ -128,6 +148,11 @@ export interface CallContext {
   readonly expiresAt?: Date;
   /** What the request asked for, for access made per request (a generated policy's statements). */
   readonly permissions?: readonly PermissionStatement[];
+  /**
+   * What the provider made for this grant and returned from `extend` (a generated policy's ARN
+   * once an extension replaced the first): how it finds what to remove. Absent: what `grant` made.
+   */
+  readonly state?: string;
 }
 
 export type PrincipalOutcome =

@@ -54,6 +54,7 @@ export function createMemoryRequestStore(
       const row: MemoryRequestRow = {
         ...request,
         permissions: request.permissions ?? null,
+        extendsGrantId: request.extendsGrantId ?? null,
         principalLabel: null,
         status: 'pending',
         decidedAt: null,

@@ -34,6 +34,8 @@ export interface NewRequest {
   readonly remindAt: Date | null;
   /** A generated policy's checked permissions; null for every other kind. */
   readonly permissions?: RequestedPermissions | null;
+  /** Set on an extension of a generated policy: the grant it extends. */
+  readonly extendsGrantId?: string | null;
 }
 
 export interface StatusChange {

@@ -56,8 +56,8 @@ export function createProviders(options: ProviderOptions): Providers {
   const accountFor = (target: AwsTarget) => catalogAccountFor(catalog, target);
   const backstop = createSchedulerBackstop<AwsTarget>({
     accountFor,
-    removalFor: async (target, principal, account, _context, grantId) =>
-      iamRemoval(account, target, principal, grantId),
+    removalFor: async (target, principal, account, context, grantId) =>
+      iamRemoval(account, target, principal, grantId, context.state),
     connector: aws,
     record,
   });

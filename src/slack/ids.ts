@@ -19,6 +19,8 @@ export const ACTIONS = {
   denyReason: 'jitbot.deny-reason',
   /** On the expiry warning: ask for more time (a new request for the same target). */
   extend: 'jitbot.extend',
+  /** The same for a generated policy: its value is the grant, whose permissions the request keeps. */
+  extendGrant: 'jitbot.extend-grant',
   /** On the expiry warning and the access notice: end the access now. */
   revokeNow: 'jitbot.revoke-now',
 } as const;

@@ -5,11 +5,12 @@ import {
   insertGrant,
   lockLiveGrant,
   recordBackstop,
+  recordProviderOperation,
 } from '../db/grants-repository.js';
 import { inTransaction, type Queryable } from '../db/pool.js';
 import { findRequest, linkGrant, lockRequest } from '../db/requests-repository.js';
 import { approvedByPerson } from '../domain/approval-rules.js';
-import { findTarget } from '../domain/catalog.js';
+import { findTarget, type Target } from '../domain/catalog.js';
 import { formatInstant } from '../domain/duration.js';
 import type { StoredGrant } from '../domain/grant.js';
 import {
@@ -19,8 +20,9 @@ import {
   newGrantExpiry,
   warnAtFor,
 } from '../domain/grant-timing.js';
+import type { StoredRequest } from '../domain/request.js';
 import { describeError } from '../errors.js';
-import { isProviderError, providerFor } from '../ports/access-provider.js';
+import { type AccessProvider, isProviderError, providerFor } from '../ports/access-provider.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
@@ -30,6 +32,7 @@ import { resourceForRequest } from './grant-resource.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import type { JobOutcome } from './job-outcome.js';
 import { enqueueGrantNotice, enqueueRequestChanged, GRANT_MAX_ATTEMPTS } from './notices.js';
+import { replaceGrant, replacementExpiry } from './replace-grant.js';
 
 const WAIT_FOR_OTHER_GRANT_MS = 1000;
 /** How long an approval waits for the same access to finish being applied or removed. */
@@ -43,7 +46,9 @@ type Link =
   | { readonly type: 'blocked'; readonly reason: string }
   | { readonly type: 'refused'; readonly reason: string }
   | { readonly type: 'establish'; readonly grant: StoredGrant }
-  | { readonly type: 'joined'; readonly grant: StoredGrant };
+  | { readonly type: 'joined'; readonly grant: StoredGrant }
+  /** Access that carries its own expiry is replaced, outside the lock (replace-grant.ts). */
+  | { readonly type: 'replace'; readonly grant: StoredGrant; readonly expiresAt: Date };
 
 /**
  * Keeps the backstop in step with a moved expiry, while the row is locked, so a revocation
@@ -96,6 +101,11 @@ async function join(db: Queryable, work: GrantWork, live: StoredGrant): Promise<
   });
   if (decision.type === 'refuse') return refuseJoin(db, work, live, decision.until);
   const { expiresAt } = decision;
+  if (work.provider.extend && !live.preExisting && expiresAt.getTime() !== live.expiresAt.getTime()) {
+    const replaced = replacementExpiry(live, expiresAt);
+    await recordProviderOperation(db, live.id, replaced.toISOString());
+    return { type: 'replace', grant: live, expiresAt: replaced };
+  }
   let grant = live;
   if (expiresAt.getTime() !== live.expiresAt.getTime()) {
     await moveBackstop(db, work, live, expiresAt);
@@ -170,6 +180,21 @@ async function link(work: GrantWork): Promise<Link> {
   });
 }
 
+/**
+ * An extension of a generated policy names the grant it extends, and so reaches it (and joins it,
+ * if it is still live); every other request's resource follows from its target.
+ */
+async function resourceOfRequest(
+  deps: GrantWorkflowDeps,
+  provider: AccessProvider,
+  target: Target,
+  request: StoredRequest,
+): Promise<string> {
+  const extended = request.extendsGrantId ? await findGrant(deps.pool, request.extendsGrantId) : undefined;
+  if (extended && provider.asGranted(target, extended.resource)) return extended.resource;
+  return resourceForRequest(provider, target, request.id);
+}
+
 async function prepare(deps: GrantWorkflowDeps, requestId: string) {
   const request = await findRequest(deps.pool, requestId);
   if (request?.status !== 'approved') return undefined;
@@ -184,7 +209,7 @@ async function prepare(deps: GrantWorkflowDeps, requestId: string) {
     target,
     provider,
     principal: request.principal,
-    resource: resourceForRequest(provider, target, request.id),
+    resource: await resourceOfRequest(deps, provider, target, request),
   };
   return work;
 }
@@ -220,6 +245,7 @@ export async function applyGrant(
       await failApprovedRequest(deps, { requestId, reason: linked.reason, alertAdmins: false });
       return { status: 'done' };
     }
+    if (linked.type === 'replace') await replaceGrant(work, linked.grant, linked.expiresAt);
     if (linked.type === 'establish') {
       grant = linked.grant;
       // A retry finishes the grant it began: if the catalog has since named another group or

@@ -27,6 +27,7 @@ export function contextOf(work: GrantWork, grant: StoredGrant): CallContext {
     rememberOperation: (operation) => recordProviderOperation(work.deps.pool, grant.id, operation),
     expiresAt: grant.expiresAt,
     ...(work.request.permissions ? { permissions: work.request.permissions.statements } : {}),
+    ...(grant.providerState !== null ? { state: grant.providerState } : {}),
   };
 }
 

@@ -36,6 +36,7 @@ export function contextFor(grant: StoredGrant): CallContext {
     grantId: grant.id,
     actor: grant.revokedBy ?? SERVICE_ACTOR,
     ...(grant.providerOperation !== null ? { operation: grant.providerOperation } : {}),
+    ...(grant.providerState !== null ? { state: grant.providerState } : {}),
   };
 }
 

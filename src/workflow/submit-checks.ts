@@ -70,6 +70,8 @@ async function routeAround(
 ): Promise<{ route: ApprovedVia | undefined } | { refusal: Extract<SubmitRefusal, { type: 'has-access' }> }> {
   const route = approvalRoute(check.target, check.durationSeconds);
   if (!route) return { route };
+  // Extend always asks people, whether or not the access is still found held (it may be ending).
+  if (check.extension && hasApprovers(check.target)) return { route: undefined };
   const resource = providerFor(deps.providers, check.target).resourceOf(check.target);
   const held = await tx.limits.findHeldAccess(check.requesterId, resource);
   if (!held) return { route };

@@ -1,6 +1,6 @@
 import { mayRequest } from '../domain/approval-rules.js';
 import { findTarget, type Target } from '../domain/catalog.js';
-import type { ApprovedVia, StoredRequest } from '../domain/request.js';
+import type { ApprovedVia, RequestedPermissions, StoredRequest } from '../domain/request.js';
 import { type InputProblems, type RawRequestInput, validateRequestInput } from '../domain/request-input.js';
 import { heldRequestStep } from '../domain/request-state.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
@@ -22,6 +22,11 @@ export interface SubmitCommand extends RawRequestInput {
   readonly extension?: boolean;
   /** What a generated policy must allow, as typed in the form (src/policy/ reads it). */
   readonly permissions?: string;
+  /**
+   * Extend on a generated policy's grant: the request asks for more time on exactly that grant,
+   * with the permissions it holds (nothing typed), and approvers decide it.
+   */
+  readonly extendsGrantId?: string;
 }
 
 export type SubmitOutcome =
@@ -35,11 +40,38 @@ export type SubmitOutcome =
   | SubmitRefusal
   | { readonly type: 'unknown-target' }
   | { readonly type: 'not-allowed'; readonly target: Target }
-  | { readonly type: 'invalid'; readonly problems: InputProblems; readonly target: Target };
+  | { readonly type: 'invalid'; readonly problems: InputProblems; readonly target: Target }
+  /** Extend named a grant that is not this person's live access to this target (any more). */
+  | { readonly type: 'not-extendable'; readonly reason: string; readonly target: Target };
 
 interface SubmitDeps
   extends Pick<RequestWorkflowDeps, 'catalog' | 'members' | 'newRequestId' | 'providers' | 'onWork'> {
-  readonly stores: Pick<RequestStores, 'transaction'>;
+  readonly stores: Pick<RequestStores, 'transaction' | 'grants' | 'requests'>;
+}
+
+type Permissions =
+  | { readonly permissions: RequestedPermissions | null }
+  | { readonly refusal: SubmitOutcome };
+
+/**
+ * What the request asks for beyond time: permissions typed in the form (checked by policy/), or,
+ * for an extension of a generated policy, the ones its grant holds, which must be this person's
+ * live access to this target.
+ */
+async function permissionsOf(deps: SubmitDeps, command: SubmitCommand, target: Target): Promise<Permissions> {
+  if (command.extendsGrantId === undefined) {
+    const checked = await checkRequestedPermissions(deps.catalog, target, command.permissions);
+    if (checked.ok) return { permissions: checked.permissions };
+    return { refusal: { type: 'invalid', problems: { permissions: checked.problem }, target } };
+  }
+  const grant = await deps.stores.grants.find(command.extendsGrantId);
+  const refuse = (reason: string): Permissions => ({ refusal: { type: 'not-extendable', reason, target } });
+  if (!grant || grant.requesterId !== command.requesterId || grant.targetId !== target.id)
+    return refuse(`That access is not yours to extend in ${target.name}; ask for new access instead.`);
+  if (grant.status !== 'active')
+    return refuse('That access has ended, so there is nothing to extend: ask for new access instead.');
+  const held = await deps.stores.requests.find(grant.latestRequestId);
+  return { permissions: held?.permissions ?? null };
 }
 
 async function approveAtOnce(
@@ -78,20 +110,22 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): P
   if (!(await mayRequest(command.requesterId, target.requesters, deps.members)))
     return { type: 'not-allowed', target };
   const validated = validateRequestInput(command, target);
-  const checked = await checkRequestedPermissions(deps.catalog, target, command.permissions);
-  if (!validated.ok || !checked.ok) {
+  const asked = await permissionsOf(deps, command, target);
+  if ('refusal' in asked && asked.refusal.type !== 'invalid') return asked.refusal;
+  if (!validated.ok || 'refusal' in asked) {
     const problems = {
       ...(validated.ok ? {} : validated.problems),
-      ...(checked.ok ? {} : { permissions: checked.problem }),
+      ...('refusal' in asked && asked.refusal.type === 'invalid' ? asked.refusal.problems : {}),
     };
     return { type: 'invalid', problems, target };
   }
   const { durationSeconds, justification, ticket } = validated.input;
-  const { permissions } = checked;
+  const { permissions } = asked;
+  const extendsGrantId = command.extendsGrantId ?? null;
 
   const outcome = await deps.stores.transaction(async (tx): Promise<SubmitOutcome> => {
     const { requesterId } = command;
-    const extension = command.extension === true;
+    const extension = command.extension === true || extendsGrantId !== null;
     const checked = await checkSubmit(tx, deps, { requesterId, target, durationSeconds, extension });
     if ('refusal' in checked) return checked.refusal;
     const { route } = checked;
@@ -109,6 +143,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): P
       decideBy: new Date(Date.now() + deps.catalog.settings.approvalTimeoutSeconds * 1000),
       remindAt: new Date(Date.now() + deps.catalog.settings.approvalReminderSeconds * 1000),
       permissions,
+      extendsGrantId,
     });
     if (!created) {
       const existing = await tx.requests.findPending(requesterId, target.id);

@@ -15,6 +15,7 @@ import { isUserFacingError } from '../../src/errors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startService } from '../../src/main.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { EXAMPLE_ALLOW, EXAMPLE_DENY } from '../support/example-bounds.js';
 import {
   buildAccount,
   buildAwsTarget,
@@ -33,15 +34,8 @@ function buildGeneratedTarget(overrides: Data = {}): Data {
     name: 'Production S3, scoped',
     kind: 'aws-iam-generated-policy',
     account: 'prod',
-    allow: {
-      actions: ['s3:Get*', 's3:List*', 'logs:FilterLogEvents'],
-      resources: [
-        'arn:aws:s3:::team-a-*',
-        'arn:aws:s3:::team-a-*/*',
-        'arn:aws:logs:us-east-1:111111111111:log-group:/team-a/*',
-      ],
-    },
-    deny: { actions: ['s3:GetObjectAcl'] },
+    allow: EXAMPLE_ALLOW,
+    deny: EXAMPLE_DENY,
     maxActions: 25,
     durations: { default: '1h', max: '4h' },
     approvers: { users: ['U0EXAMPLE1'] },
@@ -99,15 +93,8 @@ describe('an aws-iam-generated-policy target', () => {
         description: undefined,
         kind: 'aws-iam-generated-policy',
         account: 'prod',
-        allow: {
-          actions: ['s3:Get*', 's3:List*', 'logs:FilterLogEvents'],
-          resources: [
-            'arn:aws:s3:::team-a-*',
-            'arn:aws:s3:::team-a-*/*',
-            'arn:aws:logs:us-east-1:111111111111:log-group:/team-a/*',
-          ],
-        },
-        deny: { actions: ['s3:GetObjectAcl'] },
+        allow: EXAMPLE_ALLOW,
+        deny: EXAMPLE_DENY,
         maxActions: 25,
         durations: { defaultSeconds: 3600, maxSeconds: 14_400 },
         approvers: { users: ['U0EXAMPLE1'], userGroups: [], required: 1 },

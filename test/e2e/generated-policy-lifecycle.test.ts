@@ -277,3 +277,116 @@ describe('asking and reading', () => {
     expect(jitbot.slack.callsTo('views.open').length).toBe(opened + 1);
   });
 });
+
+describe('extending a generated policy', () => {
+  /** Extend on the grant, as its holder: the form it opens, and the metadata that names the grant. */
+  async function openExtension(grantId: string, requester: string) {
+    const before = jitbot.slack.callsTo('views.open').length;
+    await jitbot.click(ACTIONS.extendGrant, grantId, requester);
+    await vi.waitFor(() => expect(jitbot.slack.callsTo('views.open').length).toBe(before + 1));
+    return jitbot.slack.callsTo('views.open').at(-1)?.args.view as {
+      private_metadata: string;
+      blocks: unknown[];
+    };
+  }
+
+  async function extend(grantId: string, requester: string, seconds: string) {
+    const view = await openExtension(grantId, requester);
+    const response = await jitbot.submitView(
+      VIEWS.request,
+      formValues('s3-scoped', seconds, 'still reading the team-a logs for INC-7'),
+      requester,
+      view.private_metadata,
+    );
+    expect(await response.text()).toBe('');
+    const { rows } = await jitbot.database.pool.query(
+      'SELECT id FROM requests WHERE extends_grant_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [grantId],
+    );
+    return String(rows[0]?.id);
+  }
+
+  it('Extend asks for time only; on approval a new policy with the later expiry replaces the old one, and the backstop moves to it', async () => {
+    const requester = newUser();
+    const first = await askFor(requester);
+    await approve(first);
+    const grant = await untilActive(first);
+    const old = policyArnOf(grant.id);
+
+    const view = await openExtension(grant.id, requester);
+    expect(JSON.stringify(view.blocks)).toContain(
+      'Extending *Production S3, scoped* with the same permissions',
+    );
+    expect(JSON.stringify(view.blocks)).not.toContain(`"block_id":"${BLOCKS.permissions}"`);
+    const id = await extend(grant.id, requester, '7200');
+    await approve(id);
+    await vi.waitFor(
+      async () =>
+        expect(new Date((await grantOf(id))?.expires_at ?? 0).getTime()).toBeGreaterThan(
+          new Date(grant.expires_at).getTime(),
+        ),
+      { timeout: 15_000 },
+    );
+    const extended = await grantOf(id);
+    expect(extended?.id).toBe(grant.id);
+    const expiry = new Date(extended?.expires_at ?? 0);
+    const replacement = policyArnOf(
+      `${grant.id}-${expiry
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+        .replace(/[-:]/g, '')}`,
+    );
+    expect(iam.policiesOf(iamName(requester))).toEqual([replacement]);
+    expect(iam.policyDocument(old)).toBeUndefined();
+    const condition = statementOf(iam.policyDocument(replacement))[0]?.Condition;
+    expect(condition).toEqual({
+      DateLessThan: { 'aws:CurrentTime': `${expiry.toISOString().slice(0, 19)}Z` },
+    });
+    expect(iam.schedule('jitbot', `jitbot-${grant.id}`)?.definition).toMatchObject({
+      Target: { Input: JSON.stringify({ PolicyArn: replacement, UserName: iamName(requester) }) },
+    });
+    const created = jitbot.aws.calls.filter((call) => JSON.stringify(call.params).includes(grant.id));
+    expect(created.map((call) => call.action)).not.toContain('CreatePolicyVersion');
+
+    await expireNow(grant.id);
+    await untilEnded(grant.id);
+    expect(iam.policiesOf(iamName(requester))).toEqual([]);
+    expect(iam.policyDocument(replacement)).toBeUndefined();
+    expect(iam.schedule('jitbot', `jitbot-${grant.id}`)).toBeUndefined();
+  });
+
+  it('no free policy slot: the extension is refused in words, and the grant stands as it was', async () => {
+    const requester = newUser();
+    const first = await askFor(requester);
+    await approve(first);
+    const grant = await untilActive(first);
+    for (let index = 0; index < 9; index += 1) {
+      const other = `arn:aws:iam::${ACCOUNT}:policy/team/slot-${requester}-${index}`;
+      iam.addPolicy(other);
+      iam.attachPolicy(other, iamName(requester));
+    }
+    const schedule = iam.schedule('jitbot', `jitbot-${grant.id}`)?.definition;
+    const id = await extend(grant.id, requester, '7200');
+    await approve(id);
+    await vi.waitFor(async () => expect(await requestStatus(id)).toBe('failed'), { timeout: 15_000 });
+    await vi.waitFor(() => expect(dmsTo(requester).join()).toContain("IAM's limit per user"));
+    const after = await grantOf(first);
+    expect(after?.status).toBe('active');
+    expect(after?.expires_at).toEqual(grant.expires_at);
+    expect(iam.hasPolicy(iamName(requester), policyArnOf(grant.id))).toBe(true);
+    expect(iam.schedule('jitbot', `jitbot-${grant.id}`)?.definition).toEqual(schedule);
+  });
+
+  it("only the holder can extend: anyone else's click opens nothing", async () => {
+    const requester = newUser();
+    const first = await askFor(requester);
+    await approve(first);
+    const grant = await untilActive(first);
+    const opened = jitbot.slack.callsTo('views.open').length;
+    const { responseUrl } = await jitbot.click(ACTIONS.extendGrant, grant.id, STRANGER);
+    await vi.waitFor(() =>
+      expect(JSON.stringify(jitbot.responses(responseUrl))).toContain('Only the person who has this access'),
+    );
+    expect(jitbot.slack.callsTo('views.open').length).toBe(opened);
+  });
+});

@@ -5,20 +5,14 @@ import {
   type PolicyBounds,
   type PolicyGeneration,
 } from '../../src/policy/generate-policy.js';
+import { EXAMPLE_ACCOUNT_ID, EXAMPLE_ALLOW, EXAMPLE_DENY } from '../support/example-bounds.js';
 
 /** The bounds of the issue's example target, prod-s3-scoped. */
 const bounds: PolicyBounds = {
-  allow: {
-    actions: ['s3:Get*', 's3:List*', 'logs:FilterLogEvents'],
-    resources: [
-      'arn:aws:s3:::team-a-*',
-      'arn:aws:s3:::team-a-*/*',
-      'arn:aws:logs:us-east-1:111111111111:log-group:/team-a/*',
-    ],
-  },
-  deny: { actions: ['s3:GetObjectAcl'] },
+  allow: EXAMPLE_ALLOW,
+  deny: EXAMPLE_DENY,
   maxActions: 25,
-  accountId: '111111111111',
+  accountId: EXAMPLE_ACCOUNT_ID,
   partition: 'aws',
 };
 

@@ -12,6 +12,7 @@ import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
 import { createRevocationSource } from '../../src/jobs/revocation-source.js';
 import { ProviderError } from '../../src/ports/access-provider.js';
+import type { RequestStores } from '../../src/ports/request-stores.js';
 import { applyGrant } from '../../src/workflow/apply-grant.js';
 import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';
@@ -24,7 +25,7 @@ import { PEOPLE, TEST_CATALOG_DATA, testCatalog, testMembers } from '../support/
 
 let database: TestDatabase;
 let provider: MemoryProvider;
-let deps: PrepareDeps;
+let deps: PrepareDeps & { stores: RequestStores };
 let sequence = 0;
 
 beforeAll(async () => {

@@ -67,20 +67,12 @@ export function expiryWarning(view: RequestView, grant: GrantSummary, now: Date 
   const ends = section(
     `:hourglass_flowing_sand: Your access to ${what} ends at *${formatTime(grant.expiresAt)}* (in about ${formatDuration(Math.round(left / 60) * 60)}).`,
   );
-  // A generated policy holds its expiry in its own condition: more time is a new request.
-  if (view.target.permissionBounds)
-    return message(text, [
-      ends,
-      context(
-        `Need more time? Ask again with \`${SLASH_COMMAND} ${view.target.id}\`: a new policy, decided by the approvers.`,
-      ),
-      actions(revokeButton(grant)),
-      context(requestContextLine(view)),
-    ]);
+  // A generated policy's Extend names the grant: the new request keeps exactly its permissions.
   const extend = button({
     text: 'Extend',
-    actionId: ACTIONS.extend,
-    value: view.target.id,
+    ...(view.target.permissionBounds
+      ? { actionId: ACTIONS.extendGrant, value: grant.id }
+      : { actionId: ACTIONS.extend, value: view.target.id }),
     style: 'primary',
   });
   return message(text, [

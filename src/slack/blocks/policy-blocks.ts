@@ -6,7 +6,6 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { RequestedPermissions } from '../../domain/request.js';
-import type { PolicySummary } from '../../policy/generate-policy.js';
 import { policyDocument, readablePolicyJson } from '../../policy/policy-document.js';
 import { summaryWords } from '../../policy/policy-summary.js';
 import { ACTIONS } from '../ids.js';
@@ -63,11 +62,9 @@ export function policyBlocks(
   permissions: RequestedPermissions,
   durationSeconds: number,
 ): KnownBlock[] {
-  // Stored as the engine made it: the levels are the action data's own.
-  const summary = permissions.summary as PolicySummary;
   const blocks: KnownBlock[] = [
     section(
-      `*Generated policy:* ${escapeMrkdwn(summaryWords(summary, expiryAfterApproval(durationSeconds)))}`,
+      `*Generated policy:* ${escapeMrkdwn(summaryWords(permissions.summary, expiryAfterApproval(durationSeconds)))}`,
     ),
   ];
   const flagged = flaggedLine(permissions);

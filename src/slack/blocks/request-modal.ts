@@ -29,6 +29,11 @@ export interface RequestModalInput {
   readonly privateMetadata?: string;
   /** What the text shortcut already said, so the form opens with it filled in. */
   readonly prefill?: { readonly justification?: string; readonly ticket?: string };
+  /**
+   * Extend on a generated policy: the target and the permissions are those of the grant, shown
+   * and not asked (`privateMetadata` names the grant); only the time and the reason are.
+   */
+  readonly extending?: { readonly summary: string };
 }
 
 /**
@@ -172,6 +177,16 @@ function permissionBlocks(selected: TargetSummary | undefined): InputBlock[] {
   ];
 }
 
+/** What an extension of a generated policy keeps: the target and its permissions, in words. */
+function extensionBlocks(selected: TargetSummary | undefined, summary: string): KnownBlock[] {
+  const name = selected ? `*${escapeMrkdwn(selected.name)}*` : 'this access';
+  return [
+    context(
+      `Extending ${name} with the same permissions (${escapeMrkdwn(summary)}): on approval a new policy ending later replaces the one you hold.`,
+    ),
+  ];
+}
+
 function reasonBlocks(prefill: RequestModalInput['prefill']): InputBlock[] {
   const justification: InputBlock = {
     type: 'input',
@@ -215,11 +230,17 @@ export function requestModal(input: RequestModalInput): ModalView {
     submit: plainText('Request', SLACK_LIMITS.modalTitle),
     close: plainText('Cancel', SLACK_LIMITS.modalTitle),
     ...(input.privateMetadata === undefined ? {} : { private_metadata: input.privateMetadata }),
-    blocks: [
-      ...targetBlocks(input, selected),
-      ...durationBlocks(input, selected),
-      ...permissionBlocks(selected),
-      ...reasonBlocks(input.prefill),
-    ],
+    blocks: input.extending
+      ? [
+          ...extensionBlocks(selected, input.extending.summary),
+          ...durationBlocks(input, selected),
+          ...reasonBlocks(input.prefill),
+        ]
+      : [
+          ...targetBlocks(input, selected),
+          ...durationBlocks(input, selected),
+          ...permissionBlocks(selected),
+          ...reasonBlocks(input.prefill),
+        ],
   };
 }

@@ -1,10 +1,12 @@
 import type { App } from '@slack/bolt';
 import { findTarget } from '../../domain/catalog.js';
+import { scopeWords } from '../../policy/policy-summary.js';
+import { readExtension } from '../../workflow/read-extension.js';
 import { type RevokeNowOutcome, revokeNow } from '../../workflow/revoke-now.js';
-import { ACTIONS, SLASH_COMMAND } from '../ids.js';
+import { ACTIONS } from '../ids.js';
 import { grantButtonClick, targetButtonClick } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
-import { EXTEND_METADATA, openRequestForm } from './request-form.js';
+import { EXTEND_METADATA, grantExtensionMetadata, openRequestForm } from './request-form.js';
 import { answerSafely, tellProblem, UNREADABLE_CLICK } from './respond.js';
 
 function revokeProblem(outcome: Exclude<RevokeNowOutcome, { type: 'revoking' }>): string {
@@ -32,6 +34,28 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
     });
   });
 
+  // A generated policy's Extend: the form keeps the grant's target and permissions, asks only for time.
+  app.action(ACTIONS.extendGrant, async ({ ack, body, respond }) => {
+    await ack();
+    const click = grantButtonClick.safeParse(body);
+    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    const grantId = click.data.actions[0]?.value ?? '';
+    await answerSafely(deps.logger, respond, 'opening the extension form', async () => {
+      const read = await readExtension(deps.workflows, grantId, click.data.user.id);
+      if (read.type === 'refused') return tellProblem(respond, read.reason);
+      const summary = scopeWords(read.permissions.summary);
+      await openRequestForm(
+        deps,
+        click.data.trigger_id,
+        click.data.user.id,
+        read.target.id,
+        grantExtensionMetadata(read.grantId, read.target.id),
+        undefined,
+        { summary },
+      );
+    });
+  });
+
   // Extending is asking again: the form opens on the same target, and the approval rules apply.
   app.action(ACTIONS.extend, async ({ ack, body, respond }) => {
     await ack();
@@ -42,12 +66,12 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
     if (!target) {
       return tellProblem(respond, `${targetId} is no longer in jitbot's catalog, so it cannot be extended.`);
     }
-    if (target.kind === 'aws-iam-generated-policy') {
+    // Older Extend buttons name only the target; a generated policy's must name the grant.
+    if (target.kind === 'aws-iam-generated-policy')
       return tellProblem(
         respond,
-        `A generated policy cannot be extended yet. Ask again with \`${SLASH_COMMAND} ${targetId}\` and the permissions you still need: the new request gets a policy of its own, and this one ends at its expiry.`,
+        'Use Extend on your latest expiry warning for this access: it names the policy to extend.',
       );
-    }
     await answerSafely(deps.logger, respond, 'opening the extension form', () =>
       openRequestForm(deps, click.data.trigger_id, click.data.user.id, targetId, EXTEND_METADATA),
     );

@@ -38,6 +38,8 @@ export function submitReply(
       return unknownTargetReply(typedTarget, validIds);
     case 'not-allowed':
       return notAllowedReply(outcome.target);
+    case 'not-extendable':
+      return problemReply(outcome.reason);
     case 'invalid':
       return problemReply(
         Object.values(outcome.problems).join('. '),

@@ -6,7 +6,7 @@ import { refusalFieldError } from '../blocks/refusal-replies.js';
 import { requestModal } from '../blocks/request-modal.js';
 import { duplicateRequestNotice } from '../blocks/requester-messages.js';
 import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
-import { readRequestForm, targetPicked, viewSubmission } from '../payloads.js';
+import { type RequestForm, readRequestForm, targetPicked, viewSubmission } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { notAllowedReply } from './replies.js';
 import { offerableTargets } from './requestable.js';
@@ -24,12 +24,23 @@ export interface FormPrefill {
   readonly ticket?: string;
 }
 
+/** An extension form for a generated policy's grant carries `extend:<grant id>:<target id>`. */
+export function grantExtensionMetadata(grantId: string, targetId: string): string {
+  return `${EXTEND_METADATA}:${grantId}:${targetId}`;
+}
+
+function readGrantExtension(metadata: string | undefined) {
+  const [kind, grantId, targetId] = (metadata ?? '').split(':');
+  return kind === EXTEND_METADATA && grantId && targetId ? { grantId, targetId } : undefined;
+}
+
 function formFor(
   deps: ListenerDeps,
   userId: string,
   selected?: Target,
   privateMetadata?: string,
   prefill?: FormPrefill,
+  extending?: { readonly summary: string },
 ) {
   const targets = offerableTargets(deps.workflows.catalog.targets, userId, deps.directory).map((target) =>
     deps.targets.of(target),
@@ -45,6 +56,7 @@ function formFor(
         }
       : {}),
     ...(prefill ? { prefill } : {}),
+    ...(extending ? { extending } : {}),
   });
 }
 
@@ -56,9 +68,10 @@ export async function openRequestForm(
   selectedTargetId?: string,
   privateMetadata?: string,
   prefill?: FormPrefill,
+  extending?: { readonly summary: string },
 ) {
   const selected = selectedTargetId ? findTarget(deps.workflows.catalog, selectedTargetId) : undefined;
-  await deps.views.open(triggerId, formFor(deps, userId, selected, privateMetadata, prefill));
+  await deps.views.open(triggerId, formFor(deps, userId, selected, privateMetadata, prefill, extending));
 }
 
 type FieldErrors = Partial<Record<(typeof BLOCKS)[keyof typeof BLOCKS], string>>;
@@ -70,11 +83,28 @@ async function submitForm(
   values: unknown,
   privateMetadata: string | undefined,
 ): Promise<FieldErrors | undefined> {
-  const form = readRequestForm(values);
-  if (!form)
+  const parsed = readRequestForm(values);
+  if (!parsed)
     return { [BLOCKS.justification]: 'jitbot could not read this form; close it and run the command again.' };
-  if (!form.targetId) return { [BLOCKS.target]: 'Pick what you need access to.' };
+  // An extension form shows its target instead of asking: it is the grant's.
+  const extending = readGrantExtension(privateMetadata);
+  const form = extending ? { ...parsed, targetId: extending.targetId, permissions: undefined } : parsed;
+  const { targetId } = form;
+  if (!targetId) return { [BLOCKS.target]: 'Pick what you need access to.' };
   if (!form.durationSeconds) return { [BLOCKS.duration]: 'Pick how long you need it for.' };
+  const errors = await submitErrors(deps, userId, { ...form, targetId }, privateMetadata, extending);
+  // The extension form has no target field: what would go there goes under the duration.
+  if (extending && errors?.[BLOCKS.target]) return { [BLOCKS.duration]: errors[BLOCKS.target] };
+  return errors;
+}
+
+async function submitErrors(
+  deps: ListenerDeps,
+  userId: string,
+  form: RequestForm & { readonly targetId: string },
+  privateMetadata: string | undefined,
+  extending: { readonly grantId: string } | undefined,
+): Promise<FieldErrors | undefined> {
   const outcome = await submitRequest(deps.workflows, {
     requesterId: userId,
     targetId: form.targetId,
@@ -83,6 +113,7 @@ async function submitForm(
     ...(form.ticket ? { ticket: form.ticket } : {}),
     ...(form.permissions ? { permissions: form.permissions } : {}),
     extension: privateMetadata === EXTEND_METADATA,
+    ...(extending ? { extendsGrantId: extending.grantId } : {}),
   });
   switch (outcome.type) {
     case 'invalid':
@@ -97,6 +128,8 @@ async function submitForm(
       return { [BLOCKS.target]: notAllowedReply(outcome.target).text };
     case 'unknown-target':
       return { [BLOCKS.target]: 'That target is no longer in the catalog; pick another.' };
+    case 'not-extendable':
+      return { [BLOCKS.target]: outcome.reason };
     default:
       return undefined;
   }
