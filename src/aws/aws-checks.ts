@@ -1,4 +1,5 @@
-import { GetGroupCommand, GetPolicyCommand } from '@aws-sdk/client-iam';
+import { GetGroupCommand, GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
+import { GENERATED_POLICY_PATH } from '../domain/generated-policy.js';
 import type { Account } from '../domain/catalog.js';
 import { isProviderError } from '../ports/access-provider.js';
 import { awsErrorCode, toProviderError } from './aws-errors.js';
@@ -13,6 +14,8 @@ export interface AwsChecks {
   checkAssumeRole(account: Account): Promise<CheckResult>;
   checkGroupExists(account: Account, group: string): Promise<CheckResult>;
   checkPolicyExists(account: Account, policyArn: string): Promise<CheckResult>;
+  /** Whether the connector role may manage generated policies (a role deployed before them may not). */
+  checkGeneratedPolicies(account: Account): Promise<CheckResult>;
 }
 
 /** The IAM path of every group jitbot grants: the connector and scheduler roles are limited to it. */
@@ -90,14 +93,34 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
         });
       }
     },
+    async checkGeneratedPolicies(account) {
+      // A policy that never exists, under the generated path: only the grant statement that
+      // aws-iam-generated-policy needs lets the role ask, so NoSuchEntity is the pass.
+      const partition = /^arn:(aws[a-z-]*):/.exec(account.connectorRoleArn)?.[1] ?? 'aws';
+      const probe = `arn:${partition}:iam::${account.accountId}:policy${GENERATED_POLICY_PATH}jitbot-doctor-probe`;
+      try {
+        const { iam } = await connector.clientsFor(account, DOCTOR_CONTEXT);
+        await iam.send(new GetPolicyVersionCommand({ PolicyArn: probe, VersionId: 'v1' }));
+        return { ok: true };
+      } catch (error) {
+        if (awsErrorCode(error) === 'NoSuchEntity') return { ok: true };
+        const denied = `the connector role of ${account.name} predates generated policies: deploy the current infra/policies/connector-permissions.json (or the connector-role Terraform module), which may create, read and delete policies under ${GENERATED_POLICY_PATH}`;
+        return failedRead(account, error, {
+          operation: 'iam:GetPolicyVersion',
+          resource: `policy ${probe}`,
+          denied,
+          otherwise: denied,
+        });
+      }
+    },
   };
 }
 
 interface ReadFailure {
   readonly operation: string;
   readonly resource: string;
-  /** When IAM says there is no such thing. */
-  readonly missing: { readonly problem: string; readonly fix: string };
+  /** When IAM says there is no such thing; absent where that is the answer hoped for. */
+  readonly missing?: { readonly problem: string; readonly fix: string };
   /** The fix when the connector role may not read it. */
   readonly denied: string;
   /** The fix for any other final refusal. */
@@ -113,7 +136,7 @@ function failedRead(account: Account, error: unknown, read: ReadFailure): CheckR
   });
   if (isProviderError(error) && error.code === 'assume_role_denied')
     return { ok: false, problem: failure.message, fix: `fix the connector role of ${account.name} first` };
-  if (awsErrorCode(error) === 'NoSuchEntity') return { ok: false, ...read.missing };
+  if (read.missing && awsErrorCode(error) === 'NoSuchEntity') return { ok: false, ...read.missing };
   const fix = failure.retryable
     ? 'try again in a minute'
     : failure.code === 'aws_access_denied'

@@ -28,6 +28,11 @@ function grantedIn(catalog: Catalog, account: Account): Granted[] {
         label: `policy ${target.policyArn}`,
         check: (checks) => checks.checkPolicyExists(account, target.policyArn),
       });
+    if (target.kind === 'aws-iam-generated-policy' && target.account === account.id)
+      byLabel.set('generated policies', {
+        label: 'generated policies',
+        check: (checks) => checks.checkGeneratedPolicies(account),
+      });
   }
   return [...byLabel.values()];
 }
@@ -47,7 +52,10 @@ function schedulerLine(label: string, account: Account, catalog: Catalog): Check
   if (account.schedulerRoleArn) return pass(`${label}: scheduler role`, account.schedulerRoleArn);
   const grantsHere = catalog.targets.some(
     (target) =>
-      (target.kind === 'aws-iam-group' || target.kind === 'aws-iam-policy') && target.account === account.id,
+      (target.kind === 'aws-iam-group' ||
+        target.kind === 'aws-iam-policy' ||
+        target.kind === 'aws-iam-generated-policy') &&
+      target.account === account.id,
   );
   if (catalog.identityCenter?.account === account.id && !grantsHere) return undefined;
   return warn(

@@ -86,6 +86,8 @@ interface CatalogChanges {
   readonly stagingScheduler?: boolean;
   /** False leaves settings.allowedEmailDomains out. */
   readonly emailDomains?: boolean;
+  /** Adds an aws-iam-generated-policy target in prod. */
+  readonly generated?: boolean;
 }
 
 /** Two accounts (three groups and a policy) and one Okta group, written to a file of its own. */
@@ -112,6 +114,16 @@ function writeCatalog(changes: CatalogChanges = {}): string {
         policyArn: changes.prodPolicy ?? PROD_POLICY,
       },
       awsTarget('staging-dev', 'staging', 'jit-staging-dev'),
+      ...(changes.generated
+        ? [
+            {
+              ...awsTarget('prod-s3', 'prod', ''),
+              kind: 'aws-iam-generated-policy',
+              group: undefined,
+              allow: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::team-a-*/*'] },
+            },
+          ]
+        : []),
       {
         id: 'support-tools',
         name: 'Support tools',
@@ -239,6 +251,22 @@ describe('jitbot doctor', () => {
     expect(block).toMatch(/^✗ .*IAM policy \S+read-nothing does not exist in Production \(111111111111\)/);
     expect(block).toContain('aws iam create-policy --path /jit/');
     expect(code).toBe(1);
+  });
+
+  it('generated policies: passes when the connector may manage them, and names the role update when it may not', async () => {
+    const catalog = writeCatalog({ generated: true });
+    const passing = await doctor(doctorEnv({ JITBOT_CATALOG: catalog }));
+    expect(lineFor(passing.output, 'aws prod (111111111111): generated policies')).toMatch(/^✓ /);
+
+    aws.failNext('GetPolicyVersion', { code: 'AccessDenied', status: 403 });
+    const { code, output } = await doctor(doctorEnv({ JITBOT_CATALOG: catalog }));
+    const block = blockFor(output, 'aws prod (111111111111): generated policies');
+    expect(block).toMatch(/^✗ /);
+    expect(block).toContain(
+      'predates generated policies: deploy the current infra/policies/connector-permissions.json',
+    );
+    expect(code).toBe(1);
+    expectNoSecrets(output);
   });
 
   it('a missing Slack scope: exits 1 naming it; an extra one is only a warning', async () => {
