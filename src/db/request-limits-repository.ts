@@ -46,12 +46,15 @@ export async function findHeldAccess(
   db: Queryable,
   requesterId: string,
   resource: string,
+  perRequest = false,
 ): Promise<HeldAccess | undefined> {
+  // Access made per request (a generated policy) records `<resource>/<request id>`: any of them is held.
   const { rows } = await db.query<HeldAccess>(
     `SELECT id AS "grantId", expires_at AS "expiresAt" FROM grants
-      WHERE requester_id = $1 AND resource = $2 AND status IN ('pending', 'active') AND expires_at > now()
+      WHERE requester_id = $1 AND (resource = $2 OR ($3 AND starts_with(resource, $2 || '/')))
+        AND status IN ('pending', 'active') AND expires_at > now()
       ORDER BY expires_at DESC LIMIT 1`,
-    [requesterId, resource],
+    [requesterId, resource, perRequest],
   );
   return rows[0];
 }

@@ -58,7 +58,8 @@ function bindStores(db: Queryable): RequestStoreSet {
       lockRequester: (requesterId) => lockRequester(db, requesterId),
       recentRequestTimes: (requesterId, withinSeconds, limit) =>
         recentRequestTimes(db, requesterId, withinSeconds, limit),
-      findHeldAccess: (requesterId, resource) => findHeldAccess(db, requesterId, resource),
+      findHeldAccess: (requesterId, resource, perRequest) =>
+        findHeldAccess(db, requesterId, resource, perRequest),
     },
     grants: {
       find: (id) => findGrant(db, id),

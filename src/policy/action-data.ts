@@ -1,5 +1,5 @@
 import { serviceActions, serviceKeys } from './action-index.js';
-import { actionPartRegex, parseActionPattern } from './action-pattern.js';
+import { actionPartMatches, parseActionPattern } from './action-pattern.js';
 import { closestNames } from './closest-names.js';
 
 /**
@@ -33,9 +33,10 @@ export async function actionsMatching(pattern: string): Promise<readonly string[
     const info = actions.byName.get(parsed.action.toLowerCase());
     return info ? [info.action] : [];
   }
-  const regex = actionPartRegex(parsed.action);
   const prefix = parsed.service.length + 1;
-  return actions.all.filter((info) => regex.test(info.action.slice(prefix))).map((info) => info.action);
+  return actions.all
+    .filter((info) => actionPartMatches(parsed.action, info.action.slice(prefix)))
+    .map((info) => info.action);
 }
 
 export async function actionInfo(action: string): Promise<ActionInfo | undefined> {

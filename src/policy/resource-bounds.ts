@@ -18,6 +18,10 @@ export function resourceProblem(resource: string, bounds: PolicyBounds): string 
       ? undefined
       : `* (every resource) is outside what this target allows (${listed(bounds.allow.resources)}); name the resources instead`;
   }
+  // A backtick would end the code block approvers read the document in, and let the rest pose as jitbot's words.
+  if (resource.includes('`')) {
+    return `${resource} has a backtick, which no ARN jitbot grants has; remove it`;
+  }
   // IAM fills ${...} from the request context at each call, so what it grants is not what was approved.
   if (resource.includes('${')) {
     return `${resource} has a policy variable (\${...}), which jitbot does not grant; write the resource's own name`;

@@ -48,9 +48,11 @@ function requesterLimits(tables: MemoryTables, now: () => Date): RequesterLimits
         .sort((a, b) => b.getTime() - a.getTime())
         .slice(0, limit);
     },
-    findHeldAccess: async (requesterId, resource) => {
+    findHeldAccess: async (requesterId, resource, perRequest) => {
+      const under = (grant: StoredGrant) =>
+        grant.resource === resource || (perRequest === true && grant.resource.startsWith(`${resource}/`));
       const held = tables.grants
-        .filter((grant) => grant.requesterId === requesterId && grant.resource === resource)
+        .filter((grant) => grant.requesterId === requesterId && under(grant))
         .filter(
           (grant) => (grant.status === 'pending' || grant.status === 'active') && grant.expiresAt > now(),
         )

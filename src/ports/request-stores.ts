@@ -99,7 +99,12 @@ export interface RequesterLimits {
   /** When the person's requests of the last `withinSeconds` were made (every status), newest first. */
   recentRequestTimes(requesterId: string, withinSeconds: number, limit: number): Promise<Date[]>;
   /** The person's grant of this provider resource being applied or in force and not yet past expiry. */
-  findHeldAccess(requesterId: string, resource: string): Promise<HeldAccess | undefined>;
+  /** With `perRequest`, also the grants made per request under it (`<resource>/<request id>`). */
+  findHeldAccess(
+    requesterId: string,
+    resource: string,
+    perRequest?: boolean,
+  ): Promise<HeldAccess | undefined>;
 }
 
 export interface LiveGrantRow {

@@ -13,6 +13,7 @@ import {
   generatedPolicyArn,
   replacementPolicyArn,
 } from '../domain/generated-policy.js';
+import { describeError } from '../errors.js';
 import { compactPolicyJson, policyDocument, policyHash } from '../policy/policy-document.js';
 import {
   type AccessProvider,
@@ -151,8 +152,30 @@ export function createAwsIamGeneratedPolicyProvider(
     } catch (error) {
       // Refused for certain (no slot left, user gone): the policy would be left behind unattached.
       if (isProviderError(error) && error.definite)
-        await deletePolicy(target, principal, arn, context).catch(() => undefined);
+        await deleteUnattached(target, principal, arn, error, context);
       throw error;
+    }
+  }
+
+  /**
+   * Deletes a policy whose attach was refused. If that fails too, the refusal is no longer a
+   * certain "nothing made": the error says so, and the grant's cleanup deletes the policy later.
+   */
+  async function deleteUnattached(
+    target: AwsIamGeneratedPolicyTarget,
+    principal: string,
+    arn: string,
+    refusal: ProviderError,
+    context: CallContext,
+  ): Promise<void> {
+    try {
+      await deletePolicy(target, principal, arn, context);
+    } catch (error) {
+      throw new ProviderError(
+        'generated_policy_left',
+        `${refusal.message}; the policy jitbot made for it (${arn}) could not be deleted (${describeError(error)}), so jitbot deletes it when it cleans up`,
+        { kind: 'unconfirmed', retryable: false, cause: refusal },
+      );
     }
   }
 

@@ -33,6 +33,7 @@ import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
 import type { JobOutcome } from './job-outcome.js';
 import { enqueueGrantNotice, enqueueRequestChanged, GRANT_MAX_ATTEMPTS } from './notices.js';
 import { replaceGrant, replacementExpiry } from './replace-grant.js';
+import { permissionsStillFit } from './request-permissions.js';
 
 const WAIT_FOR_OTHER_GRANT_MS = 1000;
 /** How long an approval waits for the same access to finish being applied or removed. */
@@ -202,6 +203,8 @@ async function prepare(deps: GrantWorkflowDeps, requestId: string) {
   const target = findTarget(deps.catalog, request.targetId);
   if (!target) return failed(`target ${request.targetId} is no longer in the catalog`);
   if (!request.principal) return failed('the requester was never matched to an account');
+  const unfit = request.permissions && (await permissionsStillFit(deps.catalog, target, request.permissions));
+  if (unfit) return failed(unfit);
   const provider = providerFor(deps.providers, target);
   const work: GrantWork = {
     deps,

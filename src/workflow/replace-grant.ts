@@ -1,5 +1,6 @@
 import {
   extendGrant,
+  findGrant,
   recordBackstop,
   recordProviderOperation,
   recordProviderState,
@@ -8,6 +9,7 @@ import { inTransaction } from '../db/pool.js';
 import { linkGrant } from '../db/requests-repository.js';
 import type { StoredGrant } from '../domain/grant.js';
 import { backstopAtFor, warnAtFor } from '../domain/grant-timing.js';
+import { describeError } from '../errors.js';
 import { isProviderError } from '../ports/access-provider.js';
 import { failApprovedRequest } from './fail-grant.js';
 import { auditGrant, contextOf, type GrantWork } from './grant-work.js';
@@ -77,10 +79,31 @@ export async function replaceGrant(work: GrantWork, live: StoredGrant, expiresAt
     return false;
   });
   if (ended) {
+    const leftover = await undoReplacement(work, live, state);
     await failApprovedRequest(work.deps, {
       requestId: work.request.id,
-      reason: 'your access ended before the extension could be applied; ask again for new access',
-      alertAdmins: false,
+      reason: `your access ended before the extension could be applied; ask again for new access${leftover}`,
+      alertAdmins: leftover !== '',
     });
+  }
+}
+
+/**
+ * The grant ended while its replacement was being made: a revocation that came first found no
+ * replacement to remove, so it is removed here (the revoker may remove it too; both are fine).
+ * The schedule is deleted only once the revocation has finished: until then it is the revoker's.
+ * Returns words for what could not be undone ('' when all was).
+ */
+async function undoReplacement(work: GrantWork, live: StoredGrant, state: string): Promise<string> {
+  const context = { ...contextOf(work, live), state };
+  try {
+    await work.provider.revoke(work.target, work.principal, context);
+    const now = await findGrant(work.deps.pool, live.id);
+    const backstop = work.provider.backstop;
+    if (backstop && (now?.status === 'revoked' || now?.status === 'failed'))
+      await backstop.clear(work.target, live.id, context);
+    return '';
+  } catch (error) {
+    return ` (jitbot could not take away what the extension had made, ${state}: ${describeError(error)}; the next drift run deletes it)`;
   }
 }

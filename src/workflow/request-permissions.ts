@@ -56,3 +56,21 @@ export async function checkRequestedPermissions(
   const { statements, summary } = generated.policy;
   return { ok: true, permissions: { text: typed, statements, summary } };
 }
+
+/**
+ * Stored permissions checked again against the target's bounds as the catalog has them now (an
+ * admin may have narrowed them since the request): the words why they no longer stand, or
+ * undefined. Before a grant is made, and before an extension is asked for.
+ */
+export async function permissionsStillFit(
+  catalog: Catalog,
+  target: Target,
+  permissions: RequestedPermissions,
+): Promise<string | undefined> {
+  const checked = await checkRequestedPermissions(catalog, target, permissions.text);
+  if (!checked.ok)
+    return `the permissions asked for no longer fit ${target.name}'s bounds: ${checked.problem}`;
+  const now = JSON.stringify(checked.permissions?.statements ?? []);
+  if (now === JSON.stringify(permissions.statements)) return undefined;
+  return `${target.name}'s bounds changed since the request was made, so its policy would differ from the one approved; ask again`;
+}

@@ -72,8 +72,12 @@ async function routeAround(
   if (!route) return { route };
   // Extend always asks people, whether or not the access is still found held (it may be ending).
   if (check.extension && hasApprovers(check.target)) return { route: undefined };
-  const resource = providerFor(deps.providers, check.target).resourceOf(check.target);
-  const held = await tx.limits.findHeldAccess(check.requesterId, resource);
+  const provider = providerFor(deps.providers, check.target);
+  const held = await tx.limits.findHeldAccess(
+    check.requesterId,
+    provider.resourceOf(check.target),
+    provider.perRequest === true,
+  );
   if (!held) return { route };
   const extendable = hasApprovers(check.target);
   if (check.extension && extendable) return { route: undefined };

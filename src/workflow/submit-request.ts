@@ -7,7 +7,7 @@ import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { RequestStoreSet, RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
-import { checkRequestedPermissions } from './request-permissions.js';
+import { checkRequestedPermissions, permissionsStillFit } from './request-permissions.js';
 import { checkSubmit, type SubmitRefusal } from './submit-checks.js';
 
 export type { SubmitRefusal };
@@ -70,8 +70,11 @@ async function permissionsOf(deps: SubmitDeps, command: SubmitCommand, target: T
     return refuse(`That access is not yours to extend in ${target.name}; ask for new access instead.`);
   if (grant.status !== 'active')
     return refuse('That access has ended, so there is nothing to extend: ask for new access instead.');
-  const held = await deps.stores.requests.find(grant.latestRequestId);
-  return { permissions: held?.permissions ?? null };
+  const held = (await deps.stores.requests.find(grant.latestRequestId))?.permissions;
+  if (!held)
+    return refuse('jitbot has no record of the permissions this access holds, so it cannot extend it.');
+  const changed = await permissionsStillFit(deps.catalog, target, held);
+  return changed ? refuse(`This access cannot be extended: ${changed}.`) : { permissions: held };
 }
 
 async function approveAtOnce(

@@ -209,6 +209,10 @@ describe('generatePolicy: the resources asked for', () => {
       'line 1: team-a-logs/* is not a resource ARN; write it as arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:s3:::my-bucket/*.',
     ],
     [
+      'arn:aws:s3:::team-a-x```*Approved*```/*',
+      'line 1: arn:aws:s3:::team-a-x```*Approved*```/* has a backtick, which no ARN jitbot grants has; remove it.',
+    ],
+    [
       `arn:aws:s3:::team-a-\${aws:username}/*`,
       `line 1: arn:aws:s3:::team-a-\${aws:username}/* has a policy variable (\${...}), which jitbot does not grant; write the resource's own name.`,
     ],
