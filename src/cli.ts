@@ -13,6 +13,7 @@ import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
 import { startService } from './main.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { installProcessGuard } from './process-guard.js';
+import { runReconcileCommand } from './reconcile-command.js';
 
 const USAGE = `Usage: jitbot [command]
 
@@ -22,6 +23,7 @@ Commands:
   doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
   grants    list the grants not yet ended; "grants close" ends a revocation done by hand
   audit     print every recorded step of a request (REQ-…) or grant (GNT-…)
+  reconcile compare what AWS, Okta and Identity Center hold with jitbot's grants; --fix heals it
   help      show this text
   version   print the version
 
@@ -97,6 +99,18 @@ async function main(argv: string[]): Promise<void> {
     case 'audit':
       process.exitCode = await withDatabase((pool) => runAuditCommand(argv.slice(1), pool, print));
       return;
+    case 'reconcile': {
+      const env = parseEnv(process.env);
+      const logger = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
+      const write = (line: string) => console.log(line);
+      process.exitCode = await runReconcileCommand(argv.slice(1), {
+        env,
+        variables: process.env,
+        logger,
+        write,
+      });
+      return;
+    }
     case 'doctor':
       process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });
       return;

@@ -1,4 +1,5 @@
 import type { AwsCredentials } from './aws/connector.js';
+import { createJitbotInventory } from './aws/jitbot-inventory.js';
 import { loadCatalog } from './config/catalog.js';
 import { emailDomainWarning } from './config/catalog-checks.js';
 import {
@@ -12,6 +13,7 @@ import { type Database, openDatabase } from './db/database.js';
 import { createPostgresRequestStores } from './db/request-stores.js';
 import { recordFirstDeliveries } from './db/slack-deliveries-repository.js';
 import type { Catalog } from './domain/catalog.js';
+import { withDeadline } from './domain/deadline.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
 import { healthRoutes } from './http/health-routes.js';
 import { createHttpServer } from './http/http-server.js';
@@ -35,6 +37,7 @@ import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
+import { baselineNewTargets, type ReconcileDeps } from './workflow/reconcile.js';
 
 /** How long start-up waits for the names of Identity Center permission sets and groups. */
 const PREPARE_MS = 5_000;
@@ -60,7 +63,15 @@ export interface ServiceInputs {
   };
   /** Milliseconds since the epoch for the user-group cache; tests move it instead of waiting. */
   readonly clock?: () => number;
+  /**
+   * Drift (reading back who holds each target): on unless a test that is not about it turns it
+   * off, so that it makes no AWS or Okta calls of its own there.
+   */
+  readonly drift?: boolean;
 }
+
+/** How long start-up waits to record the baseline of targets read back for the first time. */
+const BASELINE_MS = 20_000;
 
 /** Accounts without a scheduler role have no backstop: jitbot alone revokes there. */
 function warnAboutBackstops(catalog: Catalog, logger: Logger): void {
@@ -71,6 +82,23 @@ function warnAboutBackstops(catalog: Catalog, logger: Logger): void {
       `account ${account.id} (${account.accountId}) has no schedulerRoleArn, so its grants have no ` +
         'EventBridge Scheduler backstop: if jitbot is down at expiry, access stays until it is back. ' +
         'Deploy the scheduler role and set schedulerRoleArn to add one.',
+    );
+  }
+}
+
+/**
+ * Targets read back for the first time get their baseline before the service is ready: who holds
+ * them now is pre-existing. A place that cannot be read in time is baselined by the first drift
+ * run instead; start-up goes on.
+ */
+async function baselineBeforeReady(deps: ReconcileDeps, logger: Logger): Promise<void> {
+  try {
+    const unread = await withDeadline(baselineNewTargets(deps), BASELINE_MS);
+    for (const line of unread) logger.warn(`drift baseline: ${line}; the first drift run records it instead`);
+  } catch (error) {
+    logger.warn(
+      { err: error },
+      'could not record the drift baseline at start-up; the first drift run records it instead',
     );
   }
 }
@@ -126,9 +154,10 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const background = createBackgroundClient(env, logger);
   const directory = createUserGroupDirectory(background, logger, inputs.clock ? { now: inputs.clock } : {});
   const sender = createMessageSender(database.pool, background, logger);
+  const record = metrics.counting(createCallRecorder(database.pool));
   const providers = createProviders({
     catalog,
-    record: metrics.counting(createCallRecorder(database.pool)),
+    record,
     logger,
     ...(inputs.aws?.endpoint ? { awsEndpoint: inputs.aws.endpoint } : {}),
     ...(inputs.aws?.credentials ? { awsCredentials: inputs.aws.credentials } : {}),
@@ -158,7 +187,23 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
       ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
     },
   });
-  const running = createBackgroundWorker({ pool: database.pool, handlers, grants, stores, logger });
+  const drift =
+    inputs.drift === false
+      ? undefined
+      : {
+          ...grants,
+          inventory: createJitbotInventory({ connector: providers.aws, record }),
+          logger: logger.child({ component: 'drift' }),
+        };
+  if (drift) await baselineBeforeReady(drift, logger);
+  const running = createBackgroundWorker({
+    pool: database.pool,
+    handlers,
+    grants,
+    stores,
+    logger,
+    ...(drift ? { drift } : {}),
+  });
   worker = running;
   const workflows = {
     stores,

@@ -1,6 +1,6 @@
 import { GetGroupCommand, GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
-import { GENERATED_POLICY_PATH } from '../domain/generated-policy.js';
 import type { Account } from '../domain/catalog.js';
+import { GENERATED_POLICY_PATH } from '../domain/generated-policy.js';
 import { isProviderError } from '../ports/access-provider.js';
 import { awsErrorCode, toProviderError } from './aws-errors.js';
 import type { AwsConnector } from './connector.js';

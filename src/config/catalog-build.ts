@@ -29,6 +29,7 @@ export function buildCatalog(raw: RawCatalog): Catalog {
         perSeconds: raw.settings.requestRateLimit.per,
       },
       maxPendingRequests: raw.settings.maxPendingRequests,
+      reconcileIntervalSeconds: raw.settings.reconcileInterval,
       allowedEmailDomains: raw.settings.allowedEmailDomains?.map((domain) => domain.toLowerCase()),
     },
     accounts: raw.accounts.map(buildAccount),
@@ -78,6 +79,8 @@ function buildTarget(raw: RawTarget): Target {
     autoApprove: raw.autoApprove && { maxDurationSeconds: raw.autoApprove.maxDuration },
     approvalChannel: raw.approvalChannel,
     requesters: raw.requesters,
+    standingMembers: raw.standingMembers,
+    onDrift: raw.onDrift,
   };
   if (raw.kind === 'aws-iam-group')
     return { ...common, kind: raw.kind, account: raw.account, group: raw.group };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_FORMAT_HINT, parseDuration } from '../domain/duration.js';
+import { DURATION_FORMAT_HINT, formatDuration, parseDuration } from '../domain/duration.js';
 import { generatedPolicyFields } from './catalog-generated-policy.js';
 
 /**
@@ -67,21 +67,49 @@ const emailDomain = z
     'must be a domain name like example.com, without @ or *: only emails in exactly this domain are accepted',
   );
 
-const duration = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined ? undefined : `must be a duration with a unit; write ${DURATION_FORMAT_HINT}`,
-  })
-  .transform((text, context) => {
-    const seconds = parseDuration(text);
-    if (seconds !== undefined) return seconds;
-    context.addIssue({
-      code: 'custom',
-      input: text,
-      message: `is not a duration; write ${DURATION_FORMAT_HINT}`,
+/** A duration in whole seconds; below `floor`, refused with the floor's reason. */
+const durationOf = (floor?: { readonly seconds: number; readonly why: string }) =>
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : `must be a duration with a unit; write ${DURATION_FORMAT_HINT}`,
+    })
+    .transform((text, context) => {
+      const seconds = parseDuration(text);
+      if (seconds === undefined) {
+        context.addIssue({
+          code: 'custom',
+          input: text,
+          message: `is not a duration; write ${DURATION_FORMAT_HINT}`,
+        });
+        return z.NEVER;
+      }
+      if (floor === undefined || seconds >= floor.seconds) return seconds;
+      const message = `is shorter than ${formatDuration(floor.seconds)}; ${floor.why}`;
+      context.addIssue({ code: 'custom', input: text, message });
+      return z.NEVER;
     });
-    return z.NEVER;
-  });
+
+const duration = durationOf();
+
+/** Each run reads every target's holders from AWS and Okta: more often would only spend their rate limits. */
+const reconcileInterval = durationOf({
+  seconds: 60,
+  why: "each run reads every target's members from AWS and Okta, so write 1m or more",
+});
+
+/**
+ * Who may hold a target without a grant: IAM user names, Okta logins or Identity Center user
+ * names. A stray space would never match, and with onDrift: remove would cost that member the access.
+ */
+const standingMember = z
+  .string()
+  .regex(
+    /^\S(?:.*\S)?$/,
+    'must be an IAM user name, Okta login or Identity Center user name, not empty and without spaces around it',
+  );
 
 const roleArn = z
   .string()
@@ -215,6 +243,12 @@ const targetFields = {
   autoApprove: z.strictObject({ maxDuration: duration }).optional(),
   approvalChannel: slackChannelId.optional(),
   requesters: z.strictObject(principals).optional(),
+  standingMembers: z.array(standingMember).default([]),
+  onDrift: z
+    .enum(['alert', 'remove'], {
+      error: 'must be alert (report standing access in adminChannel) or remove (take it away at once)',
+    })
+    .default('alert'),
 };
 
 const target = z.discriminatedUnion('kind', [
@@ -280,6 +314,7 @@ export const catalogSchema = z.strictObject({
     admins: z.strictObject(principals).optional(),
     requestRateLimit: requestRateLimit.prefault({}),
     maxPendingRequests: atLeastOne.default(5),
+    reconcileInterval: reconcileInterval.prefault('15m'),
     allowedEmailDomains: z
       .array(emailDomain)
       .min(1, 'must list at least one domain, e.g. [example.com]; remove the key to accept any')

@@ -10,6 +10,12 @@ export interface MetricsSnapshot {
   readonly requestsPending: number;
   readonly jobsOverdue: number;
   readonly jobsFailed: number;
+  /** Open drift findings by kind and target ('' for those of no target). */
+  readonly driftFindings: readonly {
+    readonly kind: string;
+    readonly target: string;
+    readonly count: number;
+  }[];
 }
 
 /**
@@ -34,7 +40,10 @@ export async function readMetricsSnapshot(
        (SELECT count(*) FROM jobs
          WHERE (status = 'queued' AND run_at < now() - interval '1 minute')
             OR (status = 'running' AND locked_until < now() - interval '1 minute'))::int AS "jobsOverdue",
-       (SELECT count(*) FROM jobs WHERE status = 'failed')::int AS "jobsFailed"`,
+       (SELECT count(*) FROM jobs WHERE status = 'failed')::int AS "jobsFailed",
+       (SELECT coalesce(json_agg(json_build_object('kind', kind, 'target', target, 'count', n)), '[]'::json)
+          FROM (SELECT kind, coalesce(target_id, '') AS target, count(*)::int AS n FROM drift_findings
+                 WHERE resolved_at IS NULL GROUP BY kind, target_id) AS open) AS "driftFindings"`,
     [overdueAfterSeconds],
   );
   const snapshot = rows[0];

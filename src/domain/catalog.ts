@@ -24,6 +24,8 @@ export interface Settings {
   readonly requestRateLimit: { readonly requests: number; readonly perSeconds: number };
   /** At most this many of one person's requests wait for approval at once. */
   readonly maxPendingRequests: number;
+  /** How often targets are compared with what jitbot granted (drift), once across replicas. */
+  readonly reconcileIntervalSeconds: number;
   /**
    * Lower case. When set, only people whose Slack email is in one of these domains (exactly, not
    * a subdomain) can get access: the email is what finds their IAM or Okta user.
@@ -171,6 +173,13 @@ export interface TargetCommon {
   readonly approvalChannel?: string;
   /** Who may request; absent means anyone. */
   readonly requesters?: RequesterRestriction;
+  /**
+   * Who may hold the access without a grant, never reported as drift: IAM user names, Okta
+   * logins or Identity Center user names as written in the catalog (empty when it names none).
+   */
+  readonly standingMembers: readonly string[];
+  /** What a reconcile does about standing access: report it with a Remove button, or remove it at once. */
+  readonly onDrift: 'alert' | 'remove';
 }
 
 export interface Approvers {

@@ -1,3 +1,6 @@
+/** The revoke reason of a grant whose access drift found gone before jitbot took it away. */
+export const REMOVED_OUTSIDE_JITBOT = 'removed outside jitbot';
+
 /** A grant as stored: the access one or more approved requests gave a person, and where it stands. */
 export type GrantStatus = 'pending' | 'active' | 'revoking' | 'revoked' | 'failed';
 

@@ -5,6 +5,8 @@ import { JOBS_CHANNEL } from '../db/jobs-repository.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
+import type { ReconcileDeps } from '../workflow/reconcile.js';
+import { createDriftSource } from './drift-source.js';
 import { createReminderSource, createRequestTimeoutSource, createWarningSource } from './due-sources.js';
 import { createJobSource, type JobHandler } from './job-source.js';
 import { createJobRetentionSource } from './retention-source.js';
@@ -19,6 +21,8 @@ export interface BackgroundWorkerDeps {
   /** For the request timeouts and approval reminders. */
   readonly stores: RequestWorkflowDeps['stores'];
   readonly logger: Logger;
+  /** The periodic drift run; absent: none in this process. */
+  readonly drift?: ReconcileDeps;
 }
 
 /** One worker over every kind of due work, woken by NOTIFY when a transaction enqueues a job. */
@@ -28,6 +32,7 @@ export function createBackgroundWorker({
   grants,
   stores,
   logger,
+  drift,
 }: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -38,6 +43,7 @@ export function createBackgroundWorker({
     createRequestTimeoutSource(stores),
     createReminderSource(stores),
     createJobRetentionSource(pool),
+    ...(drift ? [createDriftSource(drift, logger.child({ component: 'drift' }))] : []),
   ];
   return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL] });
 }

@@ -62,6 +62,11 @@ export function createMetrics(
     'jitbot_database_up',
     'Whether the last scrape could read PostgreSQL (1) or not (0).',
   );
+  const drift = gauge(
+    'jitbot_drift_findings',
+    'Open drift findings by kind (standing-access, lost-grant, stuck-expiry, orphan-schedule, ...) and target: what AWS, Okta or Identity Center hold differs from the grants. Alert on standing-access above 0.',
+    ['kind', 'target'],
+  );
   const calls = new Counter({
     name: 'jitbot_provider_calls_total',
     help: 'Calls to AWS and Okta, by action (aws.iam.AddUserToGroup, okta.assignUserToGroup, ...) and outcome.',
@@ -81,6 +86,8 @@ export function createMetrics(
   async function refresh(): Promise<void> {
     try {
       const snapshot = await readMetricsSnapshot(db, OVERDUE_AFTER_SECONDS);
+      drift.reset();
+      for (const { kind, target, count } of snapshot.driftFindings) drift.set({ kind, target }, count);
       for (const status of LIVE_GRANT_STATUSES) grants.set({ status }, snapshot[status]);
       overdue.set(snapshot.overdue);
       oldestOverdue.set(snapshot.oldestOverdueSeconds);

@@ -36,6 +36,12 @@ export interface AccessProvider<T extends Target = Target> {
    * see whose account the approval opens, not only the Slack name asking.
    */
   describePrincipal(target: T, principal: string, person: SlackPerson): string;
+  /**
+   * Everyone who holds this access now, read back from the provider (every page): what drift
+   * compares with jitbot's grants. Absent for access made per request (a generated policy: the
+   * inventory of generated policies covers it).
+   */
+  listHolders?(target: T, context: CallContext): Promise<readonly Holder[]>;
   /** Whether the principal has the access right now (read before granting: pre-existing access). */
   isMember(target: T, principal: string, context: CallContext): Promise<boolean>;
   /**
@@ -89,6 +95,14 @@ export interface AccessProvider<T extends Target = Target> {
    * "member" read right after jitbot's own removal must not count as access someone else gave.
    */
   readonly readsLagWrites?: boolean;
+}
+
+/** One holder of some access, as drift reads it back. */
+export interface Holder {
+  /** As grants record it: the IAM user name, the Okta user id, the Identity Store user id. */
+  readonly principal: string;
+  /** As people and a target's `standingMembers` name it: IAM user name, Okta login, Identity Center user name. */
+  readonly name: string;
 }
 
 export type RevokeResult = 'removed' | 'already-gone';

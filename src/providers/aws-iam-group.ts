@@ -1,5 +1,6 @@
 import {
   AddUserToGroupCommand,
+  GetGroupCommand,
   ListGroupsForUserCommand,
   RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
@@ -16,6 +17,7 @@ import {
   allPages,
   awsResource,
   findIamUser,
+  IAM_MAX_ITEMS,
   type IamDeps,
   iamCaller,
   iamUserWords,
@@ -32,9 +34,9 @@ export interface AwsIamGroupProviderDeps extends IamDeps<AwsIamGroupTarget> {
 
 export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): AccessProvider<AwsIamGroupTarget> {
   const iam = iamCaller(deps);
-  const about = (target: AwsIamGroupTarget, operation: string, principal: string) => ({
+  const about = (target: AwsIamGroupTarget, operation: string, principal?: string) => ({
     operation,
-    principal,
+    ...(principal !== undefined ? { principal } : {}),
     resource: target.group,
     resourceWords: `group ${target.group}`,
   });
@@ -77,6 +79,18 @@ export function createAwsIamGroupProvider(deps: AwsIamGroupProviderDeps): Access
           reason: `Your IAM user ${userName} in ${accountWords(account)} is already in ${groups.length} groups, and IAM allows at most ${MAX_GROUPS_PER_USER} groups per user, so it cannot be added to ${target.group}. Leave a group you no longer need, or ask an admin of that account to remove you from one.`,
         };
       return { ok: true, principal: userName };
+    },
+    async listHolders(target, context) {
+      const users = await allPages(
+        (marker) =>
+          iam(target, about(target, 'GetGroup'), context, (client) =>
+            client.send(
+              new GetGroupCommand({ GroupName: target.group, Marker: marker, MaxItems: IAM_MAX_ITEMS }),
+            ),
+          ),
+        (page) => (page.Users ?? []).flatMap((user) => (user.UserName ? [user.UserName] : [])),
+      );
+      return users.map((userName) => ({ principal: userName, name: userName }));
     },
     isMember: (target, principal, context) =>
       unlessNoUser(async () => (await groupsOf(target, principal, context)).includes(target.group)),

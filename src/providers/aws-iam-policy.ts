@@ -2,6 +2,7 @@ import {
   AttachUserPolicyCommand,
   DetachUserPolicyCommand,
   ListAttachedUserPoliciesCommand,
+  ListEntitiesForPolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { AwsIamPolicyTarget } from '../domain/catalog.js';
 import type {
@@ -16,6 +17,7 @@ import {
   allPages,
   awsResource,
   findIamUser,
+  IAM_MAX_ITEMS,
   type IamDeps,
   iamCaller,
   iamUserWords,
@@ -45,9 +47,9 @@ export function createAwsIamPolicyProvider(
   deps: AwsIamPolicyProviderDeps,
 ): AccessProvider<AwsIamPolicyTarget> {
   const iam = iamCaller(deps);
-  const about = (target: AwsIamPolicyTarget, operation: string, principal: string) => ({
+  const about = (target: AwsIamPolicyTarget, operation: string, principal?: string) => ({
     operation,
-    principal,
+    ...(principal !== undefined ? { principal } : {}),
     resource: target.policyArn,
     resourceWords: `policy ${policyPathOf(target.policyArn)}`,
   });
@@ -84,6 +86,23 @@ export function createAwsIamPolicyProvider(
       // attach over it fails with IAM's own LimitExceeded words.
       const user = await findIamUser(iam, deps.accountFor(target), target, person, target.policyArn, context);
       return user.ok ? { ok: true, principal: user.userName } : user;
+    },
+    async listHolders(target, context) {
+      const users = await allPages(
+        (marker) =>
+          iam(target, about(target, 'ListEntitiesForPolicy'), context, (client) =>
+            client.send(
+              new ListEntitiesForPolicyCommand({
+                PolicyArn: target.policyArn,
+                EntityFilter: 'User',
+                Marker: marker,
+                MaxItems: IAM_MAX_ITEMS,
+              }),
+            ),
+          ),
+        (page) => (page.PolicyUsers ?? []).flatMap((user) => (user.UserName ? [user.UserName] : [])),
+      );
+      return users.map((userName) => ({ principal: userName, name: userName }));
     },
     isMember: (target, principal, context) =>
       unlessNoUser(async () => (await attachedTo(target, principal, context)).includes(target.policyArn)),

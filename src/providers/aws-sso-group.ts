@@ -3,6 +3,7 @@ import {
   DeleteGroupMembershipCommand,
   DescribeGroupCommand,
   GetGroupMembershipIdCommand,
+  ListGroupMembershipsCommand,
 } from '@aws-sdk/client-identitystore';
 import {
   hasAwsCode,
@@ -12,7 +13,13 @@ import {
 } from '../aws/identity-center.js';
 import type { AwsSsoGroupTarget } from '../domain/catalog.js';
 import type { AccessProvider, Backstop, CallContext } from '../ports/access-provider.js';
-import { findIdentityCenterUser, identityCenterUserWords, signInNote } from './identity-center-user.js';
+import {
+  findIdentityCenterUser,
+  holdersNamed,
+  IDENTITY_CENTER_MAX_RESULTS,
+  identityCenterUserWords,
+  signInNote,
+} from './identity-center-user.js';
 
 export interface AwsSsoGroupProviderDeps extends IdentityCenterDeps {
   readonly backstop?: Backstop<AwsSsoGroupTarget>;
@@ -67,6 +74,28 @@ export function createAwsSsoGroupProvider(
     }
   }
 
+  /** The user ids of every member of the target's group, following the pages. */
+  async function memberIds(target: AwsSsoGroupTarget, context: CallContext): Promise<string[]> {
+    const userIds: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await identityStore(about(target, 'ListGroupMemberships'), context, (client) =>
+        client.send(
+          new ListGroupMembershipsCommand({
+            IdentityStoreId,
+            GroupId: target.groupId,
+            MaxResults: IDENTITY_CENTER_MAX_RESULTS,
+            ...(NextToken !== undefined ? { NextToken } : {}),
+          }),
+        ),
+      );
+      for (const membership of page.GroupMemberships ?? [])
+        if (membership.MemberId?.UserId) userIds.push(membership.MemberId.UserId);
+      NextToken = page.NextToken;
+    } while (NextToken !== undefined);
+    return userIds;
+  }
+
   return {
     kind: 'aws-sso-group',
     resourceOf: (target) => `${RESOURCE_PREFIX}${IdentityStoreId}:${target.groupId}`,
@@ -79,6 +108,8 @@ export function createAwsSsoGroupProvider(
     resolvePrincipal: (target, person, context) =>
       findIdentityCenterUser(settings, identityStore, target, person, context),
     describePrincipal: (_target, principal, person) => identityCenterUserWords(person, principal),
+    listHolders: async (target, context) =>
+      holdersNamed(settings, identityStore, target, await memberIds(target, context), context),
     isMember: async (target, principal, context) =>
       (await membershipOf(target, principal, context)) !== undefined,
     membershipOf,

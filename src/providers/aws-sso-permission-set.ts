@@ -15,7 +15,13 @@ import {
 import type { Account, AwsSsoPermissionSetTarget } from '../domain/catalog.js';
 import { formatDuration, isoDurationSeconds } from '../domain/duration.js';
 import type { AccessProvider, Backstop, CallContext } from '../ports/access-provider.js';
-import { findIdentityCenterUser, identityCenterUserWords, signInNote } from './identity-center-user.js';
+import {
+  findIdentityCenterUser,
+  holdersNamed,
+  IDENTITY_CENTER_MAX_RESULTS,
+  identityCenterUserWords,
+  signInNote,
+} from './identity-center-user.js';
 
 export interface AwsSsoPermissionSetProviderDeps extends IdentityCenterDeps {
   /** The catalog's accounts, for the name of the account a permission set is assigned in. */
@@ -85,7 +91,8 @@ export function createAwsSsoPermissionSetProvider(
     return undefined;
   }
 
-  async function isMember(target: AwsSsoPermissionSetTarget, principal: string, context: CallContext) {
+  /** Every assignment of the permission set in the target's account, page by page as AWS lists them. */
+  async function* assignments(target: AwsSsoPermissionSetTarget, context: CallContext, principal?: string) {
     let NextToken: string | undefined;
     do {
       const page = await ssoAdmin(about(target, 'ListAccountAssignments', principal), context, (client) =>
@@ -94,16 +101,19 @@ export function createAwsSsoPermissionSetProvider(
             InstanceArn: settings.instanceArn,
             AccountId: target.accountId,
             PermissionSetArn: target.permissionSetArn,
+            MaxResults: IDENTITY_CENTER_MAX_RESULTS,
             ...(NextToken !== undefined ? { NextToken } : {}),
           }),
         ),
       );
-      const found = (page.AccountAssignments ?? []).some(
-        (row) => row.PrincipalType === 'USER' && row.PrincipalId === principal,
-      );
-      if (found) return true;
+      yield* page.AccountAssignments ?? [];
       NextToken = page.NextToken;
     } while (NextToken !== undefined);
+  }
+
+  async function isMember(target: AwsSsoPermissionSetTarget, principal: string, context: CallContext) {
+    for await (const row of assignments(target, context, principal))
+      if (row.PrincipalType === 'USER' && row.PrincipalId === principal) return true;
     return false;
   }
 
@@ -175,6 +185,13 @@ export function createAwsSsoPermissionSetProvider(
       );
     },
     describePrincipal: (_target, principal, person) => identityCenterUserWords(person, principal),
+    // Only USER assignments: access through a group assignment is the group's, never jitbot's grant.
+    async listHolders(target, context) {
+      const userIds: string[] = [];
+      for await (const row of assignments(target, context))
+        if (row.PrincipalType === 'USER' && row.PrincipalId) userIds.push(row.PrincipalId);
+      return holdersNamed(settings, identityCenterCaller(deps).identityStore, target, userIds, context);
+    },
     isMember,
     async grant(target, principal, context) {
       await change('creation', target, principal, context);

@@ -29,7 +29,8 @@ export interface IamDeps<T extends AwsTarget> {
 /** One IAM call, as the audit log and the error words name it. */
 export interface IamOperation {
   readonly operation: string;
-  readonly principal: string;
+  /** Whose access the call is about; absent for a listing of everyone's (drift's reads). */
+  readonly principal?: string;
   /** The thing acted on: a group name, a policy ARN, an IAM user. */
   readonly resource: string;
   /** The same, in the words an error message uses: "group jit-admin", "IAM user alice". */
@@ -88,7 +89,7 @@ export function iamCaller<T extends AwsTarget>(deps: IamDeps<T>) {
         targetId: target.id,
         account: account.accountId,
         resource,
-        principal,
+        ...(principal !== undefined ? { principal } : {}),
       },
       { operation: `iam:${operation}`, accountId: account.accountId, resource: resourceWords },
       () => send(client),
@@ -130,6 +131,9 @@ export async function findIamUser<T extends AwsTarget>(
     };
   }
 }
+
+/** IAM's largest page: a listing of everyone (drift) takes as few calls as it can. */
+export const IAM_MAX_ITEMS = 1000;
 
 /** Every item of a paginated IAM list (`IsTruncated` / `Marker`). */
 export async function allPages<P extends { IsTruncated?: boolean; Marker?: string }, I>(

@@ -1,7 +1,10 @@
 import { DescribeUserCommand, GetUserIdCommand } from '@aws-sdk/client-identitystore';
 import { hasAwsCode, type IdentityCenterCall } from '../aws/identity-center.js';
 import type { IdentityCenterSettings, IdentityCenterTarget } from '../domain/catalog.js';
-import type { CallContext, PrincipalOutcome, SlackPerson } from '../ports/access-provider.js';
+import type { CallContext, Holder, PrincipalOutcome, SlackPerson } from '../ports/access-provider.js';
+
+/** The most items one page of an Identity Center list may hold: a listing takes as few calls as it can. */
+export const IDENTITY_CENTER_MAX_RESULTS = 100;
 
 /** Where the holder signs in, when the catalog names the AWS access portal. */
 export function signInNote(settings: IdentityCenterSettings): { readonly signIn?: string } {
@@ -73,4 +76,53 @@ export async function findIdentityCenterUser(
       reason: `Your Identity Center user ${email} is disabled, so it cannot be given access. Ask your Identity Center admins to enable it.`,
     };
   return { ok: true, principal: userId };
+}
+
+/**
+ * The users `userIds` as holders, each named by their Identity Store user name (what a target's
+ * `standingMembers` lists), read with DescribeUser once per user for this call. A user deleted
+ * since it was listed keeps its id as its name: the holding is still reported.
+ */
+export async function holdersNamed(
+  settings: IdentityCenterSettings,
+  identityStore: IdentityCenterCall['identityStore'],
+  target: IdentityCenterTarget,
+  userIds: readonly string[],
+  context: CallContext,
+): Promise<Holder[]> {
+  const holders: Holder[] = [];
+  for (const userId of new Set(userIds)) {
+    holders.push({
+      principal: userId,
+      name: await userNameOf(settings, identityStore, target, userId, context),
+    });
+  }
+  return holders;
+}
+
+async function userNameOf(
+  settings: IdentityCenterSettings,
+  identityStore: IdentityCenterCall['identityStore'],
+  target: IdentityCenterTarget,
+  userId: string,
+  context: CallContext,
+): Promise<string> {
+  try {
+    const user = await identityStore(
+      {
+        operation: 'DescribeUser',
+        targetId: target.id,
+        principal: userId,
+        resource: settings.identityStoreId,
+        resourceWords: `identity store ${settings.identityStoreId}`,
+      },
+      context,
+      (client) =>
+        client.send(new DescribeUserCommand({ IdentityStoreId: settings.identityStoreId, UserId: userId })),
+    );
+    return user.UserName ?? userId;
+  } catch (error) {
+    if (hasAwsCode(error, 'ResourceNotFoundException')) return userId;
+    throw error;
+  }
 }

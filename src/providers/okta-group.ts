@@ -5,6 +5,7 @@ import type {
   AccessProvider,
   CallContext,
   CallRecorder,
+  Holder,
   PrincipalOutcome,
   SlackPerson,
 } from '../ports/access-provider.js';
@@ -186,6 +187,19 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
           ? await findByLogin(target, email, context)
           : await findByEmail(target, email, context);
       return choosePrincipal(users, email, settings.userMatch, host);
+    },
+
+    async listHolders(target, context) {
+      return call('listGroupUsers', target, context, undefined, async () => {
+        const holders: Holder[] = [];
+        // The SDK's collection follows Okta's Link rel="next" pages; an error on any page fails the call.
+        for await (const user of items<OktaUser>(
+          await client.groupApi.listGroupUsers({ groupId: target.groupId }),
+        )) {
+          if (user.id) holders.push({ principal: user.id, name: user.profile?.login ?? user.id });
+        }
+        return holders;
+      });
     },
 
     isMember: (target, principal, context) => groupIds(target, principal, context),

@@ -33,6 +33,8 @@ export function buildTarget(overrides: Partial<AwsIamGroupTarget> = {}): AwsIamG
     approvers: { users: ['UAPPROVER1'], userGroups: [], required: 1 },
     selfApproval: false,
     breakglass: false,
+    standingMembers: [],
+    onDrift: 'alert',
     ...overrides,
   };
 }

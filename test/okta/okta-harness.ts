@@ -26,6 +26,8 @@ export function buildOktaTarget(groupId: string, overrides: Partial<OktaGroupTar
     approvers: { users: ['UAPPROVER'], userGroups: [], required: 1 },
     selfApproval: false,
     breakglass: false,
+    standingMembers: [],
+    onDrift: 'alert',
     ...overrides,
   };
 }

@@ -22,6 +22,8 @@ const target = {
   approvers: { users: ['U1'], userGroups: [], required: 1 },
   selfApproval: false,
   breakglass: false,
+  standingMembers: [],
+  onDrift: 'alert',
   autoApprove: { maxDurationSeconds: 1800 },
 } as const satisfies Target;
 

@@ -14,4 +14,6 @@ export const PROD_ADMIN_TARGET = {
   approvers: { users: ['U1'], userGroups: [], required: 1 },
   selfApproval: false,
   breakglass: false,
+  standingMembers: [],
+  onDrift: 'alert',
 } as const satisfies AwsIamGroupTarget;

@@ -40,6 +40,20 @@ export type FiredOutcome =
 /** Runs a universal target this account's own state does not know; undefined when it is not one it knows either. */
 export type OtherTargetRunner = (arn: string, input: Record<string, unknown>) => FiredOutcome | undefined;
 
+/** The most schedules one ListSchedules page may ask for. */
+const SCHEDULES_PAGE_MAX = 100;
+
+function stateOf(schedule: FakeSchedule): string {
+  return String(schedule.definition.State ?? 'ENABLED');
+}
+
+/** The offset an opaque NextToken of this fake stands for; any other token is a ValidationException. */
+function pageStart(token: string): number {
+  const decoded = /^fake-schedules:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
+  if (decoded?.[1] === undefined) throw new FakeAwsError('ValidationException', 400, 'Invalid NextToken.');
+  return Number(decoded[1]);
+}
+
 /** IAM's default quota of managed policies attached to one user. */
 export const POLICIES_PER_USER = 10;
 
@@ -275,6 +289,44 @@ export class FakeAwsAccount {
       default:
         throw new FakeAwsError('UnknownOperationException', 404, `no operation ${action}`);
     }
+  }
+
+  /**
+   * ListSchedules as Scheduler answers it (its query names: ScheduleGroup, NamePrefix, State,
+   * MaxResults, NextToken): summaries of every schedule, or of one group's, oldest first, paged
+   * with an opaque NextToken (an offset here).
+   */
+  listSchedules(query: Readonly<Record<string, string>>, pageSize: number): Record<string, unknown> {
+    const { ScheduleGroup: group, NamePrefix: prefix, State: state } = query;
+    if (prefix !== undefined && !/^[0-9a-zA-Z_.-]{1,64}$/.test(prefix))
+      throw new FakeAwsError('ValidationException', 400, `Invalid NamePrefix ${prefix}.`);
+    const max = query.MaxResults === undefined ? pageSize : Number(query.MaxResults);
+    if (!Number.isInteger(max) || max < 1 || max > SCHEDULES_PAGE_MAX)
+      throw new FakeAwsError(
+        'ValidationException',
+        400,
+        `MaxResults must be between 1 and ${SCHEDULES_PAGE_MAX}.`,
+      );
+    const start = query.NextToken === undefined ? 0 : pageStart(query.NextToken);
+    const listed = [...this.schedules.values()].filter(
+      (schedule) =>
+        (group === undefined || schedule.groupName === group) &&
+        (prefix === undefined || schedule.name.startsWith(prefix)) &&
+        (state === undefined || stateOf(schedule) === state),
+    );
+    const end = start + Math.min(max, pageSize);
+    return {
+      Schedules: listed.slice(start, end).map((schedule) => ({
+        Arn: schedule.arn,
+        Name: schedule.name,
+        GroupName: schedule.groupName,
+        State: stateOf(schedule),
+        CreationDate: schedule.createdAt.getTime() / 1000,
+        LastModificationDate: schedule.updatedAt.getTime() / 1000,
+        Target: { Arn: (schedule.definition.Target as { Arn?: unknown } | undefined)?.Arn },
+      })),
+      ...(end < listed.length ? { NextToken: Buffer.from(`fake-schedules:${end}`).toString('base64') } : {}),
+    };
   }
 
   /** Schedules whose `at(...)` time (in UTC) is at or before `date`. */

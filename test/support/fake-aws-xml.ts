@@ -92,6 +92,8 @@ function policyResult(
         .join('');
       return `<Policies>${members}</Policies>${tail}`;
     }
+    case 'ListEntitiesForPolicy':
+      return entitiesResult(account, params, pageSize);
     case 'DeletePolicy':
       account.deletePolicy(arn);
       return '';
@@ -111,6 +113,34 @@ function listedPolicies(account: FakeAwsAccount, params: Record<string, string>)
     if (params.OnlyAttached === 'true' && account.requirePolicy(policy.arn).size === 0) return false;
     return policy.path.startsWith(prefix);
   });
+}
+
+const ENTITY_FILTERS = new Set(['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy']);
+
+/**
+ * ListEntitiesForPolicy: the users, groups and roles the policy is attached to, paged across all
+ * three as IAM does. The fake attaches policies to users only (every user's path is `/`), so
+ * PolicyGroups and PolicyRoles are always empty; EntityFilter and PathPrefix narrow the users.
+ */
+function entitiesResult(account: FakeAwsAccount, params: Record<string, string>, pageSize: number): string {
+  const filter = params.EntityFilter;
+  if (filter !== undefined && !ENTITY_FILTERS.has(filter))
+    throw new FakeAwsError(
+      'ValidationError',
+      400,
+      `1 validation error detected: Value '${filter}' at 'entityFilter' failed to satisfy constraint: Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]`,
+    );
+  const prefix = params.PathPrefix ?? '/';
+  checkPath(prefix, 'pathPrefix');
+  const users = [...account.requirePolicy(params.PolicyArn ?? '')];
+  const listed = filter === undefined || filter === 'User' ? users.filter(() => '/'.startsWith(prefix)) : [];
+  const { page, tail } = paged(listed, params, pageSize);
+  const members = page
+    .map(
+      (user) => `<member><UserName>${escapeXml(user)}</UserName><UserId>AIDA${idOf(user)}</UserId></member>`,
+    )
+    .join('');
+  return `<PolicyGroups/><PolicyUsers>${members}</PolicyUsers><PolicyRoles/>${tail}`;
 }
 
 /** One page of a list, with IAM's IsTruncated and Marker (an index here). */
@@ -169,11 +199,9 @@ export function iamResult(
       account.detachPolicy(params.PolicyArn ?? '', userName);
       return '';
     case 'GetGroup': {
-      const members = account.requireGroup(groupName);
-      const users = [...members]
-        .map((user) => `<member>${xmlUser(user, account.accountId)}</member>`)
-        .join('');
-      return `<Group>${xmlGroup(groupName, account.accountId, account.pathOf(groupName))}</Group><Users>${users}</Users><IsTruncated>false</IsTruncated>`;
+      const { page, tail } = paged([...account.requireGroup(groupName)], params, pageSize);
+      const users = page.map((user) => `<member>${xmlUser(user, account.accountId)}</member>`).join('');
+      return `<Group>${xmlGroup(groupName, account.accountId, account.pathOf(groupName))}</Group><Users>${users}</Users>${tail}`;
     }
     case 'AddUserToGroup':
       account.addMember(groupName, userName);

@@ -58,7 +58,7 @@ export class FakeAws {
   readonly calls: FakeAwsCall[] = [];
   /** Lifetime of issued sessions; default: the DurationSeconds asked for. */
   credentialLifetimeSeconds: number | undefined;
-  /** IAM list page size, small in tests that check pagination. */
+  /** IAM and Scheduler list page size, small in tests that check pagination. */
   pageSize = 100;
   private readonly accounts = new Map<string, FakeAwsAccount>();
   /** Identity Center instances (see addIdentityCenter). */
@@ -226,6 +226,10 @@ export class FakeAws {
     body: string,
     meta: { accessKeyId: string | undefined; requestId: string },
   ): void {
+    if (request.method === 'GET' && url.pathname === '/schedules') {
+      this.listSchedules(request, response, url, meta);
+      return;
+    }
     const name = decodeURIComponent(url.pathname.slice('/schedules/'.length));
     const input: Record<string, unknown> =
       body.length > 0 ? (JSON.parse(body) as Record<string, unknown>) : {};
@@ -245,6 +249,27 @@ export class FakeAws {
         this.injected(action);
         const session = this.signedSession(request, meta.accessKeyId);
         return { session, output: this.account(session.accountId).scheduler(action, name, group, input) };
+      },
+    });
+  }
+
+  /** Scheduler's ListSchedules: `GET /schedules` with its filters and paging in the query. */
+  private listSchedules(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    meta: { accessKeyId: string | undefined; requestId: string },
+  ): void {
+    const params = Object.fromEntries(url.searchParams);
+    const base = { service: 'scheduler', action: 'ListSchedules', params, ...meta } as const;
+    this.answerJson(response, base, meta, {
+      contentType: 'application/json',
+      errorBody: (failure) => JSON.stringify({ Message: failure.message }),
+      lostAction: 'ListSchedules',
+      run: () => {
+        this.injected('ListSchedules');
+        const session = this.signedSession(request, meta.accessKeyId);
+        return { session, output: this.account(session.accountId).listSchedules(params, this.pageSize) };
       },
     });
   }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local Okta management API over real HTTP, speaking what @okta/okta-sdk-nodejs 8 sends (paths
  * checked against its generated UserApi/GroupApi): users by id or login, search by profile.email,
- * groups, memberships, the user's groups with Link-header pagination, SSWS auth, Okta-shaped
+ * groups, memberships, the user's groups and the group's users with Link-header pagination, SSWS auth, Okta-shaped
  * errors with X-Okta-Request-Id, and failures injected per operation.
  */
 
@@ -14,6 +14,7 @@ export type OktaOperation =
   | 'listUsers'
   | 'listUserGroups'
   | 'getGroup'
+  | 'listGroupUsers'
   | 'assignUserToGroup'
   | 'unassignUserFromGroup';
 
@@ -60,6 +61,8 @@ export interface Failure {
   readonly status: number | 'disconnect' | 'hang';
   /** How many calls in a row fail (default 1). */
   readonly times?: number;
+  /** How many calls succeed before the failures start (default 0): a later page of a listing fails. */
+  readonly after?: number;
   /** For 429: X-Rate-Limit-Reset is now plus this, in whole epoch seconds as Okta sends it. */
   readonly rateLimitResetInMs?: number;
 }
@@ -109,7 +112,7 @@ export class FakeOkta {
   pageSize = 200;
   readonly #users = new Map<string, FakeUser>();
   readonly #groups = new Map<string, FakeGroup>();
-  readonly #failures = new Map<OktaOperation, { failure: Failure; left: number }>();
+  readonly #failures = new Map<OktaOperation, { failure: Failure; left: number; skip: number }>();
   readonly #routes: Route[];
   #server: Server | undefined;
   #url = '';
@@ -142,13 +145,20 @@ export class FakeOkta {
     return created;
   }
 
+  /** Makes the user a member, as an Okta admin would by hand. */
+  addMember(groupId: string, userId: string): void {
+    const group = this.#groups.get(groupId);
+    if (!group || !this.#users.has(userId)) throw new Error(`no group ${groupId} or no user ${userId}`);
+    group.members.add(userId);
+  }
+
   isMember(groupId: string, userId: string): boolean {
     return this.#groups.get(groupId)?.members.has(userId) ?? false;
   }
 
   /** The next `times` calls to `operation` fail like Okta would. */
   failNext(operation: OktaOperation, failure: Failure): void {
-    this.#failures.set(operation, { failure, left: failure.times ?? 1 });
+    this.#failures.set(operation, { failure, left: failure.times ?? 1, skip: failure.after ?? 0 });
   }
 
   callsTo(operation: OktaOperation): OktaRequest[] {
@@ -295,6 +305,17 @@ export class FakeOkta {
         },
       },
       {
+        method: 'GET',
+        pattern: /^\/api\/v1\/groups\/([^/]+)\/users$/,
+        operation: 'listGroupUsers',
+        handle: ([id = ''], query, url) => {
+          const group = this.#groups.get(id);
+          if (!group) return oktaError(404, `${id} (UserGroup)`);
+          const members = [...this.#users.values()].filter((u) => group.members.has(u.id));
+          return this.#page(members, query, url, (u) => this.#userJson(u));
+        },
+      },
+      {
         method: 'PUT',
         pattern: /^\/api\/v1\/groups\/([^/]+)\/users\/([^/]+)$/,
         operation: 'assignUserToGroup',
@@ -359,6 +380,10 @@ export class FakeOkta {
   #takeFailure(operation: OktaOperation): Failure | undefined {
     const pending = this.#failures.get(operation);
     if (!pending) return undefined;
+    if (pending.skip > 0) {
+      pending.skip -= 1;
+      return undefined;
+    }
     pending.left -= 1;
     if (pending.left <= 0) this.#failures.delete(operation);
     return pending.failure;

@@ -38,6 +38,8 @@ export interface Jitbot {
   readonly baseUrl: string;
   /** `http://127.0.0.1:<METRICS_PORT>/metrics` when started with `metrics`. */
   readonly metricsUrl: string | undefined;
+  /** The environment a `jitbot` command needs to work on this world (its database, catalog, AWS and Okta). */
+  cliEnv(): Record<string, string>;
   /** Stops this process's service (as a crash or a deploy would); the fakes and the database stay. */
   stopService(): Promise<void>;
   startService(): Promise<void>;
@@ -216,6 +218,8 @@ export interface JitbotOptions {
   readonly metrics?: boolean;
   /** The time the user-group cache reads (ServiceInputs.clock), so a test can age it without waiting. */
   readonly clock?: () => number;
+  /** Drift reads back who holds each target (ServiceInputs.drift); off unless the test is about it. */
+  readonly drift?: boolean;
 }
 
 export const APP_TOKEN = 'xapp-1-test-app-token-0123456789';
@@ -231,6 +235,7 @@ interface World {
   readonly socket: FakeSocketMode | undefined;
   readonly metrics: boolean;
   readonly clock: (() => number) | undefined;
+  readonly drift: boolean;
 }
 
 /** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
@@ -270,6 +275,7 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
     socket,
     metrics: options.metrics === true,
     clock: options.clock,
+    drift: options.drift === true,
   };
 }
 
@@ -315,6 +321,7 @@ async function startInstance(world: World): Promise<Instance> {
       assignmentWaitMs: 1_000,
     },
     ...(world.clock ? { clock: world.clock } : {}),
+    drift: world.drift,
   });
   await untilReady(`http://127.0.0.1:${port}`);
   return {
@@ -440,6 +447,18 @@ export async function startJitbot(
       });
     },
     responses: (responseUrl) => slack.callsTo(responseUrl.slice(slack.url.length)),
+    cliEnv: () => ({
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: world.slack.url,
+      DATABASE_URL: world.database.url,
+      JITBOT_CATALOG: world.catalogPath,
+      AWS_ENDPOINT_URL: world.awsUrl,
+      AWS_ACCESS_KEY_ID: 'AKIDJITBOT',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+      LOG_LEVEL: 'warn',
+    }),
     async stop() {
       await instance?.service.stop();
       for (const replica of extra) await replica.stop();

@@ -144,3 +144,17 @@ export function iamSimulator(accountId: string) {
 
   return { simulate, evaluate, assumeRole };
 }
+
+/**
+ * Every ARN an AWS resource format (`arn:${Partition}:iam::${Account}:user/${UserNameWithPath}`)
+ * gives with the sample `values` of its variables; a variable without samples becomes "sample".
+ */
+export function sampleArns(format: string, values: Readonly<Record<string, readonly string[]>>): string[] {
+  let arns = [''];
+  for (const part of format.split(/(\$\{\w+\})/)) {
+    const variable = /^\$\{(\w+)\}$/.exec(part)?.[1];
+    const choices = variable === undefined ? [part] : (values[variable] ?? ['sample']);
+    arns = arns.flatMap((prefix) => choices.map((value) => prefix + value));
+  }
+  return arns;
+}

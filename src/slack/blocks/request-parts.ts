@@ -4,6 +4,7 @@
  */
 import type { ContextBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
+import { REMOVED_OUTSIDE_JITBOT } from '../../domain/grant.js';
 import type { AccessRequest } from '../../domain/request.js';
 import { escapeMrkdwn, formatTime, linkOrText, mention, mentionList, quote } from '../mrkdwn.js';
 import { context, section } from './elements.js';
@@ -97,6 +98,7 @@ function approvedLine({ request, approvedBy }: RequestView): string {
 
 /** Who ended the access, in words: `expired`, `ended early by <@U1>`. */
 export function endedBy(grant: GrantSummary): string {
+  if (grant.revokeReason === REMOVED_OUTSIDE_JITBOT) return REMOVED_OUTSIDE_JITBOT;
   if (!grant.revokedBy || grant.revokedBy === 'jitbot') return 'expired';
   return `ended early by ${mention(grant.revokedBy)}`;
 }

@@ -1,8 +1,10 @@
 # The role jitbot assumes in this account (STS AssumeRole with the external ID, session name
 # jitbot-<request id>). It may read users, change the membership of IAM groups under /jit/ only,
-# read IAM policies under /jit/ and attach them to or detach them from users (those only),
-# create, read back and delete the policies it generates under /jit/generated/ only, manage
-# schedules in the "jitbot" schedule group only, and pass the scheduler role to Scheduler.
+# read IAM policies under /jit/ and who they are attached to, attach them to or detach them from
+# users (those only), create, read back and delete the policies it generates under
+# /jit/generated/ only, manage schedules in the "jitbot" schedule group only, list policy and
+# schedule names (the two calls take no resource; drift finds what ended grants left behind),
+# and pass the scheduler role to Scheduler.
 # It cannot create users or groups, create a policy outside /jit/generated/ or a new version of
 # any policy, attach any policy outside /jit/ (AWS managed ones included), attach policies to
 # groups or roles, or touch any group outside /jit/.

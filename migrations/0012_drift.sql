@@ -1,0 +1,41 @@
+-- Drift: what jitbot reads back from AWS, Okta and Identity Center, compared with its grants.
+
+-- The shared resources jitbot has read back at least once. The first reading is the baseline: the
+-- holders it found without a grant are recorded below as adopted (pre-existing, never removed).
+CREATE TABLE drift_baselines (
+  resource      text PRIMARY KEY,
+  target_id     text NOT NULL,
+  baselined_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE drift_adopted (
+  resource    text NOT NULL REFERENCES drift_baselines (resource),
+  principal   text NOT NULL,
+  name        text NOT NULL,
+  adopted_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (resource, principal)
+);
+
+-- Findings as last seen, by a key stable across runs: a finding seen again is not new, and one no
+-- longer seen (or fixed) is resolved.
+CREATE TABLE drift_findings (
+  key          text PRIMARY KEY,
+  kind         text NOT NULL,
+  target_id    text,
+  details      jsonb NOT NULL,
+  words        text NOT NULL,
+  first_seen   timestamptz NOT NULL DEFAULT now(),
+  last_seen    timestamptz NOT NULL DEFAULT now(),
+  resolved_at  timestamptz,
+  resolution   text
+);
+CREATE INDEX drift_findings_open ON drift_findings (kind) WHERE resolved_at IS NULL;
+
+-- The periodic run: one row whose due time replicas claim with SKIP LOCKED, so it runs once.
+CREATE TABLE drift_runs (
+  id           int PRIMARY KEY CHECK (id = 1),
+  next_run_at       timestamptz NOT NULL DEFAULT now(),
+  last_run_at       timestamptz,
+  last_finished_at  timestamptz
+);
+INSERT INTO drift_runs (id) VALUES (1);

@@ -1,0 +1,121 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createJitbotInventory } from './aws/jitbot-inventory.js';
+import { loadCatalog } from './config/catalog.js';
+import {
+  checkGeneratedPolicyTargets,
+  hasGeneratedPolicyTargets,
+} from './config/catalog-generated-policy-actions.js';
+import type { Env } from './config/env.js';
+import { createCallRecorder } from './db/call-audit.js';
+import { openDatabase } from './db/database.js';
+import type { Finding } from './domain/drift.js';
+import { describeError } from './errors.js';
+import type { Logger } from './log/logger.js';
+import { warmActionData } from './policy/action-data.js';
+import { createProviders } from './providers/registry.js';
+import { type FixMode, type ReconcileReport, reconcile } from './workflow/reconcile.js';
+
+export const RECONCILE_USAGE = `Usage:
+  jitbot reconcile [--json]              read back who holds each target, and jitbot's schedules and
+                                         generated policies; print what differs from jitbot's grants
+                                         and change nothing (exit 0: nothing found, 2: found, 1: error)
+  jitbot reconcile --fix [--by <who>] [--json]
+                                         also fix every finding, standing access included, audited
+                                         as decided by <who> (default: this machine's user)
+                                         (exit 0: all fixed, 1: otherwise)`;
+
+function findingLine(finding: Finding): string {
+  return [finding.kind, finding.targetId ?? finding.account ?? '-', finding.words].join('  ');
+}
+
+function print(report: ReconcileReport, write: (line: string) => void): void {
+  const drift = report.findings.filter((finding) => finding.kind !== 'adopted');
+  const adopted = report.findings.length - drift.length;
+  if (drift.length === 0) write("no drift: what AWS, Okta and Identity Center hold matches jitbot's grants");
+  for (const finding of drift) write(findingLine(finding));
+  if (adopted > 0)
+    write(`adopted ${adopted} holder(s) found on first reading as pre-existing: never removed`);
+  for (const fix of report.fixes) write(`${fix.ok ? 'fixed' : 'NOT FIXED'}  ${fix.words}`);
+  for (const line of report.unread) write(`could not read  ${line}`);
+}
+
+/** 0: nothing found (or, with --fix, everything fixed); 2: found (report only); 1: anything else. */
+export function exitCodeOf(report: ReconcileReport, mode: FixMode): number {
+  if (report.unread.length > 0) return 1;
+  const drift = report.findings.filter((finding) => finding.kind !== 'adopted');
+  if (mode === 'report') return drift.length === 0 ? 0 : 2;
+  const fixed = new Set(report.fixes.filter((fix) => fix.ok).map((fix) => fix.key));
+  return drift.every((finding) => fixed.has(finding.key)) ? 0 : 1;
+}
+
+export interface ReconcileCommandInputs {
+  readonly env: Env;
+  readonly variables: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly write: (line: string) => void;
+  readonly awsEndpoint?: string;
+}
+
+/** `jitbot reconcile ...`: the exit code. */
+export async function runReconcileCommand(
+  args: readonly string[],
+  inputs: ReconcileCommandInputs,
+): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(args);
+  } catch (error) {
+    inputs.write(`${describeError(error)}\n\n${RECONCILE_USAGE}`);
+    return 2;
+  }
+  const { env, variables, logger } = inputs;
+  const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
+  if (hasGeneratedPolicyTargets(catalog)) {
+    await warmActionData();
+    await checkGeneratedPolicyTargets(catalog, env.JITBOT_CATALOG);
+  }
+  const database = await openDatabase(env, logger);
+  const record = createCallRecorder(database.pool);
+  const providers = createProviders({
+    catalog,
+    record,
+    logger,
+    ...(inputs.awsEndpoint ? { awsEndpoint: inputs.awsEndpoint } : {}),
+  });
+  try {
+    const mode: FixMode = parsed.fix ? 'all' : 'report';
+    const report = await reconcile(
+      {
+        pool: database.pool,
+        catalog,
+        providers: providers.registry,
+        inventory: createJitbotInventory({ connector: providers.aws, record }),
+        logger,
+      },
+      { mode, actor: parsed.by },
+    );
+    if (parsed.json) inputs.write(JSON.stringify({ ...report, fresh: [...report.fresh] }, null, 2));
+    else print(report, inputs.write);
+    return exitCodeOf(report, mode);
+  } finally {
+    providers.close();
+    await database.close();
+  }
+}
+
+function parseOptions(args: readonly string[]) {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { fix: { type: 'boolean' }, json: { type: 'boolean' }, by: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.by !== undefined && !values.fix)
+    throw new Error('--by goes with --fix: it names who decided the fixes');
+  return {
+    fix: values.fix === true,
+    json: values.json === true,
+    by: values.by ?? `cli:${userInfo().username}`,
+  };
+}

@@ -1,0 +1,141 @@
+import { appendAudit } from '../db/audit-repository.js';
+import { resolveFinding } from '../db/drift-repository.js';
+import { findGrant, revokeEarly } from '../db/grants-repository.js';
+import { findTarget, type Target } from '../domain/catalog.js';
+import type { Finding } from '../domain/drift.js';
+import { REMOVED_OUTSIDE_JITBOT, type StoredGrant } from '../domain/grant.js';
+import { grantStep } from '../domain/grant-state.js';
+import { describeError } from '../errors.js';
+import { type AccessProvider, type CallContext, providerFor } from '../ports/access-provider.js';
+import type { ReconcileDeps } from './reconcile.js';
+
+export interface FixOutcome {
+  readonly key: string;
+  readonly ok: boolean;
+  /** What was done, or why it could not be: one sentence for the CLI and the admin channel. */
+  readonly words: string;
+}
+
+type Reach = { readonly target: Target; readonly provider: AccessProvider } | { readonly problem: string };
+
+/** The target as the grant (or the catalog) has it, and its provider; or why it cannot be reached. */
+function reach(deps: ReconcileDeps, targetId: string | undefined, resource?: string): Reach {
+  const current = targetId ? findTarget(deps.catalog, targetId) : undefined;
+  if (!current) return { problem: `target ${targetId ?? '(unknown)'} is no longer in the catalog` };
+  const provider = providerFor(deps.providers, current);
+  const target = resource ? provider.asGranted(current, resource) : current;
+  if (!target) return { problem: `target ${current.id} now lives in another account or org than the grant` };
+  return { target, provider };
+}
+
+function contextOf(grant: StoredGrant | undefined, actor: string): CallContext {
+  return {
+    requestId: grant?.latestRequestId ?? 'drift',
+    ...(grant ? { grantId: grant.id } : {}),
+    actor,
+    ...(grant?.providerState ? { state: grant.providerState } : {}),
+  };
+}
+
+/** A live grant whose access is gone: ended as removed outside jitbot; the revoker finishes and tells people. */
+async function endLostGrant(deps: ReconcileDeps, grant: StoredGrant, actor: string): Promise<string> {
+  const ended = await revokeEarly(deps.pool, {
+    id: grant.id,
+    actor,
+    reason: REMOVED_OUTSIDE_JITBOT,
+    step: grantStep({ type: 'revoke-now' }),
+  });
+  return ended
+    ? `ended grant ${grant.id}: its access was removed outside jitbot; the holder is told`
+    : `grant ${grant.id} had already ended`;
+}
+
+async function removeAgain(deps: ReconcileDeps, grant: StoredGrant, actor: string): Promise<string> {
+  const reached = reach(deps, grant.targetId, grant.resource);
+  if ('problem' in reached)
+    throw new Error(`${reached.problem}: take ${grant.principal}'s access away by hand`);
+  const result = await reached.provider.revoke(reached.target, grant.principal, contextOf(grant, actor));
+  return `${result === 'removed' ? 'removed' : 'found already gone'}: ${grant.principal}'s access of ended grant ${grant.id}`;
+}
+
+async function deleteSchedule(deps: ReconcileDeps, grant: StoredGrant, actor: string): Promise<string> {
+  const reached = reach(deps, grant.targetId, grant.resource);
+  const backstop = 'problem' in reached ? undefined : reached.provider.backstop;
+  if ('problem' in reached || !backstop)
+    throw new Error(
+      `${'problem' in reached ? reached.problem : 'its kind has no backstop'}: delete it by hand (aws scheduler delete-schedule --group-name jitbot --name jitbot-${grant.id})`,
+    );
+  await backstop.clear(reached.target, grant.id, contextOf(grant, actor));
+  return `deleted schedule jitbot-${grant.id} of ended grant ${grant.id}`;
+}
+
+async function deletePolicy(
+  deps: ReconcileDeps,
+  grant: StoredGrant,
+  arn: string,
+  actor: string,
+): Promise<string> {
+  const reached = reach(deps, grant.targetId, grant.resource);
+  if ('problem' in reached) throw new Error(`${reached.problem}: delete ${arn} by hand`);
+  // The generated policy's own removal: detached from the grant's user, then deleted.
+  await reached.provider.revoke(reached.target, grant.principal, { ...contextOf(grant, actor), state: arn });
+  return `deleted generated policy ${arn} of ended grant ${grant.id}`;
+}
+
+async function removeStanding(deps: ReconcileDeps, finding: Finding, actor: string): Promise<string> {
+  const reached = reach(deps, finding.targetId);
+  if ('problem' in reached) throw new Error(reached.problem);
+  const principal = finding.principal ?? '';
+  const result = await reached.provider.revoke(reached.target, principal, contextOf(undefined, actor));
+  return `${result === 'removed' ? 'removed' : 'found already gone'}: ${finding.name ?? principal}'s standing access to ${reached.target.id}`;
+}
+
+async function apply(deps: ReconcileDeps, finding: Finding, actor: string): Promise<string> {
+  if (finding.kind === 'standing-access') return removeStanding(deps, finding, actor);
+  const grant = finding.grantId ? await findGrant(deps.pool, finding.grantId) : undefined;
+  if (!grant) throw new Error(`grant ${finding.grantId ?? '(none)'} is not in this database`);
+  switch (finding.kind) {
+    case 'lost-grant':
+      return endLostGrant(deps, grant, actor);
+    case 'stuck-expiry':
+      return removeAgain(deps, grant, actor);
+    case 'orphan-schedule':
+      return deleteSchedule(deps, grant, actor);
+    case 'orphan-policy':
+      return deletePolicy(deps, grant, finding.policyArn ?? '', actor);
+    default:
+      throw new Error(`jitbot does not fix ${finding.kind} findings`);
+  }
+}
+
+/**
+ * Fixes one finding, audited (`drift.fixed` or `drift.fix-failed`) with who decided: `jitbot`
+ * for the periodic run, the admin who ran `jitbot reconcile --fix` or clicked Remove.
+ */
+export async function fixFinding(deps: ReconcileDeps, finding: Finding, actor: string): Promise<FixOutcome> {
+  try {
+    const words = await apply(deps, finding, actor);
+    await resolveFinding(deps.pool, finding.key, `fixed by ${actor}`);
+    await appendAudit(deps.pool, {
+      actor,
+      action: 'drift.fixed',
+      outcome: 'ok',
+      targetId: finding.targetId ?? null,
+      grantId: finding.grantId ?? null,
+      details: { key: finding.key, kind: finding.kind, words },
+    });
+    return { key: finding.key, ok: true, words };
+  } catch (error) {
+    const words = `could not fix "${finding.words}": ${describeError(error)}`;
+    deps.logger.warn({ err: error, finding: finding.key }, 'a drift finding could not be fixed');
+    await appendAudit(deps.pool, {
+      actor,
+      action: 'drift.fix-failed',
+      outcome: 'error',
+      targetId: finding.targetId ?? null,
+      grantId: finding.grantId ?? null,
+      details: { key: finding.key, kind: finding.kind, error: describeError(error) },
+    });
+    return { key: finding.key, ok: false, words };
+  }
+}

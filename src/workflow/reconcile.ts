@@ -1,0 +1,259 @@
+import { appendAudit } from '../db/audit-repository.js';
+import {
+  grantsForDrift,
+  readBaseline,
+  recordBaseline,
+  recordFindings,
+  resolveFinding,
+} from '../db/drift-repository.js';
+import { inTransaction } from '../db/pool.js';
+import { type Catalog, findTarget, type Target } from '../domain/catalog.js';
+import {
+  type Finding,
+  findDrift,
+  type GeneratedPolicySeen,
+  grantIdFromName,
+  type ScheduleSeen,
+  type TargetReading,
+} from '../domain/drift.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { type ProviderRegistry, providerFor } from '../ports/access-provider.js';
+import type { JitbotInventory } from '../ports/jitbot-inventory.js';
+import { type FixOutcome, fixFinding } from './drift-fixes.js';
+import type { GrantWorkflowDeps } from './grant-deps.js';
+
+export interface ReconcileDeps extends Pick<GrantWorkflowDeps, 'pool' | 'catalog' | 'providers' | 'onWork'> {
+  readonly inventory?: JitbotInventory;
+  readonly logger: Logger;
+}
+
+/**
+ * What a run does about what it finds: `report` changes nothing (`jitbot reconcile`); `heal`
+ * fixes what is jitbot's own to fix (lost grants, stuck expiries, orphan schedules and policies)
+ * and removes standing access where the target says `onDrift: remove` (the periodic run); `all`
+ * also removes every standing access (`jitbot reconcile --fix`: an admin decided).
+ */
+export type FixMode = 'report' | 'heal' | 'all';
+
+export interface ReconcileReport {
+  readonly findings: readonly Finding[];
+  /** Keys of the findings this run saw first. */
+  readonly fresh: ReadonlySet<string>;
+  readonly fixes: readonly FixOutcome[];
+  /** What could not be read, in words: its findings are neither reported nor resolved this run. */
+  readonly unread: readonly string[];
+}
+
+/** A grant that ended longer ago than this no longer explains a holder: it is standing access. */
+const ENDED_GRANTS_DAYS = 7;
+
+const DRIFT_CONTEXT = { requestId: 'drift', actor: 'jitbot' } as const;
+
+/** Every target that can say who holds it; generated policies are read by the inventory instead. */
+function readableTargets(catalog: Catalog, providers: ProviderRegistry): Target[] {
+  return catalog.targets.filter((target) => {
+    const provider = providerFor(providers, target);
+    return provider.listHolders !== undefined && !provider.perRequest;
+  });
+}
+
+/**
+ * Reads targets one after another per place (account, Okta org, Identity Center), places side by
+ * side: one slow or throttled place does not hold up the rest, nor gets a burst of calls.
+ */
+function placeOf(target: Target): string {
+  return 'account' in target ? `aws:${target.account}` : target.kind.startsWith('aws-sso') ? 'sso' : 'okta';
+}
+
+type Reading = Omit<TargetReading, 'baselined' | 'baseline'>;
+
+async function readTargets(
+  deps: ReconcileDeps,
+  unread: string[],
+  only: (target: Target) => boolean = () => true,
+): Promise<Reading[]> {
+  const byPlace = new Map<string, Target[]>();
+  for (const target of readableTargets(deps.catalog, deps.providers).filter(only))
+    byPlace.set(placeOf(target), [...(byPlace.get(placeOf(target)) ?? []), target]);
+  const readings: Reading[] = [];
+  await Promise.all(
+    [...byPlace.values()].map(async (targets) => {
+      for (const target of targets) {
+        const provider = providerFor(deps.providers, target);
+        try {
+          const holders = (await provider.listHolders?.(target, DRIFT_CONTEXT)) ?? [];
+          readings.push({
+            targetId: target.id,
+            resource: provider.resourceOf(target),
+            holders,
+            standingMembers: target.standingMembers,
+          });
+        } catch (error) {
+          unread.push(`${target.id}: could not read who holds it (${describeError(error)})`);
+        }
+      }
+    }),
+  );
+  return readings;
+}
+
+interface Inventory {
+  readonly schedules: ScheduleSeen[];
+  readonly policies: GeneratedPolicySeen[];
+}
+
+/** Every AWS account's jitbot schedules and generated policies; Identity Center's schedules in its region. */
+async function readInventory(deps: ReconcileDeps, unread: string[]): Promise<Inventory> {
+  const found: Inventory = { schedules: [], policies: [] };
+  const inventory = deps.inventory;
+  if (!inventory) return found;
+  const center = deps.catalog.identityCenter;
+  await Promise.all(
+    deps.catalog.accounts.map(async (account) => {
+      const regions = [account.region];
+      if (center?.account === account.id && center.region !== account.region) regions.push(center.region);
+      try {
+        for (const region of regions) {
+          const schedules = await inventory.listSchedules(account, DRIFT_CONTEXT, region);
+          found.schedules.push(...schedules.map(({ name }) => ({ account: account.id, name })));
+        }
+        const policies = await inventory.listGeneratedPolicies(account, DRIFT_CONTEXT);
+        found.policies.push(...policies.map((policy) => ({ account: account.id, ...policy })));
+      } catch (error) {
+        unread.push(
+          `account ${account.id}: could not list jitbot's schedules and policies (${describeError(error)})`,
+        );
+      }
+    }),
+  );
+  return found;
+}
+
+/** What the findings of a run cover: kinds read back everywhere, and the targets this run could not read. */
+function scopeOf(deps: ReconcileDeps, readings: readonly TargetReading[], inventoryRead: boolean) {
+  const read = new Set(readings.map((reading) => reading.targetId));
+  const unreadTargets = deps.catalog.targets.map((target) => target.id).filter((id) => !read.has(id));
+  const kinds = ['adopted', 'standing-access', 'lost-grant', 'stuck-expiry'];
+  if (inventoryRead) kinds.push('orphan-schedule', 'orphan-policy', 'unknown-schedule', 'unknown-policy');
+  return { kinds, unreadTargets };
+}
+
+/** Whether this run fixes a finding by itself. */
+function fixesNow(mode: FixMode, finding: Finding, catalog: Catalog): boolean {
+  if (mode === 'report') return false;
+  switch (finding.kind) {
+    case 'lost-grant':
+    case 'stuck-expiry':
+    case 'orphan-schedule':
+    case 'orphan-policy':
+      return true;
+    case 'standing-access': {
+      if (mode === 'all') return true;
+      const target = finding.targetId ? findTarget(catalog, finding.targetId) : undefined;
+      return target?.onDrift === 'remove';
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * One drift run (issue: drift): reads back who holds each target and jitbot's own schedules and
+ * generated policies, compares them with the grants (src/domain/drift.ts), records the findings,
+ * baselines targets read for the first time, and fixes what `mode` allows, each fix audited with
+ * `actor`. A place that cannot be read is reported and leaves its findings as they were.
+ */
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: { readonly mode: FixMode; readonly actor: string; readonly now?: Date },
+): Promise<ReconcileReport> {
+  const now = options.now ?? new Date();
+  const unread: string[] = [];
+  const [partial, inventory] = await Promise.all([readTargets(deps, unread), readInventory(deps, unread)]);
+  const inventoryRead = deps.inventory !== undefined && !unread.some((line) => line.startsWith('account '));
+  const resources = partial.map((reading) => reading.resource);
+  const baseline = await readBaseline(deps.pool, resources);
+  const readings: TargetReading[] = partial.map((reading) => ({
+    ...reading,
+    baselined: baseline.baselined.has(reading.resource),
+    baseline: baseline.adopted.get(reading.resource) ?? [],
+  }));
+  const named = [
+    ...inventory.schedules.map((s) => s.name),
+    ...inventory.policies.map((p) => p.arn.split('/').at(-1) ?? ''),
+  ];
+  const grants = await grantsForDrift(deps.pool, {
+    resources,
+    resourcePrefixes: [],
+    grantIds: named.flatMap((name) => grantIdFromName(name) ?? []),
+    endedSince: new Date(now.getTime() - ENDED_GRANTS_DAYS * 86_400_000),
+  });
+  const findings = findDrift({
+    now,
+    readings,
+    grants,
+    schedules: inventory.schedules,
+    generatedPolicies: inventory.policies,
+  });
+  const fresh = await inTransaction(deps.pool, async (db) => {
+    for (const reading of readings.filter((one) => !one.baselined)) {
+      const adopted = findings
+        .filter((finding) => finding.kind === 'adopted' && finding.targetId === reading.targetId)
+        .map((finding) => reading.holders.find((holder) => holder.principal === finding.principal))
+        .filter((holder) => holder !== undefined);
+      await recordBaseline(db, { resource: reading.resource, targetId: reading.targetId, adopted });
+    }
+    const keys = await recordFindings(db, findings, scopeOf(deps, readings, inventoryRead));
+    for (const finding of findings.filter((one) => keys.has(one.key))) {
+      await appendAudit(db, {
+        actor: options.actor,
+        action: 'drift.found',
+        outcome: 'ok',
+        targetId: finding.targetId ?? null,
+        grantId: finding.grantId ?? null,
+        details: { ...finding },
+      });
+      if (finding.kind === 'adopted') await resolveFinding(db, finding.key, 'adopted as pre-existing');
+    }
+    return keys;
+  });
+  const fixes: FixOutcome[] = [];
+  for (const finding of findings.filter((one) => fixesNow(options.mode, one, deps.catalog)))
+    fixes.push(await fixFinding(deps, finding, options.actor));
+  if (fixes.length > 0) deps.onWork?.();
+  return { findings, fresh, fixes, unread };
+}
+
+/**
+ * At start-up, before the service is ready: every target read back for the first time has its
+ * holders recorded as pre-existing (reported once as adopted, never removed), so the first
+ * periodic run does not call people who held access before jitbot came "standing access".
+ */
+export async function baselineNewTargets(deps: ReconcileDeps): Promise<readonly string[]> {
+  const unread: string[] = [];
+  const resourceOf = (target: Target) => providerFor(deps.providers, target).resourceOf(target);
+  const all = readableTargets(deps.catalog, deps.providers).map(resourceOf);
+  const known = await readBaseline(deps.pool, all);
+  const partial = await readTargets(deps, unread, (target) => !known.baselined.has(resourceOf(target)));
+  if (partial.length === 0) return unread;
+  const now = new Date();
+  const resources = partial.map((reading) => reading.resource);
+  const grants = await grantsForDrift(deps.pool, {
+    resources,
+    resourcePrefixes: [],
+    grantIds: [],
+    endedSince: now,
+  });
+  const readings = partial.map((reading) => ({ ...reading, baselined: false, baseline: [] }));
+  const findings = findDrift({ now, readings, grants, schedules: [], generatedPolicies: [] });
+  await inTransaction(deps.pool, async (db) => {
+    for (const reading of readings) {
+      const adopted = findings
+        .filter((finding) => finding.kind === 'adopted' && finding.targetId === reading.targetId)
+        .flatMap((finding) => reading.holders.filter((holder) => holder.principal === finding.principal));
+      await recordBaseline(db, { resource: reading.resource, targetId: reading.targetId, adopted });
+    }
+  });
+  return unread;
+}
