@@ -39,3 +39,16 @@ CREATE TABLE drift_runs (
   last_finished_at  timestamptz
 );
 INSERT INTO drift_runs (id) VALUES (1);
+
+-- When a finding was first told to the admin channel: each is told once, in the message of the
+-- run that saw it first (or fixed it), and that message is updated in place as findings change.
+ALTER TABLE drift_findings ADD COLUMN alerted_at timestamptz;
+
+CREATE TABLE drift_alerts (
+  id          bigserial PRIMARY KEY,
+  keys        text[] NOT NULL,
+  channel     text,
+  ts          text,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX drift_alerts_keys ON drift_alerts USING gin (keys);

@@ -28,6 +28,7 @@ import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
 import { createBackgroundClient, createIdentityClient } from './slack/clients.js';
 import { batchFirstDeliveries } from './slack/delivery-batcher.js';
+import { createDriftNotifier } from './slack/drift-notifier.js';
 import { createGrantNotifier } from './slack/grant-notifier.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
@@ -185,6 +186,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     notify: {
       ...createRequestNotifier({ db: database.pool, stores, catalog, targets, sender, directory }),
       ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
+      ...createDriftNotifier({ db: database.pool, client: background, catalog }),
     },
   });
   const drift =
@@ -215,7 +217,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     onWork,
   };
   const views = createViewOpener({ env });
-  registerListeners(app, { workflows, directory, logger, views, targets });
+  registerListeners(app, { workflows, directory, logger, views, targets, ...(drift ? { drift } : {}) });
 
   try {
     if (env.METRICS_PORT !== undefined) await metrics.serve(env.METRICS_PORT, env.METRICS_HOST);

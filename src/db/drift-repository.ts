@@ -86,13 +86,14 @@ export interface OpenFinding {
 
 /**
  * Records this run's findings: new ones are inserted, seen ones touched, and open ones in the
- * `scope` this run read that it did not see again are resolved. Returns the keys that are new.
+ * `scope` this run read that it did not see again are resolved. Returns the keys that are new,
+ * and those resolved.
  */
 export async function recordFindings(
   db: Queryable,
   findings: readonly Finding[],
   scope: { readonly kinds: readonly string[]; readonly unreadTargets: readonly string[] },
-): Promise<Set<string>> {
+): Promise<{ fresh: Set<string>; resolved: string[] }> {
   const fresh = new Set<string>();
   for (const finding of findings) {
     const { rows } = await db.query<{ inserted: boolean }>(
@@ -106,13 +107,14 @@ export async function recordFindings(
     );
     if (rows[0]?.inserted) fresh.add(finding.key);
   }
-  await db.query(
+  const { rows: resolved } = await db.query<{ key: string }>(
     `UPDATE drift_findings SET resolved_at = now(), resolution = 'no longer seen'
       WHERE resolved_at IS NULL AND kind = ANY($2::text[]) AND NOT (key = ANY($1::text[]))
-        AND (target_id IS NULL OR NOT (target_id = ANY($3::text[])))`,
+        AND (target_id IS NULL OR NOT (target_id = ANY($3::text[])))
+      RETURNING key`,
     [findings.map((finding) => finding.key), scope.kinds, scope.unreadTargets],
   );
-  return fresh;
+  return { fresh, resolved: resolved.map((row) => row.key) };
 }
 
 export async function resolveFinding(db: Queryable, key: string, resolution: string): Promise<boolean> {
@@ -149,4 +151,61 @@ export async function finishDriftRun(db: Queryable): Promise<void> {
 
 export async function nextDriftRunDue(db: Queryable): Promise<Date | undefined> {
   return readDueTime(db, 'SELECT next_run_at AS due FROM drift_runs WHERE id = 1');
+}
+
+/**
+ * The findings not yet told to the admin channel (adopted ones are not drift), marked told, as
+ * one new alert; undefined when there are none.
+ */
+export async function createDriftAlert(db: Queryable): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH told AS (
+       UPDATE drift_findings SET alerted_at = now()
+        WHERE alerted_at IS NULL AND kind <> 'adopted'
+          AND (resolved_at IS NULL OR resolution LIKE 'fixed by %')
+       RETURNING key)
+     INSERT INTO drift_alerts (keys) SELECT array_agg(key ORDER BY key) FROM told HAVING count(*) > 0
+     RETURNING id`,
+  );
+  return rows[0] ? Number(rows[0].id) : undefined;
+}
+
+export interface DriftAlert {
+  readonly id: number;
+  readonly channel: string | null;
+  readonly ts: string | null;
+  readonly findings: readonly (OpenFinding & { readonly resolution: string | null })[];
+}
+
+export async function readDriftAlert(db: Queryable, id: number): Promise<DriftAlert | undefined> {
+  const { rows } = await db.query<{ channel: string | null; ts: string | null; keys: string[] }>(
+    'SELECT channel, ts, keys FROM drift_alerts WHERE id = $1',
+    [id],
+  );
+  const alert = rows[0];
+  if (!alert) return undefined;
+  const { rows: findings } = await db.query<OpenFinding & { resolution: string | null }>(
+    `SELECT key, kind, target_id AS "targetId", details, words, first_seen AS "firstSeen",
+            CASE WHEN resolved_at IS NULL THEN NULL ELSE resolution END AS resolution
+       FROM drift_findings WHERE key = ANY($1::text[]) ORDER BY array_position($1::text[], key)`,
+    [alert.keys],
+  );
+  return { id, channel: alert.channel, ts: alert.ts, findings };
+}
+
+/** Records where an alert was posted; false when another delivery recorded it first. */
+export async function recordDriftAlertPosted(db: Queryable, id: number, channel: string, ts: string) {
+  const { rowCount } = await db.query(
+    'UPDATE drift_alerts SET channel = $2, ts = $3 WHERE id = $1 AND ts IS NULL',
+    [id, channel, ts],
+  );
+  return rowCount === 1;
+}
+
+/** The alerts that show any of these findings: they are updated when one changes. */
+export async function alertsShowing(db: Queryable, keys: readonly string[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM drift_alerts WHERE keys && $1::text[]', [
+    keys,
+  ]);
+  return rows.map((row) => Number(row.id));
 }

@@ -70,6 +70,18 @@ export async function mayRevoke(userId: string, context: RevokeContext, members:
 }
 
 /**
+ * A jitbot admin (`settings.admins`): nobody when the catalog names none. Removing access jitbot
+ * did not give is theirs alone, so an empty list never means everyone here.
+ */
+export async function isAdmin(
+  userId: string,
+  admins: RequesterRestriction,
+  members: GroupMembers,
+): Promise<boolean> {
+  return isListed(userId, admins, members);
+}
+
+/**
  * Who may mark a breakglass grant reviewed: never the person who used breakglass; the jitbot
  * admins when the catalog names any; otherwise anyone else (the notice goes to the admin
  * channel, so the people who see it are the reviewers).

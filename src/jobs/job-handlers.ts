@@ -25,6 +25,8 @@ export interface Notifications {
   announceBreakglass(requestId: string): Promise<void>;
   grantNotice(notice: GrantNoticePayload): Promise<void>;
   alertAdmins(alert: AdminAlertPayload): Promise<void>;
+  /** Posts drift alert `alertId` to the admin channel, or updates it in place. */
+  driftAlert(alertId: number): Promise<void>;
 }
 
 export interface JobHandlerDeps {
@@ -60,6 +62,7 @@ function handlerTable({ grants, stores, people, notify }: JobHandlerDeps): Handl
     [JOB_KINDS.breakglassNotice]: ({ requestId }) => told(notify.announceBreakglass(requestId)),
     [JOB_KINDS.grantNotice]: (notice) => told(notify.grantNotice(notice)),
     [JOB_KINDS.adminAlert]: (alert) => told(notify.alertAdmins(alert)),
+    [JOB_KINDS.driftAlert]: ({ alertId }) => told(notify.driftAlert(alertId)),
   };
 }
 

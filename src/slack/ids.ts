@@ -21,6 +21,8 @@ export const ACTIONS = {
   extend: 'jitbot.extend',
   /** The same for a generated policy: its value is the grant, whose permissions the request keeps. */
   extendGrant: 'jitbot.extend-grant',
+  /** On a drift alert: a jitbot admin removes standing access jitbot did not grant. */
+  driftRemove: 'jitbot.drift-remove',
   /** On the expiry warning and the access notice: end the access now. */
   revokeNow: 'jitbot.revoke-now',
 } as const;

@@ -24,6 +24,8 @@ export const JOB_KINDS = {
   grantNotice: 'slack.grant-notice',
   /** Tell the admin channel something needs a person: a grant failed, a revocation keeps failing. */
   adminAlert: 'slack.admin-alert',
+  /** Post a drift alert to the admin channel, or update it in place once its findings changed. */
+  driftAlert: 'slack.drift-alert',
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
@@ -53,6 +55,7 @@ const SCHEMAS = {
   [JOB_KINDS.grantApply]: aboutRequest,
   [JOB_KINDS.grantNotice]: grantNotice,
   [JOB_KINDS.adminAlert]: adminAlert,
+  [JOB_KINDS.driftAlert]: z.object({ alertId: z.number().int().positive() }),
 } as const satisfies Record<JobKind, z.ZodType<Record<string, unknown>>>;
 
 /** What each kind of job carries. */

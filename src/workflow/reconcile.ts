@@ -1,5 +1,7 @@
 import { appendAudit } from '../db/audit-repository.js';
 import {
+  alertsShowing,
+  createDriftAlert,
   grantsForDrift,
   readBaseline,
   recordBaseline,
@@ -22,6 +24,7 @@ import { type ProviderRegistry, providerFor } from '../ports/access-provider.js'
 import type { JitbotInventory } from '../ports/jitbot-inventory.js';
 import { type FixOutcome, fixFinding } from './drift-fixes.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
+import { enqueueJob, JOB_KINDS } from './job-kinds.js';
 
 export interface ReconcileDeps extends Pick<GrantWorkflowDeps, 'pool' | 'catalog' | 'providers' | 'onWork'> {
   readonly inventory?: JitbotInventory;
@@ -196,6 +199,7 @@ export async function reconcile(
     schedules: inventory.schedules,
     generatedPolicies: inventory.policies,
   });
+  const resolved: string[] = [];
   const fresh = await inTransaction(deps.pool, async (db) => {
     for (const reading of readings.filter((one) => !one.baselined)) {
       const adopted = findings
@@ -204,7 +208,9 @@ export async function reconcile(
         .filter((holder) => holder !== undefined);
       await recordBaseline(db, { resource: reading.resource, targetId: reading.targetId, adopted });
     }
-    const keys = await recordFindings(db, findings, scopeOf(deps, readings, inventoryRead));
+    const recorded = await recordFindings(db, findings, scopeOf(deps, readings, inventoryRead));
+    resolved.push(...recorded.resolved);
+    const keys = recorded.fresh;
     for (const finding of findings.filter((one) => keys.has(one.key))) {
       await appendAudit(db, {
         actor: options.actor,
@@ -221,8 +227,22 @@ export async function reconcile(
   const fixes: FixOutcome[] = [];
   for (const finding of findings.filter((one) => fixesNow(options.mode, one, deps.catalog)))
     fixes.push(await fixFinding(deps, finding, options.actor));
-  if (fixes.length > 0) deps.onWork?.();
+  if (options.mode !== 'report') await announce(deps, [...resolved, ...fixes.map((fix) => fix.key)]);
+  if (fixes.length > 0 || options.mode !== 'report') deps.onWork?.();
   return { findings, fresh, fixes, unread };
+}
+
+/**
+ * Tells the admin channel: one new message with every finding not told before (this run's new
+ * ones, and what it fixed), and an update of every earlier message showing a finding that changed.
+ */
+export async function announce(deps: Pick<ReconcileDeps, 'pool'>, changed: readonly string[]): Promise<void> {
+  await inTransaction(deps.pool, async (db) => {
+    const created = await createDriftAlert(db);
+    const alerts = new Set(await alertsShowing(db, changed));
+    if (created !== undefined) alerts.add(created);
+    for (const alertId of alerts) await enqueueJob(db, { kind: JOB_KINDS.driftAlert, payload: { alertId } });
+  });
 }
 
 /**

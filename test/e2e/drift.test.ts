@@ -5,6 +5,7 @@
  * heals what is its own to heal in the periodic run.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACTIONS } from '../../src/slack/ids.js';
 import { awsAccount, iamGroupTarget } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
 import { grantSteps } from '../support/grant-steps.js';
@@ -14,6 +15,7 @@ import { useJitbot, userIds } from '../support/use-jitbot.js';
 const ACCOUNT = '555555555555';
 const APPROVER = 'UDAPPROVER1';
 const ADMIN_CHANNEL = 'CDADMIN1';
+const ADMIN = 'UDADMIN1';
 
 const CATALOG = {
   settings: {
@@ -21,6 +23,7 @@ const CATALOG = {
     approvalTimeout: '1h',
     expiryWarning: '15m',
     reconcileInterval: '1m',
+    admins: { users: [ADMIN] },
   },
   accounts: [
     awsAccount({
@@ -187,6 +190,45 @@ describe('drift: reading back, reporting and healing', () => {
     expect(findings.map((finding) => finding.kind)).toContain('unknown-schedule');
     expect(report.code).toBe(2);
     iam.schedules.delete('jitbot/jitbot-GNT-ZZZZZZZZ');
+  });
+
+  it('the admin channel hears of standing access once, with a Remove button that works for an admin and for nobody else', async () => {
+    iam.addUser('lurker').addGroup('jit-data-read').add('lurker');
+    await periodicRun();
+    const key = 'standing-access:data-read:lurker';
+    const alertPost = () =>
+      jitbot.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === ADMIN_CHANNEL && JSON.stringify(call.args).includes(key));
+    await vi.waitFor(() => expect(alertPost()).toBeDefined());
+    expect(JSON.stringify(alertPost()?.args)).toContain(ACTIONS.driftRemove);
+    await periodicRun();
+    expect(
+      jitbot.slack.callsTo('chat.postMessage').filter((call) => JSON.stringify(call.args).includes(key)),
+    ).toHaveLength(1);
+
+    const refused = await jitbot.click(ACTIONS.driftRemove, key, 'UDSTRANGER1');
+    await vi.waitFor(() =>
+      expect(JSON.stringify(jitbot.responses(refused.responseUrl))).toContain('Only jitbot admins'),
+    );
+    expect(iam.isMember('jit-data-read', 'lurker')).toBe(true);
+
+    const removed = await jitbot.click(ACTIONS.driftRemove, key, ADMIN);
+    await vi.waitFor(() =>
+      expect(JSON.stringify(jitbot.responses(removed.responseUrl))).toContain('Done: removed'),
+    );
+    expect(iam.isMember('jit-data-read', 'lurker')).toBe(false);
+    expect((await auditOf('drift.fixed', key)).map((row) => row.actor)).toEqual([ADMIN]);
+    await vi.waitFor(() =>
+      expect(
+        JSON.stringify(
+          jitbot.slack
+            .callsTo('chat.update')
+            .filter((call) => JSON.stringify(call.args).includes('lurker holds data-read'))
+            .at(-1)?.args ?? null,
+        ),
+      ).toContain(`fixed by ${ADMIN}`),
+    );
   });
 
   it('two replicas on one database run it once: a finding is reported once', async () => {

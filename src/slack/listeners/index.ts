@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { registerDecisionActions } from './decision-actions.js';
 import type { ListenerDeps } from './deps.js';
+import { registerDriftActions } from './drift-actions.js';
 import { registerGrantActions } from './grant-actions.js';
 import { registerRequestCommand } from './request-command.js';
 import { registerRequestForm } from './request-form.js';
@@ -14,4 +15,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerDecisionActions(app, deps);
   registerRequesterActions(app, deps);
   registerGrantActions(app, deps);
+  registerDriftActions(app, deps);
 }
