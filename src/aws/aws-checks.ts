@@ -1,4 +1,10 @@
-import { GetGroupCommand, GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
+import {
+  GetGroupCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  ListPoliciesCommand,
+} from '@aws-sdk/client-iam';
+import { ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import type { Account } from '../domain/catalog.js';
 import { GENERATED_POLICY_PATH } from '../domain/generated-policy.js';
 import { isProviderError } from '../ports/access-provider.js';
@@ -16,6 +22,8 @@ export interface AwsChecks {
   checkPolicyExists(account: Account, policyArn: string): Promise<CheckResult>;
   /** Whether the connector role may manage generated policies (a role deployed before them may not). */
   checkGeneratedPolicies(account: Account): Promise<CheckResult>;
+  /** Whether the connector role may make drift's listings (a role deployed before drift may not). */
+  checkDriftReads(account: Account, withPolicies: boolean): Promise<CheckResult>;
 }
 
 /** The IAM path of every group jitbot grants: the connector and scheduler roles are limited to it. */
@@ -88,6 +96,27 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
             problem: `IAM policy ${policyArn} does not exist in ${account.name} (${account.accountId})`,
             fix: `create it under the path ${JIT_PATH} (aws iam create-policy --path ${JIT_PATH} ...), or correct policyArn in the catalog`,
           },
+          denied,
+          otherwise: denied,
+        });
+      }
+    },
+    async checkDriftReads(account, withPolicies) {
+      try {
+        const { iam, scheduler } = await connector.clientsFor(account, DOCTOR_CONTEXT);
+        if (withPolicies)
+          await iam.send(
+            new ListPoliciesCommand({ Scope: 'Local', PathPrefix: GENERATED_POLICY_PATH, MaxItems: 1 }),
+          );
+        await scheduler.send(
+          new ListSchedulesCommand({ GroupName: 'jitbot', NamePrefix: 'jitbot-', MaxResults: 1 }),
+        );
+        return { ok: true };
+      } catch (error) {
+        const denied = `the connector role of ${account.name} predates drift: deploy the current infra/policies/connector-permissions.json (or the connector-role Terraform module), which may list policies and schedules`;
+        return failedRead(account, error, {
+          operation: 'iam:ListPolicies / scheduler:ListSchedules',
+          resource: 'policies and schedules',
           denied,
           otherwise: denied,
         });

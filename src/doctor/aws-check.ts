@@ -1,6 +1,6 @@
 import { type AwsChecks, createAwsChecks } from '../aws/aws-checks.js';
 import { createAwsConnector } from '../aws/connector.js';
-import type { Account, Catalog } from '../domain/catalog.js';
+import { type Account, type Catalog, grantsInIam } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
 import { answeredWithin } from './deadline.js';
 import { checkIdentityCenter } from './identity-center-check.js';
@@ -13,6 +13,8 @@ const MAX_ATTEMPTS = 2;
 interface Granted {
   readonly label: string;
   readonly check: (checks: AwsChecks) => Promise<CheckResult>;
+  /** What the line says when it passes; default "exists". */
+  readonly passes?: string;
 }
 
 function grantedIn(catalog: Catalog, account: Account): Granted[] {
@@ -32,8 +34,18 @@ function grantedIn(catalog: Catalog, account: Account): Granted[] {
       byLabel.set('generated policies', {
         label: 'generated policies',
         check: (checks) => checks.checkGeneratedPolicies(account),
+        passes: 'the connector role may create and delete them under /jit/generated/',
       });
   }
+  // Drift reads every account's schedules, and the generated policies of those that grant in IAM.
+  const iamHere = grantsInIam(catalog, account.id);
+  byLabel.set('drift reads', {
+    label: 'drift reads',
+    check: (checks) => checks.checkDriftReads(account, iamHere),
+    passes: iamHere
+      ? "the connector role may list jitbot's policies and schedules"
+      : "the connector role may list jitbot's schedules",
+  });
   return [...byLabel.values()];
 }
 
@@ -79,7 +91,9 @@ async function checkAccount(
   if (assumed.ok) {
     const results = await Promise.all(granted.map((item) => timed(item.check(checks), ms)));
     results.forEach((result, index) => {
-      lines.push(fromResult(`${label}: ${granted[index]?.label}`, result, 'exists'));
+      lines.push(
+        fromResult(`${label}: ${granted[index]?.label}`, result, granted[index]?.passes ?? 'exists'),
+      );
     });
   } else {
     for (const item of granted)

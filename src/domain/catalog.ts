@@ -214,3 +214,8 @@ export function accountFor(catalog: Catalog, target: AwsTarget): Account {
 export function isBreakglassOnly(target: Target): boolean {
   return target.breakglass && target.approvers.users.length === 0 && target.approvers.userGroups.length === 0;
 }
+
+/** Whether the catalog grants IAM access in this account (so its connector is the IAM one). */
+export function grantsInIam(catalog: Catalog, accountId: string): boolean {
+  return catalog.targets.some((target) => 'account' in target && target.account === accountId);
+}

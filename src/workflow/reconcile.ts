@@ -9,7 +9,7 @@ import {
   resolveFinding,
 } from '../db/drift-repository.js';
 import { inTransaction } from '../db/pool.js';
-import { type Catalog, findTarget, type Target } from '../domain/catalog.js';
+import { type Catalog, findTarget, grantsInIam, type Target } from '../domain/catalog.js';
 import {
   type Finding,
   findDrift,
@@ -53,6 +53,16 @@ const ENDED_GRANTS_DAYS = 7;
 
 const DRIFT_CONTEXT = { requestId: 'drift', actor: 'jitbot' } as const;
 
+/** How many targets of one place a run reads per second at most. */
+const TARGETS_PER_SECOND = 5;
+
+/** Waits until `count` reads of one place fit in its budget since `startedAt`. */
+async function pace(startedAt: number, count: number): Promise<void> {
+  const due = startedAt + (count * 1000) / TARGETS_PER_SECOND;
+  const wait = due - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 /** Every target that can say who holds it; generated policies are read by the inventory instead. */
 function readableTargets(catalog: Catalog, providers: ProviderRegistry): Target[] {
   return catalog.targets.filter((target) => {
@@ -62,8 +72,10 @@ function readableTargets(catalog: Catalog, providers: ProviderRegistry): Target[
 }
 
 /**
- * Reads targets one after another per place (account, Okta org, Identity Center), places side by
- * side: one slow or throttled place does not hold up the rest, nor gets a burst of calls.
+ * Reads targets one after another per place (account, Okta org, Identity Center), at most
+ * `TARGETS_PER_SECOND` each, places side by side: one slow or throttled place does not hold up
+ * the rest, and none gets a burst of calls (the SDKs' adaptive retry slows further on throttling).
+ * 200 targets in one account take about 40 s.
  */
 function placeOf(target: Target): string {
   return 'account' in target ? `aws:${target.account}` : target.kind.startsWith('aws-sso') ? 'sso' : 'okta';
@@ -82,7 +94,9 @@ async function readTargets(
   const readings: Reading[] = [];
   await Promise.all(
     [...byPlace.values()].map(async (targets) => {
-      for (const target of targets) {
+      const startedAt = Date.now();
+      for (const [index, target] of targets.entries()) {
+        await pace(startedAt, index);
         const provider = providerFor(deps.providers, target);
         try {
           const holders = (await provider.listHolders?.(target, DRIFT_CONTEXT)) ?? [];
@@ -121,6 +135,8 @@ async function readInventory(deps: ReconcileDeps, unread: string[]): Promise<Inv
           const schedules = await inventory.listSchedules(account, DRIFT_CONTEXT, region);
           found.schedules.push(...schedules.map(({ name }) => ({ account: account.id, name })));
         }
+        // The Identity Center account's own role lists no policies: only IAM accounts hold generated ones.
+        if (!grantsInIam(deps.catalog, account.id)) return;
         const policies = await inventory.listGeneratedPolicies(account, DRIFT_CONTEXT);
         found.policies.push(...policies.map((policy) => ({ account: account.id, ...policy })));
       } catch (error) {

@@ -202,14 +202,16 @@ describe('jitbot doctor', () => {
       '✓ aws prod (111111111111): group jit-prod-admin: exists',
       '✓ aws prod (111111111111): group jit-prod-read: exists',
       `✓ aws prod (111111111111): policy ${PROD_POLICY}: exists`,
+      "✓ aws prod (111111111111): drift reads: the connector role may list jitbot's policies and schedules",
       '✓ aws prod (111111111111): scheduler role: arn:aws:iam::111111111111:role/jitbot-scheduler',
       `✓ aws staging (222222222222): assume connector role: ${STAGING_ROLE}`,
       '✓ aws staging (222222222222): group jit-staging-dev: exists',
+      "✓ aws staging (222222222222): drift reads: the connector role may list jitbot's policies and schedules",
       '✓ aws staging (222222222222): scheduler role: arn:aws:iam::222222222222:role/jitbot-scheduler',
       expect.stringMatching(/^✓ okta token: works at 127\.0\.0\.1:\d+$/),
       `✓ okta group ${oktaGroupId}: exists (target support-tools)`,
     ]);
-    expect(output).toContain('All 16 checks passed.');
+    expect(output).toContain('All 18 checks passed.');
     expect(code).toBe(0);
     expectNoSecrets(output);
     // The connector roles' trust policy admits only jitbot-* session names.
@@ -269,6 +271,15 @@ describe('jitbot doctor', () => {
     expectNoSecrets(output);
   });
 
+  it('a connector role from before drift: exits 1, naming the role update', async () => {
+    aws.failNext('ListSchedules', { code: 'AccessDeniedException', status: 403, times: 2 });
+    const { code, output } = await doctor(doctorEnv());
+    const block = blockFor(output, 'aws prod (111111111111): drift reads');
+    expect(block).toMatch(/^✗ /);
+    expect(block).toContain('predates drift: deploy the current infra/policies/connector-permissions.json');
+    expect(code).toBe(1);
+  });
+
   it('a missing Slack scope: exits 1 naming it; an extra one is only a warning', async () => {
     const own = await startFakeSlack();
     try {
@@ -308,7 +319,7 @@ describe('jitbot doctor', () => {
     const block = blockFor(output, 'aws staging (222222222222): scheduler role');
     expect(block).toMatch(/^! .*no schedulerRoleArn, so no backstop/);
     expect(block).toContain('fix: deploy the scheduler role');
-    expect(output).toContain('All 15 checks passed, 1 warning.');
+    expect(output).toContain('All 17 checks passed, 1 warning.');
     expect(code).toBe(0);
   });
 
@@ -322,7 +333,7 @@ describe('jitbot doctor', () => {
     expect(block).toContain(
       'fix: set settings.allowedEmailDomains to the email domains your company controls, e.g. allowedEmailDomains: [example.com]',
     );
-    expect(output).toContain('All 16 checks passed, 1 warning.');
+    expect(output).toContain('All 18 checks passed, 1 warning.');
     expect(code).toBe(0);
   });
 

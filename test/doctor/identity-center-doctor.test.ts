@@ -163,6 +163,7 @@ describe('jitbot doctor with Identity Center', () => {
     const { code, output } = await doctor();
     expect(checkLines(output).slice(6)).toEqual([
       `✓ aws management (${MANAGEMENT}): assume connector role: ${ROLE}`,
+      `✓ aws management (${MANAGEMENT}): drift reads: the connector role may list jitbot's schedules`,
       `✓ aws management (${MANAGEMENT}): scheduler role: ${SCHEDULER}`,
       `✓ identity center: instance: ${INSTANCE} in us-east-1, identity store ${STORE}`,
       `✓ identity center: identity store: ${STORE} answers`,
@@ -170,7 +171,7 @@ describe('jitbot doctor with Identity Center', () => {
       `✓ identity center target oncall-sso-group: group: On-call engineers (${oncall}) exists`,
     ]);
     expect(checkLines(output)[1]).toMatch(/^✓ catalog: .*: 2 targets, 1 AWS account, Identity Center$/);
-    expect(output).toContain('All 12 checks passed.');
+    expect(output).toContain('All 13 checks passed.');
     expect(code).toBe(0);
     // The per-account line and the Identity Center checks share one session.
     const assumed = aws.callsTo('AssumeRole').slice(assumedBefore);
@@ -202,7 +203,7 @@ describe('jitbot doctor with Identity Center', () => {
       ].join('\n'),
     );
     expect(output).not.toContain('fitting-sso: session duration');
-    expect(output).toContain('All 13 checks passed, 2 warnings.');
+    expect(output).toContain('All 14 checks passed, 2 warnings.');
     expect(code).toBe(0);
   });
 
@@ -266,7 +267,7 @@ describe('jitbot doctor with Identity Center', () => {
         "    fix: identityCenter.region must be Identity Center's home region (the Region in the IAM Identity Center console's Settings; now eu-west-1); if it is, correct identityCenter.instanceArn, and check that identityCenter.account is the management account or the delegated administrator for Identity Center",
       ].join('\n'),
     );
-    expect(checkLines(output).slice(9)).toEqual([
+    expect(checkLines(output).slice(10)).toEqual([
       '- identity center: identity store: not checked: needs the instance',
       '- identity center target prod-admin-sso: permission set: not checked: needs the instance',
       '- identity center target oncall-sso-group: group: not checked: needs the instance',
@@ -307,6 +308,7 @@ describe('jitbot doctor with Identity Center', () => {
       expect.stringMatching(
         /^✗ aws management \(333333333333\): assume connector role: jitbot could not assume /,
       ),
+      `- aws management (${MANAGEMENT}): drift reads: not checked: needs the connector role`,
       `✓ aws management (${MANAGEMENT}): scheduler role: ${SCHEDULER}`,
       `- identity center: instance: ${skipped}`,
       `- identity center: identity store: ${skipped}`,
@@ -323,7 +325,7 @@ describe('jitbot doctor with Identity Center', () => {
       /^! identity center: backstop: identityCenter\.account management has no schedulerRoleArn, so Identity Center grants .* have no EventBridge Scheduler backstop/,
     );
     expect(output).not.toContain(`aws management (${MANAGEMENT}): scheduler role`);
-    expect(output).toContain('All 11 checks passed, 1 warning.');
+    expect(output).toContain('All 12 checks passed, 1 warning.');
     expect(code).toBe(0);
   });
 });

@@ -132,6 +132,15 @@ describe('drift: reading back, reporting and healing', () => {
     expect((await reconcileCli()).code).toBe(0);
   });
 
+  it('a target it cannot read: jitbot reconcile exits 1 naming it, and reports the others', async () => {
+    jitbot.aws.failNext('GetGroup', { code: 'AccessDenied', status: 403 });
+    iam.addUser('another').addGroup('jit-data-admin').add('another');
+    const { code, output } = await reconcileCli();
+    expect(code).toBe(1);
+    expect(output).toMatch(/could not read {2}data-(read|admin): could not read who holds it/);
+    iam.groups.get('jit-data-admin')?.delete('another');
+  });
+
   it('a target set to onDrift: remove loses hand-added access in the periodic run; its standing members stay', async () => {
     iam.addUser('sneaky').addGroup('jit-data-admin').add('sneaky');
     iam.addUser('breakglass-robot').addGroup('jit-data-admin').add('breakglass-robot');
