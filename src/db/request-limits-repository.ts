@@ -48,7 +48,7 @@ export async function findHeldAccess(
   resource: string,
   perRequest = false,
 ): Promise<HeldAccess | undefined> {
-  // Access made per request (a generated policy) records `<resource>/<request id>`: any of them is held.
+  // Access made per request (a generated policy) records `<resource>/<request id>`: each of them counts as held.
   const { rows } = await db.query<HeldAccess>(
     `SELECT id AS "grantId", expires_at AS "expiresAt" FROM grants
       WHERE requester_id = $1 AND (resource = $2 OR ($3 AND starts_with(resource, $2 || '/')))
