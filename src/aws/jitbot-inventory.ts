@@ -1,4 +1,9 @@
-import { type IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  DetachUserPolicyCommand,
+  type IAMClient,
+  ListEntitiesForPolicyCommand,
+  ListPoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { ListSchedulesCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Account } from '../domain/catalog.js';
 import { GENERATED_POLICY_PATH } from '../domain/generated-policy.js';
@@ -38,6 +43,13 @@ export interface JitbotInventory {
   listSchedules(account: Account, context: CallContext, region?: string): Promise<InventoriedSchedule[]>;
   /** jitbot's generated policies in the account (under /jit/generated/), with who holds each. */
   listGeneratedPolicies(account: Account, context: CallContext): Promise<InventoriedPolicy[]>;
+  /** Detaches a generated policy from a user it was not made for; one not attached is fine. */
+  detachGeneratedPolicy(
+    account: Account,
+    arn: string,
+    userName: string,
+    context: CallContext,
+  ): Promise<'removed' | 'already-gone'>;
 }
 
 export interface JitbotInventoryDeps {
@@ -167,6 +179,25 @@ export function createJitbotInventory(deps: JitbotInventoryDeps): JitbotInventor
         }
       }
       return policies;
+    },
+    async detachGeneratedPolicy(account, arn, userName, context) {
+      const { iam } = await deps.connector.clientsFor(account, context);
+      try {
+        await send(
+          account,
+          context,
+          { service: 'iam', action: 'DetachUserPolicy' },
+          {
+            id: arn,
+            words: `policy ${arn.slice(arn.indexOf(':policy/') + ':policy'.length)} of IAM user ${userName}`,
+          },
+          () => iam.send(new DetachUserPolicyCommand({ PolicyArn: arn, UserName: userName })),
+        );
+        return 'removed';
+      } catch (error) {
+        if (isProviderError(error) && awsErrorCode(error.cause) === 'NoSuchEntity') return 'already-gone';
+        throw error;
+      }
     },
   };
 }

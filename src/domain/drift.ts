@@ -91,6 +91,11 @@ export interface DriftInput {
   readonly grants: readonly GrantFacts[];
   readonly schedules: readonly ScheduleSeen[];
   readonly generatedPolicies: readonly GeneratedPolicySeen[];
+  /**
+   * Targets whose grants each hold a generated policy, in accounts whose policies were listed
+   * this run: their live grants are checked against the policies seen. Absent: none.
+   */
+  readonly perRequestTargets?: readonly string[];
 }
 
 export interface Finding {
@@ -121,6 +126,7 @@ export function findDrift(input: DriftInput): Finding[] {
     ...lostGrants(input),
     ...input.schedules.flatMap((schedule) => scheduleFinding(schedule, input)),
     ...input.generatedPolicies.flatMap((policy) => policyFinding(policy, input)),
+    ...liveGeneratedPolicies(input),
   ];
   return sortedUnique(findings);
 }
@@ -291,4 +297,53 @@ function sortedUnique(findings: readonly Finding[]): Finding[] {
     (a, b) =>
       KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
+}
+
+/**
+ * A live grant's generated policy is its holder's alone: attached to anyone else it is standing
+ * access (reported, and detached from them only by a fix); a grant that is active before its
+ * backstop's time but whose policies are attached to its holder no more was removed outside jitbot.
+ */
+function liveGeneratedPolicies(input: DriftInput): Finding[] {
+  const targets = new Set(input.perRequestTargets ?? []);
+  const policiesOf = new Map<string, GeneratedPolicySeen[]>();
+  for (const policy of input.generatedPolicies) {
+    const name = generatedPolicyNameOf(policy.arn);
+    const grantId = name === undefined ? undefined : grantIdFromName(name);
+    if (grantId !== undefined) policiesOf.set(grantId, [...(policiesOf.get(grantId) ?? []), policy]);
+  }
+  return input.grants
+    .filter(
+      (grant) => targets.has(grant.targetId) && LIVE.includes(grant.status) && !settling(grant, input.now),
+    )
+    .flatMap((grant) => {
+      const policies = policiesOf.get(grant.id) ?? [];
+      return [...othersHolding(grant, policies), ...lostPolicy(grant, policies, input.now)];
+    });
+}
+
+function othersHolding(grant: GrantFacts, policies: readonly GeneratedPolicySeen[]): Finding[] {
+  return policies.flatMap((policy) =>
+    policy.attachedTo
+      .filter((user) => user !== grant.principal)
+      .map((user) => ({
+        kind: 'standing-access' as const,
+        key: `standing-access:${grant.targetId}:${user}:${policy.arn}`,
+        targetId: grant.targetId,
+        principal: user,
+        name: user,
+        account: policy.account,
+        policyArn: policy.arn,
+        words: `${user} holds generated policy ${generatedPolicyNameOf(policy.arn)} of ${grant.principal}'s grant ${grant.id} (${grant.targetId}), which jitbot attached to ${grant.principal} alone: reported until it is detached from ${user}`,
+      })),
+  );
+}
+
+function lostPolicy(grant: GrantFacts, policies: readonly GeneratedPolicySeen[], now: Date): Finding[] {
+  if (grant.status !== 'active' || !mayHaveAdded(grant)) return [];
+  if (policies.some((policy) => policy.attachedTo.includes(grant.principal))) return [];
+  if (now.getTime() >= grant.expiresAt.getTime() + BACKSTOP_GRACE_SECONDS * 1000) return [];
+  const { id: grantId, targetId, principal } = grant;
+  const words = `${principal}'s grant ${grantId} of ${targetId} is active but its generated policy is no longer attached to ${principal}, removed outside jitbot: jitbot ends the grant and tells its holder`;
+  return [{ kind: 'lost-grant', key: `lost-grant:${grantId}`, targetId, principal, grantId, words }];
 }

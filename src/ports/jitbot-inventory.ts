@@ -17,4 +17,11 @@ export interface JitbotInventory {
     account: Account,
     context: CallContext,
   ): Promise<readonly { arn: string; attachedTo: readonly string[] }[]>;
+  /** Detaches a generated policy from a user it was not made for; one not attached is fine. */
+  detachGeneratedPolicy(
+    account: Account,
+    arn: string,
+    userName: string,
+    context: CallContext,
+  ): Promise<'removed' | 'already-gone'>;
 }

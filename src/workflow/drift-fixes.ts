@@ -1,7 +1,7 @@
 import { appendAudit } from '../db/audit-repository.js';
 import { resolveFinding } from '../db/drift-repository.js';
 import { findGrant, revokeEarly } from '../db/grants-repository.js';
-import { findTarget, type Target } from '../domain/catalog.js';
+import { findAccount, findTarget, type Target } from '../domain/catalog.js';
 import type { Finding } from '../domain/drift.js';
 import { REMOVED_OUTSIDE_JITBOT, type StoredGrant } from '../domain/grant.js';
 import { grantStep } from '../domain/grant-state.js';
@@ -82,7 +82,20 @@ async function deletePolicy(
   return `deleted generated policy ${arn} of ended grant ${grant.id}`;
 }
 
+/** Someone else holds a live grant's generated policy: it is detached from them, the grant's holder keeps it. */
+async function detachFromOther(deps: ReconcileDeps, finding: Finding, actor: string): Promise<string> {
+  const account = finding.account ? findAccount(deps.catalog, finding.account) : undefined;
+  if (!account || !deps.inventory || !finding.policyArn || !finding.principal)
+    throw new Error(`account ${finding.account ?? '(unknown)'} is not in the catalog: detach it by hand`);
+  const result = await deps.inventory.detachGeneratedPolicy(account, finding.policyArn, finding.principal, {
+    requestId: 'drift',
+    actor,
+  });
+  return `${result === 'removed' ? 'detached' : 'found already detached'}: ${finding.policyArn} from ${finding.principal}`;
+}
+
 async function removeStanding(deps: ReconcileDeps, finding: Finding, actor: string): Promise<string> {
+  if (finding.policyArn) return detachFromOther(deps, finding, actor);
   const reached = reach(deps, finding.targetId);
   if ('problem' in reached) throw new Error(reached.problem);
   const principal = finding.principal ?? '';

@@ -118,11 +118,13 @@ async function readTargets(
 interface Inventory {
   readonly schedules: ScheduleSeen[];
   readonly policies: GeneratedPolicySeen[];
+  /** Accounts whose generated policies were listed this run. */
+  readonly policiesListed: Set<string>;
 }
 
 /** Every AWS account's jitbot schedules and generated policies; Identity Center's schedules in its region. */
 async function readInventory(deps: ReconcileDeps, unread: string[]): Promise<Inventory> {
-  const found: Inventory = { schedules: [], policies: [] };
+  const found: Inventory = { schedules: [], policies: [], policiesListed: new Set() };
   const inventory = deps.inventory;
   if (!inventory) return found;
   const center = deps.catalog.identityCenter;
@@ -139,6 +141,7 @@ async function readInventory(deps: ReconcileDeps, unread: string[]): Promise<Inv
         if (!grantsInIam(deps.catalog, account.id)) return;
         const policies = await inventory.listGeneratedPolicies(account, DRIFT_CONTEXT);
         found.policies.push(...policies.map((policy) => ({ account: account.id, ...policy })));
+        found.policiesListed.add(account.id);
       } catch (error) {
         unread.push(
           `account ${account.id}: could not list jitbot's schedules and policies (${describeError(error)})`,
@@ -202,9 +205,18 @@ export async function reconcile(
     ...inventory.schedules.map((s) => s.name),
     ...inventory.policies.map((p) => p.arn.split('/').at(-1) ?? ''),
   ];
+  // Grants that each hold a generated policy, where those policies were listed: checked against them.
+  const perRequest = deps.catalog.targets.filter(
+    (target) =>
+      providerFor(deps.providers, target).perRequest &&
+      'account' in target &&
+      inventory.policiesListed.has(target.account),
+  );
   const grants = await grantsForDrift(deps.pool, {
     resources,
-    resourcePrefixes: [],
+    resourcePrefixes: perRequest.map(
+      (target) => `${providerFor(deps.providers, target).resourceOf(target)}/`,
+    ),
     grantIds: named.flatMap((name) => grantIdFromName(name) ?? []),
     endedSince: new Date(now.getTime() - ENDED_GRANTS_DAYS * 86_400_000),
   });
@@ -214,6 +226,7 @@ export async function reconcile(
     grants,
     schedules: inventory.schedules,
     generatedPolicies: inventory.policies,
+    perRequestTargets: perRequest.map((target) => target.id),
   });
   const resolved: string[] = [];
   const fresh = await inTransaction(deps.pool, async (db) => {

@@ -368,6 +368,46 @@ describe('generated policies', () => {
   });
 });
 
+describe("a live grant's generated policy", () => {
+  const ARN = `${POLICY_BASE}jitbot-GNT-AAAAAAAA`;
+  const grant = buildGrant({
+    targetId: 's3-scoped',
+    resource: 'aws:111111111111:generated-policy/s3-scoped/REQ-1',
+  });
+  const seen = (attachedTo: string[]) => ({ account: 'prod', arn: ARN, attachedTo });
+
+  it('attached to someone besides its holder: standing access of that person, naming the policy', () => {
+    const findings = drift({
+      grants: [grant],
+      generatedPolicies: [seen(['alice', 'mallory'])],
+      perRequestTargets: ['s3-scoped'],
+    });
+    expect(findings).toEqual([
+      expect.objectContaining({
+        kind: 'standing-access',
+        key: `standing-access:s3-scoped:mallory:${ARN}`,
+        principal: 'mallory',
+        policyArn: ARN,
+        account: 'prod',
+      }),
+    ]);
+  });
+
+  it('attached to its holder no more, or gone, while active: the grant is lost; not while settling, nor after the backstop', () => {
+    const lost = (policies: ReturnType<typeof seen>[], g = grant) =>
+      kinds(drift({ grants: [g], generatedPolicies: policies, perRequestTargets: ['s3-scoped'] }));
+    expect(lost([seen([])])).toEqual(['lost-grant']);
+    expect(lost([])).toEqual(['lost-grant']);
+    expect(lost([seen(['alice'])])).toEqual([]);
+    expect(lost([seen([])], { ...grant, changedAt: ago(DRIFT_GRACE_SECONDS) })).toEqual([]);
+    expect(lost([seen([])], { ...grant, expiresAt: ago(301) })).toEqual([]);
+  });
+
+  it('only for targets whose policies were listed this run', () => {
+    expect(drift({ grants: [grant], generatedPolicies: [], perRequestTargets: [] })).toEqual([]);
+  });
+});
+
 describe('grantIdFromName', () => {
   it.each([
     ['jitbot-GNT-ABCDEFGH', 'GNT-ABCDEFGH'],

@@ -5,10 +5,11 @@
  * heals what is its own to heal in the periodic run.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { ACTIONS } from '../../src/slack/ids.js';
-import { awsAccount, iamGroupTarget } from '../support/e2e-catalog.js';
+import { ACTIONS, VIEWS } from '../../src/slack/ids.js';
+import { awsAccount, generatedPolicyTarget, iamGroupTarget } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
 import { grantSteps } from '../support/grant-steps.js';
+import { formValues } from '../support/request-form.js';
 import { runCli } from '../support/service-process.js';
 import { useJitbot, userIds } from '../support/use-jitbot.js';
 
@@ -52,13 +53,21 @@ const CATALOG = {
       onDrift: 'remove',
       standingMembers: ['breakglass-robot'],
     },
+    generatedPolicyTarget('data-s3', {
+      name: 'Data S3',
+      account: 'data',
+      allow: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::data-*/*'] },
+      approvers: [APPROVER],
+    }),
   ],
 };
 
 const jitbot = useJitbot(CATALOG, { drift: true, metrics: true });
 let iam: FakeAwsAccount;
 const newUser = userIds('UDRIFT');
-const { grantFor, untilEnded, dmsTo, expireNow } = grantSteps(() => jitbot, { approver: APPROVER });
+const { approve, grantFor, untilActive, untilEnded, dmsTo, expireNow } = grantSteps(() => jitbot, {
+  approver: APPROVER,
+});
 const iamName = (userId: string) => userId.toLowerCase();
 
 beforeAll(() => {
@@ -107,6 +116,32 @@ async function touchedMinutesAgo(grantId: string, minutes: number): Promise<void
   );
 }
 
+/** A granted generated policy for a new requester: the grant and its policy's ARN. */
+async function generatedGrant() {
+  const requester = newUser();
+  iam.addUser(iamName(requester));
+  const response = await jitbot.submitView(
+    VIEWS.request,
+    formValues(
+      'data-s3',
+      '3600',
+      'reading the data exports for INC-9',
+      '',
+      's3:GetObject arn:aws:s3:::data-x/*',
+    ),
+    requester,
+  );
+  expect(await response.text()).toBe('');
+  const { rows } = await jitbot.database.pool.query(
+    'SELECT id FROM requests WHERE requester_id = $1 ORDER BY created_at DESC LIMIT 1',
+    [requester],
+  );
+  const id = String(rows[0]?.id);
+  await approve(id);
+  const grant = await untilActive(id);
+  return { requester, grant, arn: `arn:aws:iam::${ACCOUNT}:policy/jit/generated/jitbot-${grant.id}` };
+}
+
 describe('drift: reading back, reporting and healing', () => {
   it('someone added by hand is standing access: reported by jitbot reconcile (exit 2), removed by --fix with who decided', async () => {
     iam.addUser('handadded').addGroup('jit-data-read').add('handadded');
@@ -130,6 +165,33 @@ describe('drift: reading back, reporting and healing', () => {
       (await auditOf('drift.fixed', 'standing-access:data-read:handadded')).map((row) => row.actor),
     ).toEqual(['UDADMIN1']);
     expect((await reconcileCli()).code).toBe(0);
+  });
+
+  it('a live generated policy attached to someone else too: reported, and --fix detaches it from them alone', async () => {
+    const { requester, grant, arn } = await generatedGrant();
+    iam.addUser('intruder');
+    iam.attachPolicy(arn, 'intruder');
+    await touchedMinutesAgo(grant.id, 11);
+    const found = await reconcileCli();
+    expect(found.code).toBe(2);
+    expect(found.output).toContain(`intruder holds generated policy jitbot-`);
+    const fixed = await reconcileCli('--fix', '--by', ADMIN);
+    expect(fixed.output).toContain(`fixed  detached: ${arn} from intruder`);
+    expect(iam.hasPolicy('intruder', arn)).toBe(false);
+    expect(iam.hasPolicy(iamName(requester), arn)).toBe(true);
+  });
+
+  it('a generated policy detached by hand ends its grant as removed outside jitbot, and the policy is deleted', async () => {
+    const { requester, grant, arn } = await generatedGrant();
+    iam.detachPolicy(arn, iamName(requester));
+    await touchedMinutesAgo(grant.id, 11);
+    await periodicRun();
+    await untilEnded(grant.id);
+    const { rows } = await jitbot.database.pool.query('SELECT revoke_reason FROM grants WHERE id = $1', [
+      grant.id,
+    ]);
+    expect(rows[0]?.revoke_reason).toBe('removed outside jitbot');
+    expect(iam.policyDocument(arn)).toBeUndefined();
   });
 
   it('a target it cannot read: jitbot reconcile exits 1 naming it, and reports the others', async () => {
