@@ -72,7 +72,7 @@ export interface ServiceInputs {
 }
 
 /** How long start-up waits to record the baseline of targets read back for the first time. */
-const BASELINE_MS = 20_000;
+const BASELINE_MS = 10_000;
 
 /** Accounts without a scheduler role have no backstop: jitbot alone revokes there. */
 function warnAboutBackstops(catalog: Catalog, logger: Logger): void {

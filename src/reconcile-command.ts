@@ -32,21 +32,35 @@ function findingLine(finding: Finding): string {
 function print(report: ReconcileReport, write: (line: string) => void): void {
   const drift = report.findings.filter((finding) => finding.kind !== 'adopted');
   const adopted = report.findings.length - drift.length;
-  if (drift.length === 0) write("no drift: what AWS, Okta and Identity Center hold matches jitbot's grants");
+  if (drift.length === 0) {
+    const scope = report.unread.length > 0 ? 'in what could be read, ' : '';
+    write(`no drift: ${scope}what AWS, Okta and Identity Center hold matches jitbot's grants`);
+  }
   for (const finding of drift) write(findingLine(finding));
   if (adopted > 0)
     write(`adopted ${adopted} holder(s) found on first reading as pre-existing: never removed`);
   for (const fix of report.fixes) write(`${fix.ok ? 'fixed' : 'NOT FIXED'}  ${fix.words}`);
   for (const line of report.unread) write(`could not read  ${line}`);
+  const unknown = drift.filter((finding) => NEVER_FIXED.has(finding.kind)).length;
+  if (unknown > 0 && report.fixes.length > 0)
+    write(
+      `left alone  ${unknown} schedule(s) or policies of grants this database does not know: delete them by hand if they are not another install's`,
+    );
 }
 
-/** 0: nothing found (or, with --fix, everything fixed); 2: found (report only); 1: anything else. */
+/** What jitbot reports and never deletes: it may belong to another install in the account. */
+const NEVER_FIXED: ReadonlySet<string> = new Set(['unknown-schedule', 'unknown-policy']);
+
+/**
+ * 0: nothing found (with --fix: everything fixed; schedules and policies of unknown grants are
+ * reported and left alone); 2: found (report only); 1: anything else.
+ */
 export function exitCodeOf(report: ReconcileReport, mode: FixMode): number {
   if (report.unread.length > 0) return 1;
   const drift = report.findings.filter((finding) => finding.kind !== 'adopted');
   if (mode === 'report') return drift.length === 0 ? 0 : 2;
   const fixed = new Set(report.fixes.filter((fix) => fix.ok).map((fix) => fix.key));
-  return drift.every((finding) => fixed.has(finding.key)) ? 0 : 1;
+  return drift.every((finding) => fixed.has(finding.key) || NEVER_FIXED.has(finding.kind)) ? 0 : 1;
 }
 
 export interface ReconcileCommandInputs {
@@ -67,7 +81,8 @@ export async function runReconcileCommand(
     parsed = parseOptions(args);
   } catch (error) {
     inputs.write(`${describeError(error)}\n\n${RECONCILE_USAGE}`);
-    return 2;
+    // Not 2: that says drift was found.
+    return 1;
   }
   const { env, variables, logger } = inputs;
   const catalog = loadCatalog(env.JITBOT_CATALOG, variables);

@@ -28,15 +28,17 @@ export async function readBaseline(db: Queryable, resources: readonly string[]):
   return { baselined: new Set(bases.map((row) => row.resource)), adopted: byResource };
 }
 
-/** Records a resource's first reading, and the holders it adopted then. */
+/** Records a resource's first reading, and the holders it adopted then; only the first run to get there does. */
 export async function recordBaseline(
   db: Queryable,
   base: { resource: string; targetId: string; adopted: readonly { principal: string; name: string }[] },
 ): Promise<void> {
-  await db.query(
+  const { rowCount } = await db.query(
     'INSERT INTO drift_baselines (resource, target_id) VALUES ($1, $2) ON CONFLICT (resource) DO NOTHING',
     [base.resource, base.targetId],
   );
+  // Another run recorded the baseline first: its reading stands, this one adopts nobody.
+  if (rowCount !== 1) return;
   for (const holder of base.adopted) {
     await db.query(
       `INSERT INTO drift_adopted (resource, principal, name) VALUES ($1, $2, $3)
@@ -101,6 +103,8 @@ export async function recordFindings(
        ON CONFLICT (key) DO UPDATE
          SET last_seen = now(), words = EXCLUDED.words, details = EXCLUDED.details,
              resolved_at = NULL, resolution = NULL,
+             -- Back after it was resolved: it is news again for the admin channel.
+             alerted_at = CASE WHEN drift_findings.resolved_at IS NULL THEN drift_findings.alerted_at END,
              first_seen = CASE WHEN drift_findings.resolved_at IS NULL THEN drift_findings.first_seen ELSE now() END
        RETURNING (xmax = 0 OR first_seen = last_seen) AS inserted`,
       [finding.key, finding.kind, finding.targetId ?? null, JSON.stringify(finding), finding.words],
@@ -115,6 +119,39 @@ export async function recordFindings(
     [findings.map((finding) => finding.key), scope.kinds, scope.unreadTargets],
   );
   return { fresh, resolved: resolved.map((row) => row.key) };
+}
+
+/**
+ * Takes an open finding for one fix: a second fix of it (a double click, the periodic run beside
+ * `jitbot reconcile --fix`) finds it taken and does nothing.
+ */
+export async function claimFinding(db: Queryable, key: string, actor: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE drift_findings SET resolved_at = now(), resolution = 'being fixed by ' || $2
+      WHERE key = $1 AND resolved_at IS NULL`,
+    [key, actor],
+  );
+  return rowCount === 1;
+}
+
+/** A fix that failed: the finding is open again, for the next run or another click. */
+export async function reopenFinding(db: Queryable, key: string): Promise<void> {
+  await db.query('UPDATE drift_findings SET resolved_at = NULL, resolution = NULL WHERE key = $1', [key]);
+}
+
+/** Sets how a claimed finding ended. */
+export async function settleFinding(db: Queryable, key: string, resolution: string): Promise<void> {
+  await db.query('UPDATE drift_findings SET resolution = $2 WHERE key = $1', [key, resolution]);
+}
+
+/** A grant that gives this access now (being applied, in force or being revoked), if any. */
+export async function findLiveGrantOf(db: Queryable, resource: string, principal: string) {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM grants WHERE resource = $1 AND lower(principal) = lower($2)
+        AND status IN ('pending', 'active', 'revoking') LIMIT 1`,
+    [resource, principal],
+  );
+  return rows[0]?.id;
 }
 
 export async function resolveFinding(db: Queryable, key: string, resolution: string): Promise<boolean> {

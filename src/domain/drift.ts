@@ -103,6 +103,8 @@ export interface Finding {
   /** Stable across runs for the same situation, so a finding seen again is not new. */
   readonly key: string;
   readonly targetId?: string;
+  /** The access read back, as grants record it: a fix acts on exactly this, never on what the catalog says now. */
+  readonly resource?: string;
   readonly principal?: string;
   readonly name?: string;
   readonly grantId?: string;
@@ -115,6 +117,12 @@ export interface Finding {
 
 /** IAM is eventually consistent and Identity Center assigns asynchronously: 10 minutes after jitbot's last change. */
 export const DRIFT_GRACE_SECONDS = 600;
+/**
+ * An ended grant explains a holder as a removal that did not stick only this long after it
+ * ended; later, the access was most likely given again by hand: standing access, whose removal
+ * is the admins' decision, not jitbot's.
+ */
+export const STUCK_WINDOW_SECONDS = 2 * 3600;
 /** A schedule or policy is left behind once its grant ended more than this long ago. */
 export const ORPHAN_AFTER_SECONDS = 600;
 
@@ -140,7 +148,7 @@ export function grantIdFromName(name: string): string | undefined {
 function holderFindings(reading: TargetReading, input: DriftInput): Finding[] {
   return reading.holders.flatMap((holder) => {
     const grants = input.grants.filter(
-      (grant) => grant.resource === reading.resource && grant.principal === holder.principal,
+      (grant) => grant.resource === reading.resource && same(grant.principal, holder.principal),
     );
     const finding = holderFinding(reading, holder, grants, input.now);
     return finding === undefined ? [] : [finding];
@@ -157,8 +165,12 @@ function holderFinding(
   if (isAllowed(reading, holder, grants) || latest?.preExisting === true) return undefined;
   if (grants.some((grant) => settling(grant, now))) return undefined;
   const { targetId } = reading;
-  const about = { targetId, principal: holder.principal, name: holder.name };
-  if (latest !== undefined && mayHaveAdded(latest)) {
+  const about = { targetId, resource: reading.resource, principal: holder.principal, name: holder.name };
+  if (
+    latest !== undefined &&
+    mayHaveAdded(latest) &&
+    elapsedSeconds(endOf(latest), now) <= STUCK_WINDOW_SECONDS
+  ) {
     const ended = formatInstant(endOf(latest));
     const words = `${holder.name} still holds ${targetId} although grant ${latest.id} ended at ${ended}: jitbot takes it away again`;
     return { kind: 'stuck-expiry', key: `stuck-expiry:${latest.id}`, ...about, grantId: latest.id, words };
@@ -178,7 +190,7 @@ function holderFinding(
  */
 function isAllowed(reading: TargetReading, holder: Holder, grants: readonly GrantFacts[]): boolean {
   if (grants.some((grant) => LIVE.includes(grant.status))) return true;
-  if (reading.baseline.includes(holder.principal)) return true;
+  if (reading.baseline.some((principal) => same(principal, holder.principal))) return true;
   const listed = new Set(reading.standingMembers.map((member) => member.toLowerCase()));
   return listed.has(holder.name.toLowerCase()) || listed.has(holder.principal.toLowerCase());
 }
@@ -205,12 +217,12 @@ function lostGrants(input: DriftInput): Finding[] {
   const holdersOf = new Map<string, Set<string>>();
   for (const reading of input.readings) {
     const holders = holdersOf.get(reading.resource) ?? new Set<string>();
-    for (const holder of reading.holders) holders.add(holder.principal);
+    for (const holder of reading.holders) holders.add(holder.principal.toLowerCase());
     holdersOf.set(reading.resource, holders);
   }
   return input.grants.flatMap((grant) => {
     const holders = holdersOf.get(grant.resource);
-    if (holders === undefined || holders.has(grant.principal)) return [];
+    if (holders === undefined || holders.has(grant.principal.toLowerCase())) return [];
     if (grant.status !== 'active' || grant.preExisting === true || grant.added === false) return [];
     // After expiry and the backstop's delay the backstop ended it; the normal revocation closes it.
     const backstopAt = grant.expiresAt.getTime() + BACKSTOP_GRACE_SECONDS * 1000;
@@ -325,7 +337,7 @@ function liveGeneratedPolicies(input: DriftInput): Finding[] {
 function othersHolding(grant: GrantFacts, policies: readonly GeneratedPolicySeen[]): Finding[] {
   return policies.flatMap((policy) =>
     policy.attachedTo
-      .filter((user) => user !== grant.principal)
+      .filter((user) => !same(user, grant.principal))
       .map((user) => ({
         kind: 'standing-access' as const,
         key: `standing-access:${grant.targetId}:${user}:${policy.arn}`,
@@ -341,9 +353,18 @@ function othersHolding(grant: GrantFacts, policies: readonly GeneratedPolicySeen
 
 function lostPolicy(grant: GrantFacts, policies: readonly GeneratedPolicySeen[], now: Date): Finding[] {
   if (grant.status !== 'active' || !mayHaveAdded(grant)) return [];
-  if (policies.some((policy) => policy.attachedTo.includes(grant.principal))) return [];
+  if (policies.some((policy) => policy.attachedTo.some((user) => same(user, grant.principal)))) return [];
   if (now.getTime() >= grant.expiresAt.getTime() + BACKSTOP_GRACE_SECONDS * 1000) return [];
   const { id: grantId, targetId, principal } = grant;
   const words = `${principal}'s grant ${grantId} of ${targetId} is active but its generated policy is no longer attached to ${principal}, removed outside jitbot: jitbot ends the grant and tells its holder`;
   return [{ kind: 'lost-grant', key: `lost-grant:${grantId}`, targetId, principal, grantId, words }];
+}
+
+/**
+ * Principals compared as the systems compare them: IAM user names are unique regardless of case
+ * (and a Slack email may name one in another case than IAM stores it); Okta and Identity Store
+ * ids never differ only in case.
+ */
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }

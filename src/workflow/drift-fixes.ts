@@ -1,5 +1,5 @@
 import { appendAudit } from '../db/audit-repository.js';
-import { resolveFinding } from '../db/drift-repository.js';
+import { claimFinding, findLiveGrantOf, reopenFinding, settleFinding } from '../db/drift-repository.js';
 import { findGrant, revokeEarly } from '../db/grants-repository.js';
 import { findAccount, findTarget, type Target } from '../domain/catalog.js';
 import type { Finding } from '../domain/drift.js';
@@ -7,6 +7,7 @@ import { REMOVED_OUTSIDE_JITBOT, type StoredGrant } from '../domain/grant.js';
 import { grantStep } from '../domain/grant-state.js';
 import { describeError } from '../errors.js';
 import { type AccessProvider, type CallContext, providerFor } from '../ports/access-provider.js';
+import { reachesResource } from './grant-resource.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 export interface FixOutcome {
@@ -18,14 +19,25 @@ export interface FixOutcome {
 
 type Reach = { readonly target: Target; readonly provider: AccessProvider } | { readonly problem: string };
 
-/** The target as the grant (or the catalog) has it, and its provider; or why it cannot be reached. */
+/**
+ * The target that reaches `resource` (as a grant or a reading recorded it), and its provider; or
+ * why none does. The target of that id first; one renamed since is found by what it grants. A
+ * target that now grants something else never stands in for what was read.
+ */
 function reach(deps: ReconcileDeps, targetId: string | undefined, resource?: string): Reach {
   const current = targetId ? findTarget(deps.catalog, targetId) : undefined;
-  if (!current) return { problem: `target ${targetId ?? '(unknown)'} is no longer in the catalog` };
-  const provider = providerFor(deps.providers, current);
-  const target = resource ? provider.asGranted(current, resource) : current;
-  if (!target) return { problem: `target ${current.id} now lives in another account or org than the grant` };
-  return { target, provider };
+  if (current && !resource) return { target: current, provider: providerFor(deps.providers, current) };
+  const candidates = current ? [current, ...deps.catalog.targets] : deps.catalog.targets;
+  for (const candidate of candidates) {
+    const provider = providerFor(deps.providers, candidate);
+    const target = resource ? provider.asGranted(candidate, resource) : undefined;
+    if (target && resource && reachesResource(provider, target, resource)) return { target, provider };
+  }
+  return {
+    problem: current
+      ? `target ${current.id} now grants something else than ${resource}, which was read`
+      : `no target in the catalog grants ${resource ?? targetId ?? '(unknown)'} any more`,
+  };
 }
 
 function contextOf(grant: StoredGrant | undefined, actor: string): CallContext {
@@ -96,7 +108,7 @@ async function detachFromOther(deps: ReconcileDeps, finding: Finding, actor: str
 
 async function removeStanding(deps: ReconcileDeps, finding: Finding, actor: string): Promise<string> {
   if (finding.policyArn) return detachFromOther(deps, finding, actor);
-  const reached = reach(deps, finding.targetId);
+  const reached = reach(deps, finding.targetId, finding.resource);
   if ('problem' in reached) throw new Error(reached.problem);
   const principal = finding.principal ?? '';
   const result = await reached.provider.revoke(reached.target, principal, contextOf(undefined, actor));
@@ -126,9 +138,24 @@ async function apply(deps: ReconcileDeps, finding: Finding, actor: string): Prom
  * for the periodic run, the admin who ran `jitbot reconcile --fix` or clicked Remove.
  */
 export async function fixFinding(deps: ReconcileDeps, finding: Finding, actor: string): Promise<FixOutcome> {
+  if (!(await claimFinding(deps.pool, finding.key, actor)))
+    return {
+      key: finding.key,
+      ok: false,
+      words: `"${finding.words}" was already being fixed, or is no longer open: nothing done`,
+    };
   try {
+    const explained = await explainedNow(deps, finding);
+    if (explained) {
+      await settleFinding(deps.pool, finding.key, explained);
+      return {
+        key: finding.key,
+        ok: true,
+        words: `${finding.principal ?? ''} ${explained}: left in place`.trim(),
+      };
+    }
     const words = await apply(deps, finding, actor);
-    await resolveFinding(deps.pool, finding.key, `fixed by ${actor}`);
+    await settleFinding(deps.pool, finding.key, `fixed by ${actor}`);
     await appendAudit(deps.pool, {
       actor,
       action: 'drift.fixed',
@@ -139,6 +166,7 @@ export async function fixFinding(deps: ReconcileDeps, finding: Finding, actor: s
     });
     return { key: finding.key, ok: true, words };
   } catch (error) {
+    await reopenFinding(deps.pool, finding.key);
     const words = `could not fix "${finding.words}": ${describeError(error)}`;
     deps.logger.warn({ err: error, finding: finding.key }, 'a drift finding could not be fixed');
     await appendAudit(deps.pool, {
@@ -151,4 +179,20 @@ export async function fixFinding(deps: ReconcileDeps, finding: Finding, actor: s
     });
     return { key: finding.key, ok: false, words };
   }
+}
+
+/**
+ * Since the finding was made, a grant may give the same access to the same person (a request
+ * approved meanwhile): then removing it would take away what someone approved. Not for a
+ * generated policy held by someone else: that policy is one grant's alone.
+ */
+async function explainedNow(deps: ReconcileDeps, finding: Finding): Promise<string | undefined> {
+  if (finding.kind !== 'standing-access' && finding.kind !== 'stuck-expiry') return undefined;
+  if (finding.policyArn || !finding.principal) return undefined;
+  const resource =
+    finding.resource ??
+    (finding.grantId ? (await findGrant(deps.pool, finding.grantId))?.resource : undefined);
+  if (!resource) return undefined;
+  const live = await findLiveGrantOf(deps.pool, resource, finding.principal);
+  return live ? `now holds it through grant ${live}` : undefined;
 }

@@ -83,20 +83,34 @@ function placeOf(target: Target): string {
 
 type Reading = Omit<TargetReading, 'baselined' | 'baseline'>;
 
+/** Targets that grant the same thing (one IAM group named by two targets) are read once, as one. */
+function sharing(deps: ReconcileDeps, targets: readonly Target[]): Map<string, Target[]> {
+  const byResource = new Map<string, Target[]>();
+  for (const target of targets) {
+    const resource = providerFor(deps.providers, target).resourceOf(target);
+    byResource.set(resource, [...(byResource.get(resource) ?? []), target]);
+  }
+  return byResource;
+}
+
 async function readTargets(
   deps: ReconcileDeps,
   unread: string[],
   only: (target: Target) => boolean = () => true,
 ): Promise<Reading[]> {
-  const byPlace = new Map<string, Target[]>();
-  for (const target of readableTargets(deps.catalog, deps.providers).filter(only))
-    byPlace.set(placeOf(target), [...(byPlace.get(placeOf(target)) ?? []), target]);
+  const groups = [...sharing(deps, readableTargets(deps.catalog, deps.providers).filter(only)).values()];
+  const byPlace = new Map<string, Target[][]>();
+  for (const group of groups) {
+    const place = placeOf(group[0] as Target);
+    byPlace.set(place, [...(byPlace.get(place) ?? []), group]);
+  }
   const readings: Reading[] = [];
   await Promise.all(
-    [...byPlace.values()].map(async (targets) => {
+    [...byPlace.values()].map(async (placeGroups) => {
       const startedAt = Date.now();
-      for (const [index, target] of targets.entries()) {
+      for (const [index, group] of placeGroups.entries()) {
         await pace(startedAt, index);
+        const target = group[0] as Target;
         const provider = providerFor(deps.providers, target);
         try {
           const holders = (await provider.listHolders?.(target, DRIFT_CONTEXT)) ?? [];
@@ -104,10 +118,12 @@ async function readTargets(
             targetId: target.id,
             resource: provider.resourceOf(target),
             holders,
-            standingMembers: target.standingMembers,
+            // A member any of the targets sharing the access lists may stay.
+            standingMembers: group.flatMap((one) => one.standingMembers),
           });
         } catch (error) {
-          unread.push(`${target.id}: could not read who holds it (${describeError(error)})`);
+          const ids = group.map((one) => one.id).join(', ');
+          unread.push(`${ids}: could not read who holds it (${describeError(error)})`);
         }
       }
     }),
@@ -153,16 +169,34 @@ async function readInventory(deps: ReconcileDeps, unread: string[]): Promise<Inv
 }
 
 /** What the findings of a run cover: kinds read back everywhere, and the targets this run could not read. */
-function scopeOf(deps: ReconcileDeps, readings: readonly TargetReading[], inventoryRead: boolean) {
-  const read = new Set(readings.map((reading) => reading.targetId));
+function scopeOf(
+  deps: ReconcileDeps,
+  readings: readonly TargetReading[],
+  inventory: Inventory,
+  inventoryRead: boolean,
+) {
+  const read = new Set<string>();
+  for (const reading of readings)
+    for (const target of sharing(deps, deps.catalog.targets).get(reading.resource) ?? []) read.add(target.id);
+  // A target whose grants hold generated policies is read when its account's policies were listed.
+  for (const target of deps.catalog.targets)
+    if (
+      'account' in target &&
+      providerFor(deps.providers, target).perRequest &&
+      inventory.policiesListed.has(target.account)
+    )
+      read.add(target.id);
   const unreadTargets = deps.catalog.targets.map((target) => target.id).filter((id) => !read.has(id));
   const kinds = ['adopted', 'standing-access', 'lost-grant', 'stuck-expiry'];
   if (inventoryRead) kinds.push('orphan-schedule', 'orphan-policy', 'unknown-schedule', 'unknown-policy');
   return { kinds, unreadTargets };
 }
 
-/** Whether this run fixes a finding by itself. */
-function fixesNow(mode: FixMode, finding: Finding, catalog: Catalog): boolean {
+/**
+ * Whether this run fixes a finding by itself. Standing access only where every target that grants
+ * that access says `onDrift: remove` (or an operator ran --fix).
+ */
+function fixesNow(mode: FixMode, finding: Finding, deps: ReconcileDeps): boolean {
   if (mode === 'report') return false;
   switch (finding.kind) {
     case 'lost-grant':
@@ -172,8 +206,11 @@ function fixesNow(mode: FixMode, finding: Finding, catalog: Catalog): boolean {
       return true;
     case 'standing-access': {
       if (mode === 'all') return true;
-      const target = finding.targetId ? findTarget(catalog, finding.targetId) : undefined;
-      return target?.onDrift === 'remove';
+      const target = finding.targetId ? findTarget(deps.catalog, finding.targetId) : undefined;
+      if (!target) return false;
+      const resource = providerFor(deps.providers, target).resourceOf(target);
+      const granting = sharing(deps, deps.catalog.targets).get(resource) ?? [target];
+      return granting.every((one) => one.onDrift === 'remove');
     }
     default:
       return false;
@@ -237,7 +274,7 @@ export async function reconcile(
         .filter((holder) => holder !== undefined);
       await recordBaseline(db, { resource: reading.resource, targetId: reading.targetId, adopted });
     }
-    const recorded = await recordFindings(db, findings, scopeOf(deps, readings, inventoryRead));
+    const recorded = await recordFindings(db, findings, scopeOf(deps, readings, inventory, inventoryRead));
     resolved.push(...recorded.resolved);
     const keys = recorded.fresh;
     for (const finding of findings.filter((one) => keys.has(one.key))) {
@@ -254,9 +291,11 @@ export async function reconcile(
     return keys;
   });
   const fixes: FixOutcome[] = [];
-  for (const finding of findings.filter((one) => fixesNow(options.mode, one, deps.catalog)))
+  for (const finding of findings.filter((one) => fixesNow(options.mode, one, deps)))
     fixes.push(await fixFinding(deps, finding, options.actor));
-  if (options.mode !== 'report') await announce(deps, [...resolved, ...fixes.map((fix) => fix.key)]);
+  const changed = [...resolved, ...fresh, ...fixes.map((fix) => fix.key)];
+  // A report changes nothing in AWS, but the alerts must not go on showing what it found gone.
+  await announce(deps, changed, options.mode !== 'report');
   if (fixes.length > 0 || options.mode !== 'report') deps.onWork?.();
   return { findings, fresh, fixes, unread };
 }
@@ -265,9 +304,13 @@ export async function reconcile(
  * Tells the admin channel: one new message with every finding not told before (this run's new
  * ones, and what it fixed), and an update of every earlier message showing a finding that changed.
  */
-export async function announce(deps: Pick<ReconcileDeps, 'pool'>, changed: readonly string[]): Promise<void> {
+export async function announce(
+  deps: Pick<ReconcileDeps, 'pool'>,
+  changed: readonly string[],
+  tellNew = true,
+): Promise<void> {
   await inTransaction(deps.pool, async (db) => {
-    const created = await createDriftAlert(db);
+    const created = tellNew ? await createDriftAlert(db) : undefined;
     const alerts = new Set(await alertsShowing(db, changed));
     if (created !== undefined) alerts.add(created);
     for (const alertId of alerts) await enqueueJob(db, { kind: JOB_KINDS.driftAlert, payload: { alertId } });
@@ -292,7 +335,8 @@ export async function baselineNewTargets(deps: ReconcileDeps): Promise<readonly 
     resources,
     resourcePrefixes: [],
     grantIds: [],
-    endedSince: now,
+    // The same window as every run: an ended grant whose access is still there is no baseline.
+    endedSince: new Date(now.getTime() - ENDED_GRANTS_DAYS * 86_400_000),
   });
   const readings = partial.map((reading) => ({ ...reading, baselined: false, baseline: [] }));
   const findings = findDrift({ now, readings, grants, schedules: [], generatedPolicies: [] });

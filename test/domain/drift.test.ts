@@ -81,6 +81,7 @@ describe('holders of a target', () => {
         kind: 'standing-access',
         key: 'standing-access:prod-admin:alice',
         targetId: 'prod-admin',
+        resource: RESOURCE,
         principal: 'alice',
         name: 'alice',
         words:
@@ -126,6 +127,7 @@ describe('holders of a target', () => {
         kind: 'adopted',
         key: 'adopted:prod-admin:00u1bob',
         targetId: 'prod-admin',
+        resource: RESOURCE,
         principal: '00u1bob',
         name: 'bob@example.com',
         words:
@@ -145,6 +147,7 @@ describe('an ended grant whose holder is still there', () => {
         kind: 'stuck-expiry',
         key: 'stuck-expiry:GNT-AAAAAAAA',
         targetId: 'prod-admin',
+        resource: RESOURCE,
         principal: 'alice',
         name: 'alice',
         grantId: 'GNT-AAAAAAAA',
@@ -365,6 +368,22 @@ describe('generated policies', () => {
       policy('jitbot-GNT-AAAAAAAA-tomorrow'),
     ];
     expect(drift({ generatedPolicies, grants: [endedGrant(3600)] })).toEqual([]);
+  });
+});
+
+describe('what a reading is compared with', () => {
+  it('IAM user names without regard to case: a grant to Alice.Smith explains the holder alice.smith', () => {
+    const holder = { principal: 'alice.smith', name: 'alice.smith' };
+    const grant = buildGrant({ principal: 'Alice.Smith' });
+    expect(drift({ readings: [buildReading({ holders: [holder] })], grants: [grant] })).toEqual([]);
+  });
+
+  it('an ended grant explains a holder as a removal that did not stick only for two hours; later it is standing access', () => {
+    const reading = buildReading();
+    expect(kinds(drift({ readings: [reading], grants: [endedGrant(2 * 3600)] }))).toEqual(['stuck-expiry']);
+    expect(kinds(drift({ readings: [reading], grants: [endedGrant(2 * 3600 + 1)] }))).toEqual([
+      'standing-access',
+    ]);
   });
 });
 
