@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import { AUDIT_VERIFY_USAGE, runAuditVerifyCommand } from './audit-verify-command.js';
 import { type AuditTrailEvent, listAuditTrail } from './db/audit-repository.js';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from './domain/request-id.js';
 
 export const AUDIT_USAGE = `Usage:
   jitbot audit <request-id | grant-id>   every recorded step of a request (REQ-…) or a grant (GNT-…),
-                                         its AWS and Okta calls included, oldest first`;
+                                         its AWS and Okta calls included, oldest first
+${AUDIT_VERIFY_USAGE}`;
 
 /** `key=value` pairs, the error last and whole: it is the part people read. */
 function detailWords(details: Record<string, unknown>): string {
@@ -29,6 +31,7 @@ export async function runAuditCommand(
   pool: pg.Pool,
   write: (line: string) => void,
 ): Promise<number> {
+  if (args[0] === 'verify') return runAuditVerifyCommand(args.slice(1), pool, write);
   const [id, ...extra] = args;
   const kind =
     id && REQUEST_ID_PATTERN.test(id) ? 'request' : id && GRANT_ID_PATTERN.test(id) ? 'grant' : undefined;

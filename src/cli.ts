@@ -22,7 +22,8 @@ Commands:
   migrate   apply database migrations and exit
   doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
   grants    list the grants not yet ended; "grants close" ends a revocation done by hand
-  audit     print every recorded step of a request (REQ-…) or grant (GNT-…)
+  audit     print every recorded step of a request (REQ-…) or grant (GNT-…); "audit verify" checks
+            the log was not edited
   reconcile compare what AWS, Okta and Identity Center hold with jitbot's grants; --fix heals it
   help      show this text
   version   print the version

@@ -24,11 +24,11 @@ import type { Logger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { warmActionData } from './policy/action-data.js';
 import { createProviders } from './providers/registry.js';
+import { createAdminNotifier } from './slack/admin-notifier.js';
 import { createSlackApp } from './slack/app.js';
 import { createBotIdentity } from './slack/bot-identity.js';
 import { createBackgroundClient, createIdentityClient } from './slack/clients.js';
 import { batchFirstDeliveries } from './slack/delivery-batcher.js';
-import { createDriftNotifier } from './slack/drift-notifier.js';
 import { createGrantNotifier } from './slack/grant-notifier.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
@@ -38,6 +38,7 @@ import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
+import { enqueueJob, JOB_KINDS } from './workflow/job-kinds.js';
 import { baselineNewTargets, type ReconcileDeps } from './workflow/reconcile.js';
 
 /** How long start-up waits for the names of Identity Center permission sets and groups. */
@@ -186,7 +187,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     notify: {
       ...createRequestNotifier({ db: database.pool, stores, catalog, targets, sender, directory }),
       ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
-      ...createDriftNotifier({ db: database.pool, client: background, catalog }),
+      ...createAdminNotifier({ db: database.pool, client: background, catalog }),
     },
   });
   const drift =
@@ -205,6 +206,12 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     stores,
     logger,
     ...(drift ? { drift } : {}),
+    auditCheckpoint: async (tx, head) => {
+      await enqueueJob(tx, {
+        kind: JOB_KINDS.auditCheckpoint,
+        payload: { seq: Number(head.seq), hash: head.hash, chainedAt: head.chainedAt.toISOString() },
+      });
+    },
   });
   worker = running;
   const workflows = {

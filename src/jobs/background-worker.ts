@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
+import type { ChainHead } from '../db/audit-chain-repository.js';
 import { JOBS_CHANNEL } from '../db/jobs-repository.js';
+import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import type { ReconcileDeps } from '../workflow/reconcile.js';
+import { createAuditChainSource } from './audit-chain-source.js';
 import { createDriftSource } from './drift-source.js';
 import { createReminderSource, createRequestTimeoutSource, createWarningSource } from './due-sources.js';
 import { createJobSource, type JobHandler } from './job-source.js';
@@ -23,6 +26,8 @@ export interface BackgroundWorkerDeps {
   readonly logger: Logger;
   /** The periodic drift run; absent: none in this process. */
   readonly drift?: ReconcileDeps;
+  /** Enqueues the daily audit-chain checkpoint's admin-channel post, in the claim's transaction. */
+  readonly auditCheckpoint?: (tx: Queryable, head: ChainHead) => Promise<void>;
 }
 
 /** One worker over every kind of due work, woken by NOTIFY when a transaction enqueues a job. */
@@ -33,6 +38,7 @@ export function createBackgroundWorker({
   stores,
   logger,
   drift,
+  auditCheckpoint,
 }: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -44,6 +50,11 @@ export function createBackgroundWorker({
     createReminderSource(stores),
     createJobRetentionSource(pool),
     ...(drift ? [createDriftSource(drift, logger.child({ component: 'drift' }))] : []),
+    createAuditChainSource({
+      pool,
+      logger: logger.child({ component: 'audit-chain' }),
+      ...(auditCheckpoint ? { announce: auditCheckpoint } : {}),
+    }),
   ];
   return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL] });
 }

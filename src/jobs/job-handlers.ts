@@ -4,6 +4,7 @@ import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import {
   type AdminAlertPayload,
+  type AuditCheckpointPayload,
   type GrantNoticePayload,
   JOB_KINDS,
   JOB_PAYLOADS,
@@ -27,6 +28,8 @@ export interface Notifications {
   alertAdmins(alert: AdminAlertPayload): Promise<void>;
   /** Posts drift alert `alertId` to the admin channel, or updates it in place. */
   driftAlert(alertId: number): Promise<void>;
+  /** Posts the audit chain's daily checkpoint to the admin channel. */
+  auditCheckpoint(checkpoint: AuditCheckpointPayload): Promise<void>;
 }
 
 export interface JobHandlerDeps {
@@ -63,6 +66,7 @@ function handlerTable({ grants, stores, people, notify }: JobHandlerDeps): Handl
     [JOB_KINDS.grantNotice]: (notice) => told(notify.grantNotice(notice)),
     [JOB_KINDS.adminAlert]: (alert) => told(notify.alertAdmins(alert)),
     [JOB_KINDS.driftAlert]: ({ alertId }) => told(notify.driftAlert(alertId)),
+    [JOB_KINDS.auditCheckpoint]: (checkpoint) => told(notify.auditCheckpoint(checkpoint)),
   };
 }
 

@@ -26,6 +26,8 @@ export const JOB_KINDS = {
   adminAlert: 'slack.admin-alert',
   /** Post a drift alert to the admin channel, or update it in place once its findings changed. */
   driftAlert: 'slack.drift-alert',
+  /** Post the audit chain's daily checkpoint to the admin channel: a copy outside the database. */
+  auditCheckpoint: 'slack.audit-checkpoint',
 } as const;
 
 export type JobKind = (typeof JOB_KINDS)[keyof typeof JOB_KINDS];
@@ -56,6 +58,11 @@ const SCHEMAS = {
   [JOB_KINDS.grantNotice]: grantNotice,
   [JOB_KINDS.adminAlert]: adminAlert,
   [JOB_KINDS.driftAlert]: z.object({ alertId: z.number().int().positive() }),
+  [JOB_KINDS.auditCheckpoint]: z.object({
+    seq: z.number().int().positive(),
+    hash: z.string(),
+    chainedAt: z.string(),
+  }),
 } as const satisfies Record<JobKind, z.ZodType<Record<string, unknown>>>;
 
 /** What each kind of job carries. */
@@ -103,3 +110,5 @@ export function enqueueInto<K extends JobKind>(
 export function enqueueJob<K extends JobKind>(db: Queryable, job: KindedJob<K>): Promise<string | undefined> {
   return enqueueAnyJob(db, job);
 }
+
+export type AuditCheckpointPayload = JobPayload<typeof JOB_KINDS.auditCheckpoint>;

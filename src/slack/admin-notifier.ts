@@ -2,16 +2,17 @@ import type { WebClient } from '@slack/web-api';
 import { readDriftAlert, recordDriftAlertPosted } from '../db/drift-repository.js';
 import type { Queryable } from '../db/pool.js';
 import type { Catalog } from '../domain/catalog.js';
+import type { AuditCheckpointPayload } from '../workflow/job-kinds.js';
 import { driftAlertMessage } from './blocks/drift-alert.js';
 
-export interface DriftNotifierDeps {
+export interface AdminNotifierDeps {
   readonly db: Queryable;
   readonly client: WebClient;
   readonly catalog: Catalog;
 }
 
-/** Drift alerts in the admin channel: posted once per alert, then updated in place. */
-export function createDriftNotifier(deps: DriftNotifierDeps) {
+/** The admin channel's notices that are about no request: drift alerts (updated in place) and audit checkpoints. */
+export function createAdminNotifier(deps: AdminNotifierDeps) {
   async function driftAlert(alertId: number): Promise<void> {
     const alert = await readDriftAlert(deps.db, alertId);
     if (!alert) return;
@@ -34,5 +35,13 @@ export function createDriftNotifier(deps: DriftNotifierDeps) {
     if (posted.channel && posted.ts)
       await recordDriftAlertPosted(deps.db, alertId, posted.channel, posted.ts);
   }
-  return { driftAlert };
+  /** The chain head, posted once a day: a copy of it outside the database, for `jitbot audit verify --checkpoint`. */
+  async function auditCheckpoint(checkpoint: AuditCheckpointPayload): Promise<void> {
+    const text =
+      `:lock: Audit log checkpoint: seq ${checkpoint.seq}, hash \`${checkpoint.hash}\`, chained ${checkpoint.chainedAt}. ` +
+      `Keep it: \`jitbot audit verify --checkpoint ${checkpoint.seq}:${checkpoint.hash}\` shows the log still holds it.`;
+    await deps.client.chat.postMessage({ channel: deps.catalog.settings.adminChannel, text });
+  }
+
+  return { driftAlert, auditCheckpoint };
 }
