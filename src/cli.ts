@@ -3,17 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { runAuditCommand } from './audit-command.js';
+import { runAuditExport } from './audit-export-command.js';
 import { loadDotEnv } from './config/dotenv.js';
 import { parseEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
-import { runDoctor } from './doctor/run-doctor.js';
 import { isUserFacingError } from './errors.js';
 import { runGrantsCommand } from './grants-command.js';
 import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
-import { startService } from './main.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { installProcessGuard } from './process-guard.js';
-import { runReconcileCommand } from './reconcile-command.js';
+import { runReportCommand } from './report-command.js';
 
 const USAGE = `Usage: jitbot [command]
 
@@ -23,7 +22,8 @@ Commands:
   doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
   grants    list the grants not yet ended; "grants close" ends a revocation done by hand
   audit     print every recorded step of a request (REQ-…) or grant (GNT-…); "audit verify" checks
-            the log was not edited
+            the log was not edited; "audit export" writes every event as JSON Lines or CSV
+  report    "report access": the access review, one line per grant, as CSV or Markdown
   reconcile compare what AWS, Okta and Identity Center hold with jitbot's grants; --fix heals it
   help      show this text
   version   print the version
@@ -57,6 +57,8 @@ async function serve(): Promise<void> {
   const logger = createLogger(env.LOG_LEVEL);
   installProcessGuard({ logger });
   const stopSignal = untilSignal(logger);
+  // Loaded here, not at the top: the admin commands stay small without the service's SDKs.
+  const { startService } = await import('./main.js');
   const service = await startService({ env, variables: process.env, logger });
   await stopSignal;
   await service.stop();
@@ -84,6 +86,7 @@ async function withDatabase(run: (pool: pg.Pool) => Promise<number>): Promise<nu
 }
 
 const print = (line: string) => console.log(line);
+const printError = (line: string) => console.error(line);
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'serve';
@@ -98,9 +101,19 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await withDatabase((pool) => runGrantsCommand(argv.slice(1), pool, print));
       return;
     case 'audit':
-      process.exitCode = await withDatabase((pool) => runAuditCommand(argv.slice(1), pool, print));
+      process.exitCode = await withDatabase((pool) =>
+        argv[1] === 'export'
+          ? runAuditExport(argv.slice(2), pool, process.stdout, printError)
+          : runAuditCommand(argv.slice(1), pool, print),
+      );
+      return;
+    case 'report':
+      process.exitCode = await withDatabase((pool) =>
+        runReportCommand(argv.slice(1), pool, print, printError),
+      );
       return;
     case 'reconcile': {
+      const { runReconcileCommand } = await import('./reconcile-command.js');
       const env = parseEnv(process.env);
       const logger = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
       const write = (line: string) => console.log(line);
@@ -112,9 +125,11 @@ async function main(argv: string[]): Promise<void> {
       });
       return;
     }
-    case 'doctor':
+    case 'doctor': {
+      const { runDoctor } = await import('./doctor/run-doctor.js');
       process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });
       return;
+    }
     case 'version':
     case '--version':
       console.log(version());
