@@ -209,7 +209,9 @@ describe('timeouts, breakglass and auto-approval', () => {
     const id = await requestAccess('prod-breakglass', requester);
     expect(await statusOf(id)).toBe('approved');
     await vi.waitFor(() => {
-      const notice = jitbot.slack.callsTo('chat.postMessage').find((call) => call.args.channel === 'CADMIN1');
+      const notice = jitbot.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === 'CADMIN1' && JSON.stringify(call.args).includes(id));
       expect(JSON.stringify(notice?.args)).toContain(ACTIONS.breakglassReviewed);
     });
     // The person who used breakglass cannot sign off on it themself.
