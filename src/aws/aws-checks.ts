@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import type { Account } from '../domain/catalog.js';
-import { GENERATED_POLICY_PATH } from '../domain/generated-policy.js';
+import { GENERATED_POLICY_PATH, generatedPolicyArn } from '../domain/generated-policy.js';
 import { isProviderError } from '../ports/access-provider.js';
 import { awsErrorCode, toProviderError } from './aws-errors.js';
 import type { AwsConnector } from './connector.js';
@@ -125,8 +125,7 @@ export function createAwsChecks(connector: Pick<AwsConnector, 'clientsFor'>): Aw
     async checkGeneratedPolicies(account) {
       // A policy that never exists, under the generated path: only the grant statement that
       // aws-iam-generated-policy needs lets the role ask, so NoSuchEntity is the pass.
-      const partition = /^arn:(aws[a-z-]*):/.exec(account.connectorRoleArn)?.[1] ?? 'aws';
-      const probe = `arn:${partition}:iam::${account.accountId}:policy${GENERATED_POLICY_PATH}jitbot-doctor-probe`;
+      const probe = generatedPolicyArn(account, 'doctor-probe');
       try {
         const { iam } = await connector.clientsFor(account, DOCTOR_CONTEXT);
         await iam.send(new GetPolicyVersionCommand({ PolicyArn: probe, VersionId: 'v1' }));

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { Account, AwsTarget, Target } from '../domain/catalog.js';
 import { generatedPolicyArn } from '../domain/generated-policy.js';
+import { partitionOf } from '../domain/partition.js';
 import {
   type Backstop,
   type CallContext,
@@ -70,10 +71,7 @@ export function atExpression(at: Date): string {
   return `at(${seconds.toISOString().slice(0, 19)})`;
 }
 
-/** `aws`, `aws-us-gov` or `aws-cn`, from any ARN of the account (default `aws`). */
-export function partitionOf(arn: string | undefined): string {
-  return (arn === undefined ? undefined : /^arn:(aws[a-z-]*):/.exec(arn)?.[1]) ?? 'aws';
-}
+export { partitionOf };
 
 /** EventBridge Scheduler's universal target that calls `service`'s `api` with the Input as parameters. */
 export function universalTargetArn(partition: string, service: string, api: string): string {

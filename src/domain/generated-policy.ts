@@ -1,14 +1,11 @@
 import type { Account } from './catalog.js';
+import { partitionOf } from './partition.js';
 
 /** Where every generated policy lives: the connector role may create and delete policies here only. */
 export const GENERATED_POLICY_PATH = '/jit/generated/';
 
-function partitionOf(account: Account): string {
-  return /^arn:(aws[a-z-]*):/.exec(account.connectorRoleArn)?.[1] ?? 'aws';
-}
-
 function arnOf(account: Account, name: string): string {
-  return `arn:${partitionOf(account)}:iam::${account.accountId}:policy${GENERATED_POLICY_PATH}${name}`;
+  return `arn:${partitionOf(account.connectorRoleArn)}:iam::${account.accountId}:policy${GENERATED_POLICY_PATH}${name}`;
 }
 
 /** A grant's first policy is named after it, so a retry finds the one an earlier try made. */

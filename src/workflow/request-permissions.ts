@@ -1,4 +1,5 @@
 import { accountFor, type Catalog, type Target } from '../domain/catalog.js';
+import { partitionOf } from '../domain/partition.js';
 import type { RequestedPermissions } from '../domain/request.js';
 import { generatePolicy } from '../policy/generate-policy.js';
 
@@ -12,10 +13,6 @@ export type PermissionsCheck =
 /** The format, with an example inside the target's bounds where one can be read off them. */
 export const PERMISSIONS_FORMAT =
   'one line per statement: actions, a space, then resource ARNs, each list comma-separated, e.g. s3:GetObject,s3:ListBucket arn:aws:s3:::my-bucket,arn:aws:s3:::my-bucket/*';
-
-function partitionOf(arn: string): string {
-  return /^arn:(aws[a-z-]*):/.exec(arn)?.[1] ?? 'aws';
-}
 
 function joinProblems(problems: readonly string[]): string {
   const shown = problems.slice(0, SHOWN_PROBLEMS);
