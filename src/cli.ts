@@ -2,33 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { runAuditCommand } from './audit-command.js';
-import { runAuditExport } from './audit-export-command.js';
-import { loadDotEnv } from './config/dotenv.js';
-import { parseEnv } from './config/env.js';
-import { openDatabase } from './db/database.js';
+import { COMMAND_USAGE, COMMANDS_WITHOUT_ARGUMENTS, helpFor, isCommand, OVERALL_USAGE } from './cli-usage.js';
+import type { Env } from './config/env.js';
+import type { Database } from './db/database.js';
 import { isUserFacingError } from './errors.js';
-import { runGrantsCommand } from './grants-command.js';
 import { createLogger, type Logger, scrubSecrets } from './log/logger.js';
 import { PACKAGE_ROOT } from './paths.js';
-import { installProcessGuard } from './process-guard.js';
-import { runReportCommand } from './report-command.js';
-
-const USAGE = `Usage: jitbot [command]
-
-Commands:
-  serve     run the service (default)
-  migrate   apply database migrations and exit
-  doctor    check the configuration, database, Slack, AWS and Okta; exit 1 if any check fails
-  grants    list the grants not yet ended; "grants close" ends a revocation done by hand
-  audit     print every recorded step of a request (REQ-…) or grant (GNT-…); "audit verify" checks
-            the log was not edited; "audit export" writes every event as JSON Lines or CSV
-  report    "report access": the access review, one line per grant, as CSV or Markdown
-  reconcile compare what AWS, Okta and Identity Center hold with jitbot's grants; --fix heals it
-  help      show this text
-  version   print the version
-
-Configuration comes from the environment and ./.env: see .env.example and the README.`;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -52,12 +31,26 @@ function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * Loaded when a command runs, not at the top, like every command's own modules: help, version and
+ * a mistyped command stay small and touch neither the environment nor a database.
+ */
+async function readEnv(): Promise<Env> {
+  const { parseEnv } = await import('./config/env.js');
+  return parseEnv(process.env);
+}
+
+async function openDatabase(env: Env, logger: Logger): Promise<Database> {
+  const database = await import('./db/database.js');
+  return database.openDatabase(env, logger);
+}
+
 async function serve(): Promise<void> {
-  const env = parseEnv(process.env);
+  const env = await readEnv();
   const logger = createLogger(env.LOG_LEVEL);
+  const { installProcessGuard } = await import('./process-guard.js');
   installProcessGuard({ logger });
   const stopSignal = untilSignal(logger);
-  // Loaded here, not at the top: the admin commands stay small without the service's SDKs.
   const { startService } = await import('./main.js');
   const service = await startService({ env, variables: process.env, logger });
   await stopSignal;
@@ -66,7 +59,7 @@ async function serve(): Promise<void> {
 }
 
 async function migrateOnly(): Promise<void> {
-  const env = parseEnv(process.env);
+  const env = await readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const database = await openDatabase(env, logger);
   const report = await database.readiness();
@@ -76,7 +69,7 @@ async function migrateOnly(): Promise<void> {
 
 /** Runs an admin command against the database; info-level start-up lines would only clutter its output. */
 async function withDatabase(run: (pool: pg.Pool) => Promise<number>): Promise<number> {
-  const env = parseEnv(process.env);
+  const env = await readEnv();
   const database = await openDatabase(env, createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL));
   try {
     return await run(database.pool);
@@ -88,33 +81,67 @@ async function withDatabase(run: (pool: pg.Pool) => Promise<number>): Promise<nu
 const print = (line: string) => console.log(line);
 const printError = (line: string) => console.error(line);
 
+function refuse(words: string): void {
+  console.error(words);
+  process.exitCode = 2;
+}
+
+/**
+ * Help, the version and mistakes in the command words, answered before .env is read: true when
+ * answered. `migrate --help` shows the usage and must never migrate.
+ */
+function answeredWithoutRunning(argv: readonly string[]): boolean {
+  const help = helpFor(argv);
+  const [command = 'serve', ...rest] = argv;
+  if (help?.kind === 'usage') console.log(help.text);
+  else if (help?.kind === 'unknown') refuse(`jitbot: unknown command "${help.command}"\n\n${OVERALL_USAGE}`);
+  else if (command !== '--version' && !isCommand(command))
+    refuse(`jitbot: unknown command "${command}"\n\n${OVERALL_USAGE}`);
+  else if (rest.length > 0 && (command === '--version' || COMMANDS_WITHOUT_ARGUMENTS.has(command)))
+    refuse(
+      `jitbot ${command} takes no arguments; given: ${rest.join(' ')}\n\n${COMMAND_USAGE[command] ?? COMMAND_USAGE.version}`,
+    );
+  else if (command === 'version' || command === '--version') console.log(version());
+  else return false;
+  return true;
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (answeredWithoutRunning(argv)) return;
   const command = argv[0] ?? 'serve';
+  const { loadDotEnv } = await import('./config/dotenv.js');
   const loaded = loadDotEnv(join(process.cwd(), '.env'), process.env);
-  if (loaded.length > 0 && command !== 'help') console.error(`read ${loaded.length} settings from .env`);
+  if (loaded.length > 0) console.error(`read ${loaded.length} settings from .env`);
   switch (command) {
     case 'serve':
       return serve();
     case 'migrate':
       return migrateOnly();
-    case 'grants':
+    case 'grants': {
+      const { runGrantsCommand } = await import('./grants-command.js');
       process.exitCode = await withDatabase((pool) => runGrantsCommand(argv.slice(1), pool, print));
       return;
-    case 'audit':
+    }
+    case 'audit': {
+      const { runAuditExport } = await import('./audit-export-command.js');
+      const { runAuditCommand } = await import('./audit-command.js');
       process.exitCode = await withDatabase((pool) =>
         argv[1] === 'export'
           ? runAuditExport(argv.slice(2), pool, process.stdout, printError)
           : runAuditCommand(argv.slice(1), pool, print),
       );
       return;
-    case 'report':
+    }
+    case 'report': {
+      const { runReportCommand } = await import('./report-command.js');
       process.exitCode = await withDatabase((pool) =>
         runReportCommand(argv.slice(1), pool, print, printError),
       );
       return;
+    }
     case 'reconcile': {
       const { runReconcileCommand } = await import('./reconcile-command.js');
-      const env = parseEnv(process.env);
+      const env = await readEnv();
       const logger = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
       const write = (line: string) => console.log(line);
       process.exitCode = await runReconcileCommand(argv.slice(1), {
@@ -130,18 +157,6 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });
       return;
     }
-    case 'version':
-    case '--version':
-      console.log(version());
-      return;
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return;
-    default:
-      console.error(`jitbot: unknown command "${command}"\n\n${USAGE}`);
-      process.exitCode = 2;
   }
 }
 

@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, normalize, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describeError, UserFacingError } from '../errors.js';
@@ -41,7 +41,7 @@ interface Layout {
   readonly logFile: string;
 }
 
-interface RunAs {
+export interface RunAs {
   readonly uid?: number;
   readonly gid?: number;
 }
@@ -71,25 +71,85 @@ async function resolveRunAs(): Promise<RunAs> {
   }
 }
 
+/**
+ * The first directory on the way to `dataDir` that the user PostgreSQL runs as cannot pass
+ * through: not its own and closed to others. The data directory itself does not count when it is
+ * jitbot's own (it is opened for passing below), nor do parts that do not exist yet (jitbot
+ * creates them open for passing).
+ */
+function closedDirOnTheWay(dataDir: string, runAs: RunAs): string | undefined {
+  if (runAs.uid === undefined) return undefined;
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    const ownDataDir = dir === dataDir && stat?.uid === userInfo().uid;
+    if (stat && !ownDataDir && stat.uid !== runAs.uid && (stat.mode & 0o001) === 0) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** A directory jitbot owns: others may pass through it (PostgreSQL may run as another user), not list it. */
+function openForPassing(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const own = statSync(dir);
+  if (own.uid === userInfo().uid && (own.mode & 0o001) === 0) chmodSync(dir, (own.mode & 0o7777) | 0o001);
+}
+
 /** Every directory above the data directory must be searchable by the user PostgreSQL runs as. */
 function assertReachable(layout: Layout, runAs: RunAs): void {
-  if (runAs.uid === undefined) return;
-  // The data directory is jitbot's own: let PostgreSQL pass through it (not list it).
-  const own = statSync(layout.dataDir);
-  if (own.uid === userInfo().uid && (own.mode & 0o001) === 0)
-    chmodSync(layout.dataDir, (own.mode & 0o7777) | 0o001);
-  for (let dir = dirname(layout.pgData); ; dir = dirname(dir)) {
-    const stat = statSync(dir);
-    if (stat.uid !== runAs.uid && (stat.mode & 0o001) === 0) {
-      throw new UserFacingError(
-        'embedded_database_failed',
-        `jitbot runs as root, so the embedded PostgreSQL runs as the "postgres" user, which cannot reach ` +
-          `${layout.dataDir} because ${dir} is closed to other users. Open it (chmod o+x ${dir}), set ` +
-          'JITBOT_DATA_DIR to a directory outside it (e.g. /var/lib/jitbot), run jitbot as a non-root user, or set DATABASE_URL.',
-      );
-    }
-    if (dirname(dir) === dir) return;
-  }
+  const closed = closedDirOnTheWay(layout.dataDir, runAs);
+  if (closed === undefined) return;
+  throw new UserFacingError(
+    'embedded_database_failed',
+    `jitbot runs as root, so the embedded PostgreSQL runs as the "postgres" user, which cannot reach ` +
+      `${layout.dataDir} because ${closed} is closed to other users. Open it (chmod o+x ${closed}), set ` +
+      'JITBOT_DATA_DIR to a directory outside it (e.g. /var/lib/jitbot), run jitbot as a non-root user, or set DATABASE_URL.',
+  );
+}
+
+/** Where the embedded database lives when jitbot, as root, cannot use the default ./data. */
+export const FALLBACK_DATA_ROOT = '/var/lib/jitbot';
+
+/** The value JITBOT_DATA_DIR has when nobody chose it (unset, or as .env.example writes it). */
+export function isDefaultDataDir(configured: string): boolean {
+  return normalize(configured).replace(/\/+$/, '') === 'data';
+}
+
+export interface DataDirChoice {
+  readonly dataDir: string;
+  /** Set when the database lives elsewhere than configured: why, for the log. */
+  readonly movedBecause?: string;
+}
+
+const holdsDatabase = (dataDir: string) => existsSync(join(dataDir, 'postgres', 'PG_VERSION'));
+
+/**
+ * Where the embedded database lives. As configured, except when jitbot runs as root with the
+ * default ./data inside a directory closed to others (a checkout in /root): PostgreSQL runs as
+ * the "postgres" user and could not reach it, so the database lives under `fallbackRoot`, in a
+ * directory named after the configured path. The same checkout finds the same place at every
+ * start, and keeps it once a database is there, even if the way to ./data opens later.
+ * A JITBOT_DATA_DIR someone chose is never moved: backups and volumes point at it.
+ */
+export function chooseDataDir(configured: string, runAs: RunAs, fallbackRoot: string): DataDirChoice {
+  const wanted = resolve(configured);
+  if (runAs.uid === undefined || !isDefaultDataDir(configured) || holdsDatabase(wanted))
+    return { dataDir: wanted };
+  const fallback = join(
+    fallbackRoot,
+    `data-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`,
+  );
+  const closed = closedDirOnTheWay(wanted, runAs);
+  if (closed !== undefined)
+    return {
+      dataDir: fallback,
+      movedBecause: `jitbot runs as root, so PostgreSQL runs as the "postgres" user, which cannot reach ${wanted} (${closed} is closed to other users)`,
+    };
+  if (holdsDatabase(fallback))
+    return {
+      dataDir: fallback,
+      movedBecause: `it was created there on an earlier start, when the "postgres" user could not reach ${wanted}`,
+    };
+  return { dataDir: wanted };
 }
 
 function makeOwnedDir(dir: string, runAs: RunAs): void {
@@ -220,16 +280,36 @@ async function ensureDatabase(owner: pg.Client): Promise<void> {
   if (rowCount === 0) await owner.query(`CREATE DATABASE ${DATABASE}`);
 }
 
+export interface EmbeddedOptions {
+  /** Where the database goes when root cannot use the default ./data; tests give a temporary one. */
+  readonly fallbackRoot?: string;
+}
+
 /**
- * Starts (or adopts) the PostgreSQL that lives in `dataDir`. A server left running by a jitbot
- * that was killed is adopted: its owner lock died with that process's connection.
+ * Starts (or adopts) the PostgreSQL that lives in `dataDir` (see chooseDataDir for the one
+ * exception). A server left running by a jitbot that was killed is adopted: its owner lock died
+ * with that process's connection.
  */
-export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  logger: Logger,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedDatabase> {
   const binaries = await findPostgresBinaries();
-  const layout = layoutFor(dataDir);
   const runAs = await resolveRunAs();
-  // Others may pass through (PostgreSQL may run as another user) but not list it.
-  mkdirSync(layout.dataDir, { recursive: true, mode: 0o711 });
+  const fallbackRoot = options.fallbackRoot ?? FALLBACK_DATA_ROOT;
+  const choice = chooseDataDir(dataDir, runAs, fallbackRoot);
+  const layout = layoutFor(choice.dataDir);
+  if (choice.movedBecause !== undefined) {
+    openForPassing(fallbackRoot);
+    logger.info(
+      { dataDir: layout.dataDir, configured: resolve(dataDir) },
+      `the embedded database lives in ${layout.dataDir}, not in ${resolve(dataDir)}: ${choice.movedBecause}. ` +
+        'jitbot started from this directory finds it there every time. To choose yourself, set JITBOT_DATA_DIR ' +
+        'to a directory the postgres user can reach, or set DATABASE_URL.',
+    );
+  }
+  openForPassing(layout.dataDir);
   assertReachable(layout, runAs);
   if (!existsSync(join(layout.pgData, 'PG_VERSION'))) await initialise(binaries, layout, runAs, logger);
   makeOwnedDir(layout.socketDir, runAs);
