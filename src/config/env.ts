@@ -6,6 +6,43 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Unset and empty mean the same thing in an env file: `FOO=` should not count as a value. */
 const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
+/** Where AUDIT_SINK ships the audit chain: a bucket and a key prefix ('' for the bucket's root). */
+export interface AuditSinkLocation {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+// S3's bucket naming rules, less the reserved prefixes and suffixes checked below.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3)$/;
+// S3's "safe" key characters: a prefix with others works but breaks tools that build URLs.
+const PREFIX = /^[A-Za-z0-9!_.*'()/-]{0,900}$/;
+
+/**
+ * `s3://bucket` or `s3://bucket/prefix`, or a problem in words. The value is never echoed: a
+ * mistyped one may hold anything, a key pasted in by mistake included.
+ */
+export function parseAuditSink(value: string): AuditSinkLocation | string {
+  const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(value);
+  if (!match) return 'must be s3://bucket or s3://bucket/prefix';
+  const bucket = match[1] ?? '';
+  if (
+    !BUCKET.test(bucket) ||
+    RESERVED_BUCKET.test(bucket) ||
+    bucket.includes('..') ||
+    /^\d+\.\d+\.\d+\.\d+$/.test(bucket)
+  )
+    return 'names a bucket S3 would refuse: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const segments = prefix === '' ? [] : prefix.split('/');
+  if (
+    !PREFIX.test(prefix) ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
+  )
+    return "has a prefix S3 tools would trip on: use letters, digits and ! _ . * ' ( ) - between single slashes, at most 900 characters";
+  return { bucket, prefix };
+}
+
 const envFields = z.object({
   SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
   SLACK_BOT_TOKEN: z
@@ -55,6 +92,24 @@ const envFields = z.object({
     (value) => (value === '' || value === undefined ? 'info' : String(value).toLowerCase()),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   ),
+  AUDIT_SINK: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .transform((value, context): AuditSinkLocation => {
+        const parsed = parseAuditSink(value);
+        if (typeof parsed === 'string') {
+          context.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      })
+      .optional(),
+  ),
+  AUDIT_SINK_REGION: optionalText.refine(
+    (region) => region === undefined || /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region),
+    'must be an AWS region like us-east-1',
+  ),
 });
 
 const envSchema = envFields.refine((env) => env.METRICS_PORT === undefined || env.METRICS_PORT !== env.PORT, {
@@ -76,6 +131,10 @@ const FIXES: Record<string, string> = {
   LOG_LEVEL: 'e.g. LOG_LEVEL=info',
   METRICS_PORT: 'the port Prometheus scrapes /metrics on, e.g. METRICS_PORT=9464, or unset it',
   METRICS_HOST: 'e.g. METRICS_HOST=0.0.0.0 where Prometheus scrapes from another host (a Kubernetes pod IP)',
+  AUDIT_SINK:
+    'e.g. AUDIT_SINK=s3://acme-jitbot-audit/prod (docs/audit-sink.md sets up the bucket), or unset it to keep the audit chain in the database only',
+  AUDIT_SINK_REGION:
+    "set the audit bucket's region, e.g. AUDIT_SINK_REGION=eu-west-1, or unset it to use AWS_REGION",
 };
 
 /**

@@ -74,6 +74,48 @@ describe('parseEnv', () => {
     expect(message).not.toContain('xoxp-secret-user-token');
   });
 
+  it('reads AUDIT_SINK as a bucket and a prefix, slashes at either end of the prefix dropped', () => {
+    expect(parseEnv({ ...VALID, AUDIT_SINK: 's3://acme-jitbot-audit' }).AUDIT_SINK).toEqual({
+      bucket: 'acme-jitbot-audit',
+      prefix: '',
+    });
+    expect(
+      parseEnv({ ...VALID, AUDIT_SINK: 's3://acme.audit-1/jitbot/prod/', AUDIT_SINK_REGION: 'eu-west-1' }),
+    ).toMatchObject({
+      AUDIT_SINK: { bucket: 'acme.audit-1', prefix: 'jitbot/prod' },
+      AUDIT_SINK_REGION: 'eu-west-1',
+    });
+    expect(parseEnv({ ...VALID, AUDIT_SINK: '' }).AUDIT_SINK).toBeUndefined();
+  });
+
+  it.each([
+    ['https://acme-audit.s3.amazonaws.com/jitbot', 'AUDIT_SINK must be s3://bucket or s3://bucket/prefix'],
+    ['s3://Acme_Audit/jitbot', 'AUDIT_SINK names a bucket S3 would refuse: 3 to 63 lowercase letters'],
+    ['s3://ab', 'AUDIT_SINK names a bucket S3 would refuse'],
+    ['s3://10.0.0.1', 'AUDIT_SINK names a bucket S3 would refuse'],
+    ['s3://audit..logs', 'AUDIT_SINK names a bucket S3 would refuse'],
+    ['s3://xn--audit', 'AUDIT_SINK names a bucket S3 would refuse'],
+    ['s3://acme-audit/jit bot', 'AUDIT_SINK has a prefix S3 tools would trip on'],
+    ['s3://acme-audit/a//b', 'AUDIT_SINK has a prefix S3 tools would trip on'],
+    ['s3://acme-audit/a/../b', 'AUDIT_SINK has a prefix S3 tools would trip on'],
+  ])('refuses AUDIT_SINK=%s, saying how to write one', (value, expected) => {
+    const message = problemsOf({ ...VALID, AUDIT_SINK: value });
+    expect(message).toContain(expected);
+    expect(message).toContain('e.g. AUDIT_SINK=s3://acme-jitbot-audit/prod');
+  });
+
+  it('never repeats the AUDIT_SINK value it refuses: a key pasted into it stays out of the log', () => {
+    const message = problemsOf({ ...VALID, AUDIT_SINK: 's3://AKIAABCDEFGHIJKLMNOP:hunter2@bucket' });
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('AKIAABCDEFGHIJKLMNOP');
+  });
+
+  it('refuses an AUDIT_SINK_REGION that is not a region', () => {
+    expect(problemsOf({ ...VALID, AUDIT_SINK_REGION: 'Frankfurt' })).toContain(
+      "AUDIT_SINK_REGION must be an AWS region like us-east-1: set the audit bucket's region",
+    );
+  });
+
   it('returns a frozen object so nothing below main can change the configuration', () => {
     expect(Object.isFrozen(parseEnv(VALID))).toBe(true);
   });

@@ -12,9 +12,11 @@ import {
   runIdentityCenterTarget,
   SIGNING_NAMES,
 } from './fake-identity-center.js';
+import { FakeS3 } from './fake-s3.js';
 
 export { FakeAwsAccount, type FakePolicy, type FakeSchedule } from './fake-aws-state.js';
 export { FakeIdentityCenter } from './fake-identity-center.js';
+export { FakeBucket, FakeS3, type FakeS3Call, type FakeS3Object } from './fake-s3.js';
 
 /** An STS session the fake issued: every later call signed with its key is attributed to it. */
 export interface FakeSession {
@@ -49,10 +51,11 @@ interface Injected {
 }
 
 /**
- * A local AWS (STS, IAM, EventBridge Scheduler, and IAM Identity Center's sso-admin and
- * identitystore) over real HTTP, for the real SDK clients via `endpoint` or AWS_ENDPOINT_URL. It
- * keeps state per account (Identity Center per instance), records every call with the session
- * that signed it, can fail the next calls of an action, and fires due schedules on demand.
+ * A local AWS (STS, IAM, EventBridge Scheduler, IAM Identity Center's sso-admin and
+ * identitystore, and S3 in `s3`) over real HTTP, for the real SDK clients via `endpoint` or
+ * AWS_ENDPOINT_URL. It keeps state per account (Identity Center per instance), records every call
+ * with the session that signed it, can fail the next calls of an action, and fires due schedules
+ * on demand.
  */
 export class FakeAws {
   readonly calls: FakeAwsCall[] = [];
@@ -61,6 +64,8 @@ export class FakeAws {
   /** IAM and Scheduler list page size, small in tests that check pagination. */
   pageSize = 100;
   private readonly accounts = new Map<string, FakeAwsAccount>();
+  /** S3, for jitbot's own identity (the audit sink): its calls are in `s3.calls`, not `calls`. */
+  readonly s3 = new FakeS3();
   /** Identity Center instances (see addIdentityCenter). */
   readonly identityCenters: FakeIdentityCenter[] = [];
   private readonly roles = new Map<string, string | undefined>();
@@ -182,6 +187,12 @@ export class FakeAws {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // S3 is told apart by the service its requests are signed for; it reads its own (binary) body.
+    const scope = /Credential=([^/,\s]+)\/\d{8}\/[^/]+\/([^/]+)\//.exec(request.headers.authorization ?? '');
+    if (scope?.[2] === 's3') {
+      await this.s3.handle(request, response, scope[1]);
+      return;
+    }
     const body = await readBody(request);
     const url = new URL(request.url ?? '/', 'http://fake');
     const accessKeyId = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
