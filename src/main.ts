@@ -1,5 +1,6 @@
 import type { AwsCredentials } from './aws/connector.js';
 import { createJitbotInventory } from './aws/jitbot-inventory.js';
+import { createS3AuditSink } from './aws/s3-audit-sink.js';
 import { loadCatalog } from './config/catalog.js';
 import { emailDomainWarning } from './config/catalog-checks.js';
 import {
@@ -30,6 +31,8 @@ import { createBotIdentity } from './slack/bot-identity.js';
 import { createBackgroundClient, createIdentityClient } from './slack/clients.js';
 import { batchFirstDeliveries } from './slack/delivery-batcher.js';
 import { createGrantNotifier } from './slack/grant-notifier.js';
+import { createHomePublisher } from './slack/home-publisher.js';
+import { refreshingHomes } from './slack/home-refresh.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
 import { createRequestNotifier } from './slack/notifier.js';
@@ -38,6 +41,7 @@ import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
+import { refreshAdminHomes, refreshHomesOfRequest } from './workflow/home-audience.js';
 import { enqueueJob, JOB_KINDS } from './workflow/job-kinds.js';
 import { baselineNewTargets, type ReconcileDeps } from './workflow/reconcile.js';
 
@@ -184,11 +188,17 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     grants,
     stores,
     people: createPeopleDirectory(database.pool, background),
-    notify: {
-      ...createRequestNotifier({ db: database.pool, stores, catalog, targets, sender, directory }),
-      ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
-      ...createAdminNotifier({ db: database.pool, client: background, catalog }),
-    },
+    notify: refreshingHomes(
+      {
+        ...createRequestNotifier({ db: database.pool, stores, catalog, targets, sender, directory }),
+        ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
+        ...createAdminNotifier({ db: database.pool, client: background, catalog }),
+      },
+      {
+        request: (requestId) => refreshHomesOfRequest(grants, requestId),
+        admins: () => refreshAdminHomes(grants),
+      },
+    ),
   });
   const drift =
     inputs.drift === false
@@ -199,6 +209,19 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
           logger: logger.child({ component: 'drift' }),
         };
   if (drift) await baselineBeforeReady(drift, logger);
+  const auditSink =
+    env.AUDIT_SINK &&
+    createS3AuditSink({
+      location: env.AUDIT_SINK,
+      ...(env.AUDIT_SINK_REGION ? { region: env.AUDIT_SINK_REGION } : {}),
+      ...(inputs.aws?.endpoint ? { endpoint: inputs.aws.endpoint } : {}),
+      ...(inputs.aws?.credentials ? { credentials: inputs.aws.credentials } : {}),
+    });
+  const homes = createHomePublisher({
+    workflows: { pool: database.pool, stores, catalog, members: directory.members },
+    targets,
+    client: background,
+  });
   const running = createBackgroundWorker({
     pool: database.pool,
     handlers,
@@ -206,6 +229,8 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     stores,
     logger,
     ...(drift ? { drift } : {}),
+    ...(auditSink ? { auditSink } : {}),
+    publishHome: (userId) => homes.publish(userId),
     auditCheckpoint: async (tx, head) => {
       await enqueueJob(tx, {
         kind: JOB_KINDS.auditCheckpoint,
@@ -233,6 +258,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   } catch (error) {
     await http.close(0);
     providers.close();
+    auditSink?.close();
     views.close();
     await metrics.close();
     await database.close().catch(() => undefined);
@@ -266,6 +292,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
       await http.close();
       await running.stop();
       providers.close();
+      auditSink?.close();
       views.close();
       await metrics.close();
       await database.close();

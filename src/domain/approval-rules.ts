@@ -16,6 +16,18 @@ async function isListed(
   return false;
 }
 
+/** Whether `userId` is among the approvers of at least one of these targets (their App Home shows Waiting for you). */
+export async function approvesAny(
+  userId: string,
+  approverLists: readonly Approvers[],
+  members: GroupMembers,
+): Promise<boolean> {
+  for (const approvers of approverLists) {
+    if (await isListed(userId, approvers, members)) return true;
+  }
+  return false;
+}
+
 export type DecisionRefusal = 'not-an-approver' | 'own-request' | 'already-voted';
 
 export interface DecisionContext {

@@ -9,8 +9,10 @@ import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import type { ReconcileDeps } from '../workflow/reconcile.js';
 import { createAuditChainSource } from './audit-chain-source.js';
+import { type AuditSinkSourceDeps, createAuditSinkSource } from './audit-sink-source.js';
 import { createDriftSource } from './drift-source.js';
 import { createReminderSource, createRequestTimeoutSource, createWarningSource } from './due-sources.js';
+import { createHomeSource } from './home-source.js';
 import { createJobSource, type JobHandler } from './job-source.js';
 import { createJobRetentionSource } from './retention-source.js';
 import { createRevocationSource } from './revocation-source.js';
@@ -28,6 +30,10 @@ export interface BackgroundWorkerDeps {
   readonly drift?: ReconcileDeps;
   /** Enqueues the daily audit-chain checkpoint's admin-channel post, in the claim's transaction. */
   readonly auditCheckpoint?: (tx: Queryable, head: ChainHead) => Promise<void>;
+  /** Where the audit chain is shipped (AUDIT_SINK); absent: it stays in the database only. */
+  readonly auditSink?: AuditSinkSourceDeps['sink'];
+  /** Publishes one person's App Home; absent: Homes are not kept up to date by this process. */
+  readonly publishHome?: (userId: string) => Promise<void>;
 }
 
 /** One worker over every kind of due work, woken by NOTIFY when a transaction enqueues a job. */
@@ -39,6 +45,8 @@ export function createBackgroundWorker({
   logger,
   drift,
   auditCheckpoint,
+  auditSink,
+  publishHome,
 }: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -49,12 +57,18 @@ export function createBackgroundWorker({
     createRequestTimeoutSource(stores),
     createReminderSource(stores),
     createJobRetentionSource(pool),
+    ...(publishHome
+      ? [createHomeSource({ pool, publish: publishHome, logger: logger.child({ component: 'app-home' }) })]
+      : []),
     ...(drift ? [createDriftSource(drift, logger.child({ component: 'drift' }))] : []),
     createAuditChainSource({
       pool,
       logger: logger.child({ component: 'audit-chain' }),
       ...(auditCheckpoint ? { announce: auditCheckpoint } : {}),
     }),
+    ...(auditSink
+      ? [createAuditSinkSource({ pool, sink: auditSink, logger: logger.child({ component: 'audit-sink' }) })]
+      : []),
   ];
   return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL] });
 }

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { AuditCheckpointPayload } from '../workflow/job-kinds.js';
 import { driftAlertMessage } from './blocks/drift-alert.js';
+import { readableTime } from './mrkdwn.js';
 
 export interface AdminNotifierDeps {
   readonly db: Queryable;
@@ -38,7 +39,7 @@ export function createAdminNotifier(deps: AdminNotifierDeps) {
   /** The chain head, posted once a day: a copy of it outside the database, for `jitbot audit verify --checkpoint`. */
   async function auditCheckpoint(checkpoint: AuditCheckpointPayload): Promise<void> {
     const text =
-      `:lock: Audit log checkpoint: seq ${checkpoint.seq}, hash \`${checkpoint.hash}\`, chained ${checkpoint.chainedAt}. ` +
+      `:lock: Audit log checkpoint: seq ${checkpoint.seq}, hash \`${checkpoint.hash}\`, chained ${readableTime(new Date(checkpoint.chainedAt))}. ` +
       `Keep it: \`jitbot audit verify --checkpoint ${checkpoint.seq}:${checkpoint.hash}\` shows the log still holds it.`;
     await deps.client.chat.postMessage({ channel: deps.catalog.settings.adminChannel, text });
   }

@@ -25,6 +25,13 @@ export const ACTIONS = {
   driftRemove: 'jitbot.drift-remove',
   /** On the expiry warning and the access notice: end the access now. */
   revokeNow: 'jitbot.revoke-now',
+  /** On the App Home: opens the request form. */
+  homeRequest: 'jitbot.home-request',
+} as const;
+
+/** Global shortcuts (the manifests' `shortcuts`): callback ids other tools and manifests rely on. */
+export const SHORTCUTS = {
+  requestAccess: 'request_access',
 } as const;
 
 export const VIEWS = {

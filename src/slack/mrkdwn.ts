@@ -3,7 +3,6 @@
  * justification or ticket, an approver's deny reason, names from the catalog) reaches mrkdwn only
  * through `escapeMrkdwn`, and ids reach it only through `mention` and friends, which check them.
  */
-import { formatInstant } from '../domain/duration.js';
 import { removeBidiControls } from '../domain/visible-text.js';
 
 /**
@@ -43,7 +42,22 @@ export function mentionList(users: readonly string[], groups: readonly string[] 
  */
 export function formatTime(date: Date): string {
   const unix = Math.floor(date.getTime() / 1000);
-  return `<!date^${unix}^{date_short_pretty} {time}|${formatInstant(date)}>`;
+  return `<!date^${unix}^{date_short_pretty} {time}|${readableTime(date)}>`;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * `Sun 6 Dec 2026 22:05 UTC`: a time for notification texts and fallbacks, where Slack shows no
+ * date token. Read by people, so never an ISO string; UTC, since the reader's zone is unknown.
+ */
+export function readableTime(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`
+  );
 }
 
 /** The longest prefix of `text` within `max` UTF-16 units that does not split an emoji or other surrogate pair. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SLACK_EVENTS_PATH } from '../../src/slack/ids.js';
+import { SHORTCUTS, SLACK_EVENTS_PATH } from '../../src/slack/ids.js';
 
 /**
  * The Slack app manifests against the code: every Web API method src/ calls must be covered by a
@@ -50,6 +50,7 @@ interface Manifest {
     app_home: { messages_tab_enabled: boolean; home_tab_enabled: boolean };
     bot_user: { display_name: string };
     slash_commands: { command: string; url?: string; usage_hint: string; description: string }[];
+    shortcuts?: { name: string; type: string; callback_id: string; description: string }[];
   };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
@@ -126,6 +127,18 @@ function registeredCommands(): string[] {
     names.push(name);
   }
   return names;
+}
+
+/** The callback ids registered with `app.shortcut(...)`, through the SHORTCUTS constants. */
+function registeredShortcuts(): string[] {
+  const text = sourceFiles(join(SRC, 'slack'))
+    .map((file) => file.text)
+    .join('\n');
+  return [...text.matchAll(/\bapp\.shortcut\(\s*SHORTCUTS\.(\w+)/g)].map(([, key]) => {
+    const id = key ? SHORTCUTS[key as keyof typeof SHORTCUTS] : undefined;
+    if (!id) throw new Error(`app.shortcut names SHORTCUTS.${key}, which does not exist`);
+    return id;
+  });
 }
 
 function registeredEvents(): string[] {
@@ -209,7 +222,17 @@ describe.each(Object.entries(manifests))('the %s manifest', (_mode, manifest) =>
   });
 
   it('subscribes to exactly the events the code listens to', () => {
+    expect(registeredEvents()).toEqual(['app_home_opened']);
     expect(manifest.settings.event_subscriptions?.bot_events ?? []).toEqual(registeredEvents());
+  });
+
+  it('turns on the Home tab the code publishes, and declares exactly the global shortcuts it answers', () => {
+    expect(usedMethods).toContain('views.publish');
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(registeredShortcuts()).toEqual(['request_access']);
+    const shortcuts = manifest.features.shortcuts ?? [];
+    expect(shortcuts.map((shortcut) => shortcut.callback_id)).toEqual(registeredShortcuts());
+    for (const shortcut of shortcuts) expect(shortcut.type).toBe('global');
   });
 });
 
@@ -220,6 +243,7 @@ describe('HTTP mode and Socket Mode', () => {
     expect(receiverPath).toBe('/slack/events');
     expect(http.settings.socket_mode_enabled).toBe(false);
     expect(http.settings.interactivity.request_url).toBe(`https://jitbot.example.com${receiverPath}`);
+    expect(http.settings.event_subscriptions?.request_url).toBe(`https://jitbot.example.com${receiverPath}`);
     for (const command of http.features.slash_commands) {
       expect(command.url).toBe(`https://jitbot.example.com${receiverPath}`);
     }
@@ -241,5 +265,9 @@ describe('HTTP mode and Socket Mode', () => {
     const withoutUrl = (m: Manifest) => m.features.slash_commands.map(({ url: _url, ...rest }) => rest);
     expect(withoutUrl(socket)).toEqual(withoutUrl(http));
     expect(socket.features.app_home).toEqual(http.features.app_home);
+    expect(socket.features.shortcuts).toEqual(http.features.shortcuts);
+    expect(socket.settings.event_subscriptions?.bot_events).toEqual(
+      http.settings.event_subscriptions?.bot_events,
+    );
   });
 });

@@ -87,7 +87,7 @@ describe('statusReply', () => {
           type: 'section',
           text: mrkdwn(
             '*Active access*\n• *Staging admin* until ' +
-              '<!date^1740844800^{date_short_pretty} {time}|2025-03-01T16:00:00Z> (`REQ-AAAAAAAA`)',
+              '<!date^1740844800^{date_short_pretty} {time}|Sat 1 Mar 2025 16:00 UTC> (`REQ-AAAAAAAA`)',
           ),
         },
       ],

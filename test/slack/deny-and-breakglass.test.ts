@@ -59,7 +59,7 @@ describe('breakglassNotice', () => {
     type: 'context',
     elements: [
       mrkdwn(
-        'Request `REQ-7K3M9QX2` · asked <!date^1740837600^{date_short_pretty} {time}|2025-03-01T14:00:00Z>',
+        'Request `REQ-7K3M9QX2` · asked <!date^1740837600^{date_short_pretty} {time}|Sat 1 Mar 2025 14:00 UTC>',
       ),
     ],
   };

@@ -23,7 +23,7 @@ describe('the access notice', () => {
     );
     expect(JSON.stringify(notice.blocks)).toContain('take a minute or two to take effect');
     expect(buttonsOf(notice.blocks)).toEqual([`"action_id":"${ACTIONS.revokeNow}","value":"${GRANT_ID}"`]);
-    expect(notice.text).toBe('Access to Production admin until 2025-03-01T16:05:00.000Z');
+    expect(notice.text).toBe('Access to Production admin until Sat 1 Mar 2025 16:05 UTC');
   });
 
   it('for access the person already had: says jitbot changed nothing, and offers no Revoke now', () => {

@@ -40,7 +40,7 @@ describe('mentions', () => {
 describe('formatTime', () => {
   it("uses Slack's date token so each reader sees their own time zone", () => {
     expect(formatTime(new Date('2025-03-01T14:00:00.123Z'))).toBe(
-      '<!date^1740837600^{date_short_pretty} {time}|2025-03-01T14:00:00Z>',
+      '<!date^1740837600^{date_short_pretty} {time}|Sat 1 Mar 2025 14:00 UTC>',
     );
   });
 });

@@ -28,7 +28,7 @@ const target = {
 } as const satisfies Target;
 
 const UNTIL = new Date('2026-12-01T14:05:00Z');
-const UNTIL_TOKEN = '<!date^1796133900^{date_short_pretty} {time}|2026-12-01T14:05:00Z>';
+const UNTIL_TOKEN = '<!date^1796133900^{date_short_pretty} {time}|Tue 1 Dec 2026 14:05 UTC>';
 
 describe('bidirectional controls never reach Slack', () => {
   it('escapeMrkdwn drops them along with escaping', () => {
@@ -63,7 +63,7 @@ describe('refusals of a valid request', () => {
   it('already holding the access: says until when, and offers Extend, which asks the approvers', () => {
     const refusal = { type: 'has-access', target, grantId: 'GNT-1', until: UNTIL, extendable: true } as const;
     expect(refusalReply(refusal)).toEqual({
-      text: 'You already have this access until 2026-12-01T14:05:00Z; ask for more time with Extend, which needs an approver.',
+      text: 'You already have this access until Tue 1 Dec 2026 14:05 UTC; ask for more time with Extend, which needs an approver.',
       blocks: [
         {
           type: 'section',
@@ -87,7 +87,7 @@ describe('refusals of a valid request', () => {
       ],
     });
     expect(refusalFieldError(refusal)).toBe(
-      "You already have this access until 2026-12-01T14:05:00Z; ask for more time with Extend, which needs an approver. Extend is on jitbot's expiry warning, and in the answer to /request-aws-access prod-ro <duration> <why>.",
+      "You already have this access until Tue 1 Dec 2026 14:05 UTC; ask for more time with Extend, which needs an approver. Extend is on jitbot's expiry warning, and in the answer to /request-aws-access prod-ro <duration> <why>.",
     );
   });
 
@@ -102,7 +102,7 @@ describe('refusals of a valid request', () => {
     const reply = refusalReply(refusal);
     expect(reply.blocks).toHaveLength(1);
     expect(reply.text).toBe(
-      'You already have this access until 2026-12-01T14:05:00Z. Nobody approves it, so it cannot be extended: ask again once it has ended.',
+      'You already have this access until Tue 1 Dec 2026 14:05 UTC. Nobody approves it, so it cannot be extended: ask again once it has ended.',
     );
   });
 
@@ -115,13 +115,13 @@ describe('refusals of a valid request', () => {
       retryAt: new Date('2026-12-01T14:12:00Z'),
     } as const;
     expect(refusalReply(refusal)).toEqual({
-      text: 'You made 10 requests in the last 10m; try again after 2026-12-01T14:12:00Z.',
+      text: 'You made 10 requests in the last 10m; try again after Tue 1 Dec 2026 14:12 UTC.',
       blocks: [
         {
           type: 'section',
           text: {
             type: 'mrkdwn',
-            text: ':warning: You made 10 requests in the last 10m; try again after <!date^1796134320^{date_short_pretty} {time}|2026-12-01T14:12:00Z>.',
+            text: ':warning: You made 10 requests in the last 10m; try again after <!date^1796134320^{date_short_pretty} {time}|Tue 1 Dec 2026 14:12 UTC>.',
           },
         },
       ],

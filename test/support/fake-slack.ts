@@ -102,11 +102,24 @@ function defaultAnswer(
       return { channel: args.channel, ts: `1700000000.${String(sequence).padStart(6, '0')}`, message: args };
     case 'chat.update':
       return { channel: args.channel, ts: args.ts };
+    case 'views.publish':
+      return { view: { id: `V${sequence}`, ...(args.view as object) } };
     case 'conversations.open':
       return { channel: { id: `D${String(args.users ?? 'X').replace(/,/g, '')}` } };
     default:
       return {};
   }
+}
+
+/** What Slack refuses in a views.publish: no user, not a home view, or more blocks than a view holds. */
+function homeViewProblem(args: Record<string, unknown>): string | undefined {
+  const view = args.view as { type?: unknown; blocks?: unknown } | undefined;
+  if (typeof args.user_id !== 'string' || !/^[UW][A-Z0-9]+$/.test(args.user_id))
+    return '[ERROR] missing user_id';
+  if (view?.type !== 'home') return '[ERROR] view.type must be home';
+  if (!Array.isArray(view.blocks) || view.blocks.length > 100)
+    return '[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]';
+  return undefined;
 }
 
 /** A local Slack Web API that records every call, for the real WebClient to talk to. */
@@ -140,6 +153,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       rule.times -= 1;
       res.writeHead(rule.failure.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: rule.failure.error }));
+      return;
+    }
+    const refusal = method === 'views.publish' ? homeViewProblem(args) : undefined;
+    if (refusal) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ ok: false, error: 'invalid_arguments', response_metadata: { messages: [refusal] } }),
+      );
       return;
     }
     const custom = handlers.get(method);

@@ -12,7 +12,7 @@ import { type FakeGroup, FakeOkta, type FakeUser, type FakeUserStatus } from './
 import { type FakeSlack, type SlackCall, startFakeSlack } from './fake-slack.js';
 import { type EnvelopeAck, type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { BOT_TOKEN, freePort, SIGNING_SECRET } from './service-process.js';
-import { postSignedForm } from './slack-requests.js';
+import { postSignedForm, postSignedJson } from './slack-requests.js';
 import { TEST_CATALOG_DATA } from './test-catalog.js';
 
 export interface Jitbot {
@@ -51,6 +51,16 @@ export interface Jitbot {
   command(text: string, userId: string): Promise<{ status: number; body: string; responseUrl: string }>;
   /** A button click on a message (block_actions). */
   click(actionId: string, value: string, userId: string): Promise<{ status: number; responseUrl: string }>;
+  /** `userId` opens jitbot's Home tab (an app_home_opened event). */
+  openHome(userId: string): Promise<number>;
+  /** A button click on `userId`'s App Home: block_actions from a home view, with no response_url. */
+  clickInHome(actionId: string, value: string, userId: string): Promise<number>;
+  /** A global shortcut (`callback_id`) run by `userId`. */
+  shortcut(callbackId: string, userId: string): Promise<number>;
+  /** The blocks of the last Home published for `userId`; undefined before the first. */
+  homeOf(userId: string): Record<string, unknown>[] | undefined;
+  /** Waits until `userId`'s latest published Home satisfies `ready`, and returns its blocks. */
+  homeUntil(userId: string, ready: (text: string) => boolean, timeoutMs?: number): Promise<string>;
   /** A modal submission (view_submission) with `state.values`. */
   submitView(
     callbackId: string,
@@ -331,6 +341,13 @@ async function startInstance(world: World): Promise<Instance> {
   };
 }
 
+/** The blocks of the last Home published for `userId`. */
+function lastHome(slack: FakeSlack, userId: string): Record<string, unknown>[] | undefined {
+  const published = slack.callsTo('views.publish').filter((call) => call.args.user_id === userId);
+  const view = published.at(-1)?.args.view as { blocks?: Record<string, unknown>[] } | undefined;
+  return view?.blocks;
+}
+
 /** A Socket Mode ack as the HTTP answer it stands for: an empty ack is an empty 200. */
 function asResponse(ack: EnvelopeAck): Response {
   const body = ack.payload && Object.keys(ack.payload).length > 0 ? JSON.stringify(ack.payload) : '';
@@ -429,6 +446,69 @@ export async function startJitbot(
       });
       await response.text();
       return { status: response.status, responseUrl };
+    },
+    async openHome(userId) {
+      const body = {
+        token: 'verification-token-unused',
+        team_id: 'TFAKE',
+        api_app_id: 'AJITBOT',
+        type: 'event_callback',
+        event_id: nextId('Ev'),
+        event_time: Math.floor(Date.now() / 1000),
+        event: {
+          type: 'app_home_opened',
+          user: userId,
+          channel: `D${userId}`,
+          tab: 'home',
+          event_ts: '1700000000.1',
+        },
+      };
+      const response = socket
+        ? await socket.deliver('events_api', body).then(asResponse)
+        : await postSignedJson(current().baseUrl, body, sign);
+      await response.text();
+      return response.status;
+    },
+    async clickInHome(actionId, value, userId) {
+      const response = await payload({
+        type: 'block_actions',
+        user: { id: userId },
+        team: { id: 'TFAKE' },
+        api_app_id: 'AJITBOT',
+        trigger_id: nextId('trigger.'),
+        container: { type: 'view', view_id: 'VHOME' },
+        view: { id: 'VHOME', type: 'home', hash: 'h1', private_metadata: '', state: { values: {} } },
+        actions: [
+          { type: 'button', action_id: actionId, block_id: 'home', value, action_ts: '1700000000.1' },
+        ],
+      });
+      await response.text();
+      return response.status;
+    },
+    async shortcut(callbackId, userId) {
+      const response = await payload({
+        type: 'shortcut',
+        callback_id: callbackId,
+        user: { id: userId, username: userId.toLowerCase(), team_id: 'TFAKE' },
+        team: { id: 'TFAKE' },
+        api_app_id: 'AJITBOT',
+        trigger_id: nextId('trigger.'),
+        action_ts: '1700000000.1',
+      });
+      await response.text();
+      return response.status;
+    },
+    homeOf: (userId) => lastHome(slack, userId),
+    async homeUntil(userId, ready, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const blocks = lastHome(slack, userId);
+        const text = blocks ? JSON.stringify(blocks) : '';
+        if (blocks && ready(text)) return text;
+        if (Date.now() > deadline)
+          throw new Error(`the Home of ${userId} never became ready; last: ${text.slice(0, 2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     submitView(callbackId, values, userId, privateMetadata = '') {
       return payload({

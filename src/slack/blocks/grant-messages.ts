@@ -7,13 +7,24 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { AdminAlert, GrantNotice } from '../../workflow/job-kinds.js';
 import { ACTIONS, SLASH_COMMAND } from '../ids.js';
-import { escapeMrkdwn, formatTime, mention, quote } from '../mrkdwn.js';
+import { escapeMrkdwn, formatTime, mention, quote, readableTime } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
 import { endedBy, requestContextLine, targetLabel } from './request-parts.js';
-import type { GrantSummary, RequestView, SlackMessage } from './types.js';
+import type { GrantSummary, RequestView, SlackMessage, TargetSummary } from './types.js';
 
-function revokeButton(grant: GrantSummary) {
+export function revokeButton(grant: Pick<GrantSummary, 'id'>) {
   return button({ text: 'Revoke now', actionId: ACTIONS.revokeNow, value: grant.id, style: 'danger' });
+}
+
+/** Extend asks again; a generated policy's names the grant, so the new request keeps exactly its permissions. */
+export function extendButton(target: TargetSummary, grant: Pick<GrantSummary, 'id'>) {
+  return button({
+    text: 'Extend',
+    ...(target.permissionBounds
+      ? { actionId: ACTIONS.extendGrant, value: grant.id }
+      : { actionId: ACTIONS.extend, value: target.id }),
+    style: 'primary',
+  });
 }
 
 function accessLine(view: RequestView, grant: GrantSummary, notice: GrantNotice): string {
@@ -49,7 +60,7 @@ export function accessNotice(view: RequestView, grant: GrantSummary, notice: Gra
     );
   if (!grant.preExisting && grant.status === 'active') blocks.push(actions(revokeButton(grant)));
   blocks.push(context(requestContextLine(view)));
-  const text = `Access to ${escapeMrkdwn(view.target.name)} until ${grant.expiresAt.toISOString()}`;
+  const text = `Access to ${escapeMrkdwn(view.target.name)} until ${readableTime(grant.expiresAt)}`;
   return message(text, blocks);
 }
 
@@ -59,7 +70,7 @@ export function accessNotice(view: RequestView, grant: GrantSummary, notice: Gra
  */
 export function expiryWarning(view: RequestView, grant: GrantSummary, now: Date = new Date()): SlackMessage {
   const what = targetLabel(view.target);
-  const text = `Your access to ${escapeMrkdwn(view.target.name)} ends at ${grant.expiresAt.toISOString()}`;
+  const text = `Your access to ${escapeMrkdwn(view.target.name)} ends at ${readableTime(grant.expiresAt)}`;
   if (grant.status !== 'active') {
     return message(text, [section(`:lock: Your access to ${what} has ended (${endedBy(grant)}).`)]);
   }
@@ -67,14 +78,7 @@ export function expiryWarning(view: RequestView, grant: GrantSummary, now: Date 
   const ends = section(
     `:hourglass_flowing_sand: Your access to ${what} ends at *${formatTime(grant.expiresAt)}* (in about ${formatDuration(Math.round(left / 60) * 60)}).`,
   );
-  // A generated policy's Extend names the grant: the new request keeps exactly its permissions.
-  const extend = button({
-    text: 'Extend',
-    ...(view.target.permissionBounds
-      ? { actionId: ACTIONS.extendGrant, value: grant.id }
-      : { actionId: ACTIONS.extend, value: view.target.id }),
-    style: 'primary',
-  });
+  const extend = extendButton(view.target, grant);
   return message(text, [
     ends,
     context('*Extend* asks for more time: a new request that the approvers decide.'),

@@ -4,10 +4,10 @@
  * either; nobody else is told.
  */
 import type { KnownBlock } from '@slack/types';
-import { formatDuration, formatInstant } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import type { SubmitRefusal } from '../../workflow/submit-request.js';
 import { ACTIONS, SLASH_COMMAND } from '../ids.js';
-import { escapeMrkdwn, formatTime } from '../mrkdwn.js';
+import { escapeMrkdwn, formatTime, readableTime } from '../mrkdwn.js';
 import { actions, button, context, message, section } from './elements.js';
 import { plural } from './request-parts.js';
 import type { SlackMessage } from './types.js';
@@ -55,7 +55,7 @@ export function refusalReply(refusal: LimitRefusal): SlackMessage {
 
 /** Plain words, for notifications. */
 export function refusalText(refusal: LimitRefusal): string {
-  return sentence(refusal, formatInstant, 'this access');
+  return sentence(refusal, readableTime, 'this access');
 }
 
 /** Plain words for the request form, which has no Extend button: where to find one. */

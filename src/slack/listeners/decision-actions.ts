@@ -9,7 +9,7 @@ import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
 import { buttonClick, readDenyReason, viewSubmission } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { decisionProblem } from './replies.js';
-import { answerSafely, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
 
 type DenyAck = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -39,31 +39,33 @@ async function denyFromForm(deps: ListenerDeps, body: unknown): Promise<DenyAck>
 
 /** Approve / Deny (and View policy) on an approval message. The messages themselves are updated by the notifier. */
 export function registerDecisionActions(app: App, deps: ListenerDeps): void {
-  app.action(ACTIONS.approve, async ({ ack, body, respond }) => {
+  app.action(ACTIONS.approve, async ({ ack, body, respond, client }) => {
+    const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
-    await answerSafely(deps.logger, respond, 'approving a request', async () => {
+    await answerSafely(deps.logger, answer, 'approving a request', async () => {
       const outcome = await decideRequest(deps.workflows, {
         requestId,
         actorId: click.data.user.id,
         decision: 'approve',
       });
       const problem = decisionProblem(outcome);
-      if (problem) await tellProblem(respond, problem);
+      if (problem) await tellProblem(answer, problem);
     });
   });
 
   // Deny asks for a reason first: the modal must open before the trigger id expires (3 s).
-  app.action(ACTIONS.deny, async ({ ack, body, respond }) => {
+  app.action(ACTIONS.deny, async ({ ack, body, respond, client }) => {
+    const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
-    await answerSafely(deps.logger, respond, 'opening the deny form', async () => {
+    await answerSafely(deps.logger, answer, 'opening the deny form', async () => {
       const form = await readDenyForm(deps.workflows, requestId);
-      if (!form) return tellProblem(respond, 'That request does not exist any more.');
+      if (!form) return tellProblem(answer, 'That request does not exist any more.');
       await deps.views.open(click.data.trigger_id, denyReasonModal(form));
     });
   });
@@ -73,18 +75,19 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
   });
 
   // A policy too long for the approval message opens here, for those who may see it.
-  app.action(ACTIONS.viewPolicy, async ({ ack, body, respond }) => {
+  app.action(ACTIONS.viewPolicy, async ({ ack, body, respond, client }) => {
+    const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
-    await answerSafely(deps.logger, respond, 'opening a generated policy', async () => {
+    await answerSafely(deps.logger, answer, 'opening a generated policy', async () => {
       const read = await readRequestedPolicy(deps.workflows, requestId, click.data.user.id);
       if (read.type === 'not-found')
-        return tellProblem(respond, 'That request has no generated policy to show.');
+        return tellProblem(answer, 'That request has no generated policy to show.');
       if (read.type === 'not-allowed')
         return tellProblem(
-          respond,
+          answer,
           "Only the requester, the target's approvers and jitbot admins can see this policy.",
         );
       await deps.views.open(click.data.trigger_id, policyModal(read));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type RemoveOutcome, removeStandingAccess } from '../../workflow/remove-standing.js';
 import { ACTIONS } from '../ids.js';
 import type { ListenerDeps } from './deps.js';
-import { answerSafely, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
 
 const removeClick = z.object({
   user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }),
@@ -29,24 +29,22 @@ function reply(outcome: RemoveOutcome): string {
 
 /** Remove on a drift alert in the admin channel. */
 export function registerDriftActions(app: App, deps: ListenerDeps) {
-  app.action(ACTIONS.driftRemove, async ({ ack, body, respond }) => {
+  app.action(ACTIONS.driftRemove, async ({ ack, body, respond, client }) => {
+    const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = removeClick.safeParse(body);
-    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
     const key = click.data.actions[0]?.value ?? '';
     const drift = deps.drift;
     if (!drift)
-      return tellProblem(
-        respond,
-        'Drift is not running in this jitbot, so nothing can be removed from here.',
-      );
-    await answerSafely(deps.logger, respond, 'removing standing access', async () => {
+      return tellProblem(answer, 'Drift is not running in this jitbot, so nothing can be removed from here.');
+    await answerSafely(deps.logger, answer, 'removing standing access', async () => {
       const outcome = await removeStandingAccess(
         { ...drift, members: deps.workflows.members },
         key,
         click.data.user.id,
       );
-      await tellProblem(respond, reply(outcome));
+      await tellProblem(answer, reply(outcome));
     });
   });
 }

@@ -13,7 +13,7 @@ import type { ListenerDeps } from './deps.js';
 import { cancelReply, submitReply } from './replies.js';
 import { openRequestForm } from './request-form.js';
 import { requestableTargets } from './requestable.js';
-import { answerSafely, replyEphemeral } from './respond.js';
+import { answerSafely, answerTo } from './respond.js';
 
 type Intent<K extends CommandIntent['kind']> = Extract<CommandIntent, { kind: K }>;
 
@@ -29,7 +29,7 @@ async function statusMessage(deps: ListenerDeps, userId: string): Promise<SlackM
   });
 }
 
-async function answer(deps: ListenerDeps, intent: CommandIntent, userId: string): Promise<SlackMessage> {
+async function replyFor(deps: ListenerDeps, intent: CommandIntent, userId: string): Promise<SlackMessage> {
   const { catalog } = deps.workflows;
   switch (intent.kind) {
     case 'list': {
@@ -73,7 +73,8 @@ function asksForPermissions(deps: ListenerDeps, targetId: string): boolean {
  * itself, the form is opened right after it, and everything else is answered with `respond`.
  */
 export function registerRequestCommand(app: App, deps: ListenerDeps): void {
-  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
+    const answer = answerTo(deps, { body: command, respond, client });
     const intent = parseCommandText(command.text ?? '');
     if (intent.kind === 'help') {
       const help = helpReply();
@@ -82,7 +83,7 @@ export function registerRequestCommand(app: App, deps: ListenerDeps): void {
     }
     await ack();
     if (intent.kind === 'open-form') {
-      await answerSafely(deps.logger, respond, 'opening the request form', () =>
+      await answerSafely(deps.logger, answer, 'opening the request form', () =>
         openRequestForm(deps, command.trigger_id, command.user_id),
       );
       return;
@@ -90,7 +91,7 @@ export function registerRequestCommand(app: App, deps: ListenerDeps): void {
     if (intent.kind === 'request' && asksForPermissions(deps, intent.targetId)) {
       // Permissions take lines of their own: the form opens with what the command already said.
       const durationSeconds = parseDuration(intent.duration);
-      await answerSafely(deps.logger, respond, 'opening the request form', () =>
+      await answerSafely(deps.logger, answer, 'opening the request form', () =>
         openRequestForm(deps, command.trigger_id, command.user_id, intent.targetId, undefined, {
           ...(durationSeconds ? { durationSeconds } : {}),
           justification: intent.justification,
@@ -98,8 +99,8 @@ export function registerRequestCommand(app: App, deps: ListenerDeps): void {
       );
       return;
     }
-    await answerSafely(deps.logger, respond, `${SLASH_COMMAND} ${intent.kind}`, async () => {
-      await replyEphemeral(respond, await answer(deps, intent, command.user_id));
+    await answerSafely(deps.logger, answer, `${SLASH_COMMAND} ${intent.kind}`, async () => {
+      await answer(await replyFor(deps, intent, command.user_id));
     });
   });
 }

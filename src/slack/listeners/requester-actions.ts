@@ -5,7 +5,7 @@ import { ACTIONS } from '../ids.js';
 import { buttonClick } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { cancelReply } from './replies.js';
-import { answerSafely, replyEphemeral, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
 
 const REVIEW_PROBLEMS: Record<Exclude<ReviewOutcome, 'reviewed'>, (id: string) => string> = {
   'already-reviewed': (id) => `${id} was already reviewed.`,
@@ -14,26 +14,28 @@ const REVIEW_PROBLEMS: Record<Exclude<ReviewOutcome, 'reviewed'>, (id: string) =
 };
 
 export function registerRequesterActions(app: App, deps: ListenerDeps): void {
-  app.action(ACTIONS.cancel, async ({ ack, body, respond }) => {
+  app.action(ACTIONS.cancel, async ({ ack, body, respond, client }) => {
+    const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
-    await answerSafely(deps.logger, respond, 'cancelling a request', async () => {
+    await answerSafely(deps.logger, answer, 'cancelling a request', async () => {
       const outcome = await cancelRequest(deps.workflows, requestId, click.data.user.id);
       // Success shows in the updated messages; only a refusal needs words.
-      if (outcome.type !== 'cancelled') await replyEphemeral(respond, cancelReply(outcome, requestId));
+      if (outcome.type !== 'cancelled') await answer(cancelReply(outcome, requestId));
     });
   });
 
-  app.action(ACTIONS.breakglassReviewed, async ({ ack, body, respond }) => {
+  app.action(ACTIONS.breakglassReviewed, async ({ ack, body, respond, client }) => {
+    const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(respond, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
     const requestId = click.data.actions[0]?.value ?? '';
-    await answerSafely(deps.logger, respond, 'marking a breakglass grant reviewed', async () => {
+    await answerSafely(deps.logger, answer, 'marking a breakglass grant reviewed', async () => {
       const outcome = await reviewBreakglass(deps.workflows, requestId, click.data.user.id);
-      if (outcome !== 'reviewed') await tellProblem(respond, REVIEW_PROBLEMS[outcome](requestId));
+      if (outcome !== 'reviewed') await tellProblem(answer, REVIEW_PROBLEMS[outcome](requestId));
     });
   });
 }

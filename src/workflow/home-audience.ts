@@ -1,0 +1,43 @@
+import { touchHomes } from '../db/home-views-repository.js';
+import { findRequest } from '../db/requests-repository.js';
+import type { GroupMembers } from '../domain/approval-rules.js';
+import type { Catalog } from '../domain/catalog.js';
+import type { RequestWorkflowDeps } from './deps.js';
+
+type AudienceDeps = Pick<RequestWorkflowDeps, 'pool' | 'catalog' | 'members'>;
+
+async function listed(
+  list: { readonly users: readonly string[]; readonly userGroups: readonly string[] },
+  members: GroupMembers,
+): Promise<string[]> {
+  const people = [...list.users];
+  for (const group of list.userGroups) people.push(...(await members(group)));
+  return people;
+}
+
+function adminsOf(catalog: Catalog, members: GroupMembers): Promise<string[]> {
+  return listed(catalog.settings.admins, members);
+}
+
+/**
+ * Whose App Home shows a request: its requester (their requests and access), its target's
+ * approvers (Waiting for you) and the jitbot admins (all live access, what needs a person).
+ */
+export async function homesShowingRequest(deps: AudienceDeps, requestId: string): Promise<string[]> {
+  const admins = await adminsOf(deps.catalog, deps.members);
+  const request = await findRequest(deps.pool, requestId);
+  if (!request) return admins;
+  const target = deps.catalog.targets.find((candidate) => candidate.id === request.targetId);
+  const approvers = target ? await listed(target.approvers, deps.members) : [];
+  return [request.requesterId, ...approvers, ...admins];
+}
+
+/** Marks the Homes that show this request out of date; the home source publishes them. */
+export async function refreshHomesOfRequest(deps: AudienceDeps, requestId: string): Promise<void> {
+  await touchHomes(deps.pool, await homesShowingRequest(deps, requestId));
+}
+
+/** Marks the admins' Homes out of date (a drift alert changes what needs a person). */
+export async function refreshAdminHomes(deps: AudienceDeps): Promise<void> {
+  await touchHomes(deps.pool, await adminsOf(deps.catalog, deps.members));
+}
