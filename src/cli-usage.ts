@@ -5,6 +5,8 @@
  * they refuse a mistake (test/service/cli-help.test.ts holds them equal).
  */
 
+import { MANIFEST_USAGE } from './manifest-command.js';
+
 export const TIME_USAGE = `T is a date (2024-05-01, read as midnight UTC), a time with its zone
       (2024-05-01T09:30:00Z, 2024-05-01T11:30:00+02:00) or a duration back from now (7d, 12h,
       2w, 1d12h). --since is inclusive, --until exclusive: --since 2024-05-01 --until 2024-06-01
@@ -23,6 +25,7 @@ Commands:
             the log was not edited; "audit export" writes every event as JSON Lines or CSV
   report    "report access": the access review, one line per grant, as CSV or Markdown
   reconcile compare what AWS, Okta and Identity Center hold with jitbot's grants; --fix heals it
+  manifest  print the Slack app manifest, with SLACK_COMMAND as the slash command
   help      show this text; "help <command>" (or "<command> --help") shows that command's usage
   version   print the version
 
@@ -117,6 +120,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   'audit export': AUDIT_EXPORT_USAGE,
   report: REPORT_USAGE,
   reconcile: RECONCILE_USAGE,
+  manifest: MANIFEST_USAGE,
   help: HELP_USAGE,
   version: VERSION_USAGE,
 };

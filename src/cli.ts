@@ -152,6 +152,16 @@ async function main(argv: string[]): Promise<void> {
       });
       return;
     }
+    case 'manifest': {
+      const { runManifestCommand } = await import('./manifest-command.js');
+      process.exitCode = runManifestCommand(
+        argv.slice(1),
+        process.env,
+        (text) => process.stdout.write(text),
+        printError,
+      );
+      return;
+    }
     case 'doctor': {
       const { runDoctor } = await import('./doctor/run-doctor.js');
       process.exitCode = await runDoctor({ variables: process.env, write: (line) => console.log(line) });

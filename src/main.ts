@@ -33,6 +33,7 @@ import { batchFirstDeliveries } from './slack/delivery-batcher.js';
 import { createGrantNotifier } from './slack/grant-notifier.js';
 import { createHomePublisher } from './slack/home-publisher.js';
 import { refreshingHomes } from './slack/home-refresh.js';
+import { useSlashCommand } from './slack/ids.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { createMessageSender } from './slack/message-delivery.js';
 import { createRequestNotifier } from './slack/notifier.js';
@@ -127,6 +128,8 @@ function warmUserGroups(catalog: Catalog, directory: UserGroupDirectory, logger:
 export async function startService(inputs: ServiceInputs): Promise<RunningService> {
   const { env, variables, logger } = inputs;
   const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
+  // Before anything builds a message: replies and notices name the command people type.
+  useSlashCommand(env.SLACK_COMMAND);
   if (hasGeneratedPolicyTargets(catalog)) {
     // Loaded before the check so that it, and the first request, read from memory.
     await warmActionData();
@@ -149,7 +152,8 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const health = healthRoutes({
     readiness: database.readiness,
     shuttingDown: () => shuttingDown,
-    slackProblem: () => (identity.teamId() ? undefined : 'Slack workspace not yet confirmed (auth.test)'),
+    slackProblem: () =>
+      identity.teamId() ? slack.connectionProblem() : 'Slack workspace not yet confirmed (auth.test)',
     logger: logger.child({ component: 'http' }),
   });
   const http = createHttpServer({

@@ -43,6 +43,22 @@ export interface SlackApp {
   start(): Promise<void>;
   /** Stops taking requests: closes the HTTP server, or the Socket Mode connection. */
   stop(): Promise<void>;
+  /** In Socket Mode, why no request can arrive now (the WebSocket is down); undefined otherwise. */
+  connectionProblem(): string | undefined;
+}
+
+/** Whether Socket Mode's WebSocket is open now, from the client's own state events. */
+function trackConnection(receiver: SocketModeReceiver): () => boolean {
+  let open = false;
+  const { client } = receiver;
+  client.on('connected', () => {
+    open = true;
+  });
+  for (const event of ['close', 'connecting', 'reconnecting', 'disconnecting', 'disconnected'])
+    client.on(event, () => {
+      open = false;
+    });
+  return () => open;
 }
 
 export function createSlackApp(options: SlackAppOptions): SlackApp {
@@ -70,6 +86,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   registerDeliveryGuard(app, { teamId: identity.teamId, firstDelivery: options.firstDelivery, logger });
 
+  const connected = receiver instanceof SocketModeReceiver ? trackConnection(receiver) : () => true;
   let stopping = false;
   const stop = () =>
     app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack receiver did not stop cleanly'));
@@ -102,5 +119,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       stopping = true;
       await stop();
     },
+    connectionProblem: () =>
+      connected() ? undefined : 'the Socket Mode connection to Slack is down: jitbot is reconnecting',
   };
 }

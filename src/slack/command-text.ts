@@ -1,3 +1,5 @@
+import { slashCommand } from './ids.js';
+
 /** What `/request-aws-access <text>` asks for, parsed from the text alone (no lookups). */
 export type CommandIntent =
   | { readonly kind: 'open-form' }
@@ -13,7 +15,7 @@ export type CommandIntent =
     }
   | { readonly kind: 'incomplete'; readonly problem: string };
 
-const USAGE = '/request-aws-access <target-id> <duration> <why you need it>';
+const usage = () => `${slashCommand()} <target-id> <duration> <why you need it>`;
 
 export function parseCommandText(text: string): CommandIntent {
   const words = text.trim().split(/\s+/).filter(Boolean);
@@ -31,17 +33,17 @@ export function parseCommandText(text: string): CommandIntent {
         ? { kind: 'cancel', requestId: second.toUpperCase() }
         : {
             kind: 'incomplete',
-            problem: 'Say which request to cancel: `/request-aws-access cancel REQ-…` (see `status`).',
+            problem: `Say which request to cancel: \`${slashCommand()} cancel REQ-…\` (see \`status\`).`,
           };
   }
   if (second === undefined) {
     return {
       kind: 'incomplete',
-      problem: `Say for how long and why: \`${USAGE}\`, e.g. \`${first} 2h investigating INC-123\`.`,
+      problem: `Say for how long and why: \`${usage()}\`, e.g. \`${first} 2h investigating INC-123\`.`,
     };
   }
   if (rest.length === 0) {
-    return { kind: 'incomplete', problem: `Say why you need access: \`${USAGE}\`.` };
+    return { kind: 'incomplete', problem: `Say why you need access: \`${usage()}\`.` };
   }
   return { kind: 'request', targetId: first, duration: second, justification: rest.join(' ') };
 }

@@ -49,7 +49,23 @@ export const BLOCKS = {
   denyReason: 'reason',
 } as const;
 
-export const SLASH_COMMAND = '/request-aws-access';
+/** The slash command's name unless SLACK_COMMAND renames it. */
+export const DEFAULT_SLASH_COMMAND = '/request-aws-access';
+
+let slashCommandName: string = DEFAULT_SLASH_COMMAND;
+
+/**
+ * The slash command this process answers, as people type it; every reply that names it says
+ * this. Renamed with SLACK_COMMAND so a staging and a production app can share a workspace.
+ */
+export function slashCommand(): string {
+  return slashCommandName;
+}
+
+/** Set once at start from SLACK_COMMAND: one jitbot process serves one Slack app. */
+export function useSlashCommand(name: string): void {
+  slashCommandName = name;
+}
 
 /** Where Slack sends commands, clicks and events over HTTP (the manifests' request URLs). */
 export const SLACK_EVENTS_PATH = '/slack/events';

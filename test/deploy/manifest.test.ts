@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SHORTCUTS, SLACK_EVENTS_PATH } from '../../src/slack/ids.js';
+import { DEFAULT_SLASH_COMMAND, SHORTCUTS, SLACK_EVENTS_PATH } from '../../src/slack/ids.js';
 
 /**
  * The Slack app manifests against the code: every Web API method src/ calls must be covered by a
@@ -120,6 +120,11 @@ function registeredCommands(): string[] {
   const names: string[] = [];
   for (const [, argument] of all.matchAll(/\.command\(\s*([^,\s]+)\s*,/g)) {
     if (!argument) continue;
+    // The configured name (SLACK_COMMAND) defaults to the one the manifests declare.
+    if (argument === 'slashCommand()') {
+      names.push(DEFAULT_SLASH_COMMAND);
+      continue;
+    }
     const literal = /^['"`](.+)['"`]$/.exec(argument)?.[1];
     const constant = new RegExp(`\\bconst ${argument}\\s*=\\s*['"\`]([^'"\`]+)['"\`]`).exec(all)?.[1];
     const name = literal ?? constant;

@@ -4,7 +4,7 @@
  * still served end to end. CI runs a slice; `npm run fuzz` runs 10,000 (FUZZ_COUNT, FUZZ_SEED).
  */
 import { describe, expect, it } from 'vitest';
-import { SLASH_COMMAND } from '../../src/slack/ids.js';
+import { DEFAULT_SLASH_COMMAND } from '../../src/slack/ids.js';
 import { fuzzCases, sendFuzz } from '../support/fuzz-slack.js';
 import { grantSteps } from '../support/grant-steps.js';
 import { SIGNING_SECRET } from '../support/service-process.js';
@@ -21,7 +21,7 @@ describe('fuzzing /slack/events', () => {
   it(
     `survives ${COUNT} malformed requests, then grants a normal request`,
     async () => {
-      const cases = fuzzCases({ count: COUNT, seed: SEED, secret: SIGNING_SECRET, command: SLASH_COMMAND });
+      const cases = fuzzCases({ count: COUNT, seed: SEED, secret: SIGNING_SECRET, command: DEFAULT_SLASH_COMMAND });
       const tally = await sendFuzz(jitbot.baseUrl, cases);
       // The figures the fuzz run is for; printed whatever the outcome.
       process.stdout.write(

@@ -43,7 +43,7 @@ describe('Socket Mode', () => {
       user,
     );
     expect(await accepted.text()).toBe('');
-    await vi.waitFor(() => expect(dmsTo(user).some((text) => /REQ-[0-9A-Z]{8}/.test(text))).toBe(true));
+    await vi.waitFor(() => expect(dmsTo(user).some((text) => /REQ-[0-9A-Z]{8}/.test(text))).toBe(true), 5_000);
   });
 
   it('an approval click over the socket grants the access in AWS', async () => {
@@ -77,12 +77,42 @@ describe('Socket Mode', () => {
     await vi.waitFor(() => expect(socket.open).toBe(0));
     const asked = jitbot.slack.callsTo('apps.connections.open').length;
     const connections = socket.connections;
-    await jitbot.startService();
+    // Not ready until connected, and the connection is held back: do not wait for /readyz.
+    await jitbot.startService({ ready: false });
     await vi.waitFor(() => expect(jitbot.slack.callsTo('apps.connections.open').length).toBe(asked + 1));
     await jitbot.stopService();
     answer();
     // The socket Slack's late answer pointed at opens, and is closed again at once.
     await vi.waitFor(() => expect(socket.connections).toBe(connections + 1));
     await vi.waitFor(() => expect(socket.open).toBe(0));
+    await jitbot.startService();
+  });
+
+  it('reports not ready on /readyz while the WebSocket is down, and ready again once reconnected', async () => {
+    const socket = jitbot.socket;
+    if (!socket) throw new Error('no Socket Mode fake');
+    const readyz = async () => {
+      const response = await fetch(`${jitbot.baseUrl}/readyz`);
+      return { status: response.status, body: await response.text() };
+    };
+    expect((await readyz()).status).toBe(200);
+    let answer = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    jitbot.slack.on('apps.connections.open', async () => {
+      await held;
+      return { url: socket.url };
+    });
+    socket.dropConnections();
+    await vi.waitFor(async () => {
+      const down = await readyz();
+      expect(down.status).toBe(503);
+      expect(down.body).toContain('Socket Mode connection to Slack is down');
+    });
+    answer();
+    await vi.waitFor(async () => expect((await readyz()).status).toBe(200), 10_000);
+    const { status } = await jitbot.command('help', newUser());
+    expect(status).toBe(200);
   });
 });

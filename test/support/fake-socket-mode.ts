@@ -20,6 +20,8 @@ export interface FakeSocketMode {
   connected(): Promise<void>;
   /** Sends one envelope to the connected app, as Slack does; resolves with the app's ack. */
   deliver(type: EnvelopeType, payload: unknown): Promise<EnvelopeAck>;
+  /** Cuts every open connection, as a network drop would; the app reconnects on its own. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -97,6 +99,9 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
         }),
       );
       return acked;
+    },
+    dropConnections() {
+      for (const client of server.clients) client.terminate();
     },
     close: () =>
       new Promise<void>((resolve) => {

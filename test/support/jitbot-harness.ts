@@ -42,7 +42,8 @@ export interface Jitbot {
   cliEnv(): Record<string, string>;
   /** Stops this process's service (as a crash or a deploy would); the fakes and the database stay. */
   stopService(): Promise<void>;
-  startService(): Promise<void>;
+  /** `ready: false` returns once it listens, without waiting for /readyz (a Slack held back on purpose). */
+  startService(options?: { readonly ready?: boolean }): Promise<void>;
   /** Another jitbot on the same database, Slack and AWS, stopped with the rest. */
   startReplica(): Promise<RunningService>;
   /** Wakes every instance's worker now (after a test moved a due time in the database). */
@@ -230,6 +231,8 @@ export interface JitbotOptions {
   readonly clock?: () => number;
   /** Drift reads back who holds each target (ServiceInputs.drift); off unless the test is about it. */
   readonly drift?: boolean;
+  /** SLACK_COMMAND: the slash command's name; `command()` sends it. */
+  readonly slackCommand?: string;
 }
 
 export const APP_TOKEN = 'xapp-1-test-app-token-0123456789';
@@ -246,6 +249,7 @@ interface World {
   readonly metrics: boolean;
   readonly clock: (() => number) | undefined;
   readonly drift: boolean;
+  readonly slackCommand: string | undefined;
 }
 
 /** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
@@ -286,6 +290,7 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
     metrics: options.metrics === true,
     clock: options.clock,
     drift: options.drift === true,
+    slackCommand: options.slackCommand,
   };
 }
 
@@ -306,7 +311,7 @@ async function untilReady(baseUrl: string): Promise<void> {
   }
 }
 
-async function startInstance(world: World): Promise<Instance> {
+async function startInstance(world: World, ready = true): Promise<Instance> {
   const port = await freePort();
   const metricsPort = world.metrics ? await freePort() : undefined;
   const env = parseEnv({
@@ -318,6 +323,7 @@ async function startInstance(world: World): Promise<Instance> {
     PORT: String(port),
     LOG_LEVEL: process.env.JITBOT_TEST_LOG_LEVEL ?? 'silent',
     ...(world.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
+    ...(world.slackCommand ? { SLACK_COMMAND: world.slackCommand } : {}),
     ...(metricsPort !== undefined ? { METRICS_PORT: String(metricsPort) } : {}),
   });
   const service = await startService({
@@ -333,7 +339,7 @@ async function startInstance(world: World): Promise<Instance> {
     ...(world.clock ? { clock: world.clock } : {}),
     drift: world.drift,
   });
-  await untilReady(`http://127.0.0.1:${port}`);
+  if (ready) await untilReady(`http://127.0.0.1:${port}`);
   return {
     service,
     baseUrl: `http://127.0.0.1:${port}`,
@@ -403,8 +409,8 @@ export async function startJitbot(
       await instance?.service.stop();
       instance = undefined;
     },
-    async startService() {
-      instance ??= await startInstance(world);
+    async startService(options = {}) {
+      instance ??= await startInstance(world, options.ready !== false);
     },
     async startReplica() {
       const replica = await startInstance(world);
@@ -417,7 +423,7 @@ export async function startJitbot(
     async command(text, userId) {
       const responseUrl = `${slack.url}response/${nextId('cmd')}`;
       const response = await post({
-        command: '/request-aws-access',
+        command: world.slackCommand ?? '/request-aws-access',
         text,
         user_id: userId,
         user_name: userId.toLowerCase(),

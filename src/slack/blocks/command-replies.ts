@@ -1,7 +1,7 @@
 /** Ephemeral replies to `/request-aws-access`: help, list, status and problems. */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
-import { SLASH_COMMAND } from '../ids.js';
+import { slashCommand } from '../ids.js';
 import { escapeMrkdwn, formatTime, mentionList, truncate } from '../mrkdwn.js';
 import { context, message, section } from './elements.js';
 import { approvalProgress, plural, requestIdCode, targetLabel } from './request-parts.js';
@@ -9,7 +9,7 @@ import type { RequestView, SlackMessage, TargetSummary } from './types.js';
 
 /** `/request-aws-access <target-id>` in code, escaped: `<target-id>` would otherwise be read as a link. */
 function usage(args = ''): string {
-  return `\`${escapeMrkdwn(`${SLASH_COMMAND}${args ? ` ${args}` : ''}`)}\``;
+  return `\`${escapeMrkdwn(`${slashCommand()}${args ? ` ${args}` : ''}`)}\``;
 }
 
 export function helpReply(): SlackMessage {
@@ -22,7 +22,7 @@ export function helpReply(): SlackMessage {
     `• ${usage('cancel <request-id>')} cancels a pending request`,
     `• ${usage('help')} shows this`,
   ];
-  return message(`How to use ${SLASH_COMMAND}`, [section(lines.join('\n'))]);
+  return message(`How to use ${slashCommand()}`, [section(lines.join('\n'))]);
 }
 
 // One section per target; the cap keeps a long catalog under Slack's 50 blocks per message.
@@ -115,6 +115,6 @@ export function choiceList(choices: readonly string[], max = 15): string {
 /** A target id that is not one this person may request, with the ones they may. */
 export function unknownTargetReply(typed: string, validIds: readonly string[]): SlackMessage {
   const problem = `There is no target "${truncate(typed, 100)}" that you may request.`;
-  const hint = validIds.length > 0 ? `Choose one of: ${choiceList(validIds)}` : `See ${SLASH_COMMAND} list`;
+  const hint = validIds.length > 0 ? `Choose one of: ${choiceList(validIds)}` : `See ${slashCommand()} list`;
   return problemReply(problem, hint);
 }

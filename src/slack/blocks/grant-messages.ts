@@ -6,7 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { AdminAlert, GrantNotice } from '../../workflow/job-kinds.js';
-import { ACTIONS, SLASH_COMMAND } from '../ids.js';
+import { ACTIONS, slashCommand } from '../ids.js';
 import { escapeMrkdwn, formatTime, mention, quote, readableTime } from '../mrkdwn.js';
 import { actions, button, context, header, message, section } from './elements.js';
 import { endedBy, requestContextLine, targetLabel } from './request-parts.js';
@@ -92,7 +92,7 @@ export function revokedNotice(view: RequestView, grant: GrantSummary): SlackMess
   const what = targetLabel(view.target);
   const line = grant.preExisting
     ? `:information_source: jitbot's grant of ${what} ended. You keep the access you had before; jitbot did not touch it.`
-    : `:lock: Your access to ${what} has ended (${endedBy(grant)}). Ask again with \`${SLASH_COMMAND}\` if you need it.`;
+    : `:lock: Your access to ${what} has ended (${endedBy(grant)}). Ask again with \`${slashCommand()}\` if you need it.`;
   return message(`Your access to ${escapeMrkdwn(view.target.name)} has ended`, [
     section(line),
     context(requestContextLine(view)),

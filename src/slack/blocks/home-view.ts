@@ -8,7 +8,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import type { AttentionCounts, HomeGrantRow, StuckRevocationRow } from '../../db/home-repository.js';
 import { formatDuration } from '../../domain/duration.js';
 import type { AdminHome } from '../../workflow/read-home.js';
-import { ACTIONS, SLASH_COMMAND } from '../ids.js';
+import { ACTIONS, slashCommand } from '../ids.js';
 import { escapeMrkdwn, formatTime, mention, quote } from '../mrkdwn.js';
 import { actions, button, context, header, section } from './elements.js';
 import { extendButton, revokeButton } from './grant-messages.js';
@@ -89,7 +89,7 @@ function ownAccess(input: HomeInput): KnownBlock[] {
   const blocks: KnownBlock[] = [header('Your access')];
   if (input.live.length === 0) return [...blocks, context('You hold no access through jitbot right now.')];
   for (const grant of input.live.slice(0, SHOWN.live)) blocks.push(...liveGrantBlocks(input, grant));
-  return [...blocks, ...more(SHOWN.live, input.live.length, `\`${SLASH_COMMAND} status\` lists them all.`)];
+  return [...blocks, ...more(SHOWN.live, input.live.length, `\`${slashCommand()} status\` lists them all.`)];
 }
 
 function pendingBlocks(view: RequestView): KnownBlock[] {
@@ -107,7 +107,7 @@ function ownPending(input: HomeInput): KnownBlock[] {
   for (const view of input.pending.slice(0, SHOWN.pending)) blocks.push(...pendingBlocks(view));
   return [
     ...blocks,
-    ...more(SHOWN.pending, input.pending.length, `\`${SLASH_COMMAND} status\` lists them all.`),
+    ...more(SHOWN.pending, input.pending.length, `\`${slashCommand()} status\` lists them all.`),
   ];
 }
 

@@ -6,7 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { SubmitRefusal } from '../../workflow/submit-request.js';
-import { ACTIONS, SLASH_COMMAND } from '../ids.js';
+import { ACTIONS, slashCommand } from '../ids.js';
 import { escapeMrkdwn, formatTime, readableTime } from '../mrkdwn.js';
 import { actions, button, context, message, section } from './elements.js';
 import { plural } from './request-parts.js';
@@ -29,7 +29,7 @@ function sentence(refusal: LimitRefusal, time: TimeWriter, name: string): string
     case 'too-many-pending': {
       // Request ids and the command hold no mrkdwn characters: the same words serve both forms.
       const waiting = plural(refusal.pendingIds.length, 'request');
-      const example = `${SLASH_COMMAND} cancel ${refusal.pendingIds[0] ?? 'REQ-…'}`;
+      const example = `${slashCommand()} cancel ${refusal.pendingIds[0] ?? 'REQ-…'}`;
       return `You have ${waiting} waiting for approval; cancel one with \`${example}\` or wait.`;
     }
   }
@@ -49,7 +49,7 @@ export function refusalReply(refusal: LimitRefusal): SlackMessage {
     blocks.push(actions(extend));
   }
   if (refusal.type === 'too-many-pending')
-    blocks.push(context(`\`${escapeMrkdwn(`${SLASH_COMMAND} status`)}\` lists them.`));
+    blocks.push(context(`\`${escapeMrkdwn(`${slashCommand()} status`)}\` lists them.`));
   return message(refusalText(refusal), blocks);
 }
 
@@ -62,6 +62,6 @@ export function refusalText(refusal: LimitRefusal): string {
 export function refusalFieldError(refusal: LimitRefusal): string {
   const text = refusalText(refusal);
   if (refusal.type !== 'has-access' || !refusal.extendable) return text;
-  const ask = `${SLASH_COMMAND} ${refusal.target.id} <duration> <why>`;
+  const ask = `${slashCommand()} ${refusal.target.id} <duration> <why>`;
   return `${text} Extend is on jitbot's expiry warning, and in the answer to ${ask}.`;
 }

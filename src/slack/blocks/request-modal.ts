@@ -10,7 +10,7 @@ import {
   PERMISSIONS_MAX,
   TICKET_MAX,
 } from '../../domain/request-input.js';
-import { ACTIONS, BLOCKS, SLASH_COMMAND, VIEWS } from '../ids.js';
+import { ACTIONS, BLOCKS, slashCommand, VIEWS } from '../ids.js';
 import { escapeMrkdwn, mentionList } from '../mrkdwn.js';
 import { context, option, plainText } from './elements.js';
 import { SLACK_LIMITS } from './limits.js';
@@ -105,7 +105,7 @@ function targetBlocks(input: RequestModalInput, selected: TargetSummary | undefi
     element: targetSelect(shown, selected),
   };
   if (shown.length === input.targets.length) return [block];
-  const usage = escapeMrkdwn(`${SLASH_COMMAND} <target-id> <duration> <justification>`);
+  const usage = escapeMrkdwn(`${slashCommand()} <target-id> <duration> <justification>`);
   return [
     block,
     context(`Showing ${shown.length} of ${input.targets.length} targets: use \`${usage}\` for the others.`),

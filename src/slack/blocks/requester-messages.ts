@@ -2,7 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
 import type { AccessRequest, RequestStatus } from '../../domain/request.js';
-import { ACTIONS, SLASH_COMMAND } from '../ids.js';
+import { ACTIONS, slashCommand } from '../ids.js';
 import { escapeMrkdwn, mention, mentionList, quote } from '../mrkdwn.js';
 import { actions, button, context, message, section } from './elements.js';
 import {
@@ -69,7 +69,7 @@ function decisionLine(view: RequestView, outcome: DecisionOutcome): string {
       return `:no_entry: ${mine} was denied${by}.${reason}`;
     }
     case 'expired':
-      return `:hourglass: ${mine} expired: nobody decided in time. You can ask again with \`${SLASH_COMMAND}\`.`;
+      return `:hourglass: ${mine} expired: nobody decided in time. You can ask again with \`${slashCommand()}\`.`;
     case 'cancelled':
       return `:heavy_minus_sign: ${mine} was cancelled.`;
     case 'failed':
@@ -89,7 +89,7 @@ export function decisionNotice(view: RequestView, outcome: DecisionOutcome): Sla
 export function duplicateRequestNotice(existing: AccessRequest, targetName: string): SlackMessage {
   const id = requestIdCode(existing.id);
   const what = `You already have a pending request ${id} for *${escapeMrkdwn(targetName)}*.`;
-  const next = `Wait for a decision, or cancel it with \`${SLASH_COMMAND} cancel ${escapeMrkdwn(existing.id)}\`.`;
+  const next = `Wait for a decision, or cancel it with \`${slashCommand()} cancel ${escapeMrkdwn(existing.id)}\`.`;
   return message(`You already have a pending request ${escapeMrkdwn(existing.id)}`, [
     section(`${what}\n${next}`),
   ]);

@@ -9,7 +9,7 @@ import { ACTIONS, BLOCKS, VIEWS } from '../ids.js';
 import { buttonClick, readDenyReason, viewSubmission } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { decisionProblem } from './replies.js';
-import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, unreadableClick } from './respond.js';
 
 type DenyAck = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -20,7 +20,7 @@ async function denyFromForm(deps: ListenerDeps, body: unknown): Promise<DenyAck>
     response_action: 'errors',
     errors: { [BLOCKS.denyReason]: problem },
   });
-  if (!submission.success || reason === undefined) return fail(UNREADABLE_CLICK);
+  if (!submission.success || reason === undefined) return fail(unreadableClick());
   // The form's max_length is enforced by Slack's client only: a hand-made submission is not.
   const invalid = denyReasonProblem(reason);
   if (invalid) return fail(invalid);
@@ -43,7 +43,7 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'approving a request', async () => {
       const outcome = await decideRequest(deps.workflows, {
@@ -61,7 +61,7 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'opening the deny form', async () => {
       const form = await readDenyForm(deps.workflows, requestId);
@@ -79,7 +79,7 @@ export function registerDecisionActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'opening a generated policy', async () => {
       const read = await readRequestedPolicy(deps.workflows, requestId, click.data.user.id);

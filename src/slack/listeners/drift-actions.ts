@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type RemoveOutcome, removeStandingAccess } from '../../workflow/remove-standing.js';
 import { ACTIONS } from '../ids.js';
 import type { ListenerDeps } from './deps.js';
-import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, unreadableClick } from './respond.js';
 
 const removeClick = z.object({
   user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }),
@@ -33,7 +33,7 @@ export function registerDriftActions(app: App, deps: ListenerDeps) {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = removeClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const key = click.data.actions[0]?.value ?? '';
     const drift = deps.drift;
     if (!drift)

@@ -7,7 +7,7 @@ import { ACTIONS } from '../ids.js';
 import { grantButtonClick, targetButtonClick } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { EXTEND_METADATA, grantExtensionMetadata, openRequestForm } from './request-form.js';
-import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, unreadableClick } from './respond.js';
 
 function revokeProblem(outcome: Exclude<RevokeNowOutcome, { type: 'revoking' }>): string {
   switch (outcome.type) {
@@ -26,7 +26,7 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = grantButtonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const grantId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'ending access early', async () => {
       const outcome = await revokeNow(deps.workflows, grantId, click.data.user.id);
@@ -40,7 +40,7 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = grantButtonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const grantId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'opening the extension form', async () => {
       const read = await readExtension(deps.workflows, grantId, click.data.user.id);
@@ -63,7 +63,7 @@ export function registerGrantActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = targetButtonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const targetId = click.data.actions[0]?.value ?? '';
     const target = findTarget(deps.workflows.catalog, targetId);
     if (!target) {

@@ -4,7 +4,7 @@ import { touchHomes } from '../../db/home-views-repository.js';
 import { ACTIONS, SHORTCUTS } from '../ids.js';
 import type { ListenerDeps } from './deps.js';
 import { openRequestForm } from './request-form.js';
-import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, unreadableClick } from './respond.js';
 
 const person = z.object({
   user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }),
@@ -49,7 +49,7 @@ export function registerHomeEvents(app: App, deps: ListenerDeps): void {
     await ack();
     const answer = answerTo(deps, { body, respond, client });
     const click = person.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     await answerSafely(deps.logger, answer, 'opening the request form', () =>
       openRequestForm(deps, click.data.trigger_id, click.data.user.id),
     );
@@ -59,7 +59,7 @@ export function registerHomeEvents(app: App, deps: ListenerDeps): void {
     await ack();
     const answer = answerTo(deps, { body, client });
     const shortcut = person.safeParse(body);
-    if (!shortcut.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!shortcut.success) return tellProblem(answer, unreadableClick());
     await answerSafely(deps.logger, answer, 'opening the request form', () =>
       openRequestForm(deps, shortcut.data.trigger_id, shortcut.data.user.id),
     );

@@ -8,7 +8,7 @@ import { message, section } from '../blocks/elements.js';
 import { refusalReply } from '../blocks/refusal-replies.js';
 import { duplicateRequestNotice } from '../blocks/requester-messages.js';
 import type { SlackMessage } from '../blocks/types.js';
-import { SLASH_COMMAND } from '../ids.js';
+import { slashCommand } from '../ids.js';
 import { escapeMrkdwn } from '../mrkdwn.js';
 
 /** The one place outcomes become words for Slack. */
@@ -43,7 +43,7 @@ export function submitReply(
     case 'invalid':
       return problemReply(
         Object.values(outcome.problems).join('. '),
-        `${SLASH_COMMAND} list shows each target's longest duration.`,
+        `${slashCommand()} list shows each target's longest duration.`,
       );
   }
 }
@@ -51,7 +51,7 @@ export function submitReply(
 export function notAllowedReply(target: Target): SlackMessage {
   return problemReply(
     `You are not among the people who may request ${target.name}.`,
-    `Ask your jitbot admins to add you to its requesters; ${SLASH_COMMAND} list shows what you may request.`,
+    `Ask your jitbot admins to add you to its requesters; ${slashCommand()} list shows what you may request.`,
   );
 }
 
@@ -90,6 +90,6 @@ export function cancelReply(outcome: CancelOutcome, requestId: string): SlackMes
     case 'not-yours':
       return problemReply(`${requestId} is someone else's request: only the requester can cancel it.`);
     case 'not-found':
-      return problemReply(`There is no request ${requestId}.`, `${SLASH_COMMAND} status lists yours.`);
+      return problemReply(`There is no request ${requestId}.`, `${slashCommand()} status lists yours.`);
   }
 }

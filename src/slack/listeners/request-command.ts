@@ -7,7 +7,7 @@ import { submitRequest } from '../../workflow/submit-request.js';
 import { helpReply, listReply, problemReply, statusReply } from '../blocks/command-replies.js';
 import type { SlackMessage } from '../blocks/types.js';
 import { type CommandIntent, parseCommandText } from '../command-text.js';
-import { SLASH_COMMAND } from '../ids.js';
+import { slashCommand } from '../ids.js';
 import { requestView } from '../request-views.js';
 import type { ListenerDeps } from './deps.js';
 import { cancelReply, submitReply } from './replies.js';
@@ -73,7 +73,7 @@ function asksForPermissions(deps: ListenerDeps, targetId: string): boolean {
  * itself, the form is opened right after it, and everything else is answered with `respond`.
  */
 export function registerRequestCommand(app: App, deps: ListenerDeps): void {
-  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
+  app.command(slashCommand(), async ({ command, ack, respond, client }) => {
     const answer = answerTo(deps, { body: command, respond, client });
     const intent = parseCommandText(command.text ?? '');
     if (intent.kind === 'help') {
@@ -99,7 +99,7 @@ export function registerRequestCommand(app: App, deps: ListenerDeps): void {
       );
       return;
     }
-    await answerSafely(deps.logger, answer, `${SLASH_COMMAND} ${intent.kind}`, async () => {
+    await answerSafely(deps.logger, answer, `${slashCommand()} ${intent.kind}`, async () => {
       await answer(await replyFor(deps, intent, command.user_id));
     });
   });

@@ -5,7 +5,7 @@ import { ACTIONS } from '../ids.js';
 import { buttonClick } from '../payloads.js';
 import type { ListenerDeps } from './deps.js';
 import { cancelReply } from './replies.js';
-import { answerSafely, answerTo, tellProblem, UNREADABLE_CLICK } from './respond.js';
+import { answerSafely, answerTo, tellProblem, unreadableClick } from './respond.js';
 
 const REVIEW_PROBLEMS: Record<Exclude<ReviewOutcome, 'reviewed'>, (id: string) => string> = {
   'already-reviewed': (id) => `${id} was already reviewed.`,
@@ -18,7 +18,7 @@ export function registerRequesterActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'cancelling a request', async () => {
       const outcome = await cancelRequest(deps.workflows, requestId, click.data.user.id);
@@ -31,7 +31,7 @@ export function registerRequesterActions(app: App, deps: ListenerDeps): void {
     const answer = answerTo(deps, { body, respond, client });
     await ack();
     const click = buttonClick.safeParse(body);
-    if (!click.success) return tellProblem(answer, UNREADABLE_CLICK);
+    if (!click.success) return tellProblem(answer, unreadableClick());
     const requestId = click.data.actions[0]?.value ?? '';
     await answerSafely(deps.logger, answer, 'marking a breakglass grant reviewed', async () => {
       const outcome = await reviewBreakglass(deps.workflows, requestId, click.data.user.id);

@@ -7,11 +7,14 @@ import { problemReply } from '../blocks/command-replies.js';
 import { message, plainText, section } from '../blocks/elements.js';
 import { SLACK_LIMITS } from '../blocks/limits.js';
 import type { SlackMessage } from '../blocks/types.js';
+import { slashCommand } from '../ids.js';
 import { isUserGroupUnavailable } from '../user-groups.js';
 import { isTriggerSpent, type ViewOpener } from '../view-opener.js';
 
-export const UNREADABLE_CLICK =
-  'jitbot could not read that click, so nothing changed. Try again, or use /request-aws-access status.';
+/** What a click jitbot could not read is answered with. */
+export function unreadableClick(): string {
+  return `jitbot could not read that click, so nothing changed. Try again, or use ${slashCommand()} status.`;
+}
 
 /** Says something to the person whose command, click or shortcut is being answered; only they see it. */
 export type Answer = (message: SlackMessage) => Promise<void>;
