@@ -11,6 +11,7 @@ export const ENV = {
   JITBOT_EXTERNAL_ID_PROD: 'prod-external-id-1',
   JITBOT_EXTERNAL_ID_STAGING: 'staging-external-id-2',
   OKTA_API_TOKEN: 'okta-api-token-3',
+  JITBOT_EXTERNAL_ID_IDENTITY: 'identity-external-id-4',
 };
 
 export function buildAccount(overrides: Data = {}): Data {

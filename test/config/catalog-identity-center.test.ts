@@ -406,27 +406,8 @@ describe('warnings', () => {
 describe('the example catalog', () => {
   const example = readFileSync(join(PACKAGE_ROOT, 'examples', 'jitbot.yaml'), 'utf8');
 
-  /** The example with one commented-out block, starting at the line `first`, uncommented. */
-  function uncomment(text: string, first: string): string {
-    const lines = text.split('\n');
-    const start = lines.indexOf(first);
-    expect(start, `the example has the line ${JSON.stringify(first)}`).toBeGreaterThanOrEqual(0);
-    const indent = first.slice(0, first.indexOf('#'));
-    for (let index = start; index < lines.length; index++) {
-      const line = lines[index] ?? '';
-      if (line !== `${indent}#` && !line.startsWith(`${indent}# `)) break;
-      lines[index] = indent + line.slice(indent.length + 2);
-    }
-    return lines.join('\n');
-  }
-
-  it('documents the identityCenter section and both kinds, and loads with them uncommented', () => {
-    const text = ['  # - id: identity', '# identityCenter:', '  # - id: prod-admin-sso'].reduce(
-      uncomment,
-      example,
-    );
-    const env = { ...ENV, JITBOT_EXTERNAL_ID_IDENTITY: 'identity-external-id-4' };
-    const catalog = parseCatalog(text, 'jitbot.yaml', env);
+  it('documents the identityCenter section and both kinds, which load as shipped', () => {
+    const catalog = parseCatalog(example, 'jitbot.yaml', ENV);
     expect(catalog.identityCenter).toEqual({
       account: 'identity',
       instanceArn: INSTANCE_ARN,
@@ -446,9 +427,5 @@ describe('the example catalog', () => {
       { id: 'oncall-sso-group', kind: 'aws-sso-group', groupId: '9a67a5c2-0000-0000-0000-000000000000' },
     ]);
     expect(identityCenterBackstopWarning(catalog)).toBeUndefined();
-  });
-
-  it('loads as shipped, without Identity Center', () => {
-    expect(parseCatalog(example, 'jitbot.yaml', ENV).identityCenter).toBeUndefined();
   });
 });

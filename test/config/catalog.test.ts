@@ -28,9 +28,9 @@ function thrownMessage(action: () => unknown): string {
 }
 
 describe('the example catalog', () => {
-  it('loads with its three environment variables set, so it never rots', () => {
+  it('loads with its four environment variables set, so it never rots', () => {
     const catalog = loadCatalog(EXAMPLE, ENV);
-    expect(catalog.accounts.map((account) => account.id)).toEqual(['prod', 'staging']);
+    expect(catalog.accounts.map((account) => account.id)).toEqual(['prod', 'staging', 'identity']);
     expect(catalog.accounts[0]?.externalId).toBe(ENV.JITBOT_EXTERNAL_ID_PROD);
     expect(catalog.okta?.token).toBe(ENV.OKTA_API_TOKEN);
     expect(catalog.targets.map((target) => target.kind)).toContain('okta-group');
@@ -48,6 +48,9 @@ describe('the example catalog', () => {
       'accounts[1].externalId: environment variable JITBOT_EXTERNAL_ID_STAGING is not set',
     );
     expect(message).toContain('okta.token: environment variable OKTA_API_TOKEN is not set');
+    expect(message).toContain(
+      'accounts[2].externalId: environment variable JITBOT_EXTERNAL_ID_IDENTITY is not set',
+    );
   });
 });
 

@@ -25,7 +25,18 @@ describe('parseEnv', () => {
       JITBOT_CATALOG: './jitbot.yaml',
       LOG_LEVEL: 'info',
       METRICS_HOST: '127.0.0.1',
+      SLACK_COMMAND: '/request-aws-access',
     });
+  });
+
+  it('takes a renamed slash command, and refuses a name Slack would refuse, saying the rule', () => {
+    expect(parseEnv({ ...VALID, SLACK_COMMAND: '/request-aws-access-staging' }).SLACK_COMMAND).toBe(
+      '/request-aws-access-staging',
+    );
+    for (const bad of ['request-aws-access', '/Request', '/has space', `/${'x'.repeat(32)}`])
+      expect(problemsOf({ ...VALID, SLACK_COMMAND: bad })).toContain(
+        'SLACK_COMMAND must be a slash command name like /request-aws-access-staging',
+      );
   });
 
   it('lists every missing variable in one message, each with where to find it', () => {

@@ -975,6 +975,8 @@ describe('the CloudFormation template', () => {
       ConnectorRoleName: 'jitbot-identity-center-connector',
       SchedulerRoleName: 'jitbot-identity-center-scheduler',
       CreateScheduleGroup: 'true',
+      RolePath: '/',
+      PermissionsBoundaryArn: '',
       DeadLetterQueueArn: '',
       'SchedulerRole.Arn': SCHEDULER_ROLE,
       'ConnectorRole.Arn': CONNECTOR_ROLE,

@@ -1076,6 +1076,8 @@ describe('the CloudFormation template', () => {
       ConnectorRoleName: 'jitbot-connector',
       SchedulerRoleName: 'jitbot-scheduler',
       DeadLetterQueueArn: '',
+      RolePath: '/',
+      PermissionsBoundaryArn: '',
       'SchedulerRole.Arn': SCHEDULER_ROLE,
       'ConnectorRole.Arn': CONNECTOR_ROLE,
       ScheduleGroup: 'jitbot',

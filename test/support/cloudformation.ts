@@ -125,7 +125,10 @@ export function readTemplate(path: string): CfnTemplate {
   return parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as CfnTemplate;
 }
 
-/** The template as deployed where `refs` hold: its conditions evaluated, its intrinsics resolved. */
+/**
+ * The template as deployed where `refs` hold: its conditions evaluated, the resources and outputs
+ * whose Condition is false left out (CloudFormation does not create them), its intrinsics resolved.
+ */
 export function deployTemplate(raw: CfnTemplate, refs: Readonly<Record<string, Ref>>): CfnTemplate {
   const conditions = Object.fromEntries(
     Object.entries(raw.Conditions ?? {}).map(([name, condition]) => [
@@ -133,7 +136,22 @@ export function deployTemplate(raw: CfnTemplate, refs: Readonly<Record<string, R
       resolveIntrinsics(condition, { refs, conditions: {} }) === true,
     ]),
   );
-  return resolveIntrinsics(raw, { refs, conditions }) as CfnTemplate;
+  const created = <T extends { Condition?: string }>(entries: Record<string, T>) =>
+    Object.fromEntries(
+      Object.entries(entries).filter(([, { Condition }]) => {
+        if (Condition === undefined) return true;
+        const holds = conditions[Condition];
+        if (holds === undefined)
+          throw new Error(`the template uses condition ${Condition}, which it does not define`);
+        return holds;
+      }),
+    );
+  const present = {
+    ...raw,
+    Resources: created(raw.Resources),
+    Outputs: created(raw.Outputs as Record<string, { Condition?: string }>),
+  };
+  return resolveIntrinsics(present, { refs, conditions }) as CfnTemplate;
 }
 
 /** A resource of a deployed template; a missing one fails the test. */
@@ -147,4 +165,42 @@ export function resourceOf(deployed: CfnTemplate, name: string) {
 export function inlinePolicyDocuments(deployed: CfnTemplate, role: string): unknown[] {
   const policies = resourceOf(deployed, role).Properties.Policies as { PolicyDocument: unknown }[];
   return policies.map((policy) => policy.PolicyDocument);
+}
+
+/**
+ * Whether CloudFormation puts the stack's tags on a resource of this type: the types with a Tags
+ * property take them. IAM groups cannot be tagged at all, and AWS::IAM::ManagedPolicy has no Tags
+ * (the stack's tags do not reach it either), although IAM can tag a managed policy. A type missing
+ * here fails the test that asks, so a new resource is classified before it is trusted to be tagged.
+ */
+const TAKES_STACK_TAGS: Readonly<Record<string, boolean>> = {
+  'AWS::IAM::Role': true,
+  'AWS::Scheduler::ScheduleGroup': true,
+  'AWS::SQS::Queue': true,
+  'AWS::IAM::Group': false,
+  'AWS::IAM::ManagedPolicy': false,
+};
+
+export function takesStackTags(type: string): boolean {
+  const takes = TAKES_STACK_TAGS[type];
+  if (takes === undefined) throw new Error(`the tests do not know whether ${type} takes the stack's tags`);
+  return takes;
+}
+
+/**
+ * The tags each resource of a deployed template ends up with when the stack is created with
+ * `stackTags` (aws cloudformation deploy --tags, a StackSet's tags): the stack's tags on every
+ * type that takes them, and the resource's own Tags over them (a key in both keeps the resource's).
+ */
+export function tagsAsDeployed(
+  deployed: CfnTemplate,
+  stackTags: Readonly<Record<string, string>>,
+): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries(deployed.Resources).map(([name, resource]) => {
+      const own = (resource.Properties.Tags ?? []) as { Key: string; Value: string }[];
+      const ownTags = Object.fromEntries(own.map(({ Key, Value }) => [Key, Value]));
+      return [name, takesStackTags(resource.Type) ? { ...stackTags, ...ownTags } : ownTags];
+    }),
+  );
 }

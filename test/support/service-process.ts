@@ -16,6 +16,7 @@ export const EXAMPLE_VARIABLES = {
   JITBOT_EXTERNAL_ID_PROD: 'test-external-id-prod',
   JITBOT_EXTERNAL_ID_STAGING: 'test-external-id-staging',
   OKTA_API_TOKEN: 'test-okta-token-0123456789',
+  JITBOT_EXTERNAL_ID_IDENTITY: 'test-external-id-identity',
 };
 
 export interface ExitResult {
