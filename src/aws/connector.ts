@@ -6,6 +6,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { Account } from '../domain/catalog.js';
+import { iamRegionOf, partitionOf } from '../domain/partition.js';
 import type { Logger } from '../log/logger.js';
 import { type CallContext, type CallRecorder, ProviderError } from '../ports/access-provider.js';
 import { awsErrorFacts, toProviderError } from './aws-errors.js';
@@ -33,6 +34,7 @@ export interface AwsConnectorOptions {
 
 export interface AwsClients {
   readonly account: Account;
+  /** IAM is global within a partition: made in the region its endpoint signs in (partition.ts). */
   readonly iam: IAMClient;
   /** In `account.region`, as are the two below. */
   readonly scheduler: SchedulerClient;
@@ -51,7 +53,6 @@ export interface AwsConnector {
 
 const SESSION_SECONDS = 900;
 const REFRESH_BEFORE_MS = 2 * 60_000;
-const IAM_REGION = 'us-east-1'; // IAM is global; its endpoint lives in us-east-1.
 
 /** CloudTrail shows the session name on every call, which ties each change to a jitbot request. */
 export function sessionNameFor(requestId: string): string {
@@ -107,6 +108,8 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       resource: account.connectorRoleArn,
     };
     try {
+      // STS in the account's own region: its regional endpoint is in the account's partition,
+      // the only one where the role can be assumed (the catalog has the region in that partition).
       const output = await stsFor(account.region).send(
         new AssumeRoleCommand({
           RoleArn: account.connectorRoleArn,
@@ -209,7 +212,11 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       let identityStore: IdentitystoreClient | undefined;
       const clients: AwsClients = {
         account,
-        iam: new IAMClient({ ...common, region: IAM_REGION, credentials }),
+        iam: new IAMClient({
+          ...common,
+          region: iamRegionOf(partitionOf(account.connectorRoleArn)),
+          credentials,
+        }),
         scheduler: new SchedulerClient({ ...common, region, credentials }),
         get ssoAdmin() {
           ssoAdmin ??= new SSOAdminClient({ ...common, region, credentials });
@@ -244,9 +251,22 @@ function assumeRoleError(error: unknown, account: Account): ProviderError {
       },
     );
   }
-  return toProviderError(error, {
+  const failure = toProviderError(error, {
     operation: 'sts:AssumeRole',
     accountId: account.accountId,
     resource: `role ${account.connectorRoleArn}`,
   });
+  if (failure.code !== 'aws_bad_credentials') return failure;
+  // What an identity of another partition gets: the partition's STS has never heard of it.
+  const partition = partitionOf(account.connectorRoleArn);
+  return new ProviderError(
+    failure.code,
+    `${failure.message}; jitbot's own identity must be of the partition ${partition} (the role's), since a role can be assumed only from its own partition`,
+    {
+      kind: failure.kind,
+      retryable: failure.retryable,
+      cause: error,
+      ...(failure.providerRequestId !== undefined ? { providerRequestId: failure.providerRequestId } : {}),
+    },
+  );
 }

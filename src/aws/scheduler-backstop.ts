@@ -23,10 +23,13 @@ import type { AwsConnector } from './connector.js';
 
 /** The schedule group jitbot's schedules live in (created by the account setup, with the roles). */
 export const SCHEDULE_GROUP = 'jitbot';
-/** EventBridge Scheduler's universal target that calls IAM RemoveUserFromGroup with the Input as parameters. */
-export const REMOVE_USER_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:removeUserFromGroup';
+/**
+ * EventBridge Scheduler's universal target that calls IAM RemoveUserFromGroup with the Input as
+ * parameters, in the commercial partition; a schedule takes its account's (iamRemoval).
+ */
+export const REMOVE_USER_TARGET_ARN = universalTargetArn('aws', 'iam', 'removeUserFromGroup');
 /** The same for DetachUserPolicy. */
-export const DETACH_POLICY_TARGET_ARN = 'arn:aws:scheduler:::aws-sdk:iam:detachUserPolicy';
+export const DETACH_POLICY_TARGET_ARN = universalTargetArn('aws', 'iam', 'detachUserPolicy');
 
 const GRANT_ID = /^[A-Za-z0-9-]{1,40}$/;
 /** The code of a failure with the grant's schedule known to exist (see set()). */

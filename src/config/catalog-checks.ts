@@ -8,6 +8,7 @@ import {
   checkIdentityCenterTarget,
   identityCenterContext,
 } from './catalog-identity-center.js';
+import { checkPartitions } from './catalog-partitions.js';
 import type { Path, Problem, Redaction } from './catalog-problems.js';
 import { DEAD_LETTER_ARN, ROLE_ARN } from './catalog-schema.js';
 import { checkTarget, type Data, recordOf, type TargetContext } from './catalog-target-checks.js';
@@ -40,6 +41,7 @@ export function checkCatalog(catalog: unknown, redaction: Redaction): Problem[] 
     ...uniqueIds('accounts', accounts, redaction),
     ...accounts.flatMap((account, index) => checkAccount(recordOf(account), ['accounts', index], redaction)),
     ...checkIdentityCenter(identityCenter, references, redaction),
+    ...checkPartitions(root, redaction),
     ...uniqueIds('targets', targets, redaction),
     ...targets.flatMap((target, index) => [
       ...checkTarget(recordOf(target), ['targets', index], context),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_FORMAT_HINT, formatDuration, parseDuration } from '../domain/duration.js';
+import { regionPartition } from '../domain/partition.js';
 import { generatedPolicyFields } from './catalog-generated-policy.js';
 
 /**
@@ -23,6 +24,7 @@ export const JIT_POLICY_ARN =
  */
 export const DEAD_LETTER_ARN =
   /^arn:aws(?:-us-gov|-cn)?:sqs:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:[\w-]{1,80}$/;
+const SUPPORTED_PARTITIONS = 'aws (commercial), aws-us-gov (GovCloud) and aws-cn (China)';
 export const USER_MAPPING_RULES = ['email', 'email-local-part'] as const;
 /**
  * IAM Identity Center ARNs have no region and no account. The instance id follows AWS's own
@@ -155,7 +157,22 @@ const awsAccountId = z
   })
   .regex(/^\d{12}$/, 'must be exactly 12 digits, e.g. "123456789012"');
 
-const awsRegion = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region like us-east-1');
+/**
+ * A region of a partition jitbot runs in. The partition decides every ARN and endpoint jitbot
+ * uses for the account, so a region of no partition, or of one jitbot does not support, is refused.
+ */
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/, { message: 'must be an AWS region like us-east-1', abort: true })
+  .superRefine((region, context) => {
+    const found = regionPartition(region);
+    if (found !== undefined && 'partition' in found) return;
+    const message =
+      found === undefined
+        ? `is not a region of any partition jitbot supports (${SUPPORTED_PARTITIONS}); write one such as us-east-1, us-gov-west-1 or cn-north-1`
+        : `is a region of the partition ${found.unsupported}, which jitbot does not support: it supports ${SUPPORTED_PARTITIONS}`;
+    context.addIssue({ code: 'custom', input: region, message });
+  });
 
 const account = z.strictObject({
   id: catalogId,

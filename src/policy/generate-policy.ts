@@ -86,7 +86,7 @@ function limitProblem(
     return `The policy would be ${size} characters and IAM allows at most ${POLICY_SIZE_LIMIT} in a managed policy; narrow the wildcards or ask for fewer resources.`;
   }
   if (pairs > MAX_PROVEN_PAIRS) {
-    return `This request comes to ${pairs} pairs of an action and a resource and jitbot proves at most ${MAX_PROVEN_PAIRS} in one request; use a wildcard resource (e.g. arn:aws:s3:::my-bucket/* rather than each object) or ask for fewer actions.`;
+    return `This request comes to ${pairs} pairs of an action and a resource and jitbot proves at most ${MAX_PROVEN_PAIRS} in one request; use a wildcard resource (e.g. arn:${bounds.partition}:s3:::my-bucket/* rather than each object) or ask for fewer actions.`;
   }
   return undefined;
 }

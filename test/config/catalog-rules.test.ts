@@ -145,15 +145,17 @@ describe('accounts', () => {
   });
 
   it('take role ARNs in the GovCloud and China partitions, with a role path', () => {
-    const accounts = [
-      buildAccount({ connectorRoleArn: 'arn:aws-us-gov:iam::111111111111:role/jit/connector' }),
-      buildAccount({
-        id: 'cn',
-        connectorRoleArn: 'arn:aws-cn:iam::111111111111:role/connector',
-        region: 'cn-north-1',
-      }),
-    ];
-    expect(parse(buildCatalogData({ accounts })).accounts).toHaveLength(2);
+    const gov = buildAccount({
+      connectorRoleArn: 'arn:aws-us-gov:iam::111111111111:role/jit/connector',
+      region: 'us-gov-west-1',
+    });
+    const cn = buildAccount({
+      connectorRoleArn: 'arn:aws-cn:iam::111111111111:role/connector',
+      region: 'cn-north-1',
+    });
+    // One catalog is one partition (catalog-partitions.test.ts): each is its own catalog.
+    expect(parse(buildCatalogData({ accounts: [gov] })).accounts).toHaveLength(1);
+    expect(parse(buildCatalogData({ accounts: [cn] })).accounts).toHaveLength(1);
   });
 
   it('refuse something that is not a role ARN', () => {

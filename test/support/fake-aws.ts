@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { FakeAwsAccount, FakeAwsError } from './fake-aws-state.js';
-import { iamResult, queryError, queryResponse } from './fake-aws-xml.js';
+import { escapeXml, iamResult, queryError, queryResponse } from './fake-aws-xml.js';
 import {
   FakeIdentityCenter,
   type FakeIdentityCenterOptions,
@@ -37,11 +40,27 @@ export interface FakeAwsCall {
   /** The assumed-role session that signed the call, when it was one the fake issued. */
   readonly session?: FakeSession;
   readonly requestId: string;
+  /**
+   * The region of the SigV4 credential scope the client signed with: with every service at one
+   * endpoint it is what shows which region (and so partition) the client was made for.
+   */
+  readonly signingRegion?: string;
   readonly status: number;
   readonly errorCode?: string;
   /** The call was carried out (status and errorCode say how), but this is what the client got. */
   readonly answerLost?: 'drop' | 'error';
 }
+
+/** What every call carries besides its action and parameters. */
+interface CallMeta {
+  readonly accessKeyId: string | undefined;
+  readonly requestId: string;
+  readonly signingRegion: string | undefined;
+}
+
+/** The IAM universal targets in GovCloud and China, which the account's own state does not run. */
+const PARTITION_IAM_TARGET =
+  /^arn:aws-(?:us-gov|cn):scheduler:::aws-sdk:iam:(removeUserFromGroup|detachUserPolicy)$/;
 
 interface Injected {
   readonly code: string;
@@ -73,6 +92,10 @@ export class FakeAws {
   private readonly failures = new Map<string, Injected>();
   private readonly lostAnswers = new Map<string, { how: 'drop' | 'error'; remaining: number }>();
   private server: Server | undefined;
+  /** IAM roles GetRole finds, by `accountId/roleName`, with their trust policy. */
+  private readonly iamRoles = new Map<string, { readonly arn: string; readonly trust: string }>();
+  /** Scheduler's schedule groups GetScheduleGroup finds, as `accountId/region/name`. */
+  private readonly scheduleGroups = new Set<string>();
 
   account(accountId: string): FakeAwsAccount {
     let account = this.accounts.get(accountId);
@@ -110,6 +133,34 @@ export class FakeAws {
   /** A role AssumeRole accepts, only with this external id (undefined: none needed). */
   addRole(roleArn: string, externalId: string | undefined): void {
     this.roles.set(roleArn, externalId);
+  }
+
+  /**
+   * A scheduler role GetRole finds, with a trust policy: by default infra/policies/scheduler-trust.json
+   * for `region` (it names the account's `jitbot` schedule group there), as the setup deploys it.
+   */
+  addSchedulerRole(roleArn: string, options: { region?: string; trust?: object } = {}): void {
+    const match = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+    if (!match) throw new Error(`not a role ARN: ${roleArn}`);
+    const [, partition = 'aws', accountId = '', name = ''] = match;
+    const values: Record<string, string> = {
+      partition,
+      account_id: accountId,
+      region: options.region ?? 'us-east-1',
+    };
+    const trust =
+      options.trust === undefined
+        ? readFileSync(join(PACKAGE_ROOT, 'infra', 'policies', 'scheduler-trust.json'), 'utf8').replace(
+            /\$\{(\w+)\}/g,
+            (_match, key: string) => values[key] ?? '',
+          )
+        : JSON.stringify(options.trust);
+    this.iamRoles.set(`${accountId}/${name}`, { arn: roleArn, trust });
+  }
+
+  /** A schedule group (default `jitbot`) that GetScheduleGroup finds in that account and region only. */
+  addScheduleGroup(accountId: string, region: string, name = 'jitbot'): void {
+    this.scheduleGroups.add(`${accountId}/${region}/${name}`);
   }
 
   /** The next `times` calls of `action` (e.g. `AddUserToGroup`, `CreateSchedule`) fail with `code`. */
@@ -157,8 +208,11 @@ export class FakeAws {
     const fired: string[] = [];
     for (const account of this.accounts.values()) {
       for (const schedule of account.dueSchedules(date)) {
-        account.fire(schedule, (arn, input) =>
-          runIdentityCenterTarget(this.identityCenters, account.accountId, arn, input),
+        account.fire(
+          schedule,
+          (arn, input) =>
+            runIdentityCenterTarget(this.identityCenters, account.accountId, arn, input) ??
+            runPartitionIamTarget(account, arn, input),
         );
         fired.push(schedule.name);
       }
@@ -197,19 +251,27 @@ export class FakeAws {
     const url = new URL(request.url ?? '/', 'http://fake');
     const accessKeyId = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
     const requestId = randomUUID();
+    const signingRegion = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(
+      request.headers.authorization ?? '',
+    )?.[1];
+    const meta: CallMeta = { accessKeyId, requestId, signingRegion };
     const jsonTarget = request.headers['x-amz-target'];
     if (typeof jsonTarget === 'string') {
-      this.handleJson(request, response, jsonTarget, body, { accessKeyId, requestId });
+      this.handleJson(request, response, jsonTarget, body, meta);
+      return;
+    }
+    if (url.pathname.startsWith('/schedule-groups/')) {
+      this.getScheduleGroup(request, response, url, meta);
       return;
     }
     if (url.pathname.startsWith('/schedules')) {
-      this.handleScheduler(request, response, url, body, { accessKeyId, requestId });
+      this.handleScheduler(request, response, url, body, meta);
       return;
     }
     const params = Object.fromEntries(new URLSearchParams(body));
     const action = params.Action ?? '';
     const service = action === 'AssumeRole' ? 'sts' : 'iam';
-    const base = { service, action, params, accessKeyId, requestId } as const;
+    const base = { service, action, params, ...meta } as const;
     try {
       this.injected(action);
       const xml =
@@ -235,7 +297,7 @@ export class FakeAws {
     response: ServerResponse,
     url: URL,
     body: string,
-    meta: { accessKeyId: string | undefined; requestId: string },
+    meta: CallMeta,
   ): void {
     if (request.method === 'GET' && url.pathname === '/schedules') {
       this.listSchedules(request, response, url, meta);
@@ -265,12 +327,7 @@ export class FakeAws {
   }
 
   /** Scheduler's ListSchedules: `GET /schedules` with its filters and paging in the query. */
-  private listSchedules(
-    request: IncomingMessage,
-    response: ServerResponse,
-    url: URL,
-    meta: { accessKeyId: string | undefined; requestId: string },
-  ): void {
+  private listSchedules(request: IncomingMessage, response: ServerResponse, url: URL, meta: CallMeta): void {
     const params = Object.fromEntries(url.searchParams);
     const base = { service: 'scheduler', action: 'ListSchedules', params, ...meta } as const;
     this.answerJson(response, base, meta, {
@@ -292,7 +349,7 @@ export class FakeAws {
   private answerJson(
     response: ServerResponse,
     base: Omit<FakeAwsCall, 'session' | 'status'>,
-    meta: { accessKeyId: string | undefined; requestId: string },
+    meta: CallMeta,
     how: {
       contentType: string;
       errorBody: (failure: FakeAwsError) => string;
@@ -340,7 +397,7 @@ export class FakeAws {
     response: ServerResponse,
     jsonTarget: string,
     body: string,
-    meta: { accessKeyId: string | undefined; requestId: string },
+    meta: CallMeta,
   ): void {
     const { service, action } = parseJsonTarget(jsonTarget);
     let parsed: unknown;
@@ -371,7 +428,7 @@ export class FakeAws {
         const output = identityCenterCall(this.identityCenters, service, action, params, {
           accountId: session.accountId,
           region: scope?.[1],
-          principalArn: `arn:aws:sts::${session.accountId}:assumed-role/${session.roleArn.slice(session.roleArn.lastIndexOf('/') + 1)}/${session.sessionName}`,
+          principalArn: `arn:${/^arn:(aws[a-z-]*):/.exec(session.roleArn)?.[1] ?? 'aws'}:sts::${session.accountId}:assumed-role/${session.roleArn.slice(session.roleArn.lastIndexOf('/') + 1)}/${session.sessionName}`,
         });
         return { session, output };
       },
@@ -447,14 +504,62 @@ export class FakeAws {
   }
 
   private iamAction(action: string, params: Record<string, string>, session: FakeSession): string {
+    if (action === 'GetRole') return this.getRole(params, session);
     return iamResult(this.account(session.accountId), action, params, this.pageSize);
+  }
+
+  /** IAM GetRole in the session's account; the trust policy URL-encoded, as IAM sends it. */
+  private getRole(params: Record<string, string>, session: FakeSession): string {
+    const name = params.RoleName ?? '';
+    const role = this.iamRoles.get(`${session.accountId}/${name}`);
+    if (role === undefined)
+      throw new FakeAwsError('NoSuchEntity', 404, `The role with name ${name} cannot be found.`);
+    const path = role.arn.slice(role.arn.indexOf(':role') + 5, role.arn.lastIndexOf('/') + 1);
+    return `<Role><Path>${escapeXml(path)}</Path><RoleName>${escapeXml(name)}</RoleName><RoleId>AROAFAKE${name.length}</RoleId><Arn>${escapeXml(role.arn)}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${escapeXml(encodeURIComponent(role.trust))}</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration></Role>`;
+  }
+
+  /** Scheduler's GetScheduleGroup (`GET /schedule-groups/{Name}`), in the region the call is signed for. */
+  private getScheduleGroup(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    meta: CallMeta,
+  ): void {
+    const name = decodeURIComponent(url.pathname.slice('/schedule-groups/'.length));
+    const region = meta.signingRegion ?? '';
+    const base = {
+      service: 'scheduler',
+      action: 'GetScheduleGroup',
+      params: { Name: name, region },
+      ...meta,
+    } as const;
+    this.answerJson(response, base, meta, {
+      contentType: 'application/json',
+      errorBody: (failure) => JSON.stringify({ Message: failure.message }),
+      lostAction: 'GetScheduleGroup',
+      run: () => {
+        this.injected('GetScheduleGroup');
+        const session = this.signedSession(request, meta.accessKeyId);
+        if (!this.scheduleGroups.has(`${session.accountId}/${region}/${name}`))
+          throw new FakeAwsError('ResourceNotFoundException', 404, `Schedule group ${name} does not exist.`);
+        const created = Date.parse('2026-01-01T00:00:00Z') / 1000;
+        const output = {
+          Arn: `arn:aws:scheduler:${region}:${session.accountId}:schedule-group/${name}`,
+          Name: name,
+          State: 'ACTIVE',
+          CreationDate: created,
+          LastModificationDate: created,
+        };
+        return { session, output };
+      },
+    });
   }
 
   private assumeRole(params: Record<string, string>): string {
     const roleArn = params.RoleArn ?? '';
     const sessionName = params.RoleSessionName ?? '';
     const expected = this.roles.get(roleArn);
-    const accountId = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+    const [, partition = 'aws', accountId] = /^arn:(aws[a-z-]*):iam::(\d{12}):role\//.exec(roleArn) ?? [];
     if (
       accountId === undefined ||
       !this.roles.has(roleArn) ||
@@ -483,8 +588,27 @@ export class FakeAws {
     };
     this.sessions.set(session.accessKeyId, session);
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-    return `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${randomBytes(20).toString('hex')}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${session.expiration.toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId><Arn>arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}</Arn></AssumedRoleUser>`;
+    return `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${randomBytes(20).toString('hex')}</SecretAccessKey><SessionToken>${session.sessionToken}</SessionToken><Expiration>${session.expiration.toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId><Arn>arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}</Arn></AssumedRoleUser>`;
   }
+}
+
+/**
+ * IAM's removeUserFromGroup and detachUserPolicy through a GovCloud or China universal target, as
+ * the account's own state runs the commercial ones; undefined for any other target.
+ */
+function runPartitionIamTarget(
+  account: FakeAwsAccount,
+  arn: string,
+  input: Record<string, unknown>,
+): 'removed' | 'NoSuchEntity' | undefined {
+  const api = PARTITION_IAM_TARGET.exec(arn)?.[1];
+  if (api === undefined) return undefined;
+  const user = String(input.UserName ?? '');
+  const holders =
+    api === 'removeUserFromGroup'
+      ? account.groups.get(String(input.GroupName ?? ''))
+      : account.policies.get(String(input.PolicyArn ?? ''));
+  return holders?.delete(user) ? 'removed' : 'NoSuchEntity';
 }
 
 /** The client never hears how the call went: the connection is cut, or AWS says it failed. */
