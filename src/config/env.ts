@@ -43,15 +43,56 @@ export function parseAuditSink(value: string): AuditSinkLocation | string {
   return { bucket, prefix };
 }
 
+/**
+ * The values .env.example ships with, which mean "not filled in yet": a copy of the file left
+ * unchanged. A constant rather than a read of the file because the container image does not ship
+ * it; test/config/env.test.ts keeps the two in step. The catalog's secrets among them are checked
+ * by `jitbot doctor`, where the catalog says which are used.
+ */
+export const ENV_EXAMPLE_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  SLACK_SIGNING_SECRET: 'replace-with-your-signing-secret',
+  SLACK_BOT_TOKEN: 'xoxb-replace-with-your-bot-token',
+  JITBOT_EXTERNAL_ID_PROD: 'replace-with-prod-external-id',
+  JITBOT_EXTERNAL_ID_STAGING: 'replace-with-staging-external-id',
+  JITBOT_EXTERNAL_ID_IDENTITY: 'replace-with-identity-center-external-id',
+  OKTA_API_TOKEN: 'replace-with-okta-api-token',
+};
+
+/** Whether `value` is one of .env.example's placeholders (spaces around it ignored, as a paste adds them). */
+export function isEnvExamplePlaceholder(value: string | undefined): boolean {
+  const trimmed = value?.trim();
+  return trimmed !== undefined && Object.values(ENV_EXAMPLE_PLACEHOLDERS).includes(trimmed);
+}
+
+const PLACEHOLDER_PROBLEM = "is still .env.example's placeholder";
+
+// Slack's rule for command names: a slash, then lower-case letters, digits, - and _, 32 at most.
+const SLACK_COMMAND_NAME = /^\/[a-z0-9_-]{1,31}$/;
+const SLACK_COMMAND_RULE = 'must be a slash command name like /request-aws-access-staging';
+
+/** What is wrong with a SLACK_COMMAND value, for commands that read nothing else. */
+export function slackCommandProblem(value: string): string | undefined {
+  return SLACK_COMMAND_NAME.test(value) ? undefined : SLACK_COMMAND_RULE;
+}
+
 const envFields = z.object({
-  SLACK_SIGNING_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
+  // Slack would refuse the placeholders too, but only at the first request and in fewer words.
+  SLACK_SIGNING_SECRET: z
+    .string({ error: 'is required' })
+    .min(1, 'is required')
+    .refine((secret) => !isEnvExamplePlaceholder(secret), PLACEHOLDER_PROBLEM),
   SLACK_BOT_TOKEN: z
     .string({ error: 'is required' })
     .min(1, 'is required')
-    .refine((token) => token.startsWith('xoxb-'), 'must be a bot token (it starts with xoxb-)'),
+    .refine((token) => token.startsWith('xoxb-'), 'must be a bot token (it starts with xoxb-)')
+    .refine((token) => !isEnvExamplePlaceholder(token), PLACEHOLDER_PROBLEM),
   SLACK_APP_TOKEN: optionalText.refine(
     (token) => token === undefined || token.startsWith('xapp-'),
     'must be an app-level token (it starts with xapp-)',
+  ),
+  SLACK_COMMAND: z.preprocess(
+    (value) => (value === undefined || value === '' ? '/request-aws-access' : value),
+    z.string().regex(SLACK_COMMAND_NAME, SLACK_COMMAND_RULE),
   ),
   SLACK_API_URL: optionalText.refine(
     (url) => url === undefined || /^https?:\/\/.+\/$/.test(url),
@@ -83,6 +124,10 @@ const envFields = z.object({
     (url) => url === undefined || /^postgres(ql)?:\/\//.test(url),
     'must be a PostgreSQL URL like postgres://user:password@host:5432/jitbot',
   ),
+  // A PEM bundle of the CA that signed the server's certificate; read and checked when the database opens.
+  DATABASE_CA_FILE: optionalText,
+  // libpq's name for the same, honoured as libpq does: node-postgres itself never reads it.
+  PGSSLROOTCERT: optionalText,
   JITBOT_DATA_DIR: z.preprocess((value) => (value === '' ? undefined : value), z.string().default('./data')),
   JITBOT_CATALOG: z.preprocess(
     (value) => (value === '' ? undefined : value),
@@ -126,6 +171,8 @@ const FIXES: Record<string, string> = {
   SLACK_APP_TOKEN:
     'create one under Basic Information > App-Level Tokens with connections:write, or unset it to use HTTP',
   SLACK_API_URL: 'unset it to use Slack itself',
+  SLACK_COMMAND:
+    "the command your Slack app's manifest declares (lower case, at most 32 characters); unset it for /request-aws-access",
   PORT: 'set the port jitbot listens on, e.g. PORT=3000',
   DATABASE_URL: 'or unset it to use the embedded database under JITBOT_DATA_DIR',
   LOG_LEVEL: 'e.g. LOG_LEVEL=info',

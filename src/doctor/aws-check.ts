@@ -2,9 +2,15 @@ import { type AwsChecks, createAwsChecks } from '../aws/aws-checks.js';
 import { createAwsConnector } from '../aws/connector.js';
 import { type Account, type Catalog, grantsInIam } from '../domain/catalog.js';
 import type { Logger } from '../log/logger.js';
+import { checkAssumeRole } from './assume-role-check.js';
 import { answeredWithin } from './deadline.js';
 import { checkIdentityCenter } from './identity-center-check.js';
-import { type CheckLine, type CheckResult, fromResult, pass, skip, warn } from './report.js';
+import { checkRegion } from './region-check.js';
+import { type CheckLine, type CheckResult, fromResult, skip, warn } from './report.js';
+import { checkScheduler } from './scheduler-check.js';
+
+type Variables = Readonly<Record<string, string | undefined>>;
+type Connector = ReturnType<typeof createAwsConnector>;
 
 /** Each check gets one retry for a throttle; a denial is never retried by the SDK anyway. */
 const MAX_ATTEMPTS = 2;
@@ -57,11 +63,10 @@ function timed(work: Promise<CheckResult>, ms: number): Promise<CheckResult> {
 }
 
 /**
- * Undefined for the Identity Center account without a scheduler role when nothing else is granted
- * there: the "identity center: backstop" line says it for the grants it concerns.
+ * Without a scheduler role: a warning, or nothing for the Identity Center account when nothing
+ * else is granted there (the "identity center: backstop" line says it for the grants it concerns).
  */
-function schedulerLine(label: string, account: Account, catalog: Catalog): CheckLine | undefined {
-  if (account.schedulerRoleArn) return pass(`${label}: scheduler role`, account.schedulerRoleArn);
+function noSchedulerLine(label: string, account: Account, catalog: Catalog): CheckLine | undefined {
   const grantsHere = catalog.targets.some(
     (target) =>
       (target.kind === 'aws-iam-group' ||
@@ -77,30 +82,50 @@ function schedulerLine(label: string, account: Account, catalog: Catalog): Check
   );
 }
 
+interface AccountContext {
+  readonly catalog: Catalog;
+  readonly checks: AwsChecks;
+  readonly connector: Connector;
+  readonly ms: number;
+}
+
 async function checkAccount(
   account: Account,
-  catalog: Catalog,
-  checks: AwsChecks,
+  { catalog, checks, connector, ms }: AccountContext,
   assumedRole: Promise<CheckResult>,
-  ms: number,
 ): Promise<CheckLine[]> {
   const label = `aws ${account.id} (${account.accountId})`;
   const granted = grantedIn(catalog, account);
-  const assumed = await assumedRole;
-  const lines = [fromResult(`${label}: assume connector role`, assumed, account.connectorRoleArn)];
-  if (assumed.ok) {
-    const results = await Promise.all(granted.map((item) => timed(item.check(checks), ms)));
-    results.forEach((result, index) => {
-      lines.push(
-        fromResult(`${label}: ${granted[index]?.label}`, result, granted[index]?.passes ?? 'exists'),
-      );
-    });
-  } else {
-    for (const item of granted)
-      lines.push(skip(`${label}: ${item.label}`, 'not checked: needs the connector role'));
+  const region = checkRegion(account);
+  const lines = [fromResult(`${label}: region`, region, region.ok ? region.detail : undefined)];
+  const scheduler = account.schedulerRoleArn !== undefined;
+  if (!region.ok) {
+    const reason = 'not checked: needs a correct region';
+    lines.push(skip(`${label}: assume connector role`, reason));
+    for (const item of granted) lines.push(skip(`${label}: ${item.label}`, reason));
+    if (scheduler)
+      lines.push(skip(`${label}: scheduler role`, reason), skip(`${label}: schedule group`, reason));
+    return lines;
   }
-  const scheduler = schedulerLine(label, account, catalog);
-  if (scheduler) lines.push(scheduler);
+  const assumed = await assumedRole;
+  lines.push(fromResult(`${label}: assume connector role`, assumed, account.connectorRoleArn));
+  if (!assumed.ok) {
+    const reason = 'not checked: needs the connector role';
+    for (const item of granted) lines.push(skip(`${label}: ${item.label}`, reason));
+    if (scheduler)
+      lines.push(skip(`${label}: scheduler role`, reason), skip(`${label}: schedule group`, reason));
+    return lines;
+  }
+  const [results, schedulerLines] = await Promise.all([
+    Promise.all(granted.map((item) => timed(item.check(checks), ms))),
+    checkScheduler(label, account, catalog, connector, ms),
+  ]);
+  results.forEach((result, index) => {
+    lines.push(fromResult(`${label}: ${granted[index]?.label}`, result, granted[index]?.passes ?? 'exists'));
+  });
+  lines.push(...schedulerLines);
+  const missing = scheduler ? undefined : noSchedulerLine(label, account, catalog);
+  if (missing) lines.push(missing);
   return lines;
 }
 
@@ -109,7 +134,12 @@ async function checkAccount(
  * Identity Center checks. The session is `jitbot-doctor` (the trust policy only admits `jitbot-*` names),
  * so the calls stand out in CloudTrail; each account's role is assumed once for all of them.
  */
-export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: number): Promise<CheckLine[]> {
+export async function checkAws(
+  catalog: Catalog,
+  variables: Variables,
+  logger: Logger,
+  timeoutMs: number,
+): Promise<CheckLine[]> {
   if (catalog.accounts.length === 0) return [];
   const connector = createAwsConnector({
     accounts: catalog.accounts,
@@ -124,14 +154,24 @@ export async function checkAws(catalog: Catalog, logger: Logger, timeoutMs: numb
     const assume = (account: Account) => {
       let result = assumed.get(account.id);
       if (result === undefined) {
-        result = timed(checks.checkAssumeRole(account), timeoutMs);
+        // STS is called in the account's region: with a wrong one there is nothing to ask.
+        const region = checkRegion(account);
+        result = region.ok
+          ? timed(checkAssumeRole(connector, account, variables), timeoutMs)
+          : Promise.resolve({
+              ok: false,
+              problem: `account ${account.id} has a wrong region (${account.region})`,
+              fix: `see "aws ${account.id} (${account.accountId}): region"`,
+            });
         assumed.set(account.id, result);
       }
       return result;
     };
     const [perAccount, identityCenter] = await Promise.all([
       Promise.all(
-        catalog.accounts.map((account) => checkAccount(account, catalog, checks, assume(account), timeoutMs)),
+        catalog.accounts.map((account) =>
+          checkAccount(account, { catalog, checks, connector, ms: timeoutMs }, assume(account)),
+        ),
       ),
       checkIdentityCenter(catalog, connector, assume, timeoutMs),
     ]);

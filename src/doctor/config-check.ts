@@ -4,6 +4,7 @@ import { checkGeneratedPolicyTargets } from '../config/catalog-generated-policy-
 import { type Env, parseEnv } from '../config/env.js';
 import type { Catalog } from '../domain/catalog.js';
 import { describeError, isUserFacingError } from '../errors.js';
+import { placeholderLines } from './placeholder-check.js';
 import { type CheckLine, fail, pass, warn } from './report.js';
 
 export interface LoadedConfig {
@@ -47,6 +48,7 @@ export async function checkConfig(variables: Variables): Promise<LoadedConfig> {
       lines: [
         environment,
         pass('catalog', describeCatalog(env.JITBOT_CATALOG, catalog)),
+        ...placeholderLines(catalog, variables),
         ...(domains ? [warn('catalog email domains', domains.problem, domains.fix)] : []),
       ],
       env,

@@ -69,6 +69,26 @@ export function createRedactor(secrets: readonly (string | undefined)[]): (text:
   return (text) => {
     let redacted = text;
     for (const value of values) redacted = redacted.split(value).join('[redacted]');
-    return scrubSecrets(redacted);
+    return scrubExceptExamples(redacted);
   };
+}
+
+/**
+ * The documentation's example URL (`postgres://user:password@host:5432/jitbot`): a hint, not a
+ * secret. A real DATABASE_URL whose password is `password` never gets this far as such: its
+ * password is one of the values removed above.
+ */
+const EXAMPLE_DATABASE_URL = /postgres(?:ql)?:\/\/[^:/\s@]+:password@/g;
+
+/** scrubSecrets, which would turn the example into `user:[redacted]@`, with the example kept as written. */
+function scrubExceptExamples(text: string): string {
+  const kept: string[] = [];
+  const shielded = text.replace(EXAMPLE_DATABASE_URL, (example) => {
+    kept.push(example);
+    return `\uE000${kept.length - 1}\uE000`;
+  });
+  return scrubSecrets(shielded).replace(
+    /\uE000(\d+)\uE000/g,
+    (_match, index: string) => kept[Number(index)] ?? '',
+  );
 }

@@ -41,6 +41,19 @@ function passwordOf(url: string | undefined): string[] {
   }
 }
 
+/** The secrets in the raw environment: all there is to go by when it does not parse. */
+function secretsOfVariables(variables: DoctorInputs['variables']): (string | undefined)[] {
+  return [
+    variables.SLACK_BOT_TOKEN,
+    variables.SLACK_SIGNING_SECRET,
+    variables.SLACK_APP_TOKEN,
+    ...passwordOf(variables.DATABASE_URL),
+    variables.AWS_ACCESS_KEY_ID,
+    variables.AWS_SECRET_ACCESS_KEY,
+    variables.AWS_SESSION_TOKEN,
+  ];
+}
+
 /** Every secret the doctor could come across, so none can reach the report. */
 function secretsOf(env: Env, catalog: Catalog, variables: DoctorInputs['variables']): (string | undefined)[] {
   return [
@@ -50,9 +63,7 @@ function secretsOf(env: Env, catalog: Catalog, variables: DoctorInputs['variable
     ...passwordOf(env.DATABASE_URL),
     ...catalog.accounts.map((account) => account.externalId),
     catalog.okta?.token,
-    variables.AWS_ACCESS_KEY_ID,
-    variables.AWS_SECRET_ACCESS_KEY,
-    variables.AWS_SESSION_TOKEN,
+    ...secretsOfVariables(variables),
   ];
 }
 
@@ -64,7 +75,7 @@ export async function runDoctor(inputs: DoctorInputs): Promise<number> {
   const config = await checkConfig(inputs.variables);
   const { env, catalog } = config;
   if (env === undefined || catalog === undefined) {
-    const scrub = createRedactor([]);
+    const scrub = createRedactor(secretsOfVariables(inputs.variables));
     for (const line of config.lines) for (const text of formatLine(line)) inputs.write(scrub(text));
     inputs.write('Fix the configuration first: the other checks need it.');
     return 1;
@@ -80,8 +91,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<number> {
   // Started together so the slowest bounds the run; printed in this order as each finishes.
   const sections = [
     guarded('database', checkDatabase(env, logger, ms)),
-    guarded('slack', checkSlack(env, logger, ms)),
-    guarded('aws', checkAws(catalog, logger, ms)),
+    guarded('slack', checkSlack(env, catalog, logger, ms)),
+    guarded('aws', checkAws(catalog, inputs.variables, logger, ms)),
     guarded('okta', checkOkta(catalog, ms)),
   ];
   const lines = [...config.lines];

@@ -1,9 +1,11 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
+import type { Catalog } from '../domain/catalog.js';
 import { describeError, field } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { compareScopes, REQUIRED_BOT_SCOPES } from '../slack/scopes.js';
+import { checkChannels } from './channel-check.js';
 import { type CheckLine, fail, pass, skip, warn } from './report.js';
 
 const TOKEN = 'slack token';
@@ -93,8 +95,16 @@ export function scopeLines(granted: readonly string[] | undefined): CheckLine[] 
   return lines;
 }
 
-/** auth.test proves the token, and its response headers carry the token's scopes. */
-export async function checkSlack(env: Env, logger: Logger, timeoutMs: number): Promise<CheckLine[]> {
+/**
+ * auth.test proves the token, and its response headers carry the token's scopes; then
+ * conversations.info shows whether jitbot is in every channel the catalog names.
+ */
+export async function checkSlack(
+  env: Env,
+  catalog: Catalog,
+  logger: Logger,
+  timeoutMs: number,
+): Promise<CheckLine[]> {
   const client = new WebClient(env.SLACK_BOT_TOKEN, {
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
     retryConfig: { retries: 0 },
@@ -102,11 +112,17 @@ export async function checkSlack(env: Env, logger: Logger, timeoutMs: number): P
     timeout: timeoutMs,
     logger: boltLogger(logger),
   });
+  let result: Awaited<ReturnType<typeof client.auth.test>>;
   try {
-    const result = await client.auth.test();
-    const who = `works: bot ${result.user ?? result.user_id ?? '?'} in ${result.team ?? result.team_id ?? '?'}`;
-    return [pass(TOKEN, who), ...scopeLines(result.response_metadata?.scopes)];
+    result = await client.auth.test();
   } catch (error) {
-    return [authFailure(error, env), skip(SCOPES, 'not checked: needs a working token')];
+    return [
+      authFailure(error, env),
+      skip(SCOPES, 'not checked: needs a working token'),
+      skip('slack channels', 'not checked: needs a working token'),
+    ];
   }
+  const who = `works: bot ${result.user ?? result.user_id ?? '?'} in ${result.team ?? result.team_id ?? '?'}`;
+  const scopes = result.response_metadata?.scopes;
+  return [pass(TOKEN, who), ...scopeLines(scopes), ...(await checkChannels(client, catalog, scopes))];
 }

@@ -10,6 +10,9 @@ export const REQUIRED_BOT_SCOPES = [
   'usergroups:read',
   'users:read',
   'users:read.email',
+  // conversations.info in `jitbot doctor`: is the bot in the admin and approval channels?
+  'channels:read',
+  'groups:read',
 ] as const;
 
 export interface ScopeComparison {

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDotEnv } from '../../src/config/dotenv.js';
-import { parseEnv } from '../../src/config/env.js';
+import { ENV_EXAMPLE_PLACEHOLDERS, isEnvExamplePlaceholder, parseEnv } from '../../src/config/env.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 const VALID = { SLACK_SIGNING_SECRET: 'shhh-signing', SLACK_BOT_TOKEN: 'xoxb-1-abc' };
 
@@ -127,6 +128,23 @@ describe('parseEnv', () => {
     );
   });
 
+  it('takes the CA bundle for PostgreSQL from DATABASE_CA_FILE or PGSSLROOTCERT; empty means unset', () => {
+    const env = parseEnv({
+      ...VALID,
+      DATABASE_URL: 'postgres://jitbot@db:5432/jitbot?sslmode=verify-full',
+      DATABASE_CA_FILE: '/etc/ssl/rds/global-bundle.pem',
+      PGSSLROOTCERT: '/app/rds-ca.pem',
+    });
+    expect(env).toMatchObject({
+      DATABASE_CA_FILE: '/etc/ssl/rds/global-bundle.pem',
+      PGSSLROOTCERT: '/app/rds-ca.pem',
+    });
+    expect(parseEnv({ ...VALID, DATABASE_CA_FILE: '', PGSSLROOTCERT: '' })).toMatchObject({
+      DATABASE_CA_FILE: undefined,
+      PGSSLROOTCERT: undefined,
+    });
+  });
+
   it('returns a frozen object so nothing below main can change the configuration', () => {
     expect(Object.isFrozen(parseEnv(VALID))).toBe(true);
   });
@@ -146,5 +164,40 @@ describe('loadDotEnv', () => {
     const target = {};
     expect(loadDotEnv(join(tmpdir(), 'no-such-dir', '.env'), target)).toEqual([]);
     expect(target).toEqual({});
+  });
+});
+
+describe(".env.example's placeholders", () => {
+  /** Every `NAME=value` line (not commented out) whose value says to replace it. */
+  function placeholdersInExample(): Record<string, string> {
+    const text = readFileSync(join(PACKAGE_ROOT, '.env.example'), 'utf8');
+    const found: Record<string, string> = {};
+    for (const [, name, value] of text.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm))
+      if (name && value?.includes('replace-with')) found[name] = value.trim();
+    return found;
+  }
+
+  // The image does not ship .env.example, so the list is a constant: it must not drift from the file.
+  it('are exactly the values .env.example asks to replace', () => {
+    expect(ENV_EXAMPLE_PLACEHOLDERS).toEqual(placeholdersInExample());
+  });
+
+  it('refuses the Slack ones left unchanged, each with where the real value is', () => {
+    const message = problemsOf({
+      SLACK_SIGNING_SECRET: ENV_EXAMPLE_PLACEHOLDERS.SLACK_SIGNING_SECRET,
+      SLACK_BOT_TOKEN: ` ${ENV_EXAMPLE_PLACEHOLDERS.SLACK_BOT_TOKEN} `,
+    });
+    expect(message).toContain(
+      "SLACK_SIGNING_SECRET is still .env.example's placeholder: copy it from your Slack app: Basic Information > App Credentials > Signing Secret",
+    );
+    expect(message).toContain(
+      "SLACK_BOT_TOKEN is still .env.example's placeholder: copy it from your Slack app: OAuth & Permissions > Bot User OAuth Token",
+    );
+  });
+
+  it('are only those exact values', () => {
+    expect(isEnvExamplePlaceholder('replace-with-prod-external-id')).toBe(true);
+    expect(isEnvExamplePlaceholder('a1b2-replace-with-nothing')).toBe(false);
+    expect(isEnvExamplePlaceholder(undefined)).toBe(false);
   });
 });

@@ -46,6 +46,8 @@ beforeAll(async () => {
   admin = ic.addPermissionSet({ name: 'AdministratorAccess', sessionDuration: 'PT1H', tags: tagged }).arn;
   longSessions = ic.addPermissionSet({ name: 'LongSessions', sessionDuration: 'PT12H', tags: tagged }).arn;
   oncall = ic.addGroup('On-call engineers').groupId;
+  aws.addSchedulerRole(SCHEDULER, { region: 'us-east-1' });
+  aws.addScheduleGroup(MANAGEMENT, 'us-east-1');
   awsUrl = await aws.start();
 });
 
@@ -162,16 +164,19 @@ describe('jitbot doctor with Identity Center', () => {
     const assumedBefore = aws.callsTo('AssumeRole').length;
     const { code, output } = await doctor();
     expect(checkLines(output).slice(6)).toEqual([
+      '✓ slack channel CADMIN1: jitbot is a member of #channel-cadmin1 (adminChannel)',
+      `✓ aws management (${MANAGEMENT}): region: us-east-1 (US East (N. Virginia))`,
       `✓ aws management (${MANAGEMENT}): assume connector role: ${ROLE}`,
       `✓ aws management (${MANAGEMENT}): drift reads: the connector role may list jitbot's schedules`,
-      `✓ aws management (${MANAGEMENT}): scheduler role: ${SCHEDULER}`,
+      `✓ aws management (${MANAGEMENT}): scheduler role: ${SCHEDULER}: EventBridge Scheduler may assume it for schedule-group/jitbot in us-east-1`,
+      `✓ aws management (${MANAGEMENT}): schedule group: jitbot in us-east-1`,
       `✓ identity center: instance: ${INSTANCE} in us-east-1, identity store ${STORE}`,
       `✓ identity center: identity store: ${STORE} answers`,
       '✓ identity center target prod-admin-sso: permission set: AdministratorAccess exists (session duration PT1H)',
       `✓ identity center target oncall-sso-group: group: On-call engineers (${oncall}) exists`,
     ]);
     expect(checkLines(output)[1]).toMatch(/^✓ catalog: .*: 2 targets, 1 AWS account, Identity Center$/);
-    expect(output).toContain('All 13 checks passed.');
+    expect(output).toContain('All 16 checks passed.');
     expect(code).toBe(0);
     // The per-account line and the Identity Center checks share one session.
     const assumed = aws.callsTo('AssumeRole').slice(assumedBefore);
@@ -203,7 +208,7 @@ describe('jitbot doctor with Identity Center', () => {
       ].join('\n'),
     );
     expect(output).not.toContain('fitting-sso: session duration');
-    expect(output).toContain('All 14 checks passed, 2 warnings.');
+    expect(output).toContain('All 17 checks passed, 2 warnings.');
     expect(code).toBe(0);
   });
 
@@ -267,7 +272,15 @@ describe('jitbot doctor with Identity Center', () => {
         "    fix: identityCenter.region must be Identity Center's home region (the Region in the IAM Identity Center console's Settings; now eu-west-1); if it is, correct identityCenter.instanceArn, and check that identityCenter.account is the management account or the delegated administrator for Identity Center",
       ].join('\n'),
     );
-    expect(checkLines(output).slice(10)).toEqual([
+    // The Identity Center backstops would be made in eu-west-1, where neither the scheduler role's
+    // trust nor a schedule group is: found here, not by the first grant.
+    expect(lineOf(output, `aws management (${MANAGEMENT}): scheduler role`)).toBe(
+      `✗ aws management (${MANAGEMENT}): scheduler role: the trust policy of ${SCHEDULER} lets EventBridge Scheduler assume it only for arn:aws:scheduler:us-east-1:${MANAGEMENT}:schedule-group/jitbot, but jitbot's schedules are in arn:aws:scheduler:eu-west-1:${MANAGEMENT}:schedule-group/jitbot: a backstop there could not remove anything`,
+    );
+    expect(lineOf(output, `aws management (${MANAGEMENT}): schedule group`)).toBe(
+      `✗ aws management (${MANAGEMENT}): schedule group: there is no schedule group jitbot in eu-west-1 in Management (${MANAGEMENT}), so no backstop could be made there`,
+    );
+    expect(checkLines(output).slice(13)).toEqual([
       '- identity center: identity store: not checked: needs the instance',
       '- identity center target prod-admin-sso: permission set: not checked: needs the instance',
       '- identity center target oncall-sso-group: group: not checked: needs the instance',
@@ -304,12 +317,14 @@ describe('jitbot doctor with Identity Center', () => {
   it('a connector role jitbot cannot assume: one failed line (the account one), the Identity Center checks skipped', async () => {
     const { code, output } = await doctor({}, { JITBOT_EXTERNAL_ID_IC: 'doctor-ic-wrong-ext-id-3e0a' });
     const skipped = `not checked: needs the connector role of management (see "aws management (${MANAGEMENT}): assume connector role")`;
-    expect(checkLines(output).slice(6)).toEqual([
+    expect(checkLines(output).slice(7)).toEqual([
+      `✓ aws management (${MANAGEMENT}): region: us-east-1 (US East (N. Virginia))`,
       expect.stringMatching(
-        /^✗ aws management \(333333333333\): assume connector role: jitbot could not assume /,
+        /^✗ aws management \(333333333333\): assume connector role: cannot assume the connector role /,
       ),
       `- aws management (${MANAGEMENT}): drift reads: not checked: needs the connector role`,
-      `✓ aws management (${MANAGEMENT}): scheduler role: ${SCHEDULER}`,
+      `- aws management (${MANAGEMENT}): scheduler role: not checked: needs the connector role`,
+      `- aws management (${MANAGEMENT}): schedule group: not checked: needs the connector role`,
       `- identity center: instance: ${skipped}`,
       `- identity center: identity store: ${skipped}`,
       `- identity center target prod-admin-sso: permission set: ${skipped}`,
@@ -325,7 +340,7 @@ describe('jitbot doctor with Identity Center', () => {
       /^! identity center: backstop: identityCenter\.account management has no schedulerRoleArn, so Identity Center grants .* have no EventBridge Scheduler backstop/,
     );
     expect(output).not.toContain(`aws management (${MANAGEMENT}): scheduler role`);
-    expect(output).toContain('All 12 checks passed, 1 warning.');
+    expect(output).toContain('All 14 checks passed, 1 warning.');
     expect(code).toBe(0);
   });
 });

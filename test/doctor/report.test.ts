@@ -40,6 +40,28 @@ describe('createRedactor', () => {
       'ids [redacted] and [redacted], abc, [redacted]',
     );
   });
+
+  it("keeps a hint's example DATABASE_URL as written, and still removes a real URL's password", () => {
+    const redact = createRedactor(['s3cret-db-pass']);
+    expect(
+      redact(
+        'DATABASE_URL must be a PostgreSQL URL like postgres://user:password@host:5432/jitbot; ' +
+          'e.g. postgresql://jitbot:password@db:5432/jitbot. Tried postgres://jitbot:s3cret-db-pass@db:5432/jitbot ' +
+          'and postgres://admin:hunter2@db/jitbot',
+      ),
+    ).toBe(
+      'DATABASE_URL must be a PostgreSQL URL like postgres://user:password@host:5432/jitbot; ' +
+        'e.g. postgresql://jitbot:password@db:5432/jitbot. Tried postgres://jitbot:[redacted]@db:5432/jitbot ' +
+        'and postgres://admin:[redacted]@db/jitbot',
+    );
+  });
+
+  it('removes a real password that is literally "password", example and all', () => {
+    const redact = createRedactor(['password']);
+    expect(redact('at postgres://user:password@host:5432/jitbot')).toBe(
+      'at postgres://user:[redacted]@host:5432/jitbot',
+    );
+  });
 });
 
 describe('scopeLines', () => {

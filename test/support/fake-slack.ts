@@ -106,6 +106,16 @@ function defaultAnswer(
       return { view: { id: `V${sequence}`, ...(args.view as object) } };
     case 'conversations.open':
       return { channel: { id: `D${String(args.users ?? 'X').replace(/,/g, '')}` } };
+    // A channel the bot is in, as `jitbot doctor` expects of the admin and approval channels.
+    case 'conversations.info':
+      return {
+        channel: {
+          id: args.channel,
+          name: `channel-${String(args.channel).toLowerCase()}`,
+          is_member: true,
+          is_archived: false,
+        },
+      };
     default:
       return {};
   }
