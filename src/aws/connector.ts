@@ -7,6 +7,7 @@ import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { Account } from '../domain/catalog.js';
 import { iamRegionOf, partitionOf } from '../domain/partition.js';
+import { sessionNameFor } from '../domain/session-names.js';
 import type { Logger } from '../log/logger.js';
 import { type CallContext, type CallRecorder, ProviderError } from '../ports/access-provider.js';
 import { awsErrorFacts, toProviderError } from './aws-errors.js';
@@ -54,9 +55,11 @@ export interface AwsConnector {
 const SESSION_SECONDS = 900;
 const REFRESH_BEFORE_MS = 2 * 60_000;
 
-/** CloudTrail shows the session name on every call, which ties each change to a jitbot request. */
-export function sessionNameFor(requestId: string): string {
-  return `jitbot-${requestId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+export { revocationSessionName, sessionNameFor } from '../domain/session-names.js';
+
+/** The session a call signs in: the one it shares, or its request's own. */
+function sessionOf(context: CallContext): string {
+  return context.session ?? sessionNameFor(context.requestId);
 }
 
 interface Session {
@@ -154,7 +157,7 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
 
   /** Cached credentials for the session, refreshed near expiry; concurrent callers share one AssumeRole. */
   async function credentialsFor(account: Account, context: CallContext): Promise<AwsCredentials> {
-    const sessionName = sessionNameFor(context.requestId);
+    const sessionName = sessionOf(context);
     const key = `${account.id}\n${sessionName}`;
     const session = sessions.get(key);
     if (session !== undefined) {
@@ -200,7 +203,7 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
     },
     async clientsFor(account, context) {
       await credentialsFor(account, context);
-      const key = `${account.id}\n${sessionNameFor(context.requestId)}`;
+      const key = `${account.id}\n${sessionOf(context)}`;
       const session = sessions.get(key);
       const cached = session?.clients.get(account.region);
       if (cached !== undefined) return cached;

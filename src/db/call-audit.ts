@@ -20,6 +20,8 @@ export function createCallRecorder(db: Queryable): CallRecorder {
         resource: call.resource ?? null,
         principal: call.principal ?? null,
         providerRequestId: call.providerRequestId ?? null,
+        // Which shared AWS session (CloudTrail's session name) made this grant's call.
+        ...(call.context.session && call.action.startsWith('aws.') ? { session: call.context.session } : {}),
         ...(call.outcome === 'error' ? { errorCode: call.errorCode ?? null, error: call.error ?? null } : {}),
       },
     });

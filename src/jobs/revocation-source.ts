@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   claimDueRevocations,
   extendRevocationLease,
@@ -5,11 +6,18 @@ import {
   retryRevocation,
 } from '../db/grant-schedule-repository.js';
 import type { StoredGrant } from '../domain/grant.js';
+import { revocationSessionName } from '../domain/session-names.js';
 import type { Logger } from '../log/logger.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import { revokeClaimedGrant } from '../workflow/revoke-grants.js';
 import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
+
+interface ClaimedRevocation {
+  readonly grant: StoredGrant;
+  /** The connector session the grants of this claim share. */
+  readonly session: string;
+}
 
 /**
  * Grants whose access is due to go: at expiry, at once after "Revoke now", and again after a
@@ -19,15 +27,21 @@ import type { DueWorkSource } from './worker.js';
  */
 export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger): DueWorkSource {
   const { pool } = deps;
-  return createLeasedSource<StoredGrant>(
+  return createLeasedSource<ClaimedRevocation>(
     {
       name: 'revocations',
-      claim: (limit, leaseSeconds) => claimDueRevocations(pool, limit, leaseSeconds),
-      extendLease: (grant, leaseSeconds) => extendRevocationLease(pool, grant.id, leaseSeconds),
-      handBack: (grant) => retryRevocation(pool, grant.id, 0, 'worker stopping'),
-      run: (grant) => revokeClaimedGrant(deps, grant, logger),
+      claim: async (limit, leaseSeconds) => {
+        // Grants claimed together share one connector session per account: a burst of expiries
+        // costs one AssumeRole per account and claim, not one per grant.
+        const session = revocationSessionName(randomUUID().slice(0, 8));
+        const grants = await claimDueRevocations(pool, limit, leaseSeconds);
+        return grants.map((grant) => ({ grant, session }));
+      },
+      extendLease: ({ grant }, leaseSeconds) => extendRevocationLease(pool, grant.id, leaseSeconds),
+      handBack: ({ grant }) => retryRevocation(pool, grant.id, 0, 'worker stopping'),
+      run: ({ grant, session }) => revokeClaimedGrant(deps, grant, logger, session),
       nextDueAt: () => nextRevocationDue(pool),
-      describe: (grant) => ({ grant: grant.id }),
+      describe: ({ grant, session }) => ({ grant: grant.id, session }),
     },
     // A claimed revocation is retried by another replica if this one has not finished it by then.
     { logger, batchSize: 50, concurrency: 100, leaseSeconds: 120 },

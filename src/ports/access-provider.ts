@@ -151,6 +151,13 @@ export interface CallContext {
   /** Slack user id of whoever caused the call, or `jitbot`. */
   readonly actor: string;
   /**
+   * The connector session to sign in, when several calls share one: revocations claimed together
+   * in one account assume its role once (`jitbot-revoke-<batch id>`), and each call's audit row
+   * names the session, so CloudTrail's session name still leads to every grant it served.
+   * Absent: a session of its own, named after the request.
+   */
+  readonly session?: string;
+  /**
    * An operation the provider started for this grant and may still be waiting on (an Identity
    * Center assignment request id), as `rememberOperation` last stored it: after a restart the
    * wait resumes instead of starting the operation twice.

@@ -8,16 +8,17 @@ export interface HomeRefresh {
 }
 
 /**
- * The notifications, each of which first marks the App Homes that show what it is about out of
+ * The notifications, each of which then marks the App Homes that show what it is about out of
  * date. They run as durable jobs from the transaction that made the change (the outbox), so a
- * change that reaches anyone's messages reaches their Home too, and a failure retries both.
+ * change that reaches anyone's messages reaches their Home too, and a failure retries both
+ * (a message already sent is not sent again). Messages go first: they are what people wait on.
  */
 export function refreshingHomes(notify: Notifications, refresh: HomeRefresh): Notifications {
   const about =
     <T>(requestOf: (payload: T) => string, send: (payload: T) => Promise<void>) =>
     async (payload: T) => {
-      await refresh.request(requestOf(payload));
       await send(payload);
+      await refresh.request(requestOf(payload));
     };
   const same = (requestId: string) => requestId;
   return {
@@ -28,8 +29,8 @@ export function refreshingHomes(notify: Notifications, refresh: HomeRefresh): No
     grantNotice: about((notice) => notice.requestId, notify.grantNotice),
     alertAdmins: about((alert) => alert.requestId, notify.alertAdmins),
     driftAlert: async (alertId) => {
-      await refresh.admins();
       await notify.driftAlert(alertId);
+      await refresh.admins();
     },
     auditCheckpoint: notify.auditCheckpoint,
   };

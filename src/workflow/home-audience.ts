@@ -37,6 +37,15 @@ export async function refreshHomesOfRequest(deps: AudienceDeps, requestId: strin
   await touchHomes(deps.pool, await homesShowingRequest(deps, requestId));
 }
 
+/** Marks one person's Home out of date (they opened it, or clicked on it) and starts the publish at once. */
+export async function refreshHomeOf(
+  deps: Pick<RequestWorkflowDeps, 'pool' | 'onWork'>,
+  userId: string,
+): Promise<void> {
+  await touchHomes(deps.pool, [userId]);
+  deps.onWork?.();
+}
+
 /** Marks the admins' Homes out of date (a drift alert changes what needs a person). */
 export async function refreshAdminHomes(deps: AudienceDeps): Promise<void> {
   await touchHomes(deps.pool, await adminsOf(deps.catalog, deps.members));

@@ -30,11 +30,12 @@ export function mustRemove(grant: StoredGrant): boolean {
 /** What became of the backstop when the revocation ended: deleted (or found gone), or there was none to look for. */
 export type BackstopEnd = 'deleted' | 'none';
 
-export function contextFor(grant: StoredGrant): CallContext {
+export function contextFor(grant: StoredGrant, session?: string): CallContext {
   return {
     requestId: grant.latestRequestId,
     grantId: grant.id,
     actor: grant.revokedBy ?? SERVICE_ACTOR,
+    ...(session !== undefined ? { session } : {}),
     ...(grant.providerOperation !== null ? { operation: grant.providerOperation } : {}),
     ...(grant.providerState !== null ? { state: grant.providerState } : {}),
   };
@@ -44,10 +45,11 @@ export function contextFor(grant: StoredGrant): CallContext {
 export async function deleteBackstop(
   grant: StoredGrant,
   { target, provider }: Reached,
+  session?: string,
 ): Promise<BackstopEnd> {
   const backstop = provider.backstop;
   if (!backstop || (grant.backstopAt === null && !backstop.available(target))) return 'none';
-  await backstop.clear(target, grant.id, contextFor(grant));
+  await backstop.clear(target, grant.id, contextFor(grant, session));
   return 'deleted';
 }
 
@@ -62,10 +64,11 @@ export async function keepBackstop(
   grant: StoredGrant,
   { target, provider }: Reached,
   logger: Logger,
+  session?: string,
 ): Promise<void> {
   const backstop = provider.backstop;
   if (!backstop || !mustRemove(grant) || !backstop.available(target)) return;
-  const context = contextFor(grant);
+  const context = contextFor(grant, session);
   try {
     if (await backstop.exists(target, grant.id, context)) return;
     if (!(await isRevoking(deps.pool, grant.id))) return;

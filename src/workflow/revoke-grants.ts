@@ -73,11 +73,12 @@ async function removeMembership(
   deps: GrantWorkflowDeps,
   grant: StoredGrant,
   { target, provider }: Reached,
+  session: string | undefined,
 ): Promise<Removal | 'stale'> {
   if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
   if (!(await isRevoking(deps.pool, grant.id))) return 'stale';
   return provider.revoke(target, grant.principal, {
-    ...contextFor(grant),
+    ...contextFor(grant, session),
     rememberOperation: (operation) => recordProviderOperation(deps.pool, grant.id, operation),
   });
 }
@@ -147,6 +148,7 @@ export async function revokeClaimedGrant(
   deps: GrantWorkflowDeps,
   grant: StoredGrant,
   logger: Logger,
+  session?: string,
 ): Promise<void> {
   const reached = reach(deps, grant);
   if (!reached.ok) {
@@ -155,16 +157,16 @@ export async function revokeClaimedGrant(
   }
   let removal: Removal | 'stale';
   try {
-    removal = await removeMembership(deps, grant, reached);
+    removal = await removeMembership(deps, grant, reached, session);
   } catch (error) {
-    await keepBackstop(deps, grant, reached, logger);
+    await keepBackstop(deps, grant, reached, logger, session);
     await postpone(deps, grant, error);
     return;
   }
   if (removal === 'stale') return;
   let backstop: BackstopEnd;
   try {
-    backstop = await deleteBackstop(grant, reached);
+    backstop = await deleteBackstop(grant, reached, session);
   } catch (error) {
     // The access is gone; the next try finds it gone (already-gone) and deletes the schedule then.
     await postpone(deps, grant, error);

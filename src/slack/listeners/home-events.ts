@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { touchHomes } from '../../db/home-views-repository.js';
+import { refreshHomeOf } from '../../workflow/home-audience.js';
 import { ACTIONS, SHORTCUTS } from '../ids.js';
 import type { ListenerDeps } from './deps.js';
 import { openRequestForm } from './request-form.js';
@@ -16,10 +16,8 @@ const homeClick = z.object({
   view: z.object({ type: z.literal('home') }),
 });
 
-/** Marks `userId`'s Home out of date and wakes this process's worker, which publishes it. */
-async function refreshHome(deps: ListenerDeps, userId: string): Promise<void> {
-  await touchHomes(deps.workflows.pool, [userId]);
-  deps.workflows.onWork?.();
+function refreshHome(deps: ListenerDeps, userId: string): Promise<void> {
+  return refreshHomeOf(deps.workflows, userId);
 }
 
 /**
