@@ -6,6 +6,8 @@ import { MIGRATIONS_DIR } from '../paths.js';
 import { startEmbeddedDatabase } from './embedded.js';
 import { type Migration, migrate, pendingMigrations, readMigrations } from './migrations.js';
 import { type ConnectionSettings, createPool, MIGRATION_TIMEOUTS } from './pool.js';
+import { type DatabaseTls, databaseConnection } from './tls.js';
+import { tlsFailure } from './tls-failure.js';
 
 export interface Database {
   readonly pool: pg.Pool;
@@ -33,10 +35,29 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
-async function assertReachable(pool: pg.Pool, location: string): Promise<void> {
+/**
+ * PgBouncer refuses the startup parameters it cannot keep per client, and node-postgres sends
+ * statement_timeout as one. Ignored there, the limit must come from the role instead.
+ */
+function poolerRefusal(error: unknown, location: string): UserFacingError {
+  return new UserFacingError(
+    'database_unreachable',
+    `the connection pooler at ${location} (DATABASE_URL) refused a connection: ${describeError(error)}. ` +
+      'jitbot sets statement_timeout when it connects: add statement_timeout to ignore_startup_parameters in ' +
+      "pgbouncer.ini and set the limit on jitbot's role instead (ALTER ROLE jitbot SET statement_timeout = '15s'), " +
+      'or point DATABASE_URL at the PostgreSQL server itself',
+    { cause: error },
+  );
+}
+
+async function assertReachable(pool: pg.Pool, location: string, tls: DatabaseTls | undefined): Promise<void> {
   try {
     await pool.query('SELECT 1');
   } catch (error) {
+    const refusedOverTls = tls === undefined ? undefined : tlsFailure(error, tls, location);
+    if (refusedOverTls) throw refusedOverTls;
+    if (describeError(error).startsWith('unsupported startup parameter'))
+      throw poolerRefusal(error, location);
     throw new UserFacingError(
       'database_unreachable',
       `could not connect to PostgreSQL at ${location} (DATABASE_URL): ${describeError(error)}. ` +
@@ -91,14 +112,24 @@ export async function openDatabase(
   options: { migrate?: boolean } = {},
 ): Promise<Database> {
   const migrations = readMigrations(MIGRATIONS_DIR);
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedDatabase(env.JITBOT_DATA_DIR, logger);
+  // Read before anything starts, so a missing or wrong CA bundle fails at once, in words.
+  const server = env.DATABASE_URL
+    ? databaseConnection({ ...env, DATABASE_URL: env.DATABASE_URL })
+    : undefined;
+  if (server?.warning) logger.warn(server.warning);
+  if (!server && env.DATABASE_CA_FILE)
+    logger.warn(
+      'DATABASE_CA_FILE is set but DATABASE_URL is not: the embedded database is reached over a local socket, without TLS, so the file is not used',
+    );
+  const embedded = server ? undefined : await startEmbeddedDatabase(env.JITBOT_DATA_DIR, logger);
   const location = env.DATABASE_URL
     ? describeDatabaseUrl(env.DATABASE_URL)
     : `embedded in ${embedded?.dataDir}`;
-  const connection = env.DATABASE_URL ?? embedded?.connection ?? {};
+  // One set of settings for the run-time pool (and so the LISTEN connection) and the migrations.
+  const connection = server?.config ?? embedded?.connection ?? {};
   const pool = createPool(connection, logger);
   try {
-    await assertReachable(pool, location);
+    await assertReachable(pool, location, server?.tls);
     if (options.migrate !== false) await migrateWithRoom(connection, migrations, logger);
   } catch (error) {
     await pool.end().catch(() => undefined);

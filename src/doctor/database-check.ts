@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Env } from '../config/env.js';
 import { type Database, describeDatabaseUrl, openDatabase } from '../db/database.js';
 import { type MigrationStatus, migrationStatus, readMigrations } from '../db/migrations.js';
+import { DatabaseTlsError } from '../db/tls-failure.js';
 import { describeError, isUserFacingError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { MIGRATIONS_DIR } from '../paths.js';
@@ -29,6 +30,8 @@ function openFailure(error: unknown, env: Env, where: string, ms: number): Check
       'ask the running jitbot instead: GET /readyz answers 200 when its database is reachable and migrated',
     );
   }
+  // A refused TLS connection already says what is wrong and which bundle or host to fix.
+  if (error instanceof DatabaseTlsError) return fail(NAME, error.problem, error.fix);
   if (isUserFacingError(error) && error.code === 'database_unreachable' && env.DATABASE_URL) {
     return fail(
       NAME,
