@@ -95,6 +95,12 @@ export function scopeLines(granted: readonly string[] | undefined): CheckLine[] 
   return lines;
 }
 
+/** The command people type, as this installation answers it: the app's manifest must declare the same. */
+function commandWords(env: Env): string {
+  const source = env.SLACK_COMMAND === '/request-aws-access' ? 'the default' : 'SLACK_COMMAND';
+  return `answers ${env.SLACK_COMMAND} (${source}), which the app's manifest must declare (jitbot manifest prints one that does)`;
+}
+
 /**
  * auth.test proves the token, and its response headers carry the token's scopes; then
  * conversations.info shows whether jitbot is in every channel the catalog names.
@@ -122,7 +128,7 @@ export async function checkSlack(
       skip('slack channels', 'not checked: needs a working token'),
     ];
   }
-  const who = `works: bot ${result.user ?? result.user_id ?? '?'} in ${result.team ?? result.team_id ?? '?'}`;
+  const who = `works: bot ${result.user ?? result.user_id ?? '?'} in ${result.team ?? result.team_id ?? '?'}; ${commandWords(env)}`;
   const scopes = result.response_metadata?.scopes;
   return [pass(TOKEN, who), ...scopeLines(scopes), ...(await checkChannels(client, catalog, scopes))];
 }

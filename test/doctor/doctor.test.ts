@@ -204,7 +204,7 @@ describe('jitbot doctor', () => {
       expect.stringMatching(/^✓ catalog: .*jitbot\.yaml: 5 targets, 2 AWS accounts, Okta$/),
       expect.stringMatching(/^✓ database: reachable at \S+\/jitbot_test_/),
       expect.stringMatching(/^✓ database migrations: all \d+ applied$/),
-      '✓ slack token: works: bot jitbot in Fake Workspace',
+      "✓ slack token: works: bot jitbot in Fake Workspace; answers /request-aws-access (the default), which the app's manifest must declare (jitbot manifest prints one that does)",
       '✓ slack scopes: all 7 present',
       '✓ slack channel CADMIN1: jitbot is a member of #channel-cadmin1 (adminChannel)',
       '✓ slack channel CAPPROVE1: jitbot is a member of #channel-capprove1 (approvalChannel of prod-admin)',
@@ -231,6 +231,13 @@ describe('jitbot doctor', () => {
     // The connector roles' trust policy admits only jitbot-* session names.
     const names = aws.callsTo('AssumeRole').map((call) => call.params.RoleSessionName);
     expect(names).toEqual(['jitbot-doctor', 'jitbot-doctor']);
+  });
+
+  it('a renamed command: says which one the manifest must declare', async () => {
+    const { output } = await doctor(doctorEnv({ SLACK_COMMAND: '/request-aws-access-staging' }));
+    expect(lineFor(output, 'slack token')).toContain(
+      "answers /request-aws-access-staging (SLACK_COMMAND), which the app's manifest must declare",
+    );
   });
 
   it("wrong external id: AWS's words naming the refused caller, the guide's four causes, never the id", async () => {
