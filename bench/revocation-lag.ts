@@ -26,7 +26,11 @@ const GRANTS = Number(process.env.BENCH_GRANTS ?? 1000);
 const LEAD_MS = 3000;
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 10_000);
 const GIVE_UP_MS = 90_000;
-const GOAL_P99_MS = 5000;
+/** 1,000 grants due in the same second: the burst goals (one connector session per claimed batch). */
+const BURST = WINDOW_MS <= 1000;
+const GOAL_P99_MS = BURST ? 2000 : 5000;
+/** Removals per second from the first expiry to the last removal; a goal for the burst only. */
+const GOAL_RATE = BURST ? 500 : 0;
 const TSX = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
 
 const ACCOUNT_ID = '111111111111';
@@ -223,13 +227,15 @@ function report(grants: readonly SeededGrant[], fake: TimedFakeAws): boolean {
   const p99 = percentile(delays, 99);
   console.log(`removed: ${delays.length} of ${grants.length}`);
   console.log(spread('delay expiry -> RemoveUserFromGroup', delays));
+  const rate = (delays.length / (lastRemoval - first)) * 1000;
   console.log(
-    `throughput: ${((delays.length / (lastRemoval - first)) * 1000).toFixed(1)} removals/s ` +
+    `throughput: ${rate.toFixed(1)} removals/s ` +
       `(${delays.length} from the first expiry to the last removal, ${((lastRemoval - first) / 1000).toFixed(2)} s; ` +
       `expiries arrive at ${((grants.length / WINDOW_MS) * 1000).toFixed(0)}/s)`,
   );
-  const pass = delays.length === grants.length && p99 < GOAL_P99_MS;
-  console.log(`goal: p99 < ${GOAL_P99_MS / 1000} s   ${pass ? 'PASS' : 'MISS'} (p99 ${ms(p99)})`);
+  const pass = delays.length === grants.length && p99 < GOAL_P99_MS && rate >= GOAL_RATE;
+  const goal = `p99 < ${GOAL_P99_MS / 1000} s${GOAL_RATE ? ` and >= ${GOAL_RATE} removals/s` : ''}`;
+  console.log(`goal: ${goal}   ${pass ? 'PASS' : 'MISS'} (p99 ${ms(p99)}, ${rate.toFixed(0)} removals/s)`);
   return pass;
 }
 
