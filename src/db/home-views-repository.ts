@@ -14,21 +14,37 @@ export interface HomeClaim {
   readonly failures: number;
 }
 
+const DUE_AFTER_CHANGE = `COALESCE(home_views.due_at,
+  GREATEST(now(), home_views.published_at + make_interval(secs => ${SPACING_SECONDS})))`;
+
+function slackPeople(userIds: readonly string[]): string[] {
+  return [...new Set(userIds)].filter((id) => /^[UW][A-Z0-9]{2,}$/.test(id)).sort();
+}
+
 /**
- * Marks these people's Homes out of date. A row already due keeps its time (changes coalesce);
- * otherwise it falls due now, or SPACING_SECONDS after the last publish if that is later.
+ * Marks these people's Homes out of date, for those who have one (they opened it once): a Home
+ * nobody opened is published when they first do, so changes do not publish Homes nobody reads.
+ * A row already due keeps its time (changes coalesce); otherwise it falls due now, or
+ * SPACING_SECONDS after the last publish if that is later.
  */
 export async function touchHomes(db: Queryable, userIds: readonly string[]): Promise<void> {
-  const people = [...new Set(userIds)].filter((id) => /^[UW][A-Z0-9]{2,}$/.test(id)).sort();
+  const people = slackPeople(userIds);
   if (people.length === 0) return;
   await db.query(
-    `INSERT INTO home_views (user_id, due_at)
-     SELECT person, now() FROM unnest($1::text[]) AS person
-     ON CONFLICT (user_id) DO UPDATE
-        SET version = home_views.version + 1,
-            due_at = COALESCE(home_views.due_at,
-                              GREATEST(now(), home_views.published_at + make_interval(secs => ${SPACING_SECONDS})))`,
+    `UPDATE home_views SET version = version + 1, due_at = ${DUE_AFTER_CHANGE}
+      WHERE user_id = ANY($1::text[])`,
     [people],
+  );
+}
+
+/** The person opened their Home (or clicked on it): it gets a row if new, and falls due. */
+export async function openedHome(db: Queryable, userId: string): Promise<void> {
+  const people = slackPeople([userId]);
+  if (people.length === 0) return;
+  await db.query(
+    `INSERT INTO home_views (user_id, due_at) VALUES ($1, now())
+     ON CONFLICT (user_id) DO UPDATE SET version = home_views.version + 1, due_at = ${DUE_AFTER_CHANGE}`,
+    [people[0]],
   );
 }
 

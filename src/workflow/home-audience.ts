@@ -1,4 +1,4 @@
-import { touchHomes } from '../db/home-views-repository.js';
+import { openedHome, touchHomes } from '../db/home-views-repository.js';
 import { findRequest } from '../db/requests-repository.js';
 import type { GroupMembers } from '../domain/approval-rules.js';
 import type { Catalog } from '../domain/catalog.js';
@@ -42,7 +42,7 @@ export async function refreshHomeOf(
   deps: Pick<RequestWorkflowDeps, 'pool' | 'onWork'>,
   userId: string,
 ): Promise<void> {
-  await touchHomes(deps.pool, [userId]);
+  await openedHome(deps.pool, userId);
   deps.onWork?.();
 }
 

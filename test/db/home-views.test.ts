@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   claimDueHomes,
+  openedHome,
   retryHome,
   SPACING_SECONDS,
   settleHome,
@@ -40,9 +41,28 @@ async function age(userId: string): Promise<void> {
   );
 }
 
+/** People who have opened their Home once: only their Homes are kept up to date. */
+async function opened(...users: string[]): Promise<void> {
+  for (const user of users) await openedHome(database.pool, user);
+  await database.pool.query('UPDATE home_views SET due_at = NULL, version = 0 WHERE user_id = ANY($1)', [
+    users,
+  ]);
+}
+
 describe('App Home refreshes', () => {
+  it('a change publishes only the Homes of people who opened theirs', async () => {
+    const [reader, never] = [person(), person()];
+    await opened(reader);
+    await touchHomes(database.pool, [reader, never]);
+    const claimed = (await claimDueHomes(database.pool, 50, 60)).map((one) => one.userId);
+    expect(claimed).toContain(reader);
+    expect(claimed).not.toContain(never);
+    expect(await row(never)).toBeUndefined();
+  });
+
   it('coalesce: many changes before a publish make one publish of the latest version', async () => {
     const user = person();
+    await opened(user);
     for (let change = 0; change < 5; change += 1) await touchHomes(database.pool, [user]);
     const claims = (await claimDueHomes(database.pool, 50, 60)).filter((claim) => claim.userId === user);
     expect(claims).toHaveLength(1);
@@ -53,6 +73,7 @@ describe('App Home refreshes', () => {
 
   it('a change during a publish is never dropped: the Home falls due again, SPACING_SECONDS after that publish', async () => {
     const user = person();
+    await opened(user);
     await touchHomes(database.pool, [user]);
     const [claim] = (await claimDueHomes(database.pool, 50, 60)).filter((one) => one.userId === user);
     // Changed while the publish is in flight: a second claim must not run beside the first.
@@ -74,7 +95,7 @@ describe('App Home refreshes', () => {
 
   it('at most one publish per person every SPACING_SECONDS, however often it changes', async () => {
     const user = person();
-    await touchHomes(database.pool, [user]);
+    await openedHome(database.pool, user);
     const [first] = (await claimDueHomes(database.pool, 50, 60)).filter((one) => one.userId === user);
     if (!first) throw new Error('no claim');
     await settleHome(database.pool, first);
@@ -86,7 +107,7 @@ describe('App Home refreshes', () => {
 
   it('two replicas claiming at once never both take the same Home', async () => {
     const users = Array.from({ length: 40 }, person);
-    await touchHomes(database.pool, users);
+    for (const user of users) await openedHome(database.pool, user);
     const [a, b] = await Promise.all([
       claimDueHomes(database.pool, 100, 60),
       claimDueHomes(database.pool, 100, 60),
@@ -98,7 +119,7 @@ describe('App Home refreshes', () => {
   });
 
   it('ignores ids that are not Slack people', async () => {
-    await touchHomes(database.pool, ['CADMIN1', 'jitbot', '']);
+    for (const id of ['CADMIN1', 'jitbot', '']) await openedHome(database.pool, id);
     const { rows } = await database.pool.query(
       "SELECT count(*)::int AS n FROM home_views WHERE user_id IN ('CADMIN1', 'jitbot', '')",
     );
@@ -107,7 +128,7 @@ describe('App Home refreshes', () => {
 
   it('a failed publish is kept with its reason and tried again; the source then publishes it', async () => {
     const user = person();
-    await touchHomes(database.pool, [user]);
+    await openedHome(database.pool, user);
     const [claim] = (await claimDueHomes(database.pool, 50, 60)).filter((one) => one.userId === user);
     if (!claim) throw new Error('no claim');
     await retryHome(database.pool, user, 0, 'An API error occurred: not_enabled');

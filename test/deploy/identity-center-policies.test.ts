@@ -73,6 +73,8 @@ const USER = 'arn:aws:identitystore:::user/f384e872-8021-70c4-796b-a1180c595771'
 const MEMBERSHIP = 'arn:aws:identitystore:::membership/0a1b2c3d-4e5f-4000-8000-000000000042';
 const ALL_MEMBERSHIPS = 'arn:aws:identitystore:::membership/*';
 const SCHEDULE = `arn:aws:scheduler:${REGION}:${IDC_ACCOUNT}:schedule/jitbot/jitbot-g-1`;
+const scheduleGroup = (name: string, accountId = IDC_ACCOUNT, region = REGION) =>
+  `arn:aws:scheduler:${region}:${accountId}:schedule-group/${name}`;
 
 /** A permission set tagged `jitbot: allowed`, as IAM sees it. */
 const TAGGED = { 'aws:ResourceTag/jitbot': 'allowed' };
@@ -256,6 +258,9 @@ const CONNECTOR_CALLS: Readonly<Record<string, Call>> = {
   // Drift lists the schedules to find those left behind by ended grants.
   'scheduler:ListSchedules': { '*': { arn: '*' } },
   'iam:PassRole': { role: { arn: SCHEDULER_ROLE, context: PASSED_TO_SCHEDULER } },
+  // The doctor: the scheduler role exists and trusts Scheduler, the group exists.
+  'iam:GetRole': { role: { arn: SCHEDULER_ROLE } },
+  'scheduler:GetScheduleGroup': { 'schedule-group': { arn: scheduleGroup('jitbot') } },
 };
 
 /** What the backstop calls with the scheduler role: the two universal targets, nothing else. */
@@ -488,9 +493,11 @@ describe('the connector role: never in the management account', () => {
       const text = policyText(file);
       expect(text).not.toContain('aws-reserved');
       expect(text).not.toContain('saml-provider');
-      // The only IAM action is passing the scheduler role.
+      // The only IAM actions are passing the scheduler role and reading it.
       expect(text.match(/"iam:\w+"/g) ?? []).toEqual(
-        file === FILES.connectorPermissions ? ['"iam:PassRole"', '"iam:PassedToService"'] : [],
+        file === FILES.connectorPermissions
+          ? ['"iam:PassRole"', '"iam:PassedToService"', '"iam:GetRole"']
+          : [],
       );
     }
     expect(readFileSync(join(MODULE, 'variables.tf'), 'utf8')).not.toMatch(/management_account_assignments/);
@@ -565,6 +572,32 @@ describe('the connector role: it creates, edits, tags and untags nothing', () =>
     expect(
       await asConnector('iam:PassRole', SCHEDULER_ROLE, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
     ).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['the connector role itself', CONNECTOR_ROLE],
+    ['an administrator role', `arn:aws:iam::${IDC_ACCOUNT}:role/OrganizationAccountAccessRole`],
+    ["a target account's scheduler role", `arn:aws:iam::${IDC_ACCOUNT}:role/jitbot-scheduler`],
+    [
+      'a role of the same name on another path',
+      `arn:aws:iam::${IDC_ACCOUNT}:role/other/jitbot-identity-center-scheduler`,
+    ],
+    [
+      'the scheduler role name in another account',
+      `arn:aws:iam::${TARGET_ACCOUNT}:role/jitbot-identity-center-scheduler`,
+    ],
+  ])('deny reading %s (%s): the doctor reads the scheduler role only', async (_what, roleArn) => {
+    expect(await asConnector('iam:GetRole', roleArn)).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['the default group', scheduleGroup('default')],
+    ['another group', scheduleGroup('payments')],
+    ['a group whose name starts like it', scheduleGroup('jitbot-old')],
+    ['jitbot in another region', scheduleGroup('jitbot', IDC_ACCOUNT, 'eu-west-1')],
+    ['jitbot of another account', scheduleGroup('jitbot', TARGET_ACCOUNT)],
+  ])('deny reading %s (%s): the doctor reads the jitbot schedule group only', async (_what, groupArn) => {
+    expect(await asConnector('scheduler:GetScheduleGroup', groupArn)).not.toBe('Allowed');
   });
 
   it.each([

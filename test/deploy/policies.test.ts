@@ -108,6 +108,8 @@ const POLICIES_OUTSIDE_JIT = [
 /** AttachUserPolicy and DetachUserPolicy name the user as the resource, the policy in this key. */
 const withPolicy = (policyArn: string) => ({ 'iam:PolicyARN': policyArn });
 const SCHEDULE = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/jitbot/jitbot-r-7k2m`;
+/** What the doctor reads with GetScheduleGroup: where every backstop schedule goes. */
+const JITBOT_SCHEDULE_GROUP = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/jitbot`;
 const PASSED_TO_SCHEDULER = { 'iam:PassedToService': 'scheduler.amazonaws.com' };
 
 describe('the placeholders', () => {
@@ -196,6 +198,9 @@ describe('the connector role permissions', () => {
     ['scheduler:GetSchedule', SCHEDULE],
     ['scheduler:DeleteSchedule', SCHEDULE],
     ['scheduler:ListSchedules', '*'],
+    // The doctor: the scheduler role exists and trusts Scheduler, the group exists.
+    ['iam:GetRole', SCHEDULER_ROLE],
+    ['scheduler:GetScheduleGroup', JITBOT_SCHEDULE_GROUP],
   ])('allow jitbot to call %s on %s', async (action, resource) => {
     expect(await asConnector(action, resource)).toBe('Allowed');
   });
@@ -293,6 +298,26 @@ describe('the connector role permissions', () => {
   });
 
   it.each([
+    ['the connector role itself', CONNECTOR_ROLE],
+    ['an administrator role', `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`],
+    ['a role of the same name on another path', `arn:aws:iam::${ACCOUNT}:role/other/jitbot-scheduler`],
+    ['a role whose name starts like it', `arn:aws:iam::${ACCOUNT}:role/jitbot-scheduler-old`],
+    ['the scheduler role of another account', `arn:aws:iam::${OTHER_ACCOUNT}:role/jitbot-scheduler`],
+  ])('deny reading %s (%s): the doctor reads the scheduler role only', async (_what, roleArn) => {
+    expect(await asConnector('iam:GetRole', roleArn)).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['the default group', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`],
+    ['another group', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/payments`],
+    ['a group whose name starts like it', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/jitbot-old`],
+    ['jitbot in another region', `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule-group/jitbot`],
+    ['jitbot of another account', `arn:aws:scheduler:${REGION}:${OTHER_ACCOUNT}:schedule-group/jitbot`],
+  ])('deny reading %s (%s): the doctor reads the jitbot schedule group only', async (_what, groupArn) => {
+    expect(await asConnector('scheduler:GetScheduleGroup', groupArn)).not.toBe('Allowed');
+  });
+
+  it.each([
     ['scheduler:CreateSchedule', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/x`],
     ['scheduler:DeleteSchedule', `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/payments/nightly`],
     ['scheduler:UpdateSchedule', `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/jitbot/x`],
@@ -385,7 +410,7 @@ describe('the connector role and the policies jitbot generates', () => {
     );
   });
 
-  it('of every IAM action on a role, allow only passing the scheduler role to Scheduler', async () => {
+  it('of every IAM action on a role, allow only reading the scheduler role and passing it to Scheduler', async () => {
     const actions = await iamActionsOn('role');
     expect(actions).toEqual(
       expect.arrayContaining(['iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateRole']),
@@ -394,6 +419,7 @@ describe('the connector role and the policies jitbot generates', () => {
     const favourable = { ...withPolicy(GENERATED_POLICY), ...PASSED_TO_SCHEDULER };
     expect(await allowedOf(actions, [CONNECTOR_ROLE, SCHEDULER_ROLE, admin], favourable)).toEqual([
       `iam:PassRole ${SCHEDULER_ROLE}`,
+      `iam:GetRole ${SCHEDULER_ROLE}`,
     ]);
   });
 
@@ -544,6 +570,11 @@ describe('the names the code uses are the ones the policies allow', () => {
     }
   });
 
+  it('the doctor may read the schedule group the backstops are created in', async () => {
+    const group = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/${SCHEDULE_GROUP}`;
+    expect(await asConnector('scheduler:GetScheduleGroup', group)).toBe('Allowed');
+  });
+
   it('backstop schedules are in the group the connector may manage, and call what the scheduler may', async () => {
     const schedule = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${SCHEDULE_GROUP}/${scheduleNameFor('g-1')}`;
     expect(await asConnector('scheduler:CreateSchedule', schedule)).toBe('Allowed');
@@ -611,6 +642,9 @@ const CONNECTOR_CALLS: Readonly<Record<string, readonly string[]>> = {
   'iam:DeletePolicy': [GENERATED_POLICY],
   'iam:ListPolicies': ['*'],
   'iam:PassRole': [SCHEDULER_ROLE],
+  // The doctor reads the scheduler role's trust and the group backstops go into.
+  'iam:GetRole': [SCHEDULER_ROLE],
+  'scheduler:GetScheduleGroup': [JITBOT_SCHEDULE_GROUP],
   'scheduler:CreateSchedule': [SCHEDULE],
   'scheduler:UpdateSchedule': [SCHEDULE],
   'scheduler:GetSchedule': [SCHEDULE],
@@ -626,8 +660,13 @@ const SAMPLE_VALUES: Readonly<Record<string, readonly string[]>> = {
   UserNameWithPath: ['alice', 'engineering/bob'],
   GroupNameWithPath: ['jit/jit-prod-admin', 'Admins', 'jitters/Admins'],
   PolicyNameWithPath: ['jit/jit-read-logs', 'jit/generated/jit-g-1', 'escalate', 'jitters/x', 'other/x'],
-  RoleNameWithPath: ['jitbot-scheduler', 'jitbot-connector', 'OrganizationAccountAccessRole'],
-  GroupName: ['jitbot', 'payments', 'default'],
+  RoleNameWithPath: [
+    'jitbot-scheduler',
+    'jitbot-connector',
+    'OrganizationAccountAccessRole',
+    'other/jitbot-scheduler',
+  ],
+  GroupName: ['jitbot', 'payments', 'default', 'jitbot-old'],
   ScheduleName: ['jitbot-r-7k2m'],
 };
 

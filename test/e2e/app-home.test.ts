@@ -18,13 +18,15 @@ async function requestAccess(target: string, requester: string, duration = '1h')
   await vi.waitFor(() => {
     id = /REQ-[0-9A-Z]{8}/.exec(JSON.stringify(jitbot.responses(responseUrl)))?.[0] ?? '';
     expect(id).not.toBe('');
-  });
-  await vi.waitFor(() =>
-    expect(
-      jitbot.slack
-        .callsTo('chat.postMessage')
-        .some((call) => call.args.channel === requester && JSON.stringify(call.args).includes(id)),
-    ).toBe(true),
+  }, 5_000);
+  await vi.waitFor(
+    () =>
+      expect(
+        jitbot.slack
+          .callsTo('chat.postMessage')
+          .some((call) => call.args.channel === requester && JSON.stringify(call.args).includes(id)),
+      ).toBe(true),
+    5_000,
   );
   return id;
 }
@@ -38,7 +40,7 @@ async function grantOf(requestId: string): Promise<{ id: string; status: string 
     );
     grant = rows[0];
     expect(grant?.status).toBe('active');
-  });
+  }, 5_000);
   return grant as { id: string; status: string };
 }
 

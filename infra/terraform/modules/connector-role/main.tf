@@ -4,7 +4,8 @@
 # users (those only), create, read back and delete the policies it generates under
 # /jit/generated/ only, manage schedules in the "jitbot" schedule group only, list policy and
 # schedule names (the two calls take no resource; drift finds what ended grants left behind),
-# and pass the scheduler role to Scheduler.
+# pass the scheduler role to Scheduler, and read that role and the "jitbot" schedule group
+# (jitbot doctor checks they exist and that Scheduler may use the role).
 # It cannot create users or groups, create a policy outside /jit/generated/ or a new version of
 # any policy, attach any policy outside /jit/ (AWS managed ones included), attach policies to
 # groups or roles, or touch any group outside /jit/.

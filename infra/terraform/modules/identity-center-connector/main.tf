@@ -2,8 +2,9 @@
 # administrator): the role jitbot assumes to assign permission sets and change Identity Store
 # group memberships, the role EventBridge Scheduler uses to undo them at expiry, and the "jitbot"
 # schedule group. The connector may assign only permission sets tagged jitbot = allowed (or the
-# listed ones), change the membership of the listed groups only, read what it needs for that, and
-# never create, edit, tag or untag anything, nor assign in the management account.
+# listed ones), change the membership of the listed groups only, read what it needs for that
+# (and, for jitbot doctor, its scheduler role and the "jitbot" schedule group), and never create,
+# edit, tag or untag anything, nor assign in the management account.
 # The policies are the JSON files in infra/policies, shared with CloudFormation and the tests.
 
 data "aws_caller_identity" "current" {}
