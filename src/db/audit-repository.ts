@@ -17,6 +17,27 @@ export async function appendAudit(db: Queryable, event: AuditEvent): Promise<voi
   );
 }
 
+/** Several events in one statement, in the order given (their ids, and so the chain, follow it). */
+export async function appendAudits(db: Queryable, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.query(
+    `INSERT INTO audit_events (actor, action, outcome, request_id, grant_id, target_id, details)
+     SELECT actor, action, outcome, request_id, grant_id, target_id, details
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+            WITH ORDINALITY AS e(actor, action, outcome, request_id, grant_id, target_id, details, n)
+      ORDER BY n`,
+    [
+      events.map((event) => event.actor),
+      events.map((event) => event.action),
+      events.map((event) => event.outcome),
+      events.map((event) => event.requestId ?? null),
+      events.map((event) => event.grantId ?? null),
+      events.map((event) => event.targetId ?? null),
+      events.map((event) => JSON.stringify(event.details ?? {})),
+    ],
+  );
+}
+
 /** What jitbot itself did to a request on its own clock (expired it, reminded its approvers). */
 export function auditServiceStep(
   db: Queryable,

@@ -1,5 +1,7 @@
 import type { CallRecorder } from '../ports/access-provider.js';
-import { appendAudit } from './audit-repository.js';
+import type { AuditEvent } from '../ports/audit-log.js';
+import { appendAudits } from './audit-repository.js';
+import { gatherWrites } from './gathered-writes.js';
 import type { Queryable } from './pool.js';
 
 /**
@@ -7,8 +9,10 @@ import type { Queryable } from './pool.js';
  * acted on and the provider's request id, so an auditor can match it to CloudTrail (invariant 6).
  */
 export function createCallRecorder(db: Queryable): CallRecorder {
+  // Calls made at the same moment (a burst of revocations) are written together.
+  const append = gatherWrites((events: readonly AuditEvent[]) => appendAudits(db, events));
   return async (call) => {
-    await appendAudit(db, {
+    await append({
       actor: call.context.actor,
       action: call.action,
       outcome: call.outcome,
