@@ -37,11 +37,21 @@ function groupArn(account: Account, region: string): string {
   return `arn:${partitionOf(account.connectorRoleArn)}:scheduler:${region}:${account.accountId}:schedule-group/${SCHEDULE_GROUP}`;
 }
 
-function notReadable(name: string, account: Account, read: string): CheckLine {
+/** Where the connector role that grants the doctor's reads is defined, for this account. */
+type PolicySource = 'target-account' | 'identity-center';
+
+const POLICY_SOURCES: Record<PolicySource, string> = {
+  'target-account':
+    'infra/policies/connector-permissions.json (or the connector-role Terraform module, or jitbot-target-account.yaml)',
+  'identity-center':
+    'infra/policies/identity-center-connector-permissions.json (or the identity-center-connector Terraform module, or jitbot-identity-center.yaml)',
+};
+
+function notReadable(name: string, account: Account, read: string, source: PolicySource): CheckLine {
   return warn(
     name,
     `not checked: the connector role of ${account.id} may not read it (${read})`,
-    'deploy the current infra/policies/connector-permissions.json (or the connector-role Terraform module or CloudFormation template), which allows this read',
+    `deploy the current ${POLICY_SOURCES[source]}, which allows this read`,
   );
 }
 
@@ -63,6 +73,7 @@ async function roleLine(
   roleArn: string,
   regions: string[],
   connector: Connector,
+  source: PolicySource,
 ) {
   const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
   let found: { Arn?: string; AssumeRolePolicyDocument?: string } | undefined;
@@ -77,7 +88,7 @@ async function roleLine(
         `${roleArn} does not exist in ${account.name} (${account.accountId})`,
         "deploy the scheduler role in that account (the connector-role Terraform module or CloudFormation template), or correct the account's schedulerRoleArn in the catalog",
       );
-    if (ACCESS_DENIED.has(code)) return notReadable(name, account, READS.role);
+    if (ACCESS_DENIED.has(code)) return notReadable(name, account, READS.role, source);
     return otherFailure(name, account, error, 'iam:GetRole');
   }
   if (found?.Arn !== undefined && found.Arn !== roleArn)
@@ -112,7 +123,13 @@ async function roleLine(
 }
 
 /** GetScheduleGroup in the region: where CreateSchedule will put every grant's backstop. */
-async function groupLine(name: string, account: Account, region: string, connector: Connector) {
+async function groupLine(
+  name: string,
+  account: Account,
+  region: string,
+  connector: Connector,
+  source: PolicySource,
+) {
   const where = `${SCHEDULE_GROUP} in ${region}`;
   try {
     const { scheduler } = await connector.clientsFor({ ...account, region }, DOCTOR_CONTEXT);
@@ -131,7 +148,7 @@ async function groupLine(name: string, account: Account, region: string, connect
         `there is no schedule group ${SCHEDULE_GROUP} in ${region} in ${account.name} (${account.accountId}), so no backstop could be made there`,
         `if the roles were deployed in another region, set the account's region in the catalog to it; otherwise deploy the connector-role Terraform module or CloudFormation template in ${region}, which creates the group`,
       );
-    if (ACCESS_DENIED.has(code)) return notReadable(name, account, READS.group);
+    if (ACCESS_DENIED.has(code)) return notReadable(name, account, READS.group, source);
     return otherFailure(name, account, error, 'scheduler:GetScheduleGroup');
   }
 }
@@ -153,10 +170,17 @@ export async function checkScheduler(
   const regions = backstopRegions(account, catalog);
   const roleName = `${label}: scheduler role`;
   const groupName = `${label}: schedule group`;
+  const source: PolicySource =
+    catalog.identityCenter?.account === account.id ? 'identity-center' : 'target-account';
   return Promise.all([
-    within(roleName, roleLine(roleName, account, roleArn, regions, connector), account.region, timeoutMs),
+    within(
+      roleName,
+      roleLine(roleName, account, roleArn, regions, connector, source),
+      account.region,
+      timeoutMs,
+    ),
     ...regions.map((region) =>
-      within(groupName, groupLine(groupName, account, region, connector), region, timeoutMs),
+      within(groupName, groupLine(groupName, account, region, connector, source), region, timeoutMs),
     ),
   ]);
 }

@@ -565,7 +565,7 @@ describe('jitbot doctor', () => {
     expect(blockFor(output, 'aws prod (111111111111): scheduler role')).toBe(
       [
         '! aws prod (111111111111): scheduler role: not checked: the connector role of prod may not read it (iam:GetRole on the scheduler role)',
-        '    fix: deploy the current infra/policies/connector-permissions.json (or the connector-role Terraform module or CloudFormation template), which allows this read',
+        '    fix: deploy the current infra/policies/connector-permissions.json (or the connector-role Terraform module, or jitbot-target-account.yaml), which allows this read',
       ].join('\n'),
     );
     expect(lineFor(output, 'aws staging (222222222222): schedule group')).toBe(
