@@ -18,6 +18,7 @@ import { withDeadline } from './domain/deadline.js';
 import { newGrantId, newRequestId } from './domain/request-id.js';
 import { healthRoutes } from './http/health-routes.js';
 import { createHttpServer } from './http/http-server.js';
+import { useOutboundProxy } from './http/outbound-proxy.js';
 import { createBackgroundWorker } from './jobs/background-worker.js';
 import { createJobHandlers } from './jobs/job-handlers.js';
 import type { Worker } from './jobs/worker.js';
@@ -130,6 +131,10 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const catalog = loadCatalog(env.JITBOT_CATALOG, variables);
   // Before anything builds a message: replies and notices name the command people type.
   useSlashCommand(env.SLACK_COMMAND);
+  // Before anything makes a Slack, AWS or Okta client: each takes its connections from it.
+  const proxy = useOutboundProxy(env);
+  if (proxy.description !== undefined) logger.info(proxy.description);
+  for (const warning of proxy.warnings) logger.warn(warning);
   if (hasGeneratedPolicyTargets(catalog)) {
     // Loaded before the check so that it, and the first request, read from memory.
     await warmActionData();
@@ -264,6 +269,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     providers.close();
     auditSink?.close();
     views.close();
+    await proxy.close();
     await metrics.close();
     await database.close().catch(() => undefined);
     throw error;
@@ -298,6 +304,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
       providers.close();
       auditSink?.close();
       views.close();
+      await proxy.close();
       await metrics.close();
       await database.close();
     },

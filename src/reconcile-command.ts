@@ -11,6 +11,7 @@ import { createCallRecorder } from './db/call-audit.js';
 import { openDatabase } from './db/database.js';
 import type { Finding } from './domain/drift.js';
 import { describeError } from './errors.js';
+import { useOutboundProxy } from './http/outbound-proxy.js';
 import type { Logger } from './log/logger.js';
 import { warmActionData } from './policy/action-data.js';
 import { createProviders } from './providers/registry.js';
@@ -92,6 +93,10 @@ export async function runReconcileCommand(
   }
   const database = await openDatabase(env, logger);
   const record = createCallRecorder(database.pool);
+  // Before the providers make their AWS and Okta clients.
+  const proxy = useOutboundProxy(env);
+  if (proxy.description !== undefined) logger.info(proxy.description);
+  for (const warning of proxy.warnings) logger.warn(warning);
   const providers = createProviders({
     catalog,
     record,
@@ -115,6 +120,7 @@ export async function runReconcileCommand(
     return exitCodeOf(report, mode);
   } finally {
     providers.close();
+    await proxy.close();
     await database.close();
   }
 }

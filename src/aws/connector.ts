@@ -1,5 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -8,6 +6,7 @@ import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/cli
 import type { Account } from '../domain/catalog.js';
 import { iamRegionOf, partitionOf } from '../domain/partition.js';
 import { sessionNameFor } from '../domain/session-names.js';
+import { outboundProxy } from '../http/outbound-proxy.js';
 import type { Logger } from '../log/logger.js';
 import { type CallContext, type CallRecorder, ProviderError } from '../ports/access-provider.js';
 import { awsErrorFacts, toProviderError } from './aws-errors.js';
@@ -70,15 +69,18 @@ interface Session {
 
 export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
   const maxAttempts = options.maxAttempts ?? 3;
-  const cacheSize = options.cacheSize ?? 1000;
+  // Each session holds its own SDK clients (about a quarter of a megabyte): a session is used
+  // within one grant's or one batch's work, minutes at most, so a few in flight are enough and
+  // a long cache only holds memory (1,000 held about 250 MB). Beyond this the oldest is dropped.
+  const cacheSize = options.cacheSize ?? 128;
   // Every client shares one connection pool, so per-session clients do not each keep sockets open.
-  const agents = {
-    httpAgent: new HttpAgent({ keepAlive: true }),
-    httpsAgent: new HttpsAgent({ keepAlive: true }),
-  };
+  // Through the outbound proxy when there is one; STS's nested clients (web identity) inherit it.
+  const agents = outboundProxy().nodeAgents();
   const common = {
     maxAttempts,
-    retryMode: 'adaptive',
+    // Standard, not adaptive: adaptive holds every later call back on this client after a
+    // throttle, and a revocation must not wait on a limiter tuned by other grants' calls.
+    retryMode: 'standard',
     requestHandler: { ...agents, connectionTimeout: 5_000, requestTimeout: 30_000 },
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
   } as const;

@@ -4,11 +4,10 @@
  * trusts it). Failures are thrown in words an operator can act on.
  */
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { GetObjectLockConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AuditSinkLocation } from '../config/env.js';
 import { CHAIN_FORMAT } from '../domain/audit-hash.js';
+import { outboundProxy } from '../http/outbound-proxy.js';
 import { scrubSecrets } from '../log/logger.js';
 import { awsErrorFacts } from './aws-errors.js';
 import type { AwsCredentials } from './connector.js';
@@ -69,8 +68,8 @@ export function createS3AuditSink(options: S3AuditSinkOptions): S3AuditSink {
   const client = new S3Client({
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: {
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      httpsAgent: new HttpsAgent({ keepAlive: true }),
+      // Through the outbound proxy when there is one; destroyed with the client.
+      ...outboundProxy().nodeAgents(),
       connectionTimeout: 5_000,
       requestTimeout: 30_000,
     },

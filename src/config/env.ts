@@ -75,6 +75,41 @@ export function slackCommandProblem(value: string): string | undefined {
   return SLACK_COMMAND_NAME.test(value) ? undefined : SLACK_COMMAND_RULE;
 }
 
+/**
+ * What is wrong with an outbound proxy's URL, or undefined. Never echoes the value: it may carry
+ * the proxy's password.
+ */
+export function proxyUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return 'must be an http:// or https:// URL (jitbot speaks to HTTP proxies only)';
+  if (url.hostname === '') return 'has no host';
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
+    return "must name only the proxy's scheme, host and port, with no path";
+  if ((url.username === '') !== (url.password === ''))
+    return 'has a user name without a password, or a password without a user name';
+  return undefined;
+}
+
+/**
+ * An outbound proxy: `http(s)://[user:password@]host[:port]`. A bare `host:port`, as many tools
+ * take it, means http://.
+ */
+const proxyUrl = optionalText.transform((value, context) => {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  const problem = proxyUrlProblem(withScheme);
+  if (problem === undefined) return new URL(withScheme).href;
+  context.addIssue({ code: 'custom', message: problem });
+  return z.NEVER;
+});
+
 const envFields = z.object({
   // Slack would refuse the placeholders too, but only at the first request and in fewer words.
   SLACK_SIGNING_SECRET: z
@@ -155,6 +190,14 @@ const envFields = z.object({
     (region) => region === undefined || /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region),
     'must be an AWS region like us-east-1',
   ),
+  // Outbound proxy (src/http/outbound-proxy.ts). Lower case too, as curl and undici read them;
+  // lower case wins where both are set.
+  HTTPS_PROXY: proxyUrl,
+  https_proxy: proxyUrl,
+  HTTP_PROXY: proxyUrl,
+  http_proxy: proxyUrl,
+  NO_PROXY: optionalText,
+  no_proxy: optionalText,
 });
 
 const envSchema = envFields.refine((env) => env.METRICS_PORT === undefined || env.METRICS_PORT !== env.PORT, {
@@ -163,6 +206,9 @@ const envSchema = envFields.refine((env) => env.METRICS_PORT === undefined || en
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
+
+const PROXY_FIX = (name: string) =>
+  `e.g. ${name}=http://proxy.example:3128, or http://user:password@proxy.example:3128 with the user and password percent-encoded; or unset it to connect directly`;
 
 /** How to fix each variable, appended to its problem so the message is enough to act on. */
 const FIXES: Record<string, string> = {
@@ -182,6 +228,10 @@ const FIXES: Record<string, string> = {
     'e.g. AUDIT_SINK=s3://acme-jitbot-audit/prod (docs/audit-sink.md sets up the bucket), or unset it to keep the audit chain in the database only',
   AUDIT_SINK_REGION:
     "set the audit bucket's region, e.g. AUDIT_SINK_REGION=eu-west-1, or unset it to use AWS_REGION",
+  HTTPS_PROXY: PROXY_FIX('HTTPS_PROXY'),
+  https_proxy: PROXY_FIX('https_proxy'),
+  HTTP_PROXY: PROXY_FIX('HTTP_PROXY'),
+  http_proxy: PROXY_FIX('http_proxy'),
 };
 
 /**

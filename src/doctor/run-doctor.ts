@@ -1,12 +1,13 @@
 import type { Env } from '../config/env.js';
 import type { Catalog } from '../domain/catalog.js';
 import { describeError } from '../errors.js';
+import { useOutboundProxy } from '../http/outbound-proxy.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkAws } from './aws-check.js';
 import { checkConfig } from './config-check.js';
 import { checkDatabase } from './database-check.js';
 import { checkOkta } from './okta-check.js';
-import { type CheckLine, createRedactor, fail, formatLine, summarize } from './report.js';
+import { type CheckLine, createRedactor, fail, formatLine, pass, summarize, warn } from './report.js';
 import { checkSlack } from './slack-check.js';
 
 export interface DoctorInputs {
@@ -41,6 +42,8 @@ function passwordOf(url: string | undefined): string[] {
   }
 }
 
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
+
 /** The secrets in the raw environment: all there is to go by when it does not parse. */
 function secretsOfVariables(variables: DoctorInputs['variables']): (string | undefined)[] {
   return [
@@ -48,6 +51,7 @@ function secretsOfVariables(variables: DoctorInputs['variables']): (string | und
     variables.SLACK_SIGNING_SECRET,
     variables.SLACK_APP_TOKEN,
     ...passwordOf(variables.DATABASE_URL),
+    ...PROXY_VARIABLES.flatMap((name) => passwordOf(variables[name])),
     variables.AWS_ACCESS_KEY_ID,
     variables.AWS_SECRET_ACCESS_KEY,
     variables.AWS_SESSION_TOKEN,
@@ -88,6 +92,13 @@ export async function runDoctor(inputs: DoctorInputs): Promise<number> {
 
   const logger = inputs.logger ?? createLogger('silent');
   const ms = inputs.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Slack, AWS and Okta are checked the way the service reaches them: through its proxy, if any.
+  const proxy = useOutboundProxy(env);
+  const proxyLines = [
+    ...(proxy.description !== undefined ? [pass('proxy', proxy.description)] : []),
+    ...proxy.warnings.map((warning) => warn('proxy', warning)),
+  ];
+  proxyLines.forEach(print);
   // Started together so the slowest bounds the run; printed in this order as each finishes.
   const sections = [
     guarded('database', checkDatabase(env, logger, ms)),
@@ -95,13 +106,14 @@ export async function runDoctor(inputs: DoctorInputs): Promise<number> {
     guarded('aws', checkAws(catalog, inputs.variables, logger, ms)),
     guarded('okta', checkOkta(catalog, ms)),
   ];
-  const lines = [...config.lines];
+  const lines = [...config.lines, ...proxyLines];
   for (const section of sections) {
     for (const line of await section) {
       print(line);
       lines.push(line);
     }
   }
+  await proxy.close();
   inputs.write('');
   inputs.write(summarize(lines));
   return lines.some((line) => line.status === 'fail') ? 1 : 0;

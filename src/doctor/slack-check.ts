@@ -4,6 +4,7 @@ import type { Catalog } from '../domain/catalog.js';
 import { describeError, field } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from '../slack/bolt-logger.js';
+import { proxiedFetch } from '../slack/clients.js';
 import { compareScopes, REQUIRED_BOT_SCOPES } from '../slack/scopes.js';
 import { checkChannels } from './channel-check.js';
 import { type CheckLine, fail, pass, skip, warn } from './report.js';
@@ -113,6 +114,7 @@ export async function checkSlack(
 ): Promise<CheckLine[]> {
   const client = new WebClient(env.SLACK_BOT_TOKEN, {
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    ...proxiedFetch(),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: timeoutMs,

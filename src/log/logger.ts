@@ -35,6 +35,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /xox[abposr]-[A-Za-z0-9-]+/g,
   /xapp-[A-Za-z0-9-]+/g,
   /(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/g,
+  // A proxy URL with its password (HTTPS_PROXY), should a library's error quote it.
+  /(https?:\/\/[^:@/\s]+:)[^@\s]+@/g,
   /\b(ASIA|AKIA)[A-Z0-9]{16}\b/g,
 ];
 
@@ -42,7 +44,7 @@ export function scrubSecrets(text: string): string {
   let scrubbed = text;
   for (const pattern of SECRET_PATTERNS) {
     scrubbed = scrubbed.replace(pattern, (_match, prefix?: string) =>
-      typeof prefix === 'string' && prefix.startsWith('postgres') ? `${prefix}[redacted]@` : '[redacted]',
+      typeof prefix === 'string' && /^(postgres|http)/.test(prefix) ? `${prefix}[redacted]@` : '[redacted]',
     );
   }
   return scrubbed;

@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import { Client, RequestExecutor } from '@okta/okta-sdk-nodejs';
 import type { OktaSettings } from '../domain/catalog.js';
+import { outboundProxy } from '../http/outbound-proxy.js';
 
 /** The part of the SDK client jitbot uses (a narrow port, easy to fake). */
 export type OktaApi = Pick<Client, 'userApi' | 'groupApi'>;
@@ -120,6 +122,7 @@ export async function withOktaRequestId<R>(
 
 /** What node-fetch (used by the SDK) takes and gives, as far as this module touches it. */
 interface FetchRequest {
+  /** node-fetch 2 takes a function of the URL, so one value serves http:// and https://. */
   agent?: unknown;
   timeout?: number;
 }
@@ -137,16 +140,20 @@ interface FetchResponse {
  */
 class RateLimitedRequestExecutor extends RequestExecutor {
   readonly #options: Required<OktaClientOptions>;
+  readonly #agent: ((url: URL) => Agent) | undefined;
 
   constructor(options: Required<OktaClientOptions>) {
     super();
     this.#options = options;
+    this.#agent = proxiedAgent();
   }
 
   override async fetch(request: FetchRequest): Promise<FetchResponse> {
-    // The SDK adds an HTTPS_PROXY agent from the environment: jitbot's token goes only where the
-    // catalog says.
-    delete request.agent;
+    // The SDK puts in an agent of its own, for an HTTPS_PROXY it reads from the environment and
+    // with no NO_PROXY: replaced by jitbot's (same variables, read once, NO_PROXY honoured), or
+    // removed when there is no proxy.
+    if (this.#agent) request.agent = this.#agent;
+    else delete request.agent;
     request.timeout = this.#options.requestTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const response: FetchResponse = await super.fetch(request);
@@ -160,6 +167,14 @@ class RateLimitedRequestExecutor extends RequestExecutor {
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
+}
+
+/** Through the outbound proxy, when there is one: kept-alive agents for the client's life. */
+function proxiedAgent(): ((url: URL) => Agent) | undefined {
+  const proxy = outboundProxy();
+  if (!proxy.proxied) return undefined;
+  const { httpAgent, httpsAgent } = proxy.nodeAgents();
+  return (url) => (url.protocol === 'http:' ? httpAgent : httpsAgent);
 }
 
 /** How long until Okta's X-Rate-Limit-Reset (epoch seconds); undefined when absent or garbled. */

@@ -1,9 +1,11 @@
 import { App, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { Env } from '../config/env.js';
 import type { Route } from '../http/http-server.js';
+import { outboundProxy } from '../http/outbound-proxy.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotIdentity } from './bot-identity.js';
+import { proxiedFetch } from './clients.js';
 import { registerDeliveryGuard } from './delivery-guard.js';
 import { type FirstDelivery, ReplayedRequestError, SlackHttpReceiver } from './http-receiver.js';
 import { SLACK_EVENTS_PATH } from './ids.js';
@@ -23,9 +25,13 @@ export interface SlackAppOptions {
  */
 function createReceiver({ env, logger, firstDelivery }: SlackAppOptions): Receiver {
   if (env.SLACK_APP_TOKEN) {
+    // Only through a proxy: Socket Mode's own dispatcher is the one that can close a stalled socket.
+    const { dispatcher } = outboundProxy();
     return new SocketModeReceiver({
       appToken: env.SLACK_APP_TOKEN,
       logger: boltLogger(logger),
+      // The WebSocket and apps.connections.open both go through it.
+      ...(dispatcher ? { dispatcher } : {}),
       // The connection is opened through SLACK_API_URL too (apps.connections.open), like every call.
       ...(env.SLACK_API_URL
         ? { installerOptions: { clientOptions: { slackApiUrl: env.SLACK_API_URL } } }
@@ -73,6 +79,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger: boltLogger(logger),
     clientOptions: {
       ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+      // The listeners' client, and respond() to a response_url.
+      ...proxiedFetch(),
       // Listener calls sit on the interactive path: a rate-limited call must fail fast, never queue.
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,

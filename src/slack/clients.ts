@@ -1,7 +1,14 @@
-import { WebClient } from '@slack/web-api';
+import { type FetchFunction, WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
+import { outboundProxy } from '../http/outbound-proxy.js';
 import type { Logger } from '../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
+
+/** WebClient's `fetch` through the outbound proxy; none (the global fetch) when there is no proxy. */
+export function proxiedFetch(): { fetch?: FetchFunction } {
+  const { fetch } = outboundProxy();
+  return fetch ? { fetch } : {};
+}
 
 /**
  * A Web API client for work done outside a request (notifications, lookups). It waits out a
@@ -11,6 +18,7 @@ import { boltLogger } from './bolt-logger.js';
 export function createBackgroundClient(env: Env, logger: Logger): WebClient {
   return new WebClient(env.SLACK_BOT_TOKEN, {
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    ...proxiedFetch(),
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     logger: boltLogger(logger),
   });
@@ -20,6 +28,7 @@ export function createBackgroundClient(env: Env, logger: Logger): WebClient {
 export function createIdentityClient(env: Env, logger: Logger): WebClient {
   return new WebClient(env.SLACK_BOT_TOKEN, {
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    ...proxiedFetch(),
     retryConfig: { retries: 0 },
     logger: boltLogger(logger),
   });

@@ -1,8 +1,9 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { ModalView } from '@slack/types';
 import type { Env } from '../config/env.js';
 import { describeError } from '../errors.js';
+import { outboundProxy } from '../http/outbound-proxy.js';
 
 /** Slack lets a trigger id open a view for 3 seconds; an answer after that is worth nothing. */
 const TRIGGER_WINDOW_MS = 3000;
@@ -67,7 +68,9 @@ interface SlackAnswer {
 export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpenerOptions): ViewOpener {
   const url = new URL('views.open', env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL);
   const secure = url.protocol === 'https:';
-  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  // Kept alive, through the outbound proxy when there is one.
+  const agents = outboundProxy().nodeAgents();
+  const agent = secure ? agents.httpsAgent : agents.httpAgent;
   const send = secure ? httpsRequest : httpRequest;
   const authorization = `Bearer ${env.SLACK_BOT_TOKEN}`;
 
@@ -138,7 +141,10 @@ export function createViewOpener({ env, windowMs = TRIGGER_WINDOW_MS }: ViewOpen
       }
       throwUnlessOpened(reply);
     },
-    close: () => agent.destroy(),
+    close: () => {
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
+    },
   };
 }
 

@@ -251,6 +251,16 @@ export async function applyGrant(
     if (linked.type === 'replace') await replaceGrant(work, linked.grant, linked.expiresAt);
     if (linked.type === 'establish') {
       grant = linked.grant;
+      // Its time ran out while it waited (jitbot down, or its job held by a replica that died):
+      // access must never begin after it should have ended. Once an add may have been made, the
+      // grant goes on as usual and the revoker ends it at once.
+      if (!linked.grant.addAttempted && linked.grant.expiresAt.getTime() <= Date.now()) {
+        await findBackstopBeforeGivingUp(work, linked.grant.id);
+        const reason =
+          'its time ran out before the access could be put in place (jitbot was down or behind), so none was given: ask again';
+        await failApprovedRequest(deps, { requestId, reason, grantId: linked.grant.id, alertAdmins: false });
+        return { status: 'done' };
+      }
       // A retry finishes the grant it began: if the catalog has since named another group or
       // policy, what this grant records (and its revocation takes away) is still the first one.
       const target = work.provider.asGranted(work.target, linked.grant.resource);

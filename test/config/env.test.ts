@@ -145,6 +145,47 @@ describe('parseEnv', () => {
     });
   });
 
+  it('takes an outbound proxy URL with or without credentials; a bare host:port means http://', () => {
+    expect(
+      parseEnv({
+        ...VALID,
+        HTTPS_PROXY: 'http://jitbot:pa%40ss@proxy.example:3128',
+        http_proxy: 'proxy.example:3128',
+        NO_PROXY: '169.254.169.254,.internal',
+      }),
+    ).toMatchObject({
+      HTTPS_PROXY: 'http://jitbot:pa%40ss@proxy.example:3128/',
+      http_proxy: 'http://proxy.example:3128/',
+      NO_PROXY: '169.254.169.254,.internal',
+    });
+    expect(parseEnv({ ...VALID, HTTPS_PROXY: '', NO_PROXY: '' })).toMatchObject({
+      HTTPS_PROXY: undefined,
+      NO_PROXY: undefined,
+    });
+  });
+
+  it.each([
+    ['HTTPS_PROXY', 'http://jitbot:hunter2@proxy.example:port', 'is not a URL'],
+    ['https_proxy', 'socks5://jitbot:hunter2@proxy.example:1080', 'must be an http:// or https:// URL'],
+    [
+      'HTTP_PROXY',
+      'http://jitbot:hunter2@proxy.example:3128/path',
+      "must name only the proxy's scheme, host and port",
+    ],
+    [
+      'http_proxy',
+      'http://:hunter2@proxy.example:3128',
+      'has a user name without a password, or a password without',
+    ],
+  ])('refuses %s=%s, naming the variable and the fix, without the password', (name, value, expected) => {
+    const message = problemsOf({ ...VALID, [name]: value });
+    expect(message).toContain(`${name} ${expected}`);
+    expect(message).toContain(
+      `e.g. ${name}=http://proxy.example:3128, or http://user:password@proxy.example:3128`,
+    );
+    expect(message).not.toContain('hunter2');
+  });
+
   it('returns a frozen object so nothing below main can change the configuration', () => {
     expect(Object.isFrozen(parseEnv(VALID))).toBe(true);
   });

@@ -21,7 +21,12 @@ describe('fuzzing /slack/events', () => {
   it(
     `survives ${COUNT} malformed requests, then grants a normal request`,
     async () => {
-      const cases = fuzzCases({ count: COUNT, seed: SEED, secret: SIGNING_SECRET, command: DEFAULT_SLASH_COMMAND });
+      const cases = fuzzCases({
+        count: COUNT,
+        seed: SEED,
+        secret: SIGNING_SECRET,
+        command: DEFAULT_SLASH_COMMAND,
+      });
       const tally = await sendFuzz(jitbot.baseUrl, cases);
       // The figures the fuzz run is for; printed whatever the outcome.
       process.stdout.write(

@@ -43,7 +43,10 @@ describe('Socket Mode', () => {
       user,
     );
     expect(await accepted.text()).toBe('');
-    await vi.waitFor(() => expect(dmsTo(user).some((text) => /REQ-[0-9A-Z]{8}/.test(text))).toBe(true), 5_000);
+    await vi.waitFor(
+      () => expect(dmsTo(user).some((text) => /REQ-[0-9A-Z]{8}/.test(text))).toBe(true),
+      5_000,
+    );
   });
 
   it('an approval click over the socket grants the access in AWS', async () => {

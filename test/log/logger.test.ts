@@ -29,6 +29,12 @@ describe('the logger', () => {
     expect(text()).toContain('postgres://jitbot:[redacted]@db');
   });
 
+  it("scrubs a proxy URL's password, keeping where the proxy is", () => {
+    expect(scrubSecrets('tunnel via http://ops:pr0xy-pass@proxy.example:3128 refused')).toBe(
+      'tunnel via http://ops:[redacted]@proxy.example:3128 refused',
+    );
+  });
+
   it('scrubs AWS access key ids', () => {
     expect(scrubSecrets('key AKIAABCDEFGHIJKLMNOP used')).toBe('key [redacted] used');
   });

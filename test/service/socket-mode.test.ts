@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startFakeSocketMode } from '../support/fake-socket-mode.js';
 import { runCli, startServiceProcess, stopProcess } from '../support/service-process.js';
 import { useServiceWorld } from '../support/service-world.js';
@@ -12,12 +12,17 @@ function socketModeEnv(extra: Record<string, string> = {}) {
 }
 
 describe('Socket Mode', () => {
-  it('serves /healthz and /readyz on PORT while it connects to Slack, and still shuts down cleanly', async () => {
+  it('serves /healthz on PORT while it connects to Slack, /readyz says not ready until connected, and it still shuts down cleanly', async () => {
     // apps.connections.open answers without a WebSocket URL, so the connection keeps retrying.
     const service = await startServiceProcess(socketModeEnv());
     try {
       expect((await fetch(`${service.baseUrl}/healthz`)).status).toBe(200);
-      expect((await fetch(`${service.baseUrl}/readyz`)).status).toBe(200);
+      // Once the workspace is confirmed, what keeps it from being ready is the missing socket.
+      await vi.waitFor(async () => {
+        const ready = await fetch(`${service.baseUrl}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(await ready.text()).toContain('Socket Mode connection to Slack is down');
+      }, 10_000);
       await service.waitForOutput(/"mode":"socket"/);
       expect(world.slack.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-test-token');
     } finally {

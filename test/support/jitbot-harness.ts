@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { FakeAws } from './fake-aws.js';
@@ -233,7 +233,19 @@ export interface JitbotOptions {
   readonly drift?: boolean;
   /** SLACK_COMMAND: the slash command's name; `command()` sends it. */
   readonly slackCommand?: string;
+  /** More environment for jitbot (HTTPS_PROXY, NO_PROXY, ...), over the harness's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * How jitbot is told a fake's URL (SLACK_API_URL, the AWS endpoint, Okta's orgUrl, the Socket
+   * Mode URL); default as it is. A test may name a fake by a host only its proxy resolves.
+   */
+  readonly fakeUrl?: (url: string, fake: FakeName) => string;
+  /** The service's logger; default one at JITBOT_TEST_LOG_LEVEL, silent unless set. */
+  readonly logger?: Logger;
 }
+
+/** The fakes jitbot is given a URL of. */
+export type FakeName = 'slack' | 'aws' | 'okta' | 'socket';
 
 export const APP_TOKEN = 'xapp-1-test-app-token-0123456789';
 
@@ -250,13 +262,20 @@ interface World {
   readonly clock: (() => number) | undefined;
   readonly drift: boolean;
   readonly slackCommand: string | undefined;
+  readonly env: Readonly<Record<string, string>>;
+  readonly fakeUrl: (url: string, fake: FakeName) => string;
+  readonly logger: Logger | undefined;
 }
 
 /** The catalog as written to the file: the fake Okta's URL in place of `FAKE_OKTA_URL`. */
-function withFakeUrls(catalogData: unknown, okta: OktaWorld | undefined): unknown {
+function withFakeUrls(
+  catalogData: unknown,
+  okta: OktaWorld | undefined,
+  fakeUrl: JitbotOptions['fakeUrl'] = (url) => url,
+): unknown {
   const catalog = catalogData as CatalogShape;
   if (!okta || catalog.okta?.orgUrl !== FAKE_OKTA_URL) return catalogData;
-  return { ...catalog, okta: { ...catalog.okta, orgUrl: okta.url } };
+  return { ...catalog, okta: { ...catalog.okta, orgUrl: fakeUrl(okta.url, 'okta') } };
 }
 
 async function startWorld(catalogData: unknown, options: JitbotOptions): Promise<World> {
@@ -273,12 +292,13 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
       user: { id, team_id: 'TFAKE', deleted: false, is_bot: false, profile: { email: emailOf(id) } },
     };
   });
+  const fakeUrl = options.fakeUrl ?? ((url: string) => url);
   const socket = options.socketMode ? await startFakeSocketMode() : undefined;
-  if (socket) slack.on('apps.connections.open', () => ({ url: socket.url }));
+  if (socket) slack.on('apps.connections.open', () => ({ url: fakeUrl(socket.url, 'socket') }));
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-e2e-'));
   const catalogPath = join(dir, 'jitbot.yaml');
-  writeFileSync(catalogPath, stringify(withFakeUrls(catalogData, okta)));
+  writeFileSync(catalogPath, stringify(withFakeUrls(catalogData, okta, fakeUrl)));
   return {
     slack,
     aws,
@@ -291,6 +311,9 @@ async function startWorld(catalogData: unknown, options: JitbotOptions): Promise
     clock: options.clock,
     drift: options.drift === true,
     slackCommand: options.slackCommand,
+    env: options.env ?? {},
+    fakeUrl,
+    logger: options.logger,
   };
 }
 
@@ -317,7 +340,7 @@ async function startInstance(world: World, ready = true): Promise<Instance> {
   const env = parseEnv({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_API_URL: world.slack.url,
+    SLACK_API_URL: world.fakeUrl(world.slack.url, 'slack'),
     DATABASE_URL: world.database.url,
     JITBOT_CATALOG: world.catalogPath,
     PORT: String(port),
@@ -325,13 +348,14 @@ async function startInstance(world: World, ready = true): Promise<Instance> {
     ...(world.socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...(world.slackCommand ? { SLACK_COMMAND: world.slackCommand } : {}),
     ...(metricsPort !== undefined ? { METRICS_PORT: String(metricsPort) } : {}),
+    ...world.env,
   });
   const service = await startService({
     env,
     variables: {},
-    logger: createLogger(env.LOG_LEVEL),
+    logger: world.logger ?? createLogger(env.LOG_LEVEL),
     aws: {
-      endpoint: world.awsUrl,
+      endpoint: world.fakeUrl(world.awsUrl, 'aws'),
       credentials: { accessKeyId: 'AKIDJITBOT', secretAccessKey: 'test' },
       // A held Identity Center assignment hands its wait to a retry within a second.
       assignmentWaitMs: 1_000,

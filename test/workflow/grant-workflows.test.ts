@@ -141,6 +141,35 @@ describe('a grant that fails', () => {
   });
 });
 
+describe('a grant whose time ran out before it was applied', () => {
+  it('adds nothing, removes the backstop it made, and tells the requester to ask again', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    // The backstop is made but its answer is lost: the job is retried later...
+    provider.script('backstop.set', (grantId) => {
+      provider.schedules.set(grantId, new Date());
+      throw timeout();
+    });
+    expect(await applyGrant(deps, id, 1)).toMatchObject({ status: 'retry' });
+    // ...after the grant's whole time has gone by (jitbot down, or its job held by a dead replica).
+    await database.pool.query("UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      (await grantRow(id)).id,
+    ]);
+    expect(await applyGrant(deps, id, 2)).toEqual({ status: 'done' });
+    expect(provider.grantedTo).not.toContain(requester.toLowerCase());
+    // The revoker deletes the schedule by its name, as for any grant given up.
+    await revokeDue();
+    expect((await grantRow(id)).status).toBe('failed');
+    expect(provider.members.has(requester.toLowerCase())).toBe(false);
+    expect(provider.schedules.size).toBe(0);
+    const request = await findRequest(database.pool, id);
+    expect(request).toMatchObject({
+      status: 'failed',
+      decisionReason: expect.stringContaining('its time ran out before the access could be put in place'),
+    });
+  });
+});
+
 describe('an approval while the same access is being revoked', () => {
   it('waits for the revocation to finish, then grants anew instead of extending what is going away', async () => {
     const requester = person();
