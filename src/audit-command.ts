@@ -1,14 +1,11 @@
 import type pg from 'pg';
 import { AUDIT_EXPORT_USAGE } from './audit-export-command.js';
 import { AUDIT_VERIFY_USAGE, runAuditVerifyCommand } from './audit-verify-command.js';
+import { AUDIT_USAGE } from './cli-usage.js';
 import { type AuditTrailEvent, listAuditTrail } from './db/audit-repository.js';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from './domain/request-id.js';
 
-export const AUDIT_USAGE = `Usage:
-  jitbot audit <request-id | grant-id>   every recorded step of a request (REQ-…) or a grant (GNT-…),
-                                         its AWS and Okta calls included, oldest first
-${AUDIT_VERIFY_USAGE}
-${AUDIT_EXPORT_USAGE}`;
+export { AUDIT_USAGE };
 
 /** `key=value` pairs, the error last and whole: it is the part people read. */
 function detailWords(details: Record<string, unknown>): string {

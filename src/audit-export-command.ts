@@ -7,6 +7,7 @@ import {
   type ExportFormat,
   jsonlLine,
 } from './audit-export-format.js';
+import { AUDIT_EXPORT_USAGE } from './cli-usage.js';
 import { streamAuditEvents } from './db/audit-export-repository.js';
 import { formatInstant } from './domain/duration.js';
 import { describeError } from './errors.js';
@@ -14,12 +15,7 @@ import { optionWords } from './option-words.js';
 import { openWholeFile, type PacedWriter, pacedWriter, type WholeFile } from './output-stream.js';
 import { describeWindow, parseWindow, TIME_USAGE, type TimeWindow } from './time-window.js';
 
-export const AUDIT_EXPORT_USAGE = `Usage:
-  jitbot audit export [--since T] [--until T] [--format jsonl|csv] [--out FILE]
-      every audit event, oldest first, one per line: JSON Lines (the default) or CSV with a
-      header line. The data goes to FILE (written whole or not at all) or to standard output;
-      progress and a summary go to standard error.
-      ${TIME_USAGE}`;
+export { AUDIT_EXPORT_USAGE };
 
 /** A progress line per this many events: a large export shows it is moving, a small one stays quiet. */
 const PROGRESS_EVERY = 100_000;

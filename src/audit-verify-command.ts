@@ -1,3 +1,4 @@
+import { AUDIT_VERIFY_USAGE } from './cli-usage.js';
 import type { Queryable } from './db/pool.js';
 import {
   type ChainBreak,
@@ -6,12 +7,7 @@ import {
   verifyAuditChain,
 } from './workflow/verify-audit-chain.js';
 
-export const AUDIT_VERIFY_USAGE = `  jitbot audit verify [--checkpoint SEQ:HASH]
-                                         recompute the audit log's hash chain from its first link; name
-                                         the first row edited, deleted or inserted out of order, and rows
-                                         waiting over a minute to be chained. --checkpoint: a head posted
-                                         in the admin channel, which the chain must still hold.
-                                         Exit 0: intact; 1: a problem; 2: a usage mistake`;
+export { AUDIT_VERIFY_USAGE };
 
 const CHECKPOINT_PATTERN = /^([1-9][0-9]{0,15}):([0-9a-fA-F]{64})$/;
 

@@ -1,16 +1,13 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
+import { GRANTS_USAGE } from './cli-usage.js';
 import { listUnendedGrants } from './db/grants-repository.js';
 import { formatDuration } from './domain/duration.js';
 import type { StoredGrant } from './domain/grant.js';
 import { describeError } from './errors.js';
 import { closeRevocationByHand } from './workflow/close-grant.js';
 
-export const GRANTS_USAGE = `Usage:
-  jitbot grants                                   list the grants not yet ended
-  jitbot grants close <grant-id> --by <who> --reason "<what was done by hand>"
-                                                  end a revocation jitbot cannot finish, after the
-                                                  access was taken away by hand`;
+export { GRANTS_USAGE };
 
 /** "expires in 42m", "expired 3h ago": grants are read by people deciding what to do now. */
 function relative(at: Date, now: Date): string {

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createJitbotInventory } from './aws/jitbot-inventory.js';
+import { RECONCILE_USAGE } from './cli-usage.js';
 import { loadCatalog } from './config/catalog.js';
 import {
   checkGeneratedPolicyTargets,
@@ -17,14 +18,7 @@ import { warmActionData } from './policy/action-data.js';
 import { createProviders } from './providers/registry.js';
 import { type FixMode, type ReconcileReport, reconcile } from './workflow/reconcile.js';
 
-export const RECONCILE_USAGE = `Usage:
-  jitbot reconcile [--json]              read back who holds each target, and jitbot's schedules and
-                                         generated policies; print what differs from jitbot's grants
-                                         and change nothing (exit 0: nothing found, 2: found, 1: error)
-  jitbot reconcile --fix [--by <who>] [--json]
-                                         also fix every finding, standing access included, audited
-                                         as decided by <who> (default: this machine's user)
-                                         (exit 0: all fixed, 1: otherwise)`;
+export { RECONCILE_USAGE };
 
 function findingLine(finding: Finding): string {
   return [finding.kind, finding.targetId ?? finding.account ?? '-', finding.words].join('  ');

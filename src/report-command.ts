@@ -1,17 +1,13 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { REVIEW_COLUMNS, type ReviewLine, reviewLine, TYPED_COLUMNS } from './access-review.js';
+import { REPORT_USAGE } from './cli-usage.js';
 import { listGrantsForReview } from './db/access-report-repository.js';
 import { optionWords } from './option-words.js';
 import { csvField, markdownHeader, markdownRow, spreadsheetField } from './table-text.js';
 import { describeWindow, parseWindow, TIME_USAGE, type TimeWindow } from './time-window.js';
 
-export const REPORT_USAGE = `Usage:
-  jitbot report access [--since T] [--until T] [--format csv|md]
-      the access review: one line per grant whose access overlaps the window, with who asked,
-      who approved, why, from when to when and how it ended. CSV (the default) or a Markdown
-      table, to standard output.
-      ${TIME_USAGE}`;
+export { REPORT_USAGE };
 
 const FORMATS = ['csv', 'md'] as const;
 type ReportFormat = (typeof FORMATS)[number];

@@ -6,11 +6,7 @@ export interface TimeWindow {
   readonly until?: Date;
 }
 
-/** How --since and --until are written, for usage texts (indented to sit under a command). */
-export const TIME_USAGE = `T is a date (2024-05-01, read as midnight UTC), a time with its zone
-      (2024-05-01T09:30:00Z, 2024-05-01T11:30:00+02:00) or a duration back from now (7d, 12h,
-      2w, 1d12h). --since is inclusive, --until exclusive: --since 2024-05-01 --until 2024-06-01
-      is the month of May.`;
+export { TIME_USAGE } from './cli-usage.js';
 
 const TIME_HINT =
   'give a date (2024-05-01), a time with its zone (2024-05-01T09:30:00Z) or a duration back from now (7d)';

@@ -2,7 +2,9 @@
  * Per-requester limits end to end, with the catalog's defaults (10 requests per 10 minutes,
  * 5 waiting): signed slash commands into the real Bolt app, real PostgreSQL.
  */
+
 import { describe, expect, it, vi } from 'vitest';
+import { readableTime } from '../../src/slack/mrkdwn.js';
 import { awsAccount, iamGroupTarget } from '../support/e2e-catalog.js';
 import { grantSteps } from '../support/grant-steps.js';
 import { useJitbot, userIds } from '../support/use-jitbot.js';
@@ -70,11 +72,11 @@ describe('the rate limit', () => {
       [requester],
     );
     const retryAt = new Date(Number(rows[0]?.first.getTime()) + 10 * 60_000);
-    const iso = retryAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const readable = readableTime(retryAt);
 
     const answer = await ask('lim-a', requester);
     expect(answer).toContain('You made 10 requests in the last 10m; try again after <!date^');
-    expect(answer).toContain(`|${iso}>`);
+    expect(answer).toContain(`|${readable}>`);
     // No request row for the 11th, so no job exists that could ever post to an approver.
     expect(await requestCount(requester)).toBe(10);
     expect(await refusalReasons(requester)).toEqual(['rate-limited']);
