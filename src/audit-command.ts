@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { AUDIT_EXPORT_USAGE } from './audit-export-command.js';
-import { AUDIT_VERIFY_USAGE, runAuditVerifyCommand } from './audit-verify-command.js';
+import { runAuditVerifyCommand } from './audit-verify-command.js';
 import { AUDIT_USAGE } from './cli-usage.js';
 import { type AuditTrailEvent, listAuditTrail } from './db/audit-repository.js';
 import { GRANT_ID_PATTERN, REQUEST_ID_PATTERN } from './domain/request-id.js';

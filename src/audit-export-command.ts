@@ -13,7 +13,7 @@ import { formatInstant } from './domain/duration.js';
 import { describeError } from './errors.js';
 import { optionWords } from './option-words.js';
 import { openWholeFile, type PacedWriter, pacedWriter, type WholeFile } from './output-stream.js';
-import { describeWindow, parseWindow, TIME_USAGE, type TimeWindow } from './time-window.js';
+import { describeWindow, parseWindow, type TimeWindow } from './time-window.js';
 
 export { AUDIT_EXPORT_USAGE };
 

@@ -5,7 +5,7 @@ import { REPORT_USAGE } from './cli-usage.js';
 import { listGrantsForReview } from './db/access-report-repository.js';
 import { optionWords } from './option-words.js';
 import { csvField, markdownHeader, markdownRow, spreadsheetField } from './table-text.js';
-import { describeWindow, parseWindow, TIME_USAGE, type TimeWindow } from './time-window.js';
+import { describeWindow, parseWindow, type TimeWindow } from './time-window.js';
 
 export { REPORT_USAGE };
 

@@ -20,7 +20,16 @@ export interface BenchDatabase {
   readonly describe: string;
   /** The bench's own connection, for seeding and checking. */
   readonly pool: pg.Pool;
+  /** The database's name on its server (pg_stat_activity's datname). */
+  readonly name: string;
   drop(): Promise<void>;
+}
+
+export interface BenchDatabaseOptions {
+  /** application_name of the bench's own connections, to tell them from jitbot's. */
+  readonly applicationName?: string;
+  /** The server to create the database on when it answers; default the local one. */
+  readonly server?: string;
 }
 
 function withDatabase(url: string, database: string): string {
@@ -47,18 +56,19 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function onServer(adminUrl: string): Promise<BenchDatabase> {
+async function onServer(adminUrl: string, options: BenchDatabaseOptions): Promise<BenchDatabase> {
   const name = `jitbot_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = withDatabase(adminUrl, name);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const pool = new pg.Pool({ connectionString: url, max: 4, application_name: options.applicationName });
   return {
     url,
     describe: `PostgreSQL ${hostOf(url)} (fresh, dropped at the end)`,
     pool,
+    name,
     async drop() {
       await pool.end();
       const dropper = new pg.Client({ connectionString: adminUrl });
@@ -69,18 +79,19 @@ async function onServer(adminUrl: string): Promise<BenchDatabase> {
   };
 }
 
-async function embedded(): Promise<BenchDatabase> {
+async function embedded(options: BenchDatabaseOptions): Promise<BenchDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'jitbot-bench-db-'));
   // As root the embedded PostgreSQL runs as another user, which must be able to pass through.
   chmodSync(dir, 0o755);
   const database = await startEmbeddedDatabase(join(dir, 'data'), createLogger('warn'));
   const { host, port, user } = database.connection;
   const url = `postgres://${user}@localhost:${port}/jitbot?host=${encodeURIComponent(String(host))}`;
-  const pool = new pg.Pool({ ...database.connection, max: 4 });
+  const pool = new pg.Pool({ ...database.connection, max: 4, application_name: options.applicationName });
   return {
     url,
     describe: `embedded PostgreSQL in ${dir} (${LOCAL_SERVER_URL} did not answer)`,
     pool,
+    name: String(database.connection.database ?? 'jitbot'),
     async drop() {
       await pool.end();
       await database.stop();
@@ -89,17 +100,19 @@ async function embedded(): Promise<BenchDatabase> {
   };
 }
 
-export async function openBenchDatabase(): Promise<BenchDatabase> {
+export async function openBenchDatabase(options: BenchDatabaseOptions = {}): Promise<BenchDatabase> {
   const given = process.env.DATABASE_URL;
   if (given) {
-    const pool = new pg.Pool({ connectionString: given, max: 4 });
+    const pool = new pg.Pool({ connectionString: given, max: 4, application_name: options.applicationName });
     return {
       url: given,
       describe: `PostgreSQL ${hostOf(given)} (DATABASE_URL, used as is; this run's rows stay)`,
       pool,
+      name: new URL(given).pathname.slice(1),
       drop: () => pool.end(),
     };
   }
-  if (await reachable(LOCAL_SERVER_URL)) return onServer(LOCAL_SERVER_URL);
-  return embedded();
+  const server = options.server ?? LOCAL_SERVER_URL;
+  if (await reachable(server)) return onServer(server, options);
+  return embedded(options);
 }

@@ -43,7 +43,15 @@ function fallbackText(view: RequestView): string {
 }
 
 export function approvalMessage(view: RequestView, options: ApprovalMessageOptions = {}): SlackMessage {
-  const blocks: KnownBlock[] = [header('Access request')];
+  return message(fallbackText(view), [header('Access request'), ...approvalBody(view, options)]);
+}
+
+/**
+ * What an approver reads and clicks, below the heading: the same in the DM, the approval channel
+ * and the approver's App Home, so a decision is taken on the same facts wherever it is taken.
+ */
+export function approvalBody(view: RequestView, options: ApprovalMessageOptions = {}): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
   if (view.request.breakglass) blocks.push(context(':rotating_light: *Breakglass request*'));
   blocks.push(section(askLine(view)), ...accessBlocks(view.target));
   const { permissions } = view.request;
@@ -56,7 +64,7 @@ export function approvalMessage(view: RequestView, options: ApprovalMessageOptio
     );
   }
   blocks.push(...reasonSections(view), ...decisionBlocks(view, options), context(requestContextLine(view)));
-  return message(fallbackText(view), blocks);
+  return blocks;
 }
 
 /**

@@ -10,17 +10,14 @@ import { formatDuration } from '../../domain/duration.js';
 import type { AdminHome } from '../../workflow/read-home.js';
 import { ACTIONS, slashCommand } from '../ids.js';
 import { escapeMrkdwn, formatTime, mention, quote } from '../mrkdwn.js';
+import { approvalBody } from './approval-message.js';
 import { actions, button, context, header, section } from './elements.js';
 import { extendButton, revokeButton } from './grant-messages.js';
 import { SLACK_LIMITS } from './limits.js';
-import { policyBlocks } from './policy-blocks.js';
 import {
-  accessBlocks,
   approvalProgress,
-  askLine,
   outcomeLine,
   plural,
-  reasonSections,
   requestContextLine,
   requestIdCode,
   targetLabel,
@@ -111,30 +108,9 @@ function ownPending(input: HomeInput): KnownBlock[] {
   ];
 }
 
-/** The same facts as the approval DM, with the same buttons. */
+/** The approval DM's facts and buttons, then a line between requests. */
 function waitingBlocks(view: RequestView): KnownBlock[] {
-  const blocks: KnownBlock[] = [section(askLine(view)), ...accessBlocks(view.target)];
-  if (view.request.breakglass) blocks.unshift(context(':rotating_light: *Breakglass request*'));
-  const { permissions } = view.request;
-  if (permissions) blocks.push(...policyBlocks(view.request.id, permissions, view.request.durationSeconds));
-  if (view.hasAccessUntil)
-    blocks.push(
-      context(
-        `:information_source: Already has this access until ${formatTime(view.hasAccessUntil)}: approving extends it.`,
-      ),
-    );
-  blocks.push(...reasonSections(view));
-  const progress = approvalProgress(view);
-  if (progress) blocks.push(context(progress));
-  blocks.push(
-    actions(
-      button({ text: 'Approve', actionId: ACTIONS.approve, value: view.request.id, style: 'primary' }),
-      button({ text: 'Deny', actionId: ACTIONS.deny, value: view.request.id, style: 'danger' }),
-    ),
-    context(requestContextLine(view)),
-    divider,
-  );
-  return blocks;
+  return [...approvalBody(view), divider];
 }
 
 function waitingForYou(input: HomeInput): KnownBlock[] {
