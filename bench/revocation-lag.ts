@@ -118,44 +118,49 @@ async function untilSettled(database: BenchDatabase, giveUpAt: number): Promise<
 
 /** Where each revocation's time went, from the fake's own timestamps of the calls it made. */
 function phases(fake: TimedFakeAws, grants: readonly SeededGrant[]): void {
-  const assumedAt = new Map<string, number>();
   const deletedAt = new Map<string, number>();
+  const sessionsAt: number[] = [];
   for (const { call, at } of fake.timed) {
-    const session = call.params.RoleSessionName;
     const schedule = call.params.Name;
-    if (call.action === 'AssumeRole' && typeof session === 'string' && !assumedAt.has(session))
-      assumedAt.set(session, at);
     if (call.action === 'DeleteSchedule' && typeof schedule === 'string' && !deletedAt.has(schedule))
       deletedAt.set(schedule, at);
+    if (call.action === 'AssumeRole') sessionsAt.push(at);
   }
-  const claim: number[] = [];
-  const backstop: number[] = [];
-  const remove: number[] = [];
+  // Each shared session starts with its batch's AssumeRole: from there to each of its removals.
+  const sessionStart = new Map<string, number>();
+  const assumeToRemove: number[] = [];
+  for (const { call, at } of fake.timed) {
+    const name = call.session?.sessionName;
+    if (call.action === 'AssumeRole' && typeof call.params.RoleSessionName === 'string')
+      sessionStart.set(call.params.RoleSessionName, at);
+    if (call.action === 'RemoveUserFromGroup' && name !== undefined && sessionStart.has(name))
+      assumeToRemove.push(at - (sessionStart.get(name) ?? at));
+  }
+  const removeToDelete: number[] = [];
   for (const grant of grants) {
-    const assumed = assumedAt.get(`jitbot-${grant.requestId}`);
     const deleted = deletedAt.get(`jitbot-${grant.grantId}`);
     const removed = fake.removedAt.get(grant.principal);
-    if (assumed === undefined || deleted === undefined || removed === undefined) continue;
-    claim.push(assumed - grant.expiresAt);
-    backstop.push(deleted - assumed);
-    remove.push(removed - deleted);
-  }
-  // How many revocations were between their AssumeRole and their removal at once.
-  const events = [
-    ...[...assumedAt.values()].map((at) => ({ at, step: 1 })),
-    ...[...fake.removedAt.values()].map((at) => ({ at, step: -1 })),
-  ].sort((a, b) => a.at - b.at);
-  let open = 0;
-  let peak = 0;
-  for (const event of events) {
-    open += event.step;
-    peak = Math.max(peak, open);
+    if (deleted !== undefined && removed !== undefined) removeToDelete.push(deleted - removed);
   }
   console.log('where the time went (fake AWS timestamps):');
-  console.log(`  ${spread('expiry -> AssumeRole (claim)', claim)}`);
-  console.log(`  ${spread('AssumeRole -> DeleteSchedule', backstop)}`);
-  console.log(`  ${spread('DeleteSchedule -> RemoveUserFromGroup', remove)}`);
-  console.log(`  revocations in flight at once (peak): ${peak}`);
+  console.log(`  ${spread('batch AssumeRole -> RemoveUserFromGroup', assumeToRemove)}`);
+  console.log(`  ${spread('RemoveUserFromGroup -> DeleteSchedule', removeToDelete)}`);
+  // Expiries and removals per half second from the first expiry: a queue that grows shows here.
+  const first = grants[0]?.expiresAt ?? 0;
+  const bucket = (at: number) => Math.floor((at - first) / 500);
+  const expiring = new Map<number, number>();
+  const removing = new Map<number, number>();
+  const assuming = new Map<number, number>();
+  for (const grant of grants)
+    expiring.set(bucket(grant.expiresAt), (expiring.get(bucket(grant.expiresAt)) ?? 0) + 1);
+  for (const at of fake.removedAt.values()) removing.set(bucket(at), (removing.get(bucket(at)) ?? 0) + 1);
+  for (const at of sessionsAt) assuming.set(bucket(at), (assuming.get(bucket(at)) ?? 0) + 1);
+  const last = Math.max(...removing.keys(), ...expiring.keys());
+  console.log('  per 0.5 s from the first expiry: expiring / removed / AssumeRole');
+  for (let step = Math.min(0, ...removing.keys()); step <= last; step += 1)
+    console.log(
+      `    ${(step / 2).toFixed(1).padStart(5)} s  ${String(expiring.get(step) ?? 0).padStart(5)} ${String(removing.get(step) ?? 0).padStart(5)} ${String(assuming.get(step) ?? 0).padStart(4)}`,
+    );
 }
 
 interface Verdict {

@@ -81,6 +81,9 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
     // Standard, not adaptive: adaptive holds every later call back on this client after a
     // throttle, and a revocation must not wait on a limiter tuned by other grants' calls.
     retryMode: 'standard',
+    // Each command's middleware is resolved once per client, not on every call: jitbot never
+    // changes a client's middleware after making it, and a burst of revocations makes thousands.
+    cacheMiddleware: true,
     requestHandler: { ...agents, connectionTimeout: 5_000, requestTimeout: 30_000 },
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
   } as const;

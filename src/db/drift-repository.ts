@@ -39,13 +39,18 @@ export async function recordBaseline(
   );
   // Another run recorded the baseline first: its reading stands, this one adopts nobody.
   if (rowCount !== 1) return;
-  for (const holder of base.adopted) {
-    await db.query(
-      `INSERT INTO drift_adopted (resource, principal, name) VALUES ($1, $2, $3)
-       ON CONFLICT (resource, principal) DO NOTHING`,
-      [base.resource, holder.principal, holder.name],
-    );
-  }
+  if (base.adopted.length === 0) return;
+  // One statement for every holder: a first reading of a large group adopts thousands.
+  await db.query(
+    `INSERT INTO drift_adopted (resource, principal, name)
+     SELECT $1, principal, name FROM unnest($2::text[], $3::text[]) AS h(principal, name)
+     ON CONFLICT (resource, principal) DO NOTHING`,
+    [
+      base.resource,
+      base.adopted.map((holder) => holder.principal),
+      base.adopted.map((holder) => holder.name),
+    ],
+  );
 }
 
 /**

@@ -39,7 +39,15 @@ export async function claimDueRevocations(
 }
 
 /** revoking -> revoked (or failed, for a grant that could not be applied). */
-export async function finishRevocation(db: Queryable, id: string) {
+export async function finishRevocation(db: Queryable, id: string): Promise<StoredGrant | undefined> {
+  return (await finishRevocations(db, [id]))[0];
+}
+
+/**
+ * The same for several grants in one statement (a burst of revocations finishing together):
+ * the grants that were still being revoked, now ended; any other is left as it was.
+ */
+export async function finishRevocations(db: Queryable, ids: readonly string[]): Promise<StoredGrant[]> {
   // A grant that failed ends `undone`; any other ends `removed`: each step from the machine.
   const removed = grantStep({ type: 'removed' });
   const undone = grantStep({ type: 'undone' });
@@ -50,12 +58,12 @@ export async function finishRevocation(db: Queryable, id: string) {
             revoked_by = COALESCE(revoked_by, 'jitbot'),
             revoke_reason = COALESCE(revoke_reason, 'expired'),
             next_attempt_at = NULL, updated_at = now()
-      WHERE id = $1
+      WHERE id = ANY($1::text[])
         AND status = ANY(CASE WHEN failure IS NULL THEN $4::grant_status[] ELSE $5::grant_status[] END)
       RETURNING ${COLUMNS}`,
-    [id, removed.to, undone.to, removed.from, undone.from],
+    [ids, removed.to, undone.to, removed.from, undone.from],
   );
-  return rows[0];
+  return rows;
 }
 
 /** Extends a revocation's lease while it is being worked on. */

@@ -22,17 +22,53 @@ export interface JobRow {
 
 const JOB_COLUMNS = 'id::text AS id, kind, payload, attempts, max_attempts AS "maxAttempts"';
 
-/** Call inside the transaction that causes the work (transactional outbox). */
+/**
+ * Call inside the transaction that causes the work (transactional outbox). The worker is notified
+ * in the same statement (delivered at commit), even when an open job of the same key already
+ * holds the work: one round trip per job.
+ */
 export async function enqueueJob(db: Queryable, job: NewJob): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
-     VALUES ($1, $2, $3, COALESCE($4, now()), $5)
-     ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
-     RETURNING id::text AS id`,
-    [job.kind, job.payload ?? {}, job.dedupeKey ?? null, job.runAt ?? null, job.maxAttempts ?? null],
+  const { rows } = await db.query<{ id: string | null }>(
+    `WITH added AS (
+       INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
+       VALUES ($1, $2, $3, COALESCE($4, now()), $5)
+       ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+       RETURNING id)
+     SELECT (SELECT id::text FROM added) AS id, pg_notify($6, $1)`,
+    [
+      job.kind,
+      job.payload ?? {},
+      job.dedupeKey ?? null,
+      job.runAt ?? null,
+      job.maxAttempts ?? null,
+      JOBS_CHANNEL,
+    ],
   );
-  await db.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, job.kind]);
-  return rows[0]?.id;
+  return rows[0]?.id ?? undefined;
+}
+
+/** Several jobs in one statement and one notification (a burst of revocations ending together). */
+export async function enqueueJobs(db: Queryable, jobs: readonly NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await db.query(
+    `WITH added AS (
+       INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts)
+       SELECT kind, payload, dedupe_key, COALESCE(run_at, now()), max_attempts
+         FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::timestamptz[], $5::int[])
+              WITH ORDINALITY AS j(kind, payload, dedupe_key, run_at, max_attempts, n)
+        ORDER BY n
+       ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+       RETURNING id)
+     SELECT pg_notify($6, $1[1]), (SELECT count(*) FROM added) AS added`,
+    [
+      jobs.map((job) => job.kind),
+      jobs.map((job) => JSON.stringify(job.payload ?? {})),
+      jobs.map((job) => job.dedupeKey ?? null),
+      jobs.map((job) => job.runAt ?? null),
+      jobs.map((job) => job.maxAttempts ?? null),
+      JOBS_CHANNEL,
+    ],
+  );
 }
 
 /**

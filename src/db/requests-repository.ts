@@ -166,3 +166,17 @@ export async function listRequestsOfGrant(db: Queryable, grantId: string): Promi
   );
   return rows.map((row) => row.id);
 }
+
+/** The same for several grants at once: each grant's requests, oldest first. */
+export async function listRequestsOfGrants(
+  db: Queryable,
+  grantIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ id: string; grantId: string }>(
+    'SELECT id, grant_id AS "grantId" FROM requests WHERE grant_id = ANY($1::text[]) ORDER BY created_at',
+    [grantIds],
+  );
+  const byGrant = new Map<string, string[]>();
+  for (const row of rows) byGrant.set(row.grantId, [...(byGrant.get(row.grantId) ?? []), row.id]);
+  return byGrant;
+}

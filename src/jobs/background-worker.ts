@@ -50,9 +50,17 @@ export function createBackgroundWorker({
 }: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const revocations = createRevocationSource(grants, logger.child({ component: 'revocations' }));
   const sources = [
-    createJobSource({ pool, handlers, workerId, logger: logger.child({ component: 'jobs' }) }),
-    createRevocationSource(grants, logger.child({ component: 'revocations' })),
+    // Revocations first, and jobs yield to them: access goes on time even in a burst of expiries.
+    revocations,
+    createJobSource({
+      pool,
+      handlers,
+      workerId,
+      logger: logger.child({ component: 'jobs' }),
+      yieldWhile: () => revocations.running() > 0,
+    }),
     createWarningSource(grants),
     createRequestTimeoutSource(stores),
     createReminderSource(stores),

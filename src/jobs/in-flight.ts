@@ -6,6 +6,8 @@
 export interface InFlight {
   /** How many more tasks may start now. */
   free(): number;
+  /** How many are running. */
+  running(): number;
   start(task: () => Promise<void>): void;
   /** Resolves when everything started so far has finished. */
   drain(): Promise<void>;
@@ -13,11 +15,13 @@ export interface InFlight {
   onSettled(listener: () => void): void;
 }
 
-export function createInFlight(limit: number, onError: (error: unknown) => void): InFlight {
+export function createInFlight(limit: number | (() => number), onError: (error: unknown) => void): InFlight {
   const running = new Set<Promise<void>>();
+  const limitNow = typeof limit === 'number' ? () => limit : limit;
   let listener: (() => void) | undefined;
   return {
-    free: () => Math.max(0, limit - running.size),
+    free: () => Math.max(0, limitNow() - running.size),
+    running: () => running.size,
     start(task) {
       const promise: Promise<void> = task()
         .catch(onError)

@@ -26,6 +26,11 @@ export interface JobSourceOptions {
   readonly batchSize?: number;
   /** Jobs running at once in this process. */
   readonly concurrency?: number;
+  /**
+   * While this says so (revocations are running), at most a few jobs start: taking access away on
+   * time comes before the messages about it, and on a small machine they compete for the CPU.
+   */
+  readonly yieldWhile?: () => boolean;
   /** A claimed job whose worker vanished is claimable again after this long. */
   readonly leaseSeconds?: number;
   /** Called once when a job will not be tried again (an admin should hear of it). */
@@ -40,6 +45,9 @@ export interface JobSourceOptions {
 export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
   return backoffMs(attempts, 5 * 60_000, random);
 }
+
+/** Jobs that may run while another kind of work has priority: messages slow down, never stop. */
+const JOBS_WHILE_YIELDING = 4;
 
 /** The durable job queue (the outbox the workflows write to), run through the leased loop. */
 export function createJobSource(options: JobSourceOptions): DueWorkSource {
@@ -85,7 +93,7 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     {
       logger,
       batchSize: options.batchSize ?? 20,
-      concurrency: options.concurrency ?? 50,
+      concurrency: () => (options.yieldWhile?.() ? JOBS_WHILE_YIELDING : (options.concurrency ?? 50)),
       leaseSeconds: options.leaseSeconds ?? 120,
     },
   );

@@ -23,8 +23,8 @@ export interface LeaseSettings {
   readonly logger: Logger;
   /** Rows claimed in one go. */
   readonly batchSize: number;
-  /** Rows worked on at once in this process. */
-  readonly concurrency: number;
+  /** Rows worked on at once in this process; a function when it depends on other work (priorities). */
+  readonly concurrency: number | (() => number);
   /** A claim whose worker vanished is claimable again after this long. */
   readonly leaseSeconds: number;
 }
@@ -35,7 +35,10 @@ export interface LeaseSettings {
  * taken for a dead one; one that died leaves a lease that runs out. Rows claimed after close()
  * are handed back, and drain() waits for the rest.
  */
-export function createLeasedSource<T>(work: LeasedWork<T>, settings: LeaseSettings): DueWorkSource {
+export function createLeasedSource<T>(
+  work: LeasedWork<T>,
+  settings: LeaseSettings,
+): DueWorkSource & { running(): number } {
   const { logger, batchSize, concurrency, leaseSeconds } = settings;
   let closed = false;
   const inFlight = createInFlight(concurrency, (error) =>
@@ -51,6 +54,7 @@ export function createLeasedSource<T>(work: LeasedWork<T>, settings: LeaseSettin
 
   return {
     name: work.name,
+    running: () => inFlight.running(),
     async runDue() {
       const free = inFlight.free();
       if (free === 0) return 0;

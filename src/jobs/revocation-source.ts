@@ -9,14 +9,13 @@ import type { StoredGrant } from '../domain/grant.js';
 import { revocationSessionName } from '../domain/session-names.js';
 import type { Logger } from '../log/logger.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
-import { revokeClaimedGrant } from '../workflow/revoke-grants.js';
+import { type RevocationClaim, revokeClaimedGrant } from '../workflow/revoke-grants.js';
 import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
 
 interface ClaimedRevocation {
   readonly grant: StoredGrant;
-  /** The connector session the grants of this claim share. */
-  readonly session: string;
+  readonly claim: RevocationClaim & { readonly session: string };
 }
 
 /**
@@ -25,7 +24,10 @@ interface ClaimedRevocation {
  * by one of them; claimed grants are revoked side by side, so one slow account does not delay the
  * others. The revocation records its own outcome (finished, or due again with backoff).
  */
-export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger): DueWorkSource {
+export function createRevocationSource(
+  deps: GrantWorkflowDeps,
+  logger: Logger,
+): DueWorkSource & { running(): number } {
   const { pool } = deps;
   return createLeasedSource<ClaimedRevocation>(
     {
@@ -34,16 +36,18 @@ export function createRevocationSource(deps: GrantWorkflowDeps, logger: Logger):
         // Grants claimed together share one connector session per account: a burst of expiries
         // costs one AssumeRole per account and claim, not one per grant.
         const session = revocationSessionName(randomUUID().slice(0, 8));
+        // Half the lease, counted from before the claim was sent: the row is surely still ours then.
+        const heldUntil = Date.now() + (leaseSeconds * 1000) / 2;
         const grants = await claimDueRevocations(pool, limit, leaseSeconds);
-        return grants.map((grant) => ({ grant, session }));
+        return grants.map((grant) => ({ grant, claim: { session, heldUntil } }));
       },
       extendLease: ({ grant }, leaseSeconds) => extendRevocationLease(pool, grant.id, leaseSeconds),
       handBack: ({ grant }) => retryRevocation(pool, grant.id, 0, 'worker stopping'),
-      run: ({ grant, session }) => revokeClaimedGrant(deps, grant, logger, session),
+      run: ({ grant, claim }) => revokeClaimedGrant(deps, grant, logger, claim),
       nextDueAt: () => nextRevocationDue(pool),
-      describe: ({ grant, session }) => ({ grant: grant.id, session }),
+      describe: ({ grant, claim }) => ({ grant: grant.id, session: claim.session }),
     },
     // A claimed revocation is retried by another replica if this one has not finished it by then.
-    { logger, batchSize: 50, concurrency: 100, leaseSeconds: 120 },
+    { logger, batchSize: 250, concurrency: 500, leaseSeconds: 120 },
   );
 }

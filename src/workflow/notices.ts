@@ -1,7 +1,15 @@
+import { enqueueJobs } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
-import { listRequestsOfGrant } from '../db/requests-repository.js';
+import { listRequestsOfGrants } from '../db/requests-repository.js';
 import type { Outbox } from '../ports/outbox.js';
-import { type AdminAlert, enqueueInto, enqueueJob, type GrantNotice, JOB_KINDS } from './job-kinds.js';
+import {
+  type AdminAlert,
+  enqueueInto,
+  enqueueJob,
+  type GrantNotice,
+  JOB_KINDS,
+  type KindedJob,
+} from './job-kinds.js';
 
 /** Grants fail after this many tries of a retryable error (about a minute of backoff in all). */
 export const GRANT_MAX_ATTEMPTS = 6;
@@ -31,9 +39,29 @@ export async function enqueueRevocationEnded(
   db: Queryable,
   grant: { readonly id: string; readonly requestId: string; readonly status: string },
 ): Promise<void> {
-  if (grant.status === 'revoked')
-    await enqueueGrantNotice(db, { requestId: grant.requestId, grantId: grant.id, notice: 'revoked' });
-  for (const requestId of await listRequestsOfGrant(db, grant.id)) await enqueueRequestChanged(db, requestId);
+  await enqueueRevocationsEnded(db, [grant]);
+}
+
+/** The same for revocations that ended together (a burst): two round trips, however many. */
+export async function enqueueRevocationsEnded(
+  db: Queryable,
+  grants: readonly { readonly id: string; readonly requestId: string; readonly status: string }[],
+): Promise<void> {
+  const requestsOf = await listRequestsOfGrants(
+    db,
+    grants.map((grant) => grant.id),
+  );
+  const jobs: KindedJob<typeof JOB_KINDS.grantNotice | typeof JOB_KINDS.requestChanged>[] = [];
+  for (const grant of grants) {
+    if (grant.status === 'revoked')
+      jobs.push({
+        kind: JOB_KINDS.grantNotice,
+        payload: { requestId: grant.requestId, grantId: grant.id, notice: 'revoked' },
+      });
+    for (const requestId of requestsOf.get(grant.id) ?? [])
+      jobs.push({ kind: JOB_KINDS.requestChanged, payload: { requestId } });
+  }
+  await enqueueJobs(db, jobs);
 }
 
 export async function enqueueAdminAlert(

@@ -1,6 +1,8 @@
-import { appendAudit } from '../db/audit-repository.js';
+import type pg from 'pg';
+import { appendAudits } from '../db/audit-repository.js';
+import { gatherWrites } from '../db/gathered-writes.js';
 import {
-  finishRevocation,
+  finishRevocations,
   isRevoking,
   markAlerted,
   retryRevocation,
@@ -17,7 +19,7 @@ import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { reachesResource } from './grant-resource.js';
 import type { AdminAlert } from './job-kinds.js';
-import { enqueueAdminAlert, enqueueRevocationEnded } from './notices.js';
+import { enqueueAdminAlert, enqueueRevocationsEnded } from './notices.js';
 import {
   type BackstopEnd,
   contextFor,
@@ -29,6 +31,17 @@ import {
 
 /** After this many failed attempts a person is told; jitbot keeps trying regardless. */
 const ALERT_AFTER_ATTEMPTS = 3;
+
+/** How this run came to hold the grant. */
+export interface RevocationClaim {
+  /** The connector session the grants claimed together share. */
+  readonly session?: string;
+  /**
+   * Until when (this process's clock) the claim's lease is certainly still held, so no other run
+   * can have taken the grant up: a margin inside the lease, counted from before the claim.
+   */
+  readonly heldUntil?: number;
+}
 
 type Removal = RevokeResult | 'kept-pre-existing' | 'nothing-applied';
 
@@ -73,42 +86,73 @@ async function removeMembership(
   deps: GrantWorkflowDeps,
   grant: StoredGrant,
   { target, provider }: Reached,
-  session: string | undefined,
+  claim: RevocationClaim,
 ): Promise<Removal | 'stale'> {
   if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
-  if (!(await isRevoking(deps.pool, grant.id))) return 'stale';
+  // Within its lease a claim is this run's alone: only a run that may have outlived it asks.
+  const leaseMayHaveRunOut = claim.heldUntil === undefined || Date.now() >= claim.heldUntil;
+  if (leaseMayHaveRunOut && !(await isRevoking(deps.pool, grant.id))) return 'stale';
+  const session = claim.session;
   return provider.revoke(target, grant.principal, {
     ...contextFor(grant, session),
     rememberOperation: (operation) => recordProviderOperation(deps.pool, grant.id, operation),
   });
 }
 
-async function finish(
-  deps: GrantWorkflowDeps,
-  grant: StoredGrant,
-  removal: Removal,
-  backstop: BackstopEnd,
-): Promise<void> {
-  await inTransaction(deps.pool, async (db) => {
-    const done = await finishRevocation(db, grant.id);
-    if (!done) return;
-    await appendAudit(db, {
-      actor: grant.revokedBy ?? SERVICE_ACTOR,
-      action: done.status === 'failed' ? 'grant.undone' : 'grant.revoked',
-      outcome: 'ok',
-      requestId: grant.requestId,
-      grantId: grant.id,
-      targetId: grant.targetId,
-      details: {
-        removal,
-        backstop,
-        reason: done.revokeReason,
-        attempts: grant.revokeAttempts,
-        resource: grant.resource,
-      },
-    });
-    await enqueueRevocationEnded(db, done);
+interface Ended {
+  readonly grant: StoredGrant;
+  readonly removal: Removal;
+  readonly backstop: BackstopEnd;
+}
+
+/** Revocations that ended, recorded in one transaction: the grants closed, audited, announced. */
+async function recordEnded(pool: pg.Pool, ended: readonly Ended[]): Promise<void> {
+  await inTransaction(pool, async (db) => {
+    const done = await finishRevocations(
+      db,
+      ended.map(({ grant }) => grant.id),
+    );
+    const byId = new Map(ended.map((end) => [end.grant.id, end]));
+    await appendAudits(
+      db,
+      done.flatMap((closed) => {
+        const end = byId.get(closed.id);
+        if (!end) return [];
+        const { grant, removal, backstop } = end;
+        return {
+          actor: grant.revokedBy ?? SERVICE_ACTOR,
+          action: closed.status === 'failed' ? 'grant.undone' : 'grant.revoked',
+          outcome: 'ok',
+          requestId: grant.requestId,
+          grantId: grant.id,
+          targetId: grant.targetId,
+          details: {
+            removal,
+            backstop,
+            reason: closed.revokeReason,
+            attempts: grant.revokeAttempts,
+            resource: grant.resource,
+          },
+        };
+      }),
+    );
+    await enqueueRevocationsEnded(db, done);
   });
+}
+
+/**
+ * Revocations that end within a couple of milliseconds of each other (a burst of expiries) are
+ * recorded together: one transaction of a few statements, not one of ten for each grant.
+ */
+const gatheredEnds = new WeakMap<pg.Pool, (end: Ended) => Promise<void>>();
+
+function finish(deps: GrantWorkflowDeps, end: Ended): Promise<void> {
+  let record = gatheredEnds.get(deps.pool);
+  if (!record) {
+    record = gatherWrites((ended: readonly Ended[]) => recordEnded(deps.pool, ended));
+    gatheredEnds.set(deps.pool, record);
+  }
+  return record(end);
 }
 
 async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unknown): Promise<void> {
@@ -148,8 +192,9 @@ export async function revokeClaimedGrant(
   deps: GrantWorkflowDeps,
   grant: StoredGrant,
   logger: Logger,
-  session?: string,
+  claim: RevocationClaim = {},
 ): Promise<void> {
+  const { session } = claim;
   const reached = reach(deps, grant);
   if (!reached.ok) {
     await postpone(deps, grant, new Error(reached.words));
@@ -157,7 +202,7 @@ export async function revokeClaimedGrant(
   }
   let removal: Removal | 'stale';
   try {
-    removal = await removeMembership(deps, grant, reached, session);
+    removal = await removeMembership(deps, grant, reached, claim);
   } catch (error) {
     await keepBackstop(deps, grant, reached, logger, session);
     await postpone(deps, grant, error);
@@ -172,5 +217,5 @@ export async function revokeClaimedGrant(
     await postpone(deps, grant, error);
     return;
   }
-  await finish(deps, grant, removal, backstop);
+  await finish(deps, { grant, removal, backstop });
 }
