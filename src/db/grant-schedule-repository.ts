@@ -11,7 +11,8 @@ import { type Queryable, readDueTime } from './pool.js';
 
 /**
  * Claims grants whose access must go now: active ones past expiry, and revocations whose retry
- * time came (or whose replica died: the claim leases the row until `next_attempt_at`).
+ * time came (or whose replica died: the claim leases the row until `revoke_leased_until`, and
+ * `next_attempt_at` with it, which the claim reads).
  */
 export async function claimDueRevocations(
   db: Queryable,
@@ -24,7 +25,8 @@ export async function claimDueRevocations(
   if (expire.to !== retry.to) throw new Error('an expiry and a retried revocation must claim into one state');
   const { rows } = await db.query<StoredGrant>(
     `UPDATE grants SET status = $3::grant_status, revoke_attempts = revoke_attempts + 1,
-            next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+            next_attempt_at = now() + make_interval(secs => $2),
+            revoke_leased_until = now() + make_interval(secs => $2), updated_at = now()
       WHERE id IN (
         SELECT id FROM grants
          WHERE (status = ANY($4::grant_status[]) AND expires_at <= now())
@@ -57,7 +59,7 @@ export async function finishRevocations(db: Queryable, ids: readonly string[]): 
             revoked_at = CASE WHEN failure IS NULL THEN now() END,
             revoked_by = COALESCE(revoked_by, 'jitbot'),
             revoke_reason = COALESCE(revoke_reason, 'expired'),
-            next_attempt_at = NULL, updated_at = now()
+            next_attempt_at = NULL, revoke_leased_until = NULL, updated_at = now()
       WHERE id = ANY($1::text[])
         AND status = ANY(CASE WHEN failure IS NULL THEN $4::grant_status[] ELSE $5::grant_status[] END)
       RETURNING ${COLUMNS}`,
@@ -66,12 +68,20 @@ export async function finishRevocations(db: Queryable, ids: readonly string[]): 
   return rows;
 }
 
-/** Extends a revocation's lease while it is being worked on. */
-export async function extendRevocationLease(db: Queryable, id: string, leaseSeconds: number): Promise<void> {
+/**
+ * Renews the leases of revocations this process is working on. One whose attempt already ended
+ * (a retry time was written) is left alone, so that retry time stands.
+ */
+export async function extendRevocationLeases(
+  db: Queryable,
+  ids: readonly string[],
+  leaseSeconds: number,
+): Promise<void> {
   await db.query(
-    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2)
-      WHERE id = $1 AND status = 'revoking'`,
-    [id, leaseSeconds],
+    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2),
+            revoke_leased_until = now() + make_interval(secs => $2)
+      WHERE id = ANY($1::text[]) AND status = 'revoking' AND revoke_leased_until IS NOT NULL`,
+    [ids, leaseSeconds],
   );
 }
 
@@ -85,7 +95,7 @@ export async function isRevoking(db: Queryable, id: string): Promise<boolean> {
 export async function retryRevocation(db: Queryable, id: string, delayMs: number, error: string) {
   await db.query(
     `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-            last_error = $3, updated_at = now()
+            revoke_leased_until = NULL, last_error = $3, updated_at = now()
       WHERE id = $1 AND status = 'revoking'`,
     [id, delayMs, error],
   );

@@ -66,11 +66,15 @@ export async function claimDueHomes(
   return rows.map((row) => ({ userId: row.userId, version: Number(row.version), failures: row.failures }));
 }
 
-export async function extendHomeLease(db: Queryable, userId: string, leaseSeconds: number): Promise<void> {
+export async function extendHomeLeases(
+  db: Queryable,
+  userIds: readonly string[],
+  leaseSeconds: number,
+): Promise<void> {
   await db.query(
     `UPDATE home_views SET leased_until = now() + make_interval(secs => $2)
-      WHERE user_id = $1 AND leased_until IS NOT NULL`,
-    [userId, leaseSeconds],
+      WHERE user_id = ANY($1::text[]) AND leased_until IS NOT NULL`,
+    [userIds, leaseSeconds],
   );
 }
 

@@ -136,11 +136,17 @@ export async function nextJobDueAt(db: Queryable): Promise<Date | undefined> {
 }
 
 /** Extends a running job's lease, only while this worker still holds it. */
-export async function extendJobLease(db: Queryable, id: string, workerId: string, leaseSeconds: number) {
+/** Renews the leases of the jobs `workerId` is running (one statement for all of them). */
+export async function extendJobLeases(
+  db: Queryable,
+  ids: readonly string[],
+  workerId: string,
+  leaseSeconds: number,
+) {
   await db.query(
     `UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
-      WHERE id = $1 AND locked_by = $2 AND status = 'running'`,
-    [id, workerId, leaseSeconds],
+      WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'running'`,
+    [ids, workerId, leaseSeconds],
   );
 }
 

@@ -38,7 +38,7 @@ function bindStores(db: Queryable): RequestStoreSet {
       listPending: (requesterId) => listPendingRequests(db, requesterId),
       changeStatus: (change) => changeStatus(db, change),
       markReviewed: (id, reviewer) => markReviewed(db, id, reviewer),
-      setPrincipal: (id, principal, label) => setPrincipal(db, id, principal, label),
+      setPrincipal: (id, principal, label, window) => setPrincipal(db, id, principal, label, window),
       claimOverdue: (limit) => claimOverdueRequests(db, limit),
       claimDueReminders: (limit) => claimDueReminders(db, limit),
       nextDeadline: () => nextRequestDeadline(db),

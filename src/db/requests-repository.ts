@@ -1,5 +1,5 @@
 import type { StoredRequest } from '../domain/request.js';
-import type { NewRequest, StatusChange } from '../ports/request-stores.js';
+import type { ApprovalWindow, NewRequest, StatusChange } from '../ports/request-stores.js';
 import { type Queryable, readDueTime } from './pool.js';
 
 const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
@@ -136,20 +136,26 @@ export async function nextRequestDeadline(db: Queryable): Promise<Date | undefin
   return readDueTime(db, "SELECT min(decide_by) AS due FROM requests WHERE status = 'pending'");
 }
 
-/** Records who the requester is to the provider, once: the first resolution wins. */
-/** `label`: the principal in words for approvers (see AccessRequest.principalLabel). */
+/**
+ * Records who the requester is to the provider, once: the first resolution wins. `label`: the
+ * principal in words for approvers (see AccessRequest.principalLabel). `window`: see
+ * RequestStore.setPrincipal.
+ */
 export async function setPrincipal(
   db: Queryable,
   id: string,
   principal: string,
   label: string | null = null,
+  window?: ApprovalWindow,
 ) {
   const { rows } = await db.query<StoredRequest>(
     `UPDATE requests SET principal = COALESCE(principal, $2), principal_label = COALESCE(principal_label, $3),
+            decide_by = CASE WHEN principal IS NULL AND status = 'pending' THEN COALESCE($4, decide_by) ELSE decide_by END,
+            remind_at = CASE WHEN principal IS NULL AND status = 'pending' THEN COALESCE($5, remind_at) ELSE remind_at END,
             updated_at = now()
       WHERE id = $1
      RETURNING ${COLUMNS}`,
-    [id, principal, label],
+    [id, principal, label, window?.decideBy ?? null, window?.remindAt ?? null],
   );
   return rows[0];
 }

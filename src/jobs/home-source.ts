@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import {
   claimDueHomes,
-  extendHomeLease,
+  extendHomeLeases,
   type HomeClaim,
   handBackHome,
   nextHomeDue,
@@ -48,12 +48,17 @@ export function createHomeSource({ pool, publish, logger }: HomeSourceDeps): Due
     {
       name: 'app-home',
       claim: (limit, leaseSeconds) => claimDueHomes(pool, limit, leaseSeconds),
-      extendLease: (claim, leaseSeconds) => extendHomeLease(pool, claim.userId, leaseSeconds),
+      extendLeases: (claims, leaseSeconds) =>
+        extendHomeLeases(
+          pool,
+          claims.map((claim) => claim.userId),
+          leaseSeconds,
+        ),
       handBack: (claim) => handBackHome(pool, claim.userId),
       run,
       nextDueAt: () => nextHomeDue(pool),
       describe: (claim) => ({ user: claim.userId }),
     },
-    { logger, batchSize: 20, concurrency: 10, leaseSeconds: 60 },
+    { logger, batchSize: 20, concurrency: 10, leaseSeconds: 20 },
   );
 }

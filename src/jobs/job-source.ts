@@ -2,7 +2,7 @@ import type pg from 'pg';
 import {
   claimDueJobs,
   completeJob,
-  extendJobLease,
+  extendJobLeases,
   failJob,
   type JobRow,
   nextJobDueAt,
@@ -46,6 +46,9 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
   return backoffMs(attempts, 5 * 60_000, random);
 }
 
+/** A job of a replica that died runs elsewhere this soon (a live one renews four times per lease). */
+export const JOB_LEASE_SECONDS = 10;
+
 /** Jobs that may run while another kind of work has priority: messages slow down, never stop. */
 const JOBS_WHILE_YIELDING = 4;
 
@@ -84,7 +87,13 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     {
       name: 'jobs',
       claim: (limit, leaseSeconds) => claimDueJobs(pool, workerId, limit, leaseSeconds),
-      extendLease: (job, leaseSeconds) => extendJobLease(pool, job.id, workerId, leaseSeconds),
+      extendLeases: (jobs, leaseSeconds) =>
+        extendJobLeases(
+          pool,
+          jobs.map((job) => job.id),
+          workerId,
+          leaseSeconds,
+        ),
       handBack: (job) => retryJob(pool, job.id, workerId, 0, 'worker stopping', true),
       run: async (job) => settle(job, await outcomeOf(job)),
       nextDueAt: () => nextJobDueAt(pool),
@@ -94,7 +103,7 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
       logger,
       batchSize: options.batchSize ?? 20,
       concurrency: () => (options.yieldWhile?.() ? JOBS_WHILE_YIELDING : (options.concurrency ?? 50)),
-      leaseSeconds: options.leaseSeconds ?? 120,
+      leaseSeconds: options.leaseSeconds ?? JOB_LEASE_SECONDS,
     },
   );
 }

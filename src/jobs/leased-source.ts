@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import { createInFlight } from './in-flight.js';
-import { whileHolding } from './lease.js';
+import { createLeaseHeartbeat } from './lease.js';
 import type { DueWorkSource } from './worker.js';
 
 /** Due work kept in a table whose rows are claimed with a lease (the job queue, revocations). */
@@ -8,8 +8,8 @@ export interface LeasedWork<T> {
   readonly name: string;
   /** Claims up to `limit` due rows for `leaseSeconds`; SKIP LOCKED, so replicas never share one. */
   claim(limit: number, leaseSeconds: number): Promise<readonly T[]>;
-  /** Extends a claim that is still this process's. */
-  extendLease(item: T, leaseSeconds: number): Promise<void>;
+  /** Extends the claims that are still this process's, all in one statement. */
+  extendLeases(items: readonly T[], leaseSeconds: number): Promise<void>;
   /** Gives a claim back untouched and due at once, for whichever replica runs next. */
   handBack(item: T): Promise<void>;
   /** Does the work and records how it went. */
@@ -25,15 +25,19 @@ export interface LeaseSettings {
   readonly batchSize: number;
   /** Rows worked on at once in this process; a function when it depends on other work (priorities). */
   readonly concurrency: number | (() => number);
-  /** A claim whose worker vanished is claimable again after this long. */
+  /**
+   * A claim whose worker vanished is claimable again after this long. Short on purpose: a live
+   * worker renews every claim it holds several times per lease, so only a dead one loses them.
+   */
   readonly leaseSeconds: number;
 }
 
 /**
  * The one claim / lease / run loop. Claimed rows run side by side, so one slow AWS call does not
- * hold up the rest; each lease is extended while its work runs, so a slow but live worker is never
- * taken for a dead one; one that died leaves a lease that runs out. Rows claimed after close()
- * are handed back, and drain() waits for the rest.
+ * hold up the rest; every lease this process holds is renewed together (one statement, several
+ * times per lease) while its work runs, so a slow but live worker is never taken for a dead one,
+ * and one that died leaves leases that run out within seconds. Rows claimed after close() are
+ * handed back, and drain() waits for the rest.
  */
 export function createLeasedSource<T>(
   work: LeasedWork<T>,
@@ -44,12 +48,18 @@ export function createLeasedSource<T>(
   const inFlight = createInFlight(concurrency, (error) =>
     logger.error({ err: error }, `${work.name}: could not record an outcome; its lease will bring it back`),
   );
+  const held = createLeaseHeartbeat<T>({
+    renew: (items) => work.extendLeases(items, leaseSeconds),
+    everyMs: (leaseSeconds * 1000) / 4,
+    onError: (error, items) =>
+      logger.warn(
+        { err: error, count: items.length },
+        `${work.name}: could not renew ${items.length} lease(s); another replica may take them up`,
+      ),
+  });
 
   function start(item: T): void {
-    const extend = () => work.extendLease(item, leaseSeconds);
-    const warn = (error: unknown) =>
-      logger.warn({ err: error, ...work.describe(item) }, `${work.name}: could not extend a lease`);
-    inFlight.start(() => whileHolding(extend, (leaseSeconds * 1000) / 3, () => work.run(item), warn));
+    inFlight.start(() => held.during(item, () => work.run(item)));
   }
 
   return {

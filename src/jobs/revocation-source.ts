@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   claimDueRevocations,
-  extendRevocationLease,
+  extendRevocationLeases,
   nextRevocationDue,
   retryRevocation,
 } from '../db/grant-schedule-repository.js';
@@ -12,6 +12,9 @@ import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import { type RevocationClaim, revokeClaimedGrant } from '../workflow/revoke-grants.js';
 import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
+
+/** A live replica renews it four times per lease; a dead one's grants are revoked by another this soon. */
+export const REVOCATION_LEASE_SECONDS = 4;
 
 interface ClaimedRevocation {
   readonly grant: StoredGrant;
@@ -41,13 +44,19 @@ export function createRevocationSource(
         const grants = await claimDueRevocations(pool, limit, leaseSeconds);
         return grants.map((grant) => ({ grant, claim: { session, heldUntil } }));
       },
-      extendLease: ({ grant }, leaseSeconds) => extendRevocationLease(pool, grant.id, leaseSeconds),
+      extendLeases: (items, leaseSeconds) =>
+        extendRevocationLeases(
+          pool,
+          items.map(({ grant }) => grant.id),
+          leaseSeconds,
+        ),
       handBack: ({ grant }) => retryRevocation(pool, grant.id, 0, 'worker stopping'),
       run: ({ grant, claim }) => revokeClaimedGrant(deps, grant, logger, claim),
       nextDueAt: () => nextRevocationDue(pool),
       describe: ({ grant, claim }) => ({ grant: grant.id, session: claim.session }),
     },
-    // A claimed revocation is retried by another replica if this one has not finished it by then.
-    { logger, batchSize: 250, concurrency: 500, leaseSeconds: 120 },
+    // A replica killed while revoking leaves grants that another takes up within REVOCATION_LEASE_SECONDS:
+    // access must end within seconds of its expiry even then.
+    { logger, batchSize: 250, concurrency: 500, leaseSeconds: REVOCATION_LEASE_SECONDS },
   );
 }

@@ -94,9 +94,13 @@ export function createMemoryRequestStore(
       row.reviewedBy = reviewer;
       return view(row);
     },
-    setPrincipal: async (id, principal, label) => {
+    setPrincipal: async (id, principal, label, window) => {
       const row = found(id);
       if (!row) return undefined;
+      if (window && (row.principal ?? null) === null && row.status === 'pending') {
+        row.decideBy = window.decideBy;
+        row.remindAt = window.remindAt;
+      }
       row.principal ??= principal;
       row.principalLabel ??= label;
       return view(row);

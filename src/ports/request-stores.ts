@@ -19,6 +19,12 @@ import type {
 import type { AuditLog } from './audit-log.js';
 import type { Outbox } from './outbox.js';
 
+/** When a pending request times out, and when its approvers are reminded. */
+export interface ApprovalWindow {
+  readonly decideBy: Date;
+  readonly remindAt: Date;
+}
+
 export interface NewRequest {
   readonly id: string;
   readonly targetId: string;
@@ -64,7 +70,17 @@ export interface RequestStore {
   /** Undefined unless the request is breakglass and nobody reviewed it yet. */
   markReviewed(id: string, reviewer: string): Promise<StoredRequest | undefined>;
   /** The first resolution wins: a principal (or label) already recorded is kept. */
-  setPrincipal(id: string, principal: string, label: string | null): Promise<StoredRequest | undefined>;
+  /**
+   * Records who the requester is to the provider, once: the first resolution wins. With `window`,
+   * a pending request's approval clock starts now (its approvers are about to be asked): the time
+   * spent finding the principal is not taken from the approvers' time to decide.
+   */
+  setPrincipal(
+    id: string,
+    principal: string,
+    label: string | null,
+    window?: ApprovalWindow,
+  ): Promise<StoredRequest | undefined>;
   /** Pending requests past their decide-by time, held for this transaction; others skip them. */
   claimOverdue(limit: number): Promise<StoredRequest[]>;
   /** Pending requests due a reminder whose principal is known, marked reminded: each is claimed once. */

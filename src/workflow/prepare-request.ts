@@ -90,7 +90,12 @@ async function proceed(deps: PrepareDeps, requestId: string, found: Principal): 
     const request = await tx.requests.lock(requestId);
     if (!request || (request.status !== 'pending' && request.status !== 'approved')) return;
     if (!request.principal) {
-      await tx.requests.setPrincipal(requestId, principal, label);
+      const { approvalTimeoutSeconds, approvalReminderSeconds } = deps.catalog.settings;
+      const window = {
+        decideBy: new Date(Date.now() + approvalTimeoutSeconds * 1000),
+        remindAt: new Date(Date.now() + approvalReminderSeconds * 1000),
+      };
+      await tx.requests.setPrincipal(requestId, principal, label, window);
       await tx.audit.append({
         actor: request.requesterId,
         action: 'request.principal-found',

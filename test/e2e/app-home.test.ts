@@ -51,12 +51,12 @@ async function statusOf(requestId: string): Promise<string> {
 
 /**
  * A failing revocation tried again now rather than after its backoff. Only when no attempt is in
- * flight: its lease (120 s) puts next_attempt_at further ahead than any backoff here.
+ * flight (one holds a lease in revoke_leased_until): two attempts at once would prove nothing.
  */
 async function retryRevocationNow(grantId: string): Promise<void> {
   await jitbot.database.pool.query(
     `UPDATE grants SET next_attempt_at = now()
-      WHERE id = $1 AND status = 'revoking' AND next_attempt_at < now() + interval '90 seconds'`,
+      WHERE id = $1 AND status = 'revoking' AND revoke_leased_until IS NULL`,
     [grantId],
   );
   await jitbot.wake();

@@ -81,15 +81,15 @@ async function grantRow(grantId: string) {
 
 /**
  * Brings the next revocation attempt forward instead of waiting for its backoff. An attempt in
- * flight holds a lease in the same column (two minutes, longer than any backoff here), and moving
- * that would run two attempts side by side: wait for it to record its outcome first.
+ * flight holds a lease (revoke_leased_until), and moving it would run two attempts side by side:
+ * wait for it to record its outcome first.
  */
 async function retryRevocationNow(grantId: string): Promise<void> {
   await vi.waitFor(
     async () => {
       const { rowCount } = await jitbot.database.pool.query(
         `UPDATE grants SET next_attempt_at = now()
-          WHERE id = $1 AND status = 'revoking' AND next_attempt_at < now() + interval '90 seconds'`,
+          WHERE id = $1 AND status = 'revoking' AND revoke_leased_until IS NULL`,
         [grantId],
       );
       expect(rowCount === 1 || (await grantRow(grantId)).status !== 'revoking').toBe(true);

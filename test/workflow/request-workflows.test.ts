@@ -275,6 +275,24 @@ describe.each(REQUEST_STORE_BACKENDS)('on the $name stores', ({ open }) => {
     });
   });
 
+  describe('the approval clock', () => {
+    it('starts when the approvers are asked: time spent finding the principal is not theirs to lose', async () => {
+      const request = await submit({ requesterId: freshRequester() });
+      // Finding the requester's IAM user took until the submit-time deadline (AWS was down).
+      await backend.makeDue(request.id, 'deadline');
+      const asked = Date.now();
+      const window = { decideBy: new Date(asked + 3600_000), remindAt: new Date(asked + 1800_000) };
+      await deps.stores.requests.setPrincipal(request.id, 'alice', null, window);
+      expect(await createRequestTimeoutSource(deps.stores).runDue()).toBe(0);
+      expect(await findRequest(request.id)).toMatchObject({ status: 'pending', decideBy: window.decideBy });
+      expect(Math.abs((await backend.reminderDelaySeconds(request.id)) - 1800)).toBeLessThan(5);
+      // Only the first resolution starts it: a retried prepare does not give approvers more time.
+      const later = { decideBy: new Date(asked + 7200_000), remindAt: new Date(asked + 3600_000) };
+      await deps.stores.requests.setPrincipal(request.id, 'alice', null, later);
+      expect(await findRequest(request.id)).toMatchObject({ decideBy: window.decideBy });
+    });
+  });
+
   describe('reminding approvers', () => {
     it('is due at approvalReminder, waits until approvers were asked, and happens once', async () => {
       const request = await submit({ requesterId: freshRequester() });
