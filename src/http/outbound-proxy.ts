@@ -13,8 +13,8 @@ import type { Env } from '../config/env.js';
  * every client keeps exactly the agents it had before.
  *
  * Two libraries do the work: undici's EnvHttpProxyAgent for fetch and the WebSocket (the
- * WebClient and Socket Mode use undici), and https-proxy-agent for node's http(s) clients (the
- * AWS SDK, views.open, the Okta SDK). Both tunnel with CONNECT, http:// targets too, so a proxy
+ * WebClient, Socket Mode and the Okta client use undici), and https-proxy-agent for node's http(s)
+ * clients (the AWS SDK, views.open). Both tunnel with CONNECT, http:// targets too, so a proxy
  * sees which host each connection is for but, for https://, none of what is said on it. The
  * NO_PROXY rule below is undici's, so both agree on which hosts go direct.
  */

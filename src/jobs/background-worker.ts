@@ -34,6 +34,8 @@ export interface BackgroundWorkerDeps {
   readonly auditSink?: AuditSinkSourceDeps['sink'];
   /** Publishes one person's App Home; absent: Homes are not kept up to date by this process. */
   readonly publishHome?: (userId: string) => Promise<void>;
+  /** How long a failed job or publish was asked to wait (Slack's Retry-After); not counted as a try. */
+  readonly retryAfterOf?: (error: unknown) => number | undefined;
 }
 
 /** One worker over every kind of due work, woken by NOTIFY when a transaction enqueues a job. */
@@ -47,6 +49,7 @@ export function createBackgroundWorker({
   auditCheckpoint,
   auditSink,
   publishHome,
+  retryAfterOf,
 }: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -60,13 +63,21 @@ export function createBackgroundWorker({
       workerId,
       logger: logger.child({ component: 'jobs' }),
       yieldWhile: () => revocations.running() > 0,
+      ...(retryAfterOf ? { retryAfterOf } : {}),
     }),
     createWarningSource(grants),
     createRequestTimeoutSource(stores),
     createReminderSource(stores),
     createJobRetentionSource(pool),
     ...(publishHome
-      ? [createHomeSource({ pool, publish: publishHome, logger: logger.child({ component: 'app-home' }) })]
+      ? [
+          createHomeSource({
+            pool,
+            publish: publishHome,
+            logger: logger.child({ component: 'app-home' }),
+            ...(retryAfterOf ? { retryAfterOf } : {}),
+          }),
+        ]
       : []),
     ...(drift ? [createDriftSource(drift, logger.child({ component: 'drift' }))] : []),
     createAuditChainSource({

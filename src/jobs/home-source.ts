@@ -21,18 +21,20 @@ export interface HomeSourceDeps {
   readonly pool: pg.Pool;
   readonly publish: (userId: string) => Promise<void>;
   readonly logger: Logger;
+  /** How long a failure asked to be left alone (a rate limit's Retry-After). */
+  readonly retryAfterOf?: (error: unknown) => number | undefined;
 }
 
 /**
  * Publishes the App Homes that fell due (home-views-repository): one replica per person at a
  * time, the latest state each time, never dropped: a failed publish comes back with backoff.
  */
-export function createHomeSource({ pool, publish, logger }: HomeSourceDeps): DueWorkSource {
+export function createHomeSource({ pool, publish, logger, retryAfterOf }: HomeSourceDeps): DueWorkSource {
   async function run(claim: HomeClaim): Promise<void> {
     try {
       await publish(claim.userId);
     } catch (error) {
-      const delay = backoffMs(claim.failures + 1, MAX_RETRY_MS);
+      const delay = retryAfterOf?.(error) ?? backoffMs(claim.failures + 1, MAX_RETRY_MS);
       const words = describeError(error);
       logger.warn(
         { err: error, user: claim.userId },

@@ -31,6 +31,8 @@ export interface JobSourceOptions {
    * time comes before the messages about it, and on a small machine they compete for the CPU.
    */
   readonly yieldWhile?: () => boolean;
+  /** How long a failure asked to be left alone (a rate limit's Retry-After); not counted as a try. */
+  readonly retryAfterOf?: (error: unknown) => number | undefined;
   /** A claimed job whose worker vanished is claimable again after this long. */
   readonly leaseSeconds?: number;
   /** Called once when a job will not be tried again (an admin should hear of it). */
@@ -79,7 +81,16 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     try {
       return (await handler(job)) ?? { status: 'done' };
     } catch (error) {
-      return { status: 'retry', error: describeError(error) };
+      const waitMs = options.retryAfterOf?.(error);
+      if (waitMs === undefined) return { status: 'retry', error: describeError(error) };
+      // Rate-limited: not the job's fault. A little spread so jobs limited together do not return together.
+      const delayMs = Math.round(waitMs + 1000 * random());
+      return {
+        status: 'retry',
+        error: `${describeError(error)} (rate limited: trying again in ${Math.ceil(delayMs / 1000)} s)`,
+        delayMs,
+        notAnAttempt: true,
+      };
     }
   }
 

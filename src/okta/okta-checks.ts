@@ -61,7 +61,7 @@ export function createOktaChecks(deps: OktaChecksDeps): OktaChecks {
   return {
     async checkToken() {
       try {
-        await client.userApi.getUser({ userId: 'me' });
+        await client.getUser({ userId: 'me' });
         return { ok: true };
       } catch (error) {
         return failed(error, { operation: 'getUser', orgUrl: settings.orgUrl });
@@ -70,7 +70,7 @@ export function createOktaChecks(deps: OktaChecksDeps): OktaChecks {
 
     async checkGroupExists(groupId) {
       try {
-        const group = await client.groupApi.getGroup({ groupId });
+        const group = await client.getGroup({ groupId });
         // Okta changes members only of its own groups; app groups (from AD, LDAP, apps) are read-only.
         if (group.type !== undefined && group.type !== 'OKTA_GROUP') {
           return {

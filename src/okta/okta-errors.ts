@@ -1,11 +1,11 @@
 import { field } from '../errors.js';
 import { ProviderError } from '../ports/access-provider.js';
 import type { FixedRetryKind } from '../ports/provider-error-kinds.js';
-import { rateLimitWaitMs } from './okta-client.js';
+import { OktaConnectionError, rateLimitWaitMs } from './okta-http.js';
 
 /** What jitbot was doing when Okta answered, so the message can say it in words. */
 export interface OktaCall {
-  /** The SDK method: `getUser`, `assignUserToGroup`, ... */
+  /** The client method: `getUser`, `assignUserToGroup`, ... */
   readonly operation: string;
   readonly orgUrl: string;
   readonly groupId?: string;
@@ -13,15 +13,17 @@ export interface OktaCall {
   readonly user?: string;
 }
 
-/** The facts of an SDK (or node-fetch) error that matter, read without trusting its shape. */
+/** The facts of an Okta failure that matter, read without trusting the error's shape. */
 interface OktaErrorFacts {
   readonly status?: number;
   readonly errorCode?: string;
   readonly summary: string;
   readonly requestId?: string;
   readonly rateLimitReset?: string;
-  /** node-fetch's FetchError: `system` (with `code` ECONNREFUSED ...) or `request-timeout`. */
-  readonly fetchErrorType?: string;
+  /** Where a redirect pointed. */
+  readonly location?: string;
+  /** No answer at all (OktaConnectionError). */
+  readonly connection?: OktaConnectionError['failure'];
 }
 
 /** Okta's windows are per minute: when a 429 does not say when it resets, a minute is safe. */
@@ -31,29 +33,27 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** OktaApiError/HttpError carry node-fetch Headers; the generated ApiException a plain object. */
 function header(headers: unknown, name: string): string | undefined {
   const get = field(headers, 'get');
-  if (typeof get === 'function') return text(get.call(headers, name));
-  return text(field(headers, name));
+  return typeof get === 'function' ? text(get.call(headers, name)) : undefined;
 }
 
+/** An OktaConnectionError, or an answer's facts (an OktaApiError has status, errorCode, errorSummary, headers). */
 function oktaErrorFacts(error: unknown): OktaErrorFacts {
-  // OktaApiError and HttpError have `status`; the generated ApiException has `code` and `body`.
-  const status = field(error, 'status') ?? field(error, 'code');
-  const body = field(error, 'body');
+  if (error instanceof OktaConnectionError) return { summary: '', connection: error.failure };
+  const status = field(error, 'status');
   const headers = field(error, 'headers');
-  const errorCode = text(field(error, 'errorCode')) ?? text(field(body, 'errorCode'));
+  const errorCode = text(field(error, 'errorCode'));
   const requestId = header(headers, 'x-okta-request-id');
   const rateLimitReset = header(headers, 'x-rate-limit-reset');
-  const fetchErrorType = field(error, 'name') === 'FetchError' ? text(field(error, 'type')) : undefined;
+  const location = header(headers, 'location');
   return {
     ...(typeof status === 'number' ? { status } : {}),
     ...(errorCode !== undefined ? { errorCode } : {}),
-    summary: text(field(error, 'errorSummary')) ?? text(field(body, 'errorSummary')) ?? '',
+    summary: text(field(error, 'errorSummary')) ?? '',
     ...(requestId !== undefined ? { requestId } : {}),
     ...(rateLimitReset !== undefined ? { rateLimitReset } : {}),
-    ...(fetchErrorType !== undefined ? { fetchErrorType } : {}),
+    ...(location !== undefined ? { location } : {}),
   };
 }
 
@@ -97,14 +97,14 @@ function classify(facts: OktaErrorFacts, call: OktaCall, nowMs: number): Classif
   const org = hostOf(call.orgUrl);
   const what = `${call.operation} in ${org}`;
   const status = facts.status ?? 0;
-  if (facts.fetchErrorType === 'request-timeout') {
+  if (facts.connection === 'timeout') {
     return {
       code: 'okta_timeout',
       kind: 'timeout',
       words: `Okta did not answer ${what} in time; jitbot will try again`,
     };
   }
-  if (facts.fetchErrorType !== undefined) {
+  if (facts.connection === 'unreachable') {
     return {
       code: 'okta_unreachable',
       kind: 'unreachable',
@@ -133,6 +133,15 @@ function classify(facts: OktaErrorFacts, call: OktaCall, nowMs: number): Classif
       kind: 'throttled',
       retryAfterMs: wait,
       words: `Okta is rate-limiting jitbot (${what}); jitbot will try again`,
+    };
+  }
+  if (status >= 300 && status < 400) {
+    // An orgUrl that redirects (http:// to https://, an old domain): the token is not sent on.
+    const where = facts.location ? ` to ${facts.location.slice(0, 200)}` : '';
+    return {
+      code: 'okta_redirected',
+      kind: 'unknown',
+      words: `Okta at ${call.orgUrl} answered ${call.operation} with a redirect (HTTP ${status})${where}, which jitbot does not follow: check the orgUrl in the catalog`,
     };
   }
   if (status >= 500) {

@@ -1,6 +1,7 @@
 import type { OktaGroupTarget, OktaSettings } from '../domain/catalog.js';
-import { createOktaClient, type OktaApi, withOktaRequestId } from '../okta/okta-client.js';
+import { createOktaClient, type OktaApi, type OktaUser } from '../okta/okta-client.js';
 import { type OktaCall, toOktaProviderError } from '../okta/okta-errors.js';
+import { withOktaRequestId } from '../okta/okta-http.js';
 import type {
   AccessProvider,
   CallContext,
@@ -16,17 +17,6 @@ export interface OktaGroupProviderDeps {
   /** Built from `settings` with createOktaClient when absent. */
   readonly client?: OktaApi;
   readonly record: CallRecorder;
-}
-
-interface OktaUser {
-  readonly id?: string;
-  readonly status?: string;
-  readonly profile?: { readonly login?: string; readonly email?: string };
-}
-
-/** A page-by-page SDK Collection, read one item at a time (stops fetching pages when we stop). */
-interface Paged<T> {
-  next(): Promise<{ done: boolean; value: T | null }>;
 }
 
 /**
@@ -106,7 +96,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
   ): Promise<OktaUser[]> {
     try {
       const user: OktaUser = await call('getUser', target, context, email, () =>
-        client.userApi.getUser({ userId: email }),
+        client.getUser({ userId: email }),
       );
       // GET /users/{x} also matches an unambiguous login *shortname*: only the exact login counts.
       return user.profile?.login?.toLowerCase() === email.toLowerCase() ? [user] : [];
@@ -125,7 +115,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
     return call('listUsers', target, context, email, async () => {
       const found: OktaUser[] = [];
       // A handful of pages at most: an email is meant to name one person.
-      for await (const user of items<OktaUser>(await client.userApi.listUsers({ search, limit: 20 }))) {
+      for await (const user of client.listUsers({ search, limit: 20 })) {
         found.push(user);
         if (found.length >= 20) break;
       }
@@ -139,9 +129,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
     context: CallContext,
   ): Promise<boolean> {
     return call('listUserGroups', target, context, principal, async () => {
-      for await (const group of items<{ id?: string }>(
-        await client.userApi.listUserGroups({ userId: principal }),
-      )) {
+      for await (const group of client.listUserGroups({ userId: principal })) {
         if (group.id === target.groupId) return true;
       }
       return false;
@@ -192,10 +180,8 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
     async listHolders(target, context) {
       return call('listGroupUsers', target, context, undefined, async () => {
         const holders: Holder[] = [];
-        // The SDK's collection follows Okta's Link rel="next" pages; an error on any page fails the call.
-        for await (const user of items<OktaUser>(
-          await client.groupApi.listGroupUsers({ groupId: target.groupId }),
-        )) {
+        // Every Link rel="next" page is read; an error on any page fails the call.
+        for await (const user of client.listGroupUsers({ groupId: target.groupId })) {
           if (user.id) holders.push({ principal: user.id, name: user.profile?.login ?? user.id });
         }
         return holders;
@@ -207,7 +193,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
     async grant(target, principal, context) {
       // Okta answers 204 when the user is already a member: granting twice is fine.
       await call('assignUserToGroup', target, context, principal, () =>
-        client.groupApi.assignUserToGroup({ groupId: target.groupId, userId: principal }),
+        client.assignUserToGroup({ groupId: target.groupId, userId: principal }),
       );
       return 'added';
     },
@@ -223,7 +209,7 @@ export function createOktaGroupProvider(deps: OktaGroupProviderDeps): AccessProv
       }
       if (!member) return 'already-gone';
       await call('unassignUserFromGroup', target, context, principal, () =>
-        client.groupApi.unassignUserFromGroup({ groupId: target.groupId, userId: principal }),
+        client.unassignUserFromGroup({ groupId: target.groupId, userId: principal }),
       );
       return 'removed';
     },
@@ -259,12 +245,4 @@ function choosePrincipal(
     ok: false,
     reason: `Your Okta account (${email}) in ${host} ${words}, so it cannot receive group access. Ask an Okta admin to activate or unlock it, then request again.`,
   };
-}
-
-async function* items<T>(collection: Paged<T>): AsyncGenerator<T> {
-  for (;;) {
-    const { done, value } = await collection.next();
-    if (value !== null && value !== undefined) yield value;
-    if (done) return;
-  }
 }

@@ -11,14 +11,15 @@ export function proxiedFetch(): { fetch?: FetchFunction } {
 }
 
 /**
- * A Web API client for work done outside a request (notifications, lookups). It waits out a
- * 429's Retry-After, but retries little by itself: the durable job retries with backoff, and a
- * job must not sit in one call for longer than its lease.
+ * A Web API client for work done outside a request (notifications, lookups). It retries little by
+ * itself: the durable job retries with backoff. A 429 is given back at once with its Retry-After
+ * (rate-limits.ts) instead of pausing every call queued on the client; the job waits it out.
  */
 export function createBackgroundClient(env: Env, logger: Logger): WebClient {
   return new WebClient(env.SLACK_BOT_TOKEN, {
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
     ...proxiedFetch(),
+    rejectRateLimitedCalls: true,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     logger: boltLogger(logger),
   });

@@ -8,6 +8,7 @@ import { breakglassNotice } from './blocks/breakglass-notice.js';
 import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
 import type { RequestView } from './blocks/types.js';
 import type { MessageSender } from './message-delivery.js';
+import { sendToEach } from './rate-limits.js';
 import { loadRequestView, type TargetSummaries } from './request-views.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
@@ -50,16 +51,14 @@ export function createRequestNotifier(deps: NotifierDeps) {
     const approval = approvalMessage(view, timeout);
     const channel = findTarget(deps.catalog, request.targetId)?.approvalChannel;
     const recipients = [...(await approverRecipients(deps, view)), ...(channel ? [channel] : [])];
-    for (const recipient of recipients) {
-      await deps.sender.post({ requestId: request.id, purpose: 'approval', recipient, message: approval });
-    }
     const receipt = requestReceipt(view, timeout);
-    await deps.sender.post({
-      requestId: request.id,
-      purpose: 'requester',
-      recipient: request.requesterId,
-      message: receipt,
-    });
+    await sendToEach(
+      [
+        ...recipients.map((recipient) => ({ purpose: 'approval' as const, recipient, message: approval })),
+        { purpose: 'requester' as const, recipient: request.requesterId, message: receipt },
+      ],
+      (message) => deps.sender.post({ requestId: request.id, ...message }),
+    );
     // Decided while these were being posted: the ones posted after the decision still show
     // buttons, so bring every message up to date.
     if ((await loadRequestView(deps.stores, deps.targets, request.id))?.request.status !== request.status) {
@@ -69,15 +68,18 @@ export function createRequestNotifier(deps: NotifierDeps) {
 
   async function requestChanged(requestId: string): Promise<void> {
     const view = await load(requestId);
-    for (const posted of await listMessages(deps.db, view.request.id, ['approval', 'requester', 'admin'])) {
-      const message =
-        posted.purpose === 'approval'
-          ? approvalMessage(view, timeout)
-          : posted.purpose === 'requester'
-            ? requestReceipt(view, timeout)
-            : breakglassNotice(view, view.request.reviewedBy ?? undefined);
-      await deps.sender.update(posted, message);
-    }
+    await sendToEach(
+      await listMessages(deps.db, view.request.id, ['approval', 'requester', 'admin']),
+      (posted) =>
+        deps.sender.update(
+          posted,
+          posted.purpose === 'approval'
+            ? approvalMessage(view, timeout)
+            : posted.purpose === 'requester'
+              ? requestReceipt(view, timeout)
+              : breakglassNotice(view, view.request.reviewedBy ?? undefined),
+        ),
+    );
     const { status, requesterId, id } = view.request;
     if (status !== 'pending') {
       // One notice per outcome: an approved request whose grant then fails is told again.
@@ -96,17 +98,19 @@ export function createRequestNotifier(deps: NotifierDeps) {
     const view = await load(requestId);
     if (view.request.status !== 'pending') return;
     const approved = new Set(view.approvedBy);
-    for (const posted of await listMessages(deps.db, view.request.id, ['approval'])) {
-      // People only: a channel is not nagged, and whoever approved already has nothing to do.
-      if (!/^[UW]/.test(posted.recipient) || approved.has(posted.recipient)) continue;
-      await deps.sender.post({
+    // People only: a channel is not nagged, and whoever approved already has nothing to do.
+    const waiting = (await listMessages(deps.db, view.request.id, ['approval'])).filter(
+      (posted) => /^[UW]/.test(posted.recipient) && !approved.has(posted.recipient),
+    );
+    await sendToEach(waiting, (posted) =>
+      deps.sender.post({
         requestId: view.request.id,
         purpose: 'reminder',
         recipient: posted.recipient,
         thread: { channel: posted.channel, ts: posted.ts },
         message: approvalReminder(view),
-      });
-    }
+      }),
+    );
   }
 
   async function announceBreakglass(requestId: string): Promise<void> {

@@ -22,6 +22,28 @@ describe('delivering messages', () => {
     });
   });
 
+  it('a 429 holds back only the message Slack limited: the others go out at once, that one after its Retry-After, none twice', async () => {
+    const requester = newUser();
+    const limited = PEOPLE.approver1;
+    const toLimited = (args: Record<string, unknown>) =>
+      args.channel === limited && JSON.stringify(args).includes(requester);
+    jitbot.slack.fail('chat.postMessage', toLimited, { status: 429, error: 'ratelimited', retryAfter: 4 });
+    await jitbot.command('prod-two-person 1h investigating INC-12', requester);
+    // Every other recipient has their message while the limited one still waits out its 4 s.
+    await vi.waitFor(
+      () => {
+        expect(postsAbout(requester, limited)).toHaveLength(1);
+        expect(postsAbout(requester, PEOPLE.approver2)).toHaveLength(1);
+        expect(postsAbout(requester, requester)).toHaveLength(1);
+      },
+      { timeout: 3_000 },
+    );
+    // Then it arrives, once more (the first try was refused), and nobody got anything twice.
+    await vi.waitFor(() => expect(postsAbout(requester, limited)).toHaveLength(2), { timeout: 15_000 });
+    expect(postsAbout(requester, PEOPLE.approver2)).toHaveLength(1);
+    expect(postsAbout(requester, requester)).toHaveLength(1);
+  });
+
   it('one recipient Slack refuses for good does not stop the others, and is audited', async () => {
     const requester = newUser();
     const toChannel = (args: Record<string, unknown>) => args.channel === 'CAPPROVALS1';
@@ -42,8 +64,11 @@ describe('delivering messages', () => {
       args.channel === PEOPLE.approver2 && JSON.stringify(args).includes(requester);
     jitbot.slack.fail('chat.postMessage', toApprover2, { status: 200, error: 'internal_error' }, 2);
     await jitbot.command('prod-admin 1h investigating INC-11', requester);
-    await vi.waitFor(() => expect(postsAbout(requester, requester).length).toBe(1), { timeout: 15_000 });
     // approver2's DM was tried until Slack took it; everyone else got exactly one message.
+    await vi.waitFor(() => expect(postsAbout(requester, PEOPLE.approver2).length).toBe(3), {
+      timeout: 15_000,
+    });
+    expect(postsAbout(requester, requester)).toHaveLength(1);
     expect(postsAbout(requester, PEOPLE.approver1)).toHaveLength(1);
     expect(postsAbout(requester, 'CAPPROVALS1')).toHaveLength(1);
     expect(postsAbout(requester, PEOPLE.approver2).length).toBe(3);

@@ -32,7 +32,7 @@ export function buildOktaTarget(groupId: string, overrides: Partial<OktaGroupTar
   };
 }
 
-/** The real SDK, through createOktaClient, against a fake Okta over HTTP. */
+/** jitbot's own Okta client, through createOktaClient, against a fake Okta over HTTP. */
 export async function startOktaHarness(
   options: { userMatch?: OktaSettings['userMatch']; token?: string; client?: OktaClientOptions } = {},
 ): Promise<OktaHarness> {

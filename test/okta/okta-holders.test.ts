@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/ports/access-provider.js';
 import { CONTEXT, type OktaHarness, startOktaHarness, TOKEN } from './okta-harness.js';
 
-/** Who is in an Okta group now, read back for drift through the real SDK: id and login. */
+/** Who is in an Okta group now, read back for drift through the real client: id and login. */
 
 let h: OktaHarness;
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toProviderError } from '../../src/aws/aws-errors.js';
 import { toOktaProviderError } from '../../src/okta/okta-errors.js';
+import { OktaConnectionError } from '../../src/okta/okta-http.js';
 import { ProviderError } from '../../src/ports/access-provider.js';
 import { PROVIDER_ERROR_KINDS, type ProviderErrorKind } from '../../src/ports/provider-error-kinds.js';
 import { buildAccount, context, useFakeAws } from '../aws/aws-fixtures.js';
@@ -22,8 +23,9 @@ function oktaAnswer(status: number) {
   return Object.assign(new Error(`HTTP ${status}`), { status, errorSummary: 'no' });
 }
 
-function oktaFetchError(type: string) {
-  return Object.assign(new Error('fetch failed'), { name: 'FetchError', type, code: 'ECONNREFUSED' });
+function oktaConnectionError(failure: OktaConnectionError['failure']) {
+  const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  return new OktaConnectionError(failure, 'no answer from Okta', cause);
 }
 
 describe('the kinds of provider error', () => {
@@ -126,8 +128,8 @@ describe('the AWS adapter maps its codes to kinds', () => {
 
 describe('the Okta adapter maps its codes to kinds', () => {
   it.each<[string, unknown, string, ProviderErrorKind]>([
-    ['a request timeout', oktaFetchError('request-timeout'), 'okta_timeout', 'timeout'],
-    ['a network failure', oktaFetchError('system'), 'okta_unreachable', 'unreachable'],
+    ['a request timeout', oktaConnectionError('timeout'), 'okta_timeout', 'timeout'],
+    ['a network failure', oktaConnectionError('unreachable'), 'okta_unreachable', 'unreachable'],
     ['401', oktaAnswer(401), 'okta_token_rejected', 'denied'],
     ['403', oktaAnswer(403), 'okta_forbidden', 'denied'],
     ['404', oktaAnswer(404), 'okta_not_found', 'not-found'],
@@ -174,8 +176,8 @@ describe('what a failed grant counts as having made nothing', () => {
       awsServiceError('SomethingOdd', 400),
     ].map((error) => toProviderError(error, AWS_CALL));
     const oktaErrors = [
-      oktaFetchError('request-timeout'),
-      oktaFetchError('system'),
+      oktaConnectionError('timeout'),
+      oktaConnectionError('unreachable'),
       ...[401, 403, 404, 429, 503, 400].map(oktaAnswer),
       new Error('odd'),
     ].map((error) => toOktaProviderError(error, OKTA_CALL, 'token'));

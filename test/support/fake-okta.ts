@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local Okta management API over real HTTP, speaking what @okta/okta-sdk-nodejs 8 sends (paths
- * checked against its generated UserApi/GroupApi): users by id or login, search by profile.email,
+ * A local Okta management API over real HTTP, speaking Okta's wire protocol (the paths and answers
+ * of Okta's Users and Groups APIs): users by id or login, search by profile.email,
  * groups, memberships, the user's groups and the group's users with Link-header pagination, SSWS auth, Okta-shaped
  * errors with X-Okta-Request-Id, and failures injected per operation.
  */

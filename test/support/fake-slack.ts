@@ -55,6 +55,8 @@ export interface Failure {
   /** HTTP status; 200 with `error` is how Slack says no. */
   readonly status: number;
   readonly error: string;
+  /** With status 429: the Retry-After header, in seconds. */
+  readonly retryAfter?: number;
 }
 
 interface FailureRule {
@@ -161,7 +163,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     );
     if (rule) {
       rule.times -= 1;
-      res.writeHead(rule.failure.status, { 'content-type': 'application/json' });
+      res.writeHead(rule.failure.status, {
+        'content-type': 'application/json',
+        ...(rule.failure.retryAfter !== undefined ? { 'retry-after': String(rule.failure.retryAfter) } : {}),
+      });
       res.end(JSON.stringify({ ok: false, error: rule.failure.error }));
       return;
     }
