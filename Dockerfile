@@ -56,7 +56,8 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     NODE_ENV=production \
     PORT=3000 \
     JITBOT_CATALOG=/app/jitbot.yaml \
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+    NODE_OPTIONS=--max-old-space-size=128
 WORKDIR /app
 # Owned by root and not writable by the runtime user: the code cannot be changed from inside.
 # There is no embedded database in the image: jitbot needs DATABASE_URL, and writes nothing to disk.

@@ -165,7 +165,10 @@ function slackFault(random: Random): { kind: string; answer: Answer } | undefine
   return undefined;
 }
 
-/** Okta's 429: its error body and the rate-limit headers, the reset a second from now. */
+/**
+ * Okta's 429: its error body and the rate-limit headers, the window resetting at the next whole
+ * second (X-Rate-Limit-Reset is in epoch seconds), as a per-second limit would.
+ */
 function oktaThrottle(): { kind: string; answer: Answer } {
   return {
     kind: 'okta 429',
@@ -176,7 +179,7 @@ function oktaThrottle(): { kind: string; answer: Answer } {
         'x-okta-request-id': `soak-${randomUUID()}`,
         'x-rate-limit-limit': '600',
         'x-rate-limit-remaining': '0',
-        'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+        'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000)),
       },
       body: JSON.stringify({
         errorCode: 'E0000047',

@@ -5,9 +5,17 @@
  * are kept, for the one exception to the revocation deadline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../../test/support/service-process.js';
 import { sleep } from './random.js';
+
+/**
+ * The image's NODE_OPTIONS (Dockerfile, checked equal by test/deploy/container.test.ts): V8 may
+ * grow its old space to 128 MB, about twice what jitbot keeps live under load, so it collects
+ * instead of growing into memory it does not need. Without it a replica reached 207-213 MB.
+ */
+export const IMAGE_NODE_OPTIONS = '--max-old-space-size=128';
 
 export interface SlotSetup {
   readonly name: string;
@@ -68,18 +76,23 @@ export class Slot {
         JITBOT_DATA_DIR: `${setup.dir}/data`,
         DATABASE_URL: setup.databaseUrl,
         PORT: String(port),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
         AWS_ENDPOINT_URL: setup.awsUrl,
         AWS_ACCESS_KEY_ID: 'AKIDJITBOTSOAK',
         AWS_SECRET_ACCESS_KEY: 'soak-secret',
         AWS_REGION: 'us-east-1',
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // Node's own settings, as the image sets them (SOAK_NODE_OPTIONS to try others).
+        NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     const keep = (chunk: Buffer) => {
+      // SOAK_LOG_DIR keeps every line of each replica, to look into a violation afterwards.
+      if (process.env.SOAK_LOG_DIR)
+        appendFileSync(join(process.env.SOAK_LOG_DIR, `${this.setup.name}.log`), chunk);
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
         if (/"level":("warn"|"error"|"fatal"|40|50|60)[,}]/.test(line)) this.problems += 1;

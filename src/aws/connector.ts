@@ -2,7 +2,12 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
-import { AssumeRoleCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  type AssumeRoleCommandOutput,
+  STSClient,
+  type STSClientConfig,
+} from '@aws-sdk/client-sts';
 import type { Account } from '../domain/catalog.js';
 import { iamRegionOf, partitionOf } from '../domain/partition.js';
 import { sessionNameFor } from '../domain/session-names.js';
@@ -70,9 +75,9 @@ interface Session {
 export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
   const maxAttempts = options.maxAttempts ?? 3;
   // Each session holds its own SDK clients (about a quarter of a megabyte): a session is used
-  // within one grant's or one batch's work, minutes at most, so a few in flight are enough and
+  // within one grant's or one batch's work, minutes at most, so a few dozen in flight are enough and
   // a long cache only holds memory (1,000 held about 250 MB). Beyond this the oldest is dropped.
-  const cacheSize = options.cacheSize ?? 128;
+  const cacheSize = options.cacheSize ?? 32;
   // Every client shares one connection pool, so per-session clients do not each keep sockets open.
   // Through the outbound proxy when there is one; STS's nested clients (web identity) inherit it.
   const agents = outboundProxy().nodeAgents();
@@ -115,10 +120,12 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       account: account.accountId,
       resource: account.connectorRoleArn,
     };
+    let output: AssumeRoleCommandOutput;
+    let issued: { AccessKeyId: string; SecretAccessKey: string; SessionToken?: string; Expiration?: Date };
     try {
       // STS in the account's own region: its regional endpoint is in the account's partition,
       // the only one where the role can be assumed (the catalog has the region in that partition).
-      const output = await stsFor(account.region).send(
+      output = await stsFor(account.region).send(
         new AssumeRoleCommand({
           RoleArn: account.connectorRoleArn,
           RoleSessionName: sessionName,
@@ -126,19 +133,13 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
           DurationSeconds: SESSION_SECONDS,
         }),
       );
-      const issued = output.Credentials;
-      if (!issued?.AccessKeyId || !issued.SecretAccessKey)
-        throw new Error('AssumeRole answered without credentials');
-      await options.record({ ...base, outcome: 'ok', providerRequestId: output.$metadata.requestId });
-      options.logger.debug(
-        { accountId: account.accountId, roleArn: account.connectorRoleArn, sessionName },
-        'assumed connector role',
-      );
-      return {
-        accessKeyId: issued.AccessKeyId,
-        secretAccessKey: issued.SecretAccessKey,
-        ...(issued.SessionToken !== undefined ? { sessionToken: issued.SessionToken } : {}),
-        ...(issued.Expiration !== undefined ? { expiration: issued.Expiration } : {}),
+      const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = output.Credentials ?? {};
+      if (!AccessKeyId || !SecretAccessKey) throw new Error('AssumeRole answered without credentials');
+      issued = {
+        AccessKeyId,
+        SecretAccessKey,
+        ...(SessionToken !== undefined ? { SessionToken } : {}),
+        ...(Expiration !== undefined ? { Expiration } : {}),
       };
     } catch (error) {
       const failure = assumeRoleError(error, account);
@@ -151,6 +152,18 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       });
       throw failure;
     }
+    // Outside the try: a failure to record (the database) is that, not an AWS refusal.
+    await options.record({ ...base, outcome: 'ok', providerRequestId: output.$metadata.requestId });
+    options.logger.debug(
+      { accountId: account.accountId, roleArn: account.connectorRoleArn, sessionName },
+      'assumed connector role',
+    );
+    return {
+      accessKeyId: issued.AccessKeyId,
+      secretAccessKey: issued.SecretAccessKey,
+      ...(issued.SessionToken !== undefined ? { sessionToken: issued.SessionToken } : {}),
+      ...(issued.Expiration !== undefined ? { expiration: issued.Expiration } : {}),
+    };
   }
 
   function fresh(credentials: AwsCredentials): boolean {

@@ -69,6 +69,14 @@ async function placeBackstop(work: GrantWork, grant: StoredGrant): Promise<boole
 async function addAccess(work: GrantWork, grant: StoredGrant): Promise<GrantResult> {
   // An after-grant backstop's access may be in place from a run that died before the schedule.
   if (grant.added === true) return 'added';
+  // An earlier try may have added it and died before recording so (a replica killed mid-call):
+  // the membership is read instead of adding a second time. It was not there before (checked
+  // first), so a member now was made so by that try.
+  if (
+    grant.addAttempted &&
+    (await work.provider.isMember(work.target, work.principal, contextOf(work, grant)))
+  )
+    return 'added';
   try {
     return await work.provider.grant(work.target, work.principal, contextOf(work, grant));
   } catch (error) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { IMAGE_NODE_OPTIONS } from '../../bench/soak/replicas.js';
 import { parseEnv } from '../../src/config/env.js';
 import { healthRoutes } from '../../src/http/health-routes.js';
 import type { Route } from '../../src/http/http-server.js';
@@ -258,6 +259,11 @@ describe('the Dockerfile', () => {
     expect(only(runtime, 'ENTRYPOINT').map((i) => JSON.parse(i.args))).toEqual([
       ['tini', '--', 'node', 'dist/cli.js'],
     ]);
+  });
+
+  it('bounds the V8 heap as the soak runs jitbot, so memory stays within its 200 MB goal', () => {
+    expect(imageEnv.NODE_OPTIONS).toBe(IMAGE_NODE_OPTIONS);
+    expect(IMAGE_NODE_OPTIONS).toMatch(/^--max-old-space-size=\d+$/);
   });
 
   it('keeps secrets and local state out of the build context, and lets in what it copies', () => {
