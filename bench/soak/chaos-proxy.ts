@@ -61,6 +61,16 @@ export interface ChaosProxyOptions {
   readonly random: Random;
   readonly tally: FaultTally;
   readonly log: ProxiedCall[];
+  /**
+   * One proxy for both replicas (Okta: the org URL is part of what a grant gave, so every replica
+   * must name the same one). Each replica has its own token, which tells the sender; the fake is
+   * given the one it knows.
+   */
+  readonly shared?: {
+    readonly slotOf: (token: string) => string | undefined;
+    readonly incarnationOf: (slot: string) => number;
+    readonly upstreamToken: string;
+  };
 }
 
 export interface ChaosProxy {
@@ -244,7 +254,14 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
   const { random, tally, log, service } = options;
 
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const incarnation = options.incarnation();
+    let slot = options.slot;
+    let incarnation = options.incarnation();
+    if (options.shared) {
+      const token = (incoming.headers.authorization ?? '').replace(/^SSWS /, '');
+      slot = options.shared.slotOf(token) ?? slot;
+      incarnation = options.shared.incarnationOf(slot);
+      incoming.headers.authorization = `SSWS ${options.shared.upstreamToken}`;
+    }
     const body = await readBody(incoming);
     const text = body.toString('utf8');
     const path = incoming.url ?? '/';
@@ -268,7 +285,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     const slackMethod = service === 'slack' ? path.replace(/^\/api\//, '').split('?')[0] : undefined;
     const call: ProxiedCall = {
       service,
-      slot: options.slot,
+      slot,
       incarnation,
       what:
         service === 'aws'

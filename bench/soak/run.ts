@@ -35,7 +35,7 @@ import { Poller, Slack } from './people.js';
 import { between, seededRandom, sleep } from './random.js';
 import { ReplicaSet, type SlotSetup } from './replicas.js';
 import { openSoakDatabase, type SoakDatabase } from './soak-database.js';
-import { SoakWorld, soakCatalog } from './world.js';
+import { OKTA_TOKEN, replicaOktaToken, SoakWorld, soakCatalog } from './world.js';
 
 function numberSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -172,16 +172,31 @@ try {
   await world.start();
   const incarnations = new Map<string, () => number>();
   const setups: SlotSetup[] = [];
+  // One Okta proxy for both: replicas of one jitbot name the same org (a grant records it).
+  const okta = await startChaosProxy({
+    service: 'okta',
+    upstream: world.oktaUrl,
+    slot: 'a',
+    incarnation: () => 0,
+    random,
+    tally,
+    log: proxied,
+    shared: {
+      slotOf: (token) => ['a', 'b'].find((name) => replicaOktaToken(name) === token),
+      incarnationOf: (slot) => incarnations.get(slot)?.() ?? 0,
+      upstreamToken: OKTA_TOKEN,
+    },
+  });
+  proxies.push(okta);
   for (const name of ['a', 'b']) {
     const incarnation = () => incarnations.get(name)?.() ?? 0;
-    const proxy = (service: 'aws' | 'slack' | 'okta', upstream: string) =>
+    const proxy = (service: 'aws' | 'slack', upstream: string) =>
       startChaosProxy({ service, upstream, slot: name, incarnation, random, tally, log: proxied });
     const aws = await proxy('aws', world.awsUrl);
     const slack = await proxy('slack', new URL(world.slackUrl).origin);
-    const okta = await proxy('okta', world.oktaUrl);
-    proxies.push(aws, slack, okta);
+    proxies.push(aws, slack);
     const catalogPath = join(dir, `jitbot-${name}.yaml`);
-    writeFileSync(catalogPath, stringify(soakCatalog(okta.url)));
+    writeFileSync(catalogPath, stringify(soakCatalog(okta.url, replicaOktaToken(name))));
     setups.push({ name, dir, catalogPath, databaseUrl: database.url, slackUrl: slack.url, awsUrl: aws.url });
   }
   const set = new ReplicaSet(setups);

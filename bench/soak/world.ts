@@ -33,7 +33,10 @@ export const IAM_GROUPS = ['jit-soak-admin', 'jit-soak-2p', 'jit-soak-bg'] as co
 const durations = { default: '1m', max: '10m' };
 
 /** The catalog both replicas run (each with its own Okta proxy as orgUrl). */
-export function soakCatalog(oktaUrl: string): Record<string, unknown> {
+/** Each replica's own Okta token (the shared Okta proxy tells the replicas apart by it). */
+export const replicaOktaToken = (slot: string): string => `${OKTA_TOKEN}-${slot}`;
+
+export function soakCatalog(oktaUrl: string, oktaToken: string): Record<string, unknown> {
   const approvers = { users: [APPROVERS[0], APPROVERS[1]] };
   return {
     settings: {
@@ -55,7 +58,7 @@ export function soakCatalog(oktaUrl: string): Record<string, unknown> {
         userMapping: 'email-local-part',
       },
     ],
-    okta: { orgUrl: oktaUrl, token: OKTA_TOKEN },
+    okta: { orgUrl: oktaUrl, token: oktaToken },
     targets: [
       {
         id: 'soak-admin',

@@ -8,6 +8,7 @@ import {
   STSClient,
   type STSClientConfig,
 } from '@aws-sdk/client-sts';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Account } from '../domain/catalog.js';
 import { iamRegionOf, partitionOf } from '../domain/partition.js';
 import { sessionNameFor } from '../domain/session-names.js';
@@ -73,7 +74,7 @@ interface Session {
 }
 
 export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
-  const maxAttempts = options.maxAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? 5;
   // Each session holds its own SDK clients (about a quarter of a megabyte): a session is used
   // within one grant's or one batch's work, minutes at most, so a few dozen in flight are enough and
   // a long cache only holds memory (1,000 held about 250 MB). Beyond this the oldest is dropped.
@@ -81,11 +82,16 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
   // Every client shares one connection pool, so per-session clients do not each keep sockets open.
   // Through the outbound proxy when there is one; STS's nested clients (web identity) inherit it.
   const agents = outboundProxy().nodeAgents();
+  // Not adaptive: that holds every later call back on its client after a throttle, and a revocation
+  // must not wait on a limiter tuned by other grants' calls. Short steps between the SDK's own tries
+  // (up to 100, 200, 400, 800 ms), not the standard 0.5 s doubling for a throttle: the SDK's retries are for
+  // blips; a throttle that outlasts them goes back to jitbot's durable retry, which backs off for as
+  // long as it takes without holding up anything else. One per client, as each had its own quota.
+  const retries = () =>
+    new ConfiguredRetryStrategy(maxAttempts, (attempt) => 50 * 2 ** attempt * (0.5 + Math.random() / 2));
+  const settings = () => ({ ...common, retryStrategy: retries() });
   const common = {
     maxAttempts,
-    // Standard, not adaptive: adaptive holds every later call back on this client after a
-    // throttle, and a revocation must not wait on a limiter tuned by other grants' calls.
-    retryMode: 'standard',
     // Each command's middleware is resolved once per client, not on every call: jitbot never
     // changes a client's middleware after making it, and a burst of revocations makes thousands.
     cacheMiddleware: true,
@@ -99,7 +105,7 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
     let client = stsClients.get(region);
     if (client === undefined) {
       const config: STSClientConfig = {
-        ...common,
+        ...settings(),
         region,
         ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
       };
@@ -234,17 +240,17 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       const clients: AwsClients = {
         account,
         iam: new IAMClient({
-          ...common,
+          ...settings(),
           region: iamRegionOf(partitionOf(account.connectorRoleArn)),
           credentials,
         }),
-        scheduler: new SchedulerClient({ ...common, region, credentials }),
+        scheduler: new SchedulerClient({ ...settings(), region, credentials }),
         get ssoAdmin() {
-          ssoAdmin ??= new SSOAdminClient({ ...common, region, credentials });
+          ssoAdmin ??= new SSOAdminClient({ ...settings(), region, credentials });
           return ssoAdmin;
         },
         get identityStore() {
-          identityStore ??= new IdentitystoreClient({ ...common, region, credentials });
+          identityStore ??= new IdentitystoreClient({ ...settings(), region, credentials });
           return identityStore;
         },
       };

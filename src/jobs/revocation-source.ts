@@ -14,7 +14,7 @@ import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
 
 /** A live replica renews it four times per lease; a dead one's grants are revoked by another this soon. */
-export const REVOCATION_LEASE_SECONDS = 4;
+export const REVOCATION_LEASE_SECONDS = 3;
 
 interface ClaimedRevocation {
   readonly grant: StoredGrant;

@@ -34,9 +34,9 @@ export function createGrantNotifier(deps: GrantNotifierDeps) {
   }
 
   /** After the end, the warning and access messages lose their buttons and say it ended. */
-  async function updateEnded(grant: GrantSummary): Promise<void> {
+  async function updateEnded(grant: GrantSummary, read: RequestView): Promise<void> {
     for (const requestId of await listRequestsOfGrant(deps.db, grant.id)) {
-      const about = await view(requestId);
+      const about = requestId === read.request.id ? read : await view(requestId);
       for (const posted of await listMessages(deps.db, requestId, ['warning', 'access'])) {
         const body =
           posted.purpose === 'warning' ? expiryWarning(about, grant) : accessNotice(about, grant, 'granted');
@@ -63,7 +63,7 @@ export function createGrantNotifier(deps: GrantNotifierDeps) {
         recipient,
         message: revokedNotice(about, grant),
       });
-      await updateEnded(grant);
+      await updateEnded(grant, about);
     } else {
       await deps.sender.post({
         requestId,

@@ -19,13 +19,28 @@ function adminsOf(catalog: Catalog, members: GroupMembers): Promise<string[]> {
   return listed(catalog.settings.admins, members);
 }
 
+/** A request's requester and target never change: kept for the notices that follow it. */
+const KEPT_REQUESTS = 1000;
+const whose = new Map<string, { readonly requesterId: string; readonly targetId: string }>();
+
+async function requesterAndTarget(deps: AudienceDeps, requestId: string) {
+  const kept = whose.get(requestId);
+  if (kept) return kept;
+  const request = await findRequest(deps.pool, requestId);
+  if (!request) return undefined;
+  const read = { requesterId: request.requesterId, targetId: request.targetId };
+  whose.set(requestId, read);
+  if (whose.size > KEPT_REQUESTS) whose.delete(whose.keys().next().value ?? requestId);
+  return read;
+}
+
 /**
  * Whose App Home shows a request: its requester (their requests and access), its target's
  * approvers (Waiting for you) and the jitbot admins (all live access, what needs a person).
  */
 export async function homesShowingRequest(deps: AudienceDeps, requestId: string): Promise<string[]> {
   const admins = await adminsOf(deps.catalog, deps.members);
-  const request = await findRequest(deps.pool, requestId);
+  const request = await requesterAndTarget(deps, requestId);
   if (!request) return admins;
   const target = deps.catalog.targets.find((candidate) => candidate.id === request.targetId);
   const approvers = target ? await listed(target.approvers, deps.members) : [];

@@ -155,12 +155,21 @@ function finish(deps: GrantWorkflowDeps, end: Ended): Promise<void> {
   return record(end);
 }
 
-async function postpone(deps: GrantWorkflowDeps, grant: StoredGrant, error: unknown): Promise<void> {
+async function postpone(
+  deps: GrantWorkflowDeps,
+  grant: StoredGrant,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
   const message = describeError(error);
   // A provider that said when to come back (a rate limit) is not asked again before then.
   const asked = isProviderError(error) ? (error.retryAfterMs ?? 0) : 0;
   const delay = Math.max(revokeRetryDelayMs(grant.revokeAttempts, deps.random), asked);
   await retryRevocation(deps.pool, grant.id, delay, message);
+  logger.warn(
+    { grant: grant.id, attempts: grant.revokeAttempts, delayMs: delay },
+    `revoking ${grant.id} failed (attempt ${grant.revokeAttempts}); trying again in ${Math.ceil(delay / 1000)} s: ${message}`,
+  );
   // A refusal, or a target jitbot can no longer reach, will not fix itself: tell people at once.
   const reached = reach(deps, grant);
   const problem = reached.ok ? undefined : reached.problem;
@@ -197,7 +206,7 @@ export async function revokeClaimedGrant(
   const { session } = claim;
   const reached = reach(deps, grant);
   if (!reached.ok) {
-    await postpone(deps, grant, new Error(reached.words));
+    await postpone(deps, grant, new Error(reached.words), logger);
     return;
   }
   let removal: Removal | 'stale';
@@ -205,7 +214,7 @@ export async function revokeClaimedGrant(
     removal = await removeMembership(deps, grant, reached, claim);
   } catch (error) {
     await keepBackstop(deps, grant, reached, logger, session);
-    await postpone(deps, grant, error);
+    await postpone(deps, grant, error, logger);
     return;
   }
   if (removal === 'stale') return;
@@ -214,7 +223,7 @@ export async function revokeClaimedGrant(
     backstop = await deleteBackstop(grant, reached, session);
   } catch (error) {
     // The access is gone; the next try finds it gone (already-gone) and deletes the schedule then.
-    await postpone(deps, grant, error);
+    await postpone(deps, grant, error, logger);
     return;
   }
   await finish(deps, { grant, removal, backstop });
