@@ -381,6 +381,9 @@ export async function checkSoak(input: CheckInput): Promise<Verdict> {
         ...(grant.status === 'revoked' ? ['grant.revoked'] : []),
         ...(grant.pre_existing === false && grant.granted_at ? [provider[0] as string] : []),
       ];
+      // After a replica died between its add call and that call's audit row, the next try finds
+      // the access in place and records that instead of adding a second time.
+      if (actions.has('grant.add-found')) actions.add(provider[0] as string);
       const missing = needed.filter((action) => !actions.has(action));
       const removalAudited = (auditsOf.get(grant.id) ?? []).some((audit) => audit.action === provider[1]);
       if (grant.pre_existing === false && grant.status === 'revoked' && !removalAudited)

@@ -137,12 +137,23 @@ export async function forgetPendingBackstop(db: Queryable, id: string): Promise<
  * false means the grant was ended meanwhile (a revoker or a cleanup took it), and the caller must
  * not add access that nothing would then take away.
  */
-export async function markAddAttempted(db: Queryable, id: string): Promise<boolean> {
+export async function markAddAttempted(
+  db: Queryable,
+  id: string,
+): Promise<'first' | 'again' | 'not-pending'> {
+  // Only one run can turn it on: a second run at the same moment (a lease taken over) learns that
+  // another try may have added the access already, and reads the membership before adding.
   const { rowCount } = await db.query(
-    "UPDATE grants SET add_attempted = true, updated_at = now() WHERE id = $1 AND status = 'pending'",
+    `UPDATE grants SET add_attempted = true, updated_at = now()
+      WHERE id = $1 AND status = 'pending' AND NOT add_attempted`,
     [id],
   );
-  return rowCount === 1;
+  if (rowCount === 1) return 'first';
+  const { rows } = await db.query<{ pending: boolean }>(
+    "SELECT status = 'pending' AS pending FROM grants WHERE id = $1",
+    [id],
+  );
+  return rows[0]?.pending ? 'again' : 'not-pending';
 }
 
 /** The provider's operation in flight for this grant (null: none), kept across restarts. */

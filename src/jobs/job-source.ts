@@ -48,8 +48,12 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
   return backoffMs(attempts, 5 * 60_000, random);
 }
 
-/** A job of a replica that died runs elsewhere this soon (a live one renews four times per lease). */
-export const JOB_LEASE_SECONDS = 10;
+/**
+ * A job of a replica that died runs elsewhere this soon (a live one renews four times per lease).
+ * Longer than a revocation's: it must outlast a database outage of several seconds, during which
+ * renewals fail, or a grant's add could be taken up beside the run still making it.
+ */
+export const JOB_LEASE_SECONDS = 20;
 
 /** Jobs that may run while another kind of work has priority: messages slow down, never stop. */
 const JOBS_WHILE_YIELDING = 4;

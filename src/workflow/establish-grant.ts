@@ -66,17 +66,19 @@ async function placeBackstop(work: GrantWork, grant: StoredGrant): Promise<boole
 }
 
 /** Calls the provider; a definite refusal is recorded as nothing added, for cleanup to skip. */
-async function addAccess(work: GrantWork, grant: StoredGrant): Promise<GrantResult> {
+async function addAccess(work: GrantWork, grant: StoredGrant, firstTry: boolean): Promise<GrantResult> {
   // An after-grant backstop's access may be in place from a run that died before the schedule.
   if (grant.added === true) return 'added';
   // An earlier try may have added it and died before recording so (a replica killed mid-call):
   // the membership is read instead of adding a second time. It was not there before (checked
   // first), so a member now was made so by that try.
-  if (
-    grant.addAttempted &&
-    (await work.provider.isMember(work.target, work.principal, contextOf(work, grant)))
-  )
+  if (!firstTry && (await work.provider.isMember(work.target, work.principal, contextOf(work, grant)))) {
+    // The audit log says so, in place of the call row the earlier try could not write.
+    await auditGrant(work.deps.pool, work, grant, 'grant.add-found', {
+      reason: 'an earlier try added it and did not record its answer (a timeout or a crash)',
+    });
     return 'added';
+  }
   try {
     return await work.provider.grant(work.target, work.principal, contextOf(work, grant));
   } catch (error) {
@@ -105,9 +107,10 @@ async function addMembership(work: GrantWork, grant: StoredGrant): Promise<boole
   const { pool } = work.deps;
   const afterGrant = work.provider.backstop?.afterGrant === true;
   if (!afterGrant && !(await placeBackstop(work, grant))) return false;
-  const firstTry = !grant.addAttempted;
-  if (!(await markAddAttempted(pool, grant.id))) return false;
-  const result = await addAccess(work, grant);
+  const attempt = await markAddAttempted(pool, grant.id);
+  if (attempt === 'not-pending') return false;
+  const firstTry = attempt === 'first';
+  const result = await addAccess(work, grant, firstTry);
   if (result === 'already-present' && firstTry) return keepFoundAccess(work, grant);
   await recordAdded(pool, grant.id, true);
   // No access without its backstop for long: if the schedule cannot be made, the grant fails and

@@ -40,6 +40,29 @@ describe('recording AWS and Okta calls', () => {
     });
   });
 
+  it('a call made while its connection is cut is still audited: the row is written on the next try', async () => {
+    let cut = 2;
+    const flaky = {
+      query: (...args: Parameters<typeof database.pool.query>) => {
+        if (cut > 0) {
+          cut -= 1;
+          return Promise.reject(new Error('terminating connection due to administrator command'));
+        }
+        return database.pool.query(...args);
+      },
+    } as unknown as typeof database.pool;
+    await createCallRecorder(flaky)({
+      action: 'aws.iam.AddUserToGroup',
+      outcome: 'ok',
+      context: { requestId: 'REQ-CUT0001', grantId: 'GNT-CUT0001', actor: 'jitbot' },
+      providerRequestId: 'rid-cut',
+    });
+    const { rows } = await database.pool.query(
+      "SELECT details->>'providerRequestId' AS rid FROM audit_events WHERE request_id = 'REQ-CUT0001'",
+    );
+    expect(rows).toEqual([{ rid: 'rid-cut' }]);
+  });
+
   it('a batch that cannot be written fails only the callers whose own write fails', async () => {
     const written: number[][] = [];
     const write = gatherWrites(async (items: readonly number[]) => {

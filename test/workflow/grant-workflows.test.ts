@@ -134,6 +134,11 @@ describe('a grant that fails', () => {
     expect(await applyGrant(deps, id, 2)).toEqual({ status: 'done' });
     expect(provider.grantedTo).toHaveLength(adds);
     expect((await grantRow(id)).status).toBe('active');
+    const { rows } = await database.pool.query(
+      "SELECT count(*)::int AS found FROM audit_events WHERE request_id = $1 AND action = 'grant.add-found'",
+      [id],
+    );
+    expect(rows[0]?.found).toBe(1);
     expect(provider.members.has(requester.toLowerCase())).toBe(true);
   });
 
