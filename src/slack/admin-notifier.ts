@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { readDriftAlert, recordDriftAlertPosted } from '../db/drift-repository.js';
+import { persistently } from '../db/persistently.js';
 import type { Queryable } from '../db/pool.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { AuditCheckpointPayload } from '../workflow/job-kinds.js';
@@ -33,8 +34,9 @@ export function createAdminNotifier(deps: AdminNotifierDeps) {
       channel: deps.catalog.settings.adminChannel,
       ...message,
     });
-    if (posted.channel && posted.ts)
-      await recordDriftAlertPosted(deps.db, alertId, posted.channel, posted.ts);
+    // Posted: a passing database hiccup must not make the retried job post a second alert.
+    const { channel, ts } = posted;
+    if (channel && ts) await persistently(() => recordDriftAlertPosted(deps.db, alertId, channel, ts));
   }
   /** The chain head, posted once a day: a copy of it outside the database, for `jitbot audit verify --checkpoint`. */
   async function auditCheckpoint(checkpoint: AuditCheckpointPayload): Promise<void> {

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import { appendAudit } from '../db/audit-repository.js';
+import { persistently } from '../db/persistently.js';
 import {
   completeMessage,
   type MessagePurpose,
@@ -71,25 +72,29 @@ export function createMessageSender(pool: pg.Pool, client: WebClient, logger: Lo
       const { requestId, purpose, message } = delivery;
       const recipient = delivery.slot ? `${delivery.recipient}#${delivery.slot}` : delivery.recipient;
       if (!(await reserveMessage(pool, requestId, purpose, recipient))) return;
+      let result: Awaited<ReturnType<WebClient['chat']['postMessage']>>;
       try {
-        const result = await client.chat.postMessage({
+        result = await client.chat.postMessage({
           channel: delivery.thread?.channel ?? delivery.recipient,
           text: message.text,
           blocks: message.blocks,
           ...(delivery.thread ? { thread_ts: delivery.thread.ts } : {}),
-        });
-        await completeMessage(pool, {
-          requestId,
-          purpose,
-          recipient,
-          channel: String(result.channel),
-          ts: String(result.ts),
         });
       } catch (error) {
         if (isPermanentSlackError(error)) return reportPermanent(delivery, 'slack.chat.postMessage', error);
         await releaseMessage(pool, requestId, purpose, recipient);
         throw error;
       }
+      // Slack has it: from here the slot stays taken, even if the database is away for a moment,
+      // or the retried job would post the message a second time.
+      const posted = {
+        requestId,
+        purpose,
+        recipient,
+        channel: String(result.channel),
+        ts: String(result.ts),
+      };
+      await persistently(() => completeMessage(pool, posted));
     },
     async update(posted, message) {
       try {
