@@ -11,7 +11,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { JOBS_CHANNEL } from '../src/db/jobs-repository.js';
+import { notifyDueWork } from '../src/db/jobs-repository.js';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../test/support/service-process.js';
 import { type BenchDatabase, openBenchDatabase } from './support/bench-database.js';
 import { cleanUp, firstLine } from './support/processes.js';
@@ -311,7 +311,7 @@ try {
   createBackstops(fake.account, TARGET, grants);
   await insertGrants(database.pool, TARGET, grants);
   // The grant workflow wakes the worker when it writes an expiry; rows written by hand need a nudge.
-  await database.pool.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, 'bench']);
+  await notifyDueWork(database.pool);
   const lead = (grants[0]?.expiresAt ?? 0) - epochNow();
   console.log(
     `revocation lag: ${GRANTS} grants on one IAM group, expiring evenly over ${WINDOW_MS / 1000} s ` +

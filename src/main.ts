@@ -43,8 +43,9 @@ import { slackRetryAfterMs } from './slack/rate-limits.js';
 import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
+import type { OnWork } from './workflow/due-work.js';
 import type { GrantWorkflowDeps } from './workflow/grant-deps.js';
-import { refreshAdminHomes, refreshHomesOfRequest } from './workflow/home-audience.js';
+import { createHomeRefresh } from './workflow/home-audience.js';
 import { enqueueJob, JOB_KINDS } from './workflow/job-kinds.js';
 import { baselineNewTargets, type ReconcileDeps } from './workflow/reconcile.js';
 
@@ -170,7 +171,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const background = createBackgroundClient(env, logger);
   const directory = createUserGroupDirectory(background, logger, inputs.clock ? { now: inputs.clock } : {});
   const sender = createMessageSender(database.pool, background, logger);
-  const record = metrics.counting(createCallRecorder(database.pool));
+  const record = metrics.counting(createCallRecorder(database.callRecords));
   const providers = createProviders({
     catalog,
     record,
@@ -185,7 +186,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
   const stores = createPostgresRequestStores(database.pool);
   // The worker is made last, but every workflow wakes it: bind late.
   let worker: Worker | undefined;
-  const onWork = () => worker?.wake();
+  const onWork: OnWork = (...written) => worker?.wake(...written);
   const grants: GrantWorkflowDeps = {
     pool: database.pool,
     catalog,
@@ -204,10 +205,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
         ...createGrantNotifier({ db: database.pool, stores, catalog, targets, sender }),
         ...createAdminNotifier({ db: database.pool, client: background, catalog }),
       },
-      {
-        request: (requestId) => refreshHomesOfRequest(grants, requestId),
-        admins: () => refreshAdminHomes(grants),
-      },
+      createHomeRefresh(grants),
     ),
   });
   const drift =

@@ -10,6 +10,7 @@ import {
 import type { Env } from './config/env.js';
 import { createCallRecorder } from './db/call-audit.js';
 import { openDatabase } from './db/database.js';
+import { notifyDueWork } from './db/jobs-repository.js';
 import type { Finding } from './domain/drift.js';
 import { describeError } from './errors.js';
 import { useOutboundProxy } from './http/outbound-proxy.js';
@@ -109,6 +110,8 @@ export async function runReconcileCommand(
       },
       { mode, actor: parsed.by },
     );
+    // The servers' workers run what the fixes wrote (revocations due now) at once, not at their next look.
+    if (report.fixes.length > 0) await notifyDueWork(database.pool);
     if (parsed.json) inputs.write(JSON.stringify({ ...report, fresh: [...report.fresh] }, null, 2));
     else print(report, inputs.write);
     return exitCodeOf(report, mode);

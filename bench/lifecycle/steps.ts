@@ -6,7 +6,7 @@
  * ended with every other message brought up to date.
  */
 import type pg from 'pg';
-import { JOBS_CHANNEL } from '../../src/db/jobs-repository.js';
+import { DUE_CHANNEL } from '../../src/db/jobs-repository.js';
 import { SIGNING_SECRET } from '../../test/support/service-process.js';
 import type { createSignedPoster } from './signed-poster.js';
 import { APPROVER_ID, iamUserOf, type MembershipWatch, requesterOf, TARGET_ID } from './world.js';
@@ -119,7 +119,7 @@ async function expireNow(pool: pg.Pool, requestId: string): Promise<boolean> {
        UPDATE grants SET expires_at = now() - interval '1 second'
         WHERE request_id = $1 AND status = 'active' RETURNING id)
      SELECT pg_notify($2, 'bench') FROM moved`,
-    [requestId, JOBS_CHANNEL],
+    [requestId, DUE_CHANNEL],
   );
   return rowCount === 1;
 }

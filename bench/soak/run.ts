@@ -84,16 +84,25 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** Every grant and request closed, or the deadline passed. */
+/** A joined or extended grant may rightly end this long after the last lifecycle was driven. */
+const LONGEST_SETTLE_MS = 5 * 60_000;
+
+/**
+ * Every grant and request closed, or the deadline passed: `until`, or later while a grant still
+ * open rightly expires later (an extension approved late ends a duration after its approval),
+ * but never more than LONGEST_SETTLE_MS beyond `until`.
+ */
 async function settle(database: SoakDatabase, until: number): Promise<void> {
   for (;;) {
-    const { rows } = await database.pool.query<{ open: number; pending: number }>(
+    const { rows } = await database.pool.query<{ open: number; pending: number; last: Date | null }>(
       `SELECT (SELECT count(*)::int FROM grants WHERE status IN ('pending', 'active', 'revoking')) AS open,
-              (SELECT count(*)::int FROM requests WHERE status = 'pending') AS pending`,
+              (SELECT count(*)::int FROM requests WHERE status = 'pending') AS pending,
+              (SELECT max(expires_at) FROM grants WHERE status IN ('pending', 'active', 'revoking')) AS last`,
     );
     const row = rows[0];
     if (row && row.open === 0 && row.pending === 0) return;
-    if (Date.now() > until) {
+    const lastExpiry = row?.last ? row.last.getTime() + DEADLINE_MS + SETTLE_MS : 0;
+    if (Date.now() > Math.min(Math.max(until, lastExpiry), until + LONGEST_SETTLE_MS)) {
       console.log(`settle: gave up waiting with ${row?.open} grants and ${row?.pending} requests still open`);
       return;
     }
@@ -297,7 +306,8 @@ try {
   await cutting;
   await Promise.all(restarts);
   console.log(`[${elapsed()}] every lifecycle driven; waiting for the last grants to end`);
-  // Every grant the people asked for expires by driveUntil; what is still open then is judged as it is.
+  // Every grant the people asked for expires by driveUntil, unless joined or extended late; what
+  // is still open after that is judged as it is.
   await settle(database, Math.max(driveUntil, Date.now()) + DEADLINE_MS + SETTLE_MS);
   clearInterval(progress);
   poller.stop();

@@ -11,6 +11,13 @@ import { tlsFailure } from './tls-failure.js';
 
 export interface Database {
   readonly pool: pg.Pool;
+  /**
+   * Two connections of their own for the records of AWS and Okta calls. A transaction that makes
+   * a call (moving a backstop while its grant is locked) holds a connection of the run-time pool
+   * while the call is recorded: from the same pool, a few of those at once would wait on each
+   * other until every connection timed out.
+   */
+  readonly callRecords: pg.Pool;
   /** Where the data lives, for log lines: never includes a password. */
   readonly location: string;
   readiness(): Promise<ReadinessReport>;
@@ -102,6 +109,9 @@ async function migrateWithRoom(
   }
 }
 
+/** See `Database.callRecords`. */
+const CALL_RECORD_CONNECTIONS = 2;
+
 /**
  * The configured PostgreSQL server when DATABASE_URL is set, else the embedded one under
  * JITBOT_DATA_DIR. Either way: the same pool, the same SQL, migrations applied before use.
@@ -128,20 +138,23 @@ export async function openDatabase(
   // One set of settings for the run-time pool (and so the LISTEN connection) and the migrations.
   const connection = server?.config ?? embedded?.connection ?? {};
   const pool = createPool(connection, logger);
+  const callRecords = createPool(connection, logger, CALL_RECORD_CONNECTIONS);
   try {
     await assertReachable(pool, location, server?.tls);
     if (options.migrate !== false) await migrateWithRoom(connection, migrations, logger);
   } catch (error) {
     await pool.end().catch(() => undefined);
+    await callRecords.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
   return {
     pool,
+    callRecords,
     location,
     readiness: () => checkReadiness(pool, migrations),
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), callRecords.end()]);
       await embedded?.stop();
     },
   };

@@ -49,12 +49,15 @@ export async function findGrant(db: Queryable, id: string): Promise<StoredGrant 
   return rows[0];
 }
 
-/** The live grant of this access to this person, locked until the transaction ends. */
-/** One grant, locked for this transaction. */
+/**
+ * One grant, locked for this transaction. NO KEY UPDATE (as lockRequest): rows that refer to the
+ * grant can still be written meanwhile; every other locker, and the claims, wait or skip it.
+ */
 export async function lockGrant(db: Queryable, id: string): Promise<StoredGrant | undefined> {
-  const { rows } = await db.query<StoredGrant>(`SELECT ${COLUMNS} FROM grants WHERE id = $1 FOR UPDATE`, [
-    id,
-  ]);
+  const { rows } = await db.query<StoredGrant>(
+    `SELECT ${COLUMNS} FROM grants WHERE id = $1 FOR NO KEY UPDATE`,
+    [id],
+  );
   return rows[0];
 }
 
@@ -66,10 +69,11 @@ export async function listUnendedGrants(db: Queryable): Promise<StoredGrant[]> {
   return rows;
 }
 
+/** The live grant of this access to this person, locked until the transaction ends (as lockGrant). */
 export async function lockLiveGrant(db: Queryable, resource: string, principal: string) {
   const { rows } = await db.query<StoredGrant>(
     `SELECT ${COLUMNS} FROM grants
-      WHERE resource = $1 AND principal = $2 AND status IN ('pending', 'active', 'revoking') FOR UPDATE`,
+      WHERE resource = $1 AND principal = $2 AND status IN ('pending', 'active', 'revoking') FOR NO KEY UPDATE`,
     [resource, principal],
   );
   return rows[0];

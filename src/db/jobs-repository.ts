@@ -5,6 +5,16 @@ import { type Queryable, readDueTime } from './pool.js';
 export const JOBS_CHANNEL = 'jitbot_jobs';
 
 /**
+ * Due work of any kind was written (a revocation due now, an expiry moved) by a process whose own
+ * worker will not run it, such as the CLI: every replica asks all of its sources at once.
+ */
+export const DUE_CHANNEL = 'jitbot_due';
+
+export async function notifyDueWork(db: Queryable): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, 'due']);
+}
+
+/**
  * Subscribes a connection to a NOTIFY channel. LISTEN takes no parameters: the name goes into the
  * statement as it is, so only the constants above may be passed, never outside input.
  */
@@ -92,11 +102,12 @@ export async function claimDueJobs(db: Queryable, workerId: string, limit: numbe
   return rows;
 }
 
-export async function completeJob(db: Queryable, id: string, workerId: string): Promise<void> {
+/** Marks jobs done, each only while `workerId` still holds it (several finish at once under load). */
+export async function completeJobs(db: Queryable, ids: readonly string[], workerId: string): Promise<void> {
   await db.query(
     `UPDATE jobs SET status = 'done', finished_at = now(), locked_by = NULL, locked_until = NULL
-      WHERE id = $1 AND locked_by = $2`,
-    [id, workerId],
+      WHERE id = ANY($1::bigint[]) AND locked_by = $2`,
+    [ids, workerId],
   );
 }
 

@@ -11,6 +11,7 @@ import { findGrant } from './grants-repository.js';
 import { enqueueJob } from './jobs-repository.js';
 import { activeGrantUntil, listLiveGrants } from './live-grants-repository.js';
 import { inTransaction, type Queryable } from './pool.js';
+import { readRequestFactsRow } from './request-facts-repository.js';
 import { findHeldAccess, lockRequester, recentRequestTimes } from './request-limits-repository.js';
 import {
   changeStatus,
@@ -61,6 +62,7 @@ function bindStores(db: Queryable): RequestStoreSet {
       findHeldAccess: (requesterId, resource, perRequest) =>
         findHeldAccess(db, requesterId, resource, perRequest),
     },
+    facts: { read: (requestId) => readRequestFactsRow(db, requestId) },
     grants: {
       find: (id) => findGrant(db, id),
       listLive: (requesterId) => listLiveGrants(db, requesterId),

@@ -2,7 +2,7 @@ import type { StoredRequest } from '../domain/request.js';
 import type { ApprovalWindow, NewRequest, StatusChange } from '../ports/request-stores.js';
 import { type Queryable, readDueTime } from './pool.js';
 
-const COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
+export const REQUEST_COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
   duration_seconds AS "durationSeconds", justification, ticket, status,
   approvals_required AS "approvalsRequired", breakglass, decide_by AS "decideBy",
   decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
@@ -17,7 +17,7 @@ export async function insertRequest(db: Queryable, request: NewRequest): Promise
                            approvals_required, breakglass, decide_by, remind_at, permissions, extends_grant_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (requester_id, target_id) WHERE status = 'pending' DO NOTHING
-     RETURNING ${COLUMNS}`,
+     RETURNING ${REQUEST_COLUMNS}`,
     [
       request.id,
       request.targetId,
@@ -38,21 +38,29 @@ export async function insertRequest(db: Queryable, request: NewRequest): Promise
 }
 
 export async function findRequest(db: Queryable, id: string): Promise<StoredRequest | undefined> {
-  const { rows } = await db.query<StoredRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = $1`, [id]);
-  return rows[0];
-}
-
-/** Reads and locks the row until the transaction ends: decisions on one request queue here. */
-export async function lockRequest(db: Queryable, id: string): Promise<StoredRequest | undefined> {
-  const { rows } = await db.query<StoredRequest>(`SELECT ${COLUMNS} FROM requests WHERE id = $1 FOR UPDATE`, [
+  const { rows } = await db.query<StoredRequest>(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = $1`, [
     id,
   ]);
   return rows[0];
 }
 
+/**
+ * Reads and locks the row until the transaction ends: decisions on one request queue here. NO KEY
+ * UPDATE, the lock an UPDATE of the row takes: it excludes every other locker, but not the key
+ * share lock that a row referring to the request takes (a message slot, an approval, an audit
+ * event), so those are never held up behind a transaction that waits on AWS.
+ */
+export async function lockRequest(db: Queryable, id: string): Promise<StoredRequest | undefined> {
+  const { rows } = await db.query<StoredRequest>(
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = $1 FOR NO KEY UPDATE`,
+    [id],
+  );
+  return rows[0];
+}
+
 export async function findPendingRequest(db: Queryable, requesterId: string, targetId: string) {
   const { rows } = await db.query<StoredRequest>(
-    `SELECT ${COLUMNS} FROM requests WHERE requester_id = $1 AND target_id = $2 AND status = 'pending'`,
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE requester_id = $1 AND target_id = $2 AND status = 'pending'`,
     [requesterId, targetId],
   );
   return rows[0];
@@ -60,7 +68,7 @@ export async function findPendingRequest(db: Queryable, requesterId: string, tar
 
 export async function listPendingRequests(db: Queryable, requesterId: string): Promise<StoredRequest[]> {
   const { rows } = await db.query<StoredRequest>(
-    `SELECT ${COLUMNS} FROM requests WHERE requester_id = $1 AND status = 'pending' ORDER BY created_at`,
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE requester_id = $1 AND status = 'pending' ORDER BY created_at`,
     [requesterId],
   );
   return rows;
@@ -78,7 +86,7 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
             decided_at = CASE WHEN $3::request_status = 'pending' THEN NULL ELSE COALESCE(decided_at, now()) END,
             updated_at = now()
       WHERE id = $1 AND status = $2::request_status
-      RETURNING ${COLUMNS}`,
+      RETURNING ${REQUEST_COLUMNS}`,
     [change.id, change.from, change.to, change.actor, change.reason ?? null, change.approvedVia ?? null],
   );
   return rows[0];
@@ -91,7 +99,7 @@ export async function markReviewed(
 ): Promise<StoredRequest | undefined> {
   const { rows } = await db.query<StoredRequest>(
     `UPDATE requests SET reviewed_by = $2, reviewed_at = now(), updated_at = now()
-      WHERE id = $1 AND breakglass AND reviewed_by IS NULL RETURNING ${COLUMNS}`,
+      WHERE id = $1 AND breakglass AND reviewed_by IS NULL RETURNING ${REQUEST_COLUMNS}`,
     [id, reviewer],
   );
   return rows[0];
@@ -100,7 +108,7 @@ export async function markReviewed(
 /** Pending requests past their decide-by time, locked for this transaction (SKIP LOCKED). */
 export async function claimOverdueRequests(db: Queryable, limit: number): Promise<StoredRequest[]> {
   const { rows } = await db.query<StoredRequest>(
-    `SELECT ${COLUMNS} FROM requests WHERE status = 'pending' AND decide_by <= now()
+    `SELECT ${REQUEST_COLUMNS} FROM requests WHERE status = 'pending' AND decide_by <= now()
       ORDER BY decide_by LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],
   );
@@ -118,7 +126,7 @@ export async function claimDueReminders(db: Queryable, limit: number): Promise<S
                     WHERE status = 'pending' AND reminded_at IS NULL AND remind_at <= now()
                       AND principal IS NOT NULL
                     ORDER BY remind_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-      RETURNING ${COLUMNS}`,
+      RETURNING ${REQUEST_COLUMNS}`,
     [limit],
   );
   return rows;
@@ -154,7 +162,7 @@ export async function setPrincipal(
             remind_at = CASE WHEN principal IS NULL AND status = 'pending' THEN COALESCE($5, remind_at) ELSE remind_at END,
             updated_at = now()
       WHERE id = $1
-     RETURNING ${COLUMNS}`,
+     RETURNING ${REQUEST_COLUMNS}`,
     [id, principal, label, window?.decideBy ?? null, window?.remindAt ?? null],
   );
   return rows[0];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { ChainHead } from '../db/audit-chain-repository.js';
-import { JOBS_CHANNEL } from '../db/jobs-repository.js';
+import { DUE_CHANNEL, JOBS_CHANNEL } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestWorkflowDeps } from '../workflow/deps.js';
@@ -89,5 +89,5 @@ export function createBackgroundWorker({
       ? [createAuditSinkSource({ pool, sink: auditSink, logger: logger.child({ component: 'audit-sink' }) })]
       : []),
   ];
-  return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL] });
+  return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL, DUE_CHANNEL] });
 }

@@ -1,5 +1,6 @@
 import { nextWarningDue } from '../db/grant-schedule-repository.js';
 import type { RequestWorkflowDeps } from '../workflow/deps.js';
+import { DUE_WORK } from '../workflow/due-work.js';
 import { expireOverdueRequests } from '../workflow/expire-requests.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import { remindApprovers } from '../workflow/remind-approvers.js';
@@ -18,7 +19,7 @@ const BATCH = 50;
 /** Expiry warnings, `settings.expiryWarning` before a grant ends. */
 export function createWarningSource(deps: Pick<GrantWorkflowDeps, 'pool' | 'onWork'>): DueWorkSource {
   return {
-    name: 'expiry-warnings',
+    name: DUE_WORK.warnings,
     runDue: () => warnDueGrants(deps, BATCH),
     nextDueAt: () => nextWarningDue(deps.pool),
   };
@@ -29,7 +30,7 @@ export function createRequestTimeoutSource(
   stores: Pick<RequestWorkflowDeps['stores'], 'requests' | 'transaction'>,
 ): DueWorkSource {
   return {
-    name: 'request-timeouts',
+    name: DUE_WORK.timeouts,
     runDue: () => expireOverdueRequests(stores, BATCH),
     nextDueAt: () => stores.requests.nextDeadline(),
   };
@@ -40,7 +41,7 @@ export function createReminderSource(
   stores: Pick<RequestWorkflowDeps['stores'], 'requests' | 'transaction'>,
 ): DueWorkSource {
   return {
-    name: 'approval-reminders',
+    name: DUE_WORK.reminders,
     runDue: () => remindApprovers(stores, BATCH),
     nextDueAt: () => stores.requests.nextReminderDue(),
   };

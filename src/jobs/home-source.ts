@@ -11,6 +11,7 @@ import {
 import { backoffMs } from '../domain/backoff.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { DUE_WORK } from '../workflow/due-work.js';
 import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
 
@@ -48,7 +49,7 @@ export function createHomeSource({ pool, publish, logger, retryAfterOf }: HomeSo
 
   return createLeasedSource<HomeClaim>(
     {
-      name: 'app-home',
+      name: DUE_WORK.homes,
       claim: (limit, leaseSeconds) => claimDueHomes(pool, limit, leaseSeconds),
       extendLeases: (claims, leaseSeconds) =>
         extendHomeLeases(

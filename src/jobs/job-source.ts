@@ -1,9 +1,11 @@
 import type pg from 'pg';
+import { gatherWrites } from '../db/gathered-writes.js';
 import {
   claimDueJobs,
-  completeJob,
+  completeJobs,
   extendJobLeases,
   failJob,
+  JOBS_CHANNEL,
   type JobRow,
   nextJobDueAt,
   retryJob,
@@ -11,6 +13,7 @@ import {
 import { backoffMs } from '../domain/backoff.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { DUE_WORK } from '../workflow/due-work.js';
 import type { JobOutcome } from '../workflow/job-outcome.js';
 import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
@@ -61,9 +64,11 @@ const JOBS_WHILE_YIELDING = 4;
 /** The durable job queue (the outbox the workflows write to), run through the leased loop. */
 export function createJobSource(options: JobSourceOptions): DueWorkSource {
   const { pool, handlers, workerId, logger, random = Math.random } = options;
+  // Jobs finishing within a few milliseconds of each other are marked done in one statement.
+  const complete = gatherWrites((ids: readonly string[]) => completeJobs(pool, ids, workerId));
 
   async function settle(job: JobRow, outcome: JobOutcome): Promise<void> {
-    if (outcome.status === 'done') return completeJob(pool, job.id, workerId);
+    if (outcome.status === 'done') return complete(job.id);
     const exhausted = job.maxAttempts !== null && job.attempts >= job.maxAttempts;
     if (outcome.status === 'failed' || exhausted) {
       await failJob(pool, job.id, workerId, outcome.error);
@@ -98,9 +103,9 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     }
   }
 
-  return createLeasedSource<JobRow>(
+  const source = createLeasedSource<JobRow>(
     {
-      name: 'jobs',
+      name: DUE_WORK.jobs,
       claim: (limit, leaseSeconds) => claimDueJobs(pool, workerId, limit, leaseSeconds),
       extendLeases: (jobs, leaseSeconds) =>
         extendJobLeases(
@@ -121,4 +126,6 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
       leaseSeconds: options.leaseSeconds ?? JOB_LEASE_SECONDS,
     },
   );
+  // Every enqueue notifies this channel (jobs-repository.ts), in the enqueueing transaction.
+  return { ...source, channel: JOBS_CHANNEL };
 }

@@ -8,6 +8,7 @@ import {
 import type { StoredGrant } from '../domain/grant.js';
 import { revocationSessionName } from '../domain/session-names.js';
 import type { Logger } from '../log/logger.js';
+import { DUE_WORK } from '../workflow/due-work.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
 import { type RevocationClaim, revokeClaimedGrant } from '../workflow/revoke-grants.js';
 import { createLeasedSource } from './leased-source.js';
@@ -34,7 +35,7 @@ export function createRevocationSource(
   const { pool } = deps;
   return createLeasedSource<ClaimedRevocation>(
     {
-      name: 'revocations',
+      name: DUE_WORK.revocations,
       claim: async (limit, leaseSeconds) => {
         // Grants claimed together share one connector session per account: a burst of expiries
         // costs one AssumeRole per account and claim, not one per grant.

@@ -14,6 +14,8 @@ export interface DueWorkSource {
   nextDueAt(): Promise<Date | undefined>;
   /** Sources that run work in the background: wake the worker when a slot frees. */
   attach?(wake: () => void): void;
+  /** A NOTIFY on this channel means this source (and no other) has new work. */
+  readonly channel?: string;
   /** Stops starting work: anything claimed from now on is handed back at once. */
   close?(): void;
   /** Resolves when the work this source started has finished (graceful shutdown). */
@@ -22,11 +24,17 @@ export interface DueWorkSource {
 
 export interface Worker {
   start(): void;
-  /** Wakes the loop now: new work was written by this process. */
-  wake(): void;
+  /**
+   * Wakes the loop now: this process wrote new work, of the sources named (none named: any); a
+   * source named with a time is only told when its work falls due, which costs no query.
+   */
+  wake(...written: WakeNotice[]): void;
   /** Stops claiming, lets the batch in hand finish, and resolves. */
   stop(): Promise<void>;
 }
+
+/** A source by name, or by name with when the work written for it falls due. */
+export type WakeNotice = string | { readonly work: string; readonly at: Date };
 
 export interface WorkerOptions {
   readonly pool: pg.Pool;
@@ -50,10 +58,34 @@ export function outageBackoffMs(failures: number): number {
   return backoffMs(failures, MAX_BACKOFF_MS, () => 1);
 }
 
-async function earliestDue(sources: readonly DueWorkSource[]): Promise<number | undefined> {
-  const dues = await Promise.all(sources.map((source) => source.nextDueAt()));
-  const times = dues.filter((due): due is Date => due !== undefined).map((due) => due.getTime());
-  return times.length > 0 ? Math.min(...times) : undefined;
+/**
+ * While the loop is busy (work keeps coming), a source that found nothing due is asked again
+ * after this long, unless its own next due time comes first or something tells it of new work.
+ * Work another process wrote without telling this one is found at most this late while busy;
+ * when idle, every wake-up asks every source, as before.
+ */
+export const RECHECK_MS = 1000;
+
+/** What the loop knows of one source since it last asked it. */
+interface Watch {
+  readonly source: DueWorkSource;
+  /** Its next due time; undefined when nothing is due (or it has no free slot, and wakes us itself). */
+  dueAt: number | undefined;
+  checkedAt: number;
+  /** Told of new work (a NOTIFY on its channel, a freed slot, this process's own writes). */
+  poked: boolean;
+  /** The earliest due time written by this process since its last check began (kept over that check). */
+  told: number | undefined;
+}
+
+function earlier(a: number | undefined, b: number): number {
+  return a === undefined ? b : Math.min(a, b);
+}
+
+function isDue(watch: Watch, now: number): boolean {
+  return (
+    watch.poked || now - watch.checkedAt >= RECHECK_MS || (watch.dueAt !== undefined && watch.dueAt <= now)
+  );
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -67,10 +99,45 @@ export function createWorker(options: WorkerOptions): Worker {
   let timer: NodeJS.Timeout | undefined;
   // A wake that arrives while a batch runs must not be lost: the next sleep returns at once.
   let wokenEarly = false;
+  const watches: Watch[] = sources.map((source) => ({
+    source,
+    dueAt: undefined,
+    checkedAt: 0,
+    poked: true,
+    told: undefined,
+  }));
 
-  function wake(): void {
+  function rouse(): void {
     if (wakeUp) wakeUp();
     else wokenEarly = true;
+  }
+
+  /** This process wrote new work: the sources named (or, with none named, all) are asked at once. */
+  function wake(...written: WakeNotice[]): void {
+    for (const watch of watches) {
+      if (written.length === 0) watch.poked = true;
+      for (const notice of written) {
+        if (typeof notice === 'string') {
+          if (notice === watch.source.name) watch.poked = true;
+        } else if (notice.work === watch.source.name) {
+          watch.dueAt = earlier(watch.dueAt, notice.at.getTime());
+          watch.told = earlier(watch.told, notice.at.getTime());
+        }
+      }
+    }
+    rouse();
+  }
+
+  function poke(watch: Watch): void {
+    watch.poked = true;
+    rouse();
+  }
+
+  /** A NOTIFY: the sources of its channel have new work; one no source claims concerns them all. */
+  function notified(message: { channel: string }): void {
+    const concerned = watches.filter((watch) => watch.source.channel === message.channel);
+    if (concerned.length === 0) wake();
+    for (const watch of concerned) poke(watch);
   }
 
   /**
@@ -97,7 +164,7 @@ export function createWorker(options: WorkerOptions): Worker {
     if (channels.length === 0 || listener) return;
     try {
       const client = await pool.connect();
-      client.on('notification', wake);
+      client.on('notification', notified);
       client.on('error', (error) => {
         logger.warn({ err: error }, 'lost the job notification connection; polling until it is back');
         client.release(true);
@@ -117,19 +184,34 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** Runs what the source has due; when nothing was, asks when something next will be. */
+  async function check(watch: Watch): Promise<number> {
+    watch.poked = false;
+    watch.told = undefined;
+    const claimed = await watch.source.runDue();
+    const now = Date.now();
+    // Claimed some: there may be more, so it is due again at once. A due time this process wrote
+    // meanwhile may be missing from the answer (read before its commit): it is kept.
+    const next = claimed > 0 ? now : (await watch.source.nextDueAt())?.getTime();
+    watch.dueAt = watch.told === undefined ? next : earlier(next, watch.told);
+    watch.checkedAt = now;
+    return claimed;
+  }
+
   async function cycle(): Promise<void> {
     await listen();
     let ran = 0;
-    for (const source of sources) {
+    for (const watch of watches) {
       if (!running) return;
-      ran += await source.runDue();
+      if (isDue(watch, Date.now())) ran += await check(watch);
     }
     // The database answered: an outage, if there was one, is over.
     outage.ended();
     if (ran > 0 || !running) return;
-    const due = await earliestDue(sources);
-    const wait = due === undefined ? maxIdleMs : Math.min(maxIdleMs, due - Date.now());
-    if (wait > 0) await sleep(wait);
+    const dues = watches.map((watch) => watch.dueAt).filter((due): due is number => due !== undefined);
+    const wait = dues.length === 0 ? maxIdleMs : Math.min(maxIdleMs, Math.min(...dues) - Date.now());
+    if (wait <= 0) return;
+    await sleep(wait);
   }
 
   async function runLoop(): Promise<void> {
@@ -137,13 +219,15 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         await cycle();
       } catch (error) {
+        // After a failure nothing known of any source can be trusted: ask them all again.
+        for (const watch of watches) watch.poked = true;
         const failures = outage.failed(error);
         if (running) await sleep(outageBackoffMs(failures), false);
       }
     }
   }
 
-  for (const source of sources) source.attach?.(wake);
+  for (const watch of watches) watch.source.attach?.(() => poke(watch));
 
   return {
     start() {

@@ -19,6 +19,8 @@ import type {
   GrantReader,
   LiveGrantRow,
   RequesterLimits,
+  RequestFactsReader,
+  RequestStore,
   RequestStoreSet,
   RequestStores,
 } from './request-stores.js';
@@ -88,12 +90,34 @@ function grantReader(tables: MemoryTables): GrantReader {
   };
 }
 
+function factsReader(tables: MemoryTables, requests: RequestStore): RequestFactsReader {
+  const grants = grantReader(tables);
+  return {
+    read: async (requestId) => {
+      const request = await requests.find(requestId);
+      if (!request) return undefined;
+      const grant = request.grantId ? await grants.find(request.grantId) : undefined;
+      const activeUntil =
+        request.status === 'pending'
+          ? await grants.activeUntil(request.requesterId, request.targetId)
+          : undefined;
+      return {
+        request,
+        approvals: tables.approvals.filter((one) => one.requestId === requestId).map((one) => ({ ...one })),
+        ...(grant ? { grant } : {}),
+        ...(activeUntil ? { activeUntil } : {}),
+      };
+    },
+  };
+}
+
 function storeSet(tables: MemoryTables, now: () => Date): RequestStoreSet {
   const append = async (event: AuditEvent) => {
     tables.audit.push({ ...event, details: event.details ?? {}, occurredAt: now() });
   };
+  const requests = createMemoryRequestStore(tables.requests, now);
   return {
-    requests: createMemoryRequestStore(tables.requests, now),
+    requests,
     approvals: {
       record: async (requestId, approverId, decision, reason) => {
         if (tables.approvals.some((one) => one.requestId === requestId && one.approverId === approverId))
@@ -126,6 +150,7 @@ function storeSet(tables: MemoryTables, now: () => Date): RequestStoreSet {
     },
     limits: requesterLimits(tables, now),
     grants: grantReader(tables),
+    facts: factsReader(tables, requests),
   };
 }
 

@@ -141,6 +141,22 @@ export interface GrantReader {
   activeUntil(requesterId: string, targetId: string): Promise<Date | undefined>;
 }
 
+/** A request with everything its messages show, as stored. */
+export interface StoredRequestFacts {
+  readonly request: StoredRequest;
+  /** In the order they were recorded. */
+  readonly approvals: readonly Approval[];
+  /** The grant the approval created or joined, once there is one. */
+  readonly grant?: StoredGrant;
+  /** While the request is pending: when the requester's active grant of its target ends, if they have one. */
+  readonly activeUntil?: Date;
+}
+
+/** Reads a request's facts together: on PostgreSQL in one round trip, as every message reads them. */
+export interface RequestFactsReader {
+  read(requestId: string): Promise<StoredRequestFacts | undefined>;
+}
+
 /** The stores, each bound to one place: the pool (each call on its own) or one transaction. */
 export interface RequestStoreSet {
   readonly requests: RequestStore;
@@ -149,6 +165,7 @@ export interface RequestStoreSet {
   readonly outbox: Outbox;
   readonly limits: RequesterLimits;
   readonly grants: GrantReader;
+  readonly facts: RequestFactsReader;
 }
 
 /**

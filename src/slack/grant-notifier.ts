@@ -47,7 +47,9 @@ export function createGrantNotifier(deps: GrantNotifierDeps) {
 
   async function grantNotice(payload: GrantNoticePayload): Promise<void> {
     const { requestId, grantId, notice } = payload;
-    const [about, grant] = await Promise.all([view(requestId), grantOf(grantId)]);
+    const about = await view(requestId);
+    // The request's view carries its grant, which is almost always the one the notice is about.
+    const grant = about.grant?.id === grantId ? about.grant : await grantOf(grantId);
     const recipient = about.request.requesterId;
     if (notice === 'warning') {
       await deps.sender.post({

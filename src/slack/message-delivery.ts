@@ -44,6 +44,11 @@ export interface Delivery {
   readonly thread?: { readonly channel: string; readonly ts: string };
 }
 
+/** How a message with a slot is recorded: one recipient may get one message per slot. */
+export function slotOf(recipient: string, slot: string | undefined): string {
+  return slot ? `${recipient}#${slot}` : recipient;
+}
+
 export interface MessageSender {
   /** Posts once per (request, purpose, recipient); a permanent refusal is logged and audited. */
   post(delivery: Delivery): Promise<void>;
@@ -70,7 +75,7 @@ export function createMessageSender(pool: pg.Pool, client: WebClient, logger: Lo
   return {
     async post(delivery) {
       const { requestId, purpose, message } = delivery;
-      const recipient = delivery.slot ? `${delivery.recipient}#${delivery.slot}` : delivery.recipient;
+      const recipient = slotOf(delivery.recipient, delivery.slot);
       if (!(await reserveMessage(pool, requestId, purpose, recipient))) return;
       let result: Awaited<ReturnType<WebClient['chat']['postMessage']>>;
       try {

@@ -7,7 +7,7 @@ import { approvalMessage, approvalReminder } from './blocks/approval-message.js'
 import { breakglassNotice } from './blocks/breakglass-notice.js';
 import { decisionNotice, requestReceipt } from './blocks/requester-messages.js';
 import type { RequestView } from './blocks/types.js';
-import type { MessageSender } from './message-delivery.js';
+import { type MessageSender, slotOf } from './message-delivery.js';
 import { sendToEach } from './rate-limits.js';
 import { loadRequestView, type TargetSummaries } from './request-views.js';
 import type { UserGroupDirectory } from './user-groups.js';
@@ -68,8 +68,14 @@ export function createRequestNotifier(deps: NotifierDeps) {
 
   async function requestChanged(requestId: string): Promise<void> {
     const view = await load(requestId);
+    const posted = await listMessages(deps.db, view.request.id, [
+      'approval',
+      'requester',
+      'admin',
+      'decision',
+    ]);
     await sendToEach(
-      await listMessages(deps.db, view.request.id, ['approval', 'requester', 'admin']),
+      posted.filter((message) => message.purpose !== 'decision'),
       (posted) =>
         deps.sender.update(
           posted,
@@ -81,7 +87,11 @@ export function createRequestNotifier(deps: NotifierDeps) {
         ),
     );
     const { status, requesterId, id } = view.request;
-    if (status !== 'pending') {
+    // Each later change (granted, revoked) would otherwise ask for the notice's slot again, to be told no.
+    const told = posted.some(
+      (message) => message.purpose === 'decision' && message.recipient === slotOf(requesterId, status),
+    );
+    if (status !== 'pending' && !told) {
       // One notice per outcome: an approved request whose grant then fails is told again.
       await deps.sender.post({
         requestId: id,

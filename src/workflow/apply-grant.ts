@@ -24,6 +24,7 @@ import type { StoredRequest } from '../domain/request.js';
 import { describeError } from '../errors.js';
 import { type AccessProvider, isProviderError, providerFor } from '../ports/access-provider.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
+import { DUE_WORK, dueAt } from './due-work.js';
 import { establishGrant } from './establish-grant.js';
 import { failApprovedRequest } from './fail-grant.js';
 import { findBackstopBeforeGivingUp } from './find-backstop.js';
@@ -271,7 +272,12 @@ export async function applyGrant(
       }
       await establishGrant({ ...work, target, resource: linked.grant.resource }, linked.grant);
     }
-    deps.onWork?.();
+    deps.onWork?.(
+      DUE_WORK.jobs,
+      ...(grant
+        ? [...dueAt(DUE_WORK.revocations, grant.expiresAt), ...dueAt(DUE_WORK.warnings, grant.warnAt)]
+        : [DUE_WORK.revocations, DUE_WORK.warnings]),
+    );
     return { status: 'done' };
   } catch (error) {
     const retryable = !isProviderError(error) || error.retryable;

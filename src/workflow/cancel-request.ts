@@ -2,6 +2,7 @@ import type { StoredRequest } from '../domain/request.js';
 import { requestStep } from '../domain/request-state.js';
 import type { RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
+import { DUE_WORK } from './due-work.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 
 export type CancelOutcome =
@@ -43,6 +44,6 @@ export async function cancelRequest(
     await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
     return { type: 'cancelled', request: cancelled };
   });
-  deps.onWork?.();
+  deps.onWork?.(DUE_WORK.jobs);
   return outcome;
 }

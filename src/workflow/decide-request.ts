@@ -4,6 +4,7 @@ import type { DecisionKind, StoredRequest } from '../domain/request.js';
 import { requestStep } from '../domain/request-state.js';
 import type { RequestStoreSet, RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
+import { DUE_WORK } from './due-work.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 import { enqueueGrant } from './notices.js';
 
@@ -151,6 +152,6 @@ export async function decideRequest(deps: DecideDeps, command: DecideCommand): P
     await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestChanged, payload: { requestId: request.id } });
     return result;
   });
-  deps.onWork?.();
+  deps.onWork?.(DUE_WORK.jobs);
   return outcome;
 }

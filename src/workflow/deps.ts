@@ -3,6 +3,7 @@ import type { GroupMembers } from '../domain/approval-rules.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { ProviderRegistry } from '../ports/access-provider.js';
 import type { RequestStores } from '../ports/request-stores.js';
+import type { OnWork } from './due-work.js';
 
 /** What the request workflows need; the composition root supplies the real ones. */
 export interface RequestWorkflowDeps {
@@ -21,6 +22,6 @@ export interface RequestWorkflowDeps {
    * found by this, so two targets naming the same group count as one access.
    */
   readonly providers: ProviderRegistry;
-  /** Called after a commit that enqueued work, so this process starts it at once. */
-  readonly onWork?: () => void;
+  /** Called after a commit that wrote due work, naming what, so this process starts it at once. */
+  readonly onWork?: OnWork;
 }

@@ -6,6 +6,7 @@ import type { StoredGrant } from '../domain/grant.js';
 import { grantStep, grantTransition } from '../domain/grant-state.js';
 import { requestStep } from '../domain/request-state.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
+import { DUE_WORK } from './due-work.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueAdminAlert, enqueueRequestChanged } from './notices.js';
 
@@ -79,5 +80,5 @@ export async function failApprovedRequest(
       ...(grant ? { grantId: grant.id } : {}),
     });
   });
-  deps.onWork?.();
+  deps.onWork?.(DUE_WORK.jobs, DUE_WORK.revocations);
 }

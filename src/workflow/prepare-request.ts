@@ -2,7 +2,8 @@ import { findTarget, type Target } from '../domain/catalog.js';
 import type { StoredRequest } from '../domain/request.js';
 import { describeError } from '../errors.js';
 import { isProviderError, providerFor } from '../ports/access-provider.js';
-import type { RequestStores } from '../ports/request-stores.js';
+import type { ApprovalWindow, RequestStores } from '../ports/request-stores.js';
+import { DUE_WORK, dueAt } from './due-work.js';
 import { failApprovedRequest } from './fail-grant.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
@@ -86,12 +87,13 @@ async function resolve(deps: PrepareDeps, request: StoredRequest, target: Target
 /** Principal known: now the approvers can be asked, or (approved at once) the access applied. */
 async function proceed(deps: PrepareDeps, requestId: string, found: Principal): Promise<void> {
   const { principal, label } = found;
+  let window: ApprovalWindow | undefined;
   await deps.stores.transaction(async (tx) => {
     const request = await tx.requests.lock(requestId);
     if (!request || (request.status !== 'pending' && request.status !== 'approved')) return;
     if (!request.principal) {
       const { approvalTimeoutSeconds, approvalReminderSeconds } = deps.catalog.settings;
-      const window = {
+      window = {
         decideBy: new Date(Date.now() + approvalTimeoutSeconds * 1000),
         remindAt: new Date(Date.now() + approvalReminderSeconds * 1000),
       };
@@ -112,7 +114,11 @@ async function proceed(deps: PrepareDeps, requestId: string, found: Principal): 
       await enqueueInto(tx.outbox, { kind: JOB_KINDS.breakglassNotice, payload: { requestId } });
     }
   });
-  deps.onWork?.();
+  deps.onWork?.(
+    DUE_WORK.jobs,
+    ...dueAt(DUE_WORK.timeouts, window?.decideBy),
+    ...dueAt(DUE_WORK.reminders, window?.remindAt),
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LiveGrantRow } from '../ports/request-stores.js';
+import type { LiveGrantRow, RequestStoreSet } from '../ports/request-stores.js';
 import { type RequestFacts, type RequestFactsStores, readRequestFacts } from './request-facts.js';
 
 /** What `status` shows a person: their requests still waiting, and their access in force. */
@@ -9,7 +9,7 @@ export interface PersonStatus {
 }
 
 export async function readStatus(
-  deps: { readonly stores: RequestFactsStores },
+  deps: { readonly stores: RequestFactsStores & Pick<RequestStoreSet, 'requests' | 'grants'> },
   requesterId: string,
 ): Promise<PersonStatus> {
   const { stores } = deps;

@@ -3,6 +3,7 @@ import { isAdmin } from '../domain/approval-rules.js';
 import type { Finding } from '../domain/drift.js';
 import type { RequestWorkflowDeps } from './deps.js';
 import { fixFinding } from './drift-fixes.js';
+import { DUE_WORK } from './due-work.js';
 import { announce, type ReconcileDeps } from './reconcile.js';
 
 export type RemoveOutcome =
@@ -29,6 +30,6 @@ export async function removeStandingAccess(
   if (finding?.kind !== 'standing-access') return { type: 'not-open' };
   const outcome = await fixFinding(deps, finding.details as Finding, actorId);
   await announce(deps, [key]);
-  deps.onWork?.();
+  deps.onWork?.(DUE_WORK.revocations, DUE_WORK.jobs);
   return outcome.ok ? { type: 'removed', words: outcome.words } : { type: 'failed', words: outcome.words };
 }

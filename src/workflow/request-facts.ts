@@ -14,21 +14,16 @@ export interface RequestFacts {
 }
 
 /** What the facts are read from. */
-export type RequestFactsStores = Pick<RequestStoreSet, 'requests' | 'approvals' | 'grants'>;
+export type RequestFactsStores = Pick<RequestStoreSet, 'facts'>;
 
 /** A request with its approvals and grant; undefined when there is no such request. */
 export async function readRequestFacts(
   stores: RequestFactsStores,
   requestId: string,
 ): Promise<RequestFacts | undefined> {
-  const request = await stores.requests.find(requestId);
-  if (!request) return undefined;
-  const approvals = await stores.approvals.list(requestId);
-  const grant = request.grantId ? await stores.grants.find(request.grantId) : undefined;
-  const hasAccessUntil =
-    request.status === 'pending'
-      ? await stores.grants.activeUntil(request.requesterId, request.targetId)
-      : undefined;
+  const read = await stores.facts.read(requestId);
+  if (!read) return undefined;
+  const { request, approvals, grant, activeUntil: hasAccessUntil } = read;
   return {
     request,
     approvedBy: approvals

@@ -1,6 +1,7 @@
 import { mayReview } from '../domain/approval-rules.js';
 import type { RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
+import { DUE_WORK } from './due-work.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 
 export type ReviewOutcome = 'reviewed' | 'already-reviewed' | 'not-allowed';
@@ -44,6 +45,6 @@ export async function reviewBreakglass(
     await enqueueInto(tx.outbox, { kind: JOB_KINDS.requestChanged, payload: { requestId } });
     return true;
   });
-  deps.onWork?.();
+  deps.onWork?.(DUE_WORK.jobs);
   return reviewed ? 'reviewed' : 'already-reviewed';
 }

@@ -5,6 +5,7 @@ import { mayRevoke } from '../domain/approval-rules.js';
 import { findTarget } from '../domain/catalog.js';
 import type { StoredGrant } from '../domain/grant.js';
 import { grantStep } from '../domain/grant-state.js';
+import { DUE_WORK } from './due-work.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 
 export type RevokeNowOutcome =
@@ -40,6 +41,6 @@ export async function revokeNow(
     await appendAudit(db, { ...event, action: 'grant.revoke-now', outcome: 'ok' });
     return { type: 'revoking', grant: ended };
   });
-  deps.onWork?.();
+  deps.onWork?.(DUE_WORK.revocations, DUE_WORK.jobs);
   return outcome;
 }

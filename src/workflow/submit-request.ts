@@ -6,6 +6,7 @@ import { heldRequestStep } from '../domain/request-state.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { RequestStoreSet, RequestStores } from '../ports/request-stores.js';
 import type { RequestWorkflowDeps } from './deps.js';
+import { DUE_WORK, dueAt } from './due-work.js';
 import { enqueueInto, JOB_KINDS } from './job-kinds.js';
 import { checkRequestedPermissions, permissionsStillFit } from './request-permissions.js';
 import { checkSubmit, type SubmitRefusal } from './submit-checks.js';
@@ -175,6 +176,10 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand): P
     if (!route) return { type: 'submitted', request: created, target };
     return { type: 'approved', request: await approveAtOnce(tx, created, route), target, via: route };
   });
-  deps.onWork?.();
+  // The reminder waits for the principal (request.prepare sets it, and tells the worker then).
+  deps.onWork?.(
+    DUE_WORK.jobs,
+    ...('request' in outcome ? dueAt(DUE_WORK.timeouts, outcome.request.decideBy) : []),
+  );
   return outcome;
 }

@@ -1,5 +1,6 @@
 import { claimDueWarnings } from '../db/grant-schedule-repository.js';
 import { inTransaction } from '../db/pool.js';
+import { DUE_WORK } from './due-work.js';
 import type { GrantWorkflowDeps } from './grant-deps.js';
 import { enqueueGrantNotice } from './notices.js';
 
@@ -23,6 +24,6 @@ export async function warnDueGrants(
     }
     return due.length;
   });
-  if (warned > 0) deps.onWork?.();
+  if (warned > 0) deps.onWork?.(DUE_WORK.jobs);
   return warned;
 }

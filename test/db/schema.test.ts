@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockRequest } from '../../src/db/requests-repository.js';
 import { completeMessage, reserveMessage } from '../../src/db/slack-messages-repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -143,5 +144,30 @@ describe('message reservations', () => {
       [request],
     );
     expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(false);
+  });
+});
+
+describe('row locks', () => {
+  it('a request locked by a transaction that waits (on AWS, say) still takes message slots, and still keeps every other locker out', async () => {
+    const request = await insertRequest({ requester: 'U-lock' });
+    const holder = await database.pool.connect();
+    const other = await database.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await lockRequest(holder, request);
+      // The slot refers to the request (a key share lock): it is not held up behind the lock.
+      await other.query("SET statement_timeout = '2s'");
+      expect(await reserveMessage(other, request, 'approval', 'UWAITING')).toBe(true);
+      // A second decision on the request queues behind the first, as it always did.
+      await other.query('BEGIN');
+      await other.query("SET LOCAL lock_timeout = '200ms'");
+      await expect(lockRequest(other, request)).rejects.toThrow(/lock timeout/);
+      await other.query('ROLLBACK');
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+      await other.query('RESET statement_timeout');
+      other.release();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { claimDueJobs, enqueueJob, JOBS_CHANNEL, type JobRow } from '../../src/db/jobs-repository.js';
 import { createJobSource, type JobHandler, retryDelayMs } from '../../src/jobs/job-source.js';
-import { createWorker, type Worker } from '../../src/jobs/worker.js';
+import { createWorker, RECHECK_MS, type Worker } from '../../src/jobs/worker.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
 
 let database: TestDatabase;
@@ -243,5 +243,125 @@ describe('retry backoff', () => {
     expect(retryDelayMs(1, () => 1)).toBe(1000);
     expect(retryDelayMs(4, () => 1)).toBe(8000);
     expect(retryDelayMs(30, () => 1)).toBe(300_000);
+  });
+});
+
+describe('the worker over several sources', () => {
+  /** A source that has `due` items at the times given (ms from now), and counts how often it is asked. */
+  function scheduledSource(name: string, dueInMs: readonly number[]) {
+    const start = Date.now();
+    const dueTimes = dueInMs.map((ms) => start + ms);
+    const ranAt: number[] = [];
+    let asked = 0;
+    return {
+      ranAt,
+      asked: () => asked,
+      source: {
+        name,
+        runDue: async () => {
+          asked += 1;
+          const now = Date.now();
+          const due = dueTimes.filter((time) => time <= now);
+          for (const time of due) {
+            dueTimes.splice(dueTimes.indexOf(time), 1);
+            ranAt.push(now - time);
+          }
+          return due.length;
+        },
+        nextDueAt: async () => {
+          const next = Math.min(...dueTimes);
+          return Number.isFinite(next) ? new Date(next) : undefined;
+        },
+      },
+    };
+  }
+
+  /** Always has one more item, for `forMs`: keeps the loop busy. */
+  function busySource(forMs: number) {
+    const until = Date.now() + forMs;
+    return {
+      name: 'busy',
+      runDue: async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return Date.now() < until ? 1 : 0;
+      },
+      nextDueAt: async () => undefined,
+    };
+  }
+
+  it('while another source keeps it busy, a quiet source is not asked on every cycle, and its work still runs when due', async () => {
+    const quiet = scheduledSource('quiet', [700, 1500]);
+    const worker = createWorker({
+      pool: database.pool,
+      sources: [busySource(2_000), quiet.source],
+      logger: silentLogger,
+      maxIdleMs: 60_000,
+    });
+    worker.start();
+    running.push(worker);
+    await vi.waitFor(() => expect(quiet.ranAt).toHaveLength(2), { timeout: 5_000 });
+    // Each item ran on time although the quiet source was asked only a handful of times in 2 s
+    // of back-to-back cycles (on its due times, and once a second besides).
+    expect(Math.max(...quiet.ranAt)).toBeLessThan(100);
+    expect(quiet.asked()).toBeLessThanOrEqual(8);
+  });
+
+  it('a wake from this process (new work written) asks every source at once, however recently it was asked', async () => {
+    let found = 0;
+    let waiting = false;
+    const lateWork = {
+      name: 'late',
+      runDue: async () => {
+        if (!waiting) return 0;
+        waiting = false;
+        found += 1;
+        return 1;
+      },
+      nextDueAt: async () => undefined,
+    };
+    const worker = createWorker({
+      pool: database.pool,
+      sources: [busySource(3_000), lateWork],
+      logger: silentLogger,
+      maxIdleMs: 60_000,
+    });
+    worker.start();
+    running.push(worker);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const writtenAt = Date.now();
+    waiting = true;
+    worker.wake();
+    await vi.waitFor(() => expect(found).toBe(1), { timeout: 2_000 });
+    expect(Date.now() - writtenAt).toBeLessThan(RECHECK_MS / 2);
+  });
+
+  it('work written with its due time is run then, with no query to learn it, even by an idle worker', async () => {
+    const dueAt = Date.now() + 400;
+    let asked = 0;
+    let ranLate: number | undefined;
+    const timed = {
+      name: 'timed',
+      runDue: async () => {
+        asked += 1;
+        if (Date.now() < dueAt || ranLate !== undefined) return 0;
+        ranLate = Date.now() - dueAt;
+        return 1;
+      },
+      // As if the answer was read before the write committed: only the notice tells the time.
+      nextDueAt: async () => undefined,
+    };
+    const worker = createWorker({
+      pool: database.pool,
+      sources: [timed],
+      logger: silentLogger,
+      maxIdleMs: 60_000,
+    });
+    worker.start();
+    running.push(worker);
+    await vi.waitFor(() => expect(asked).toBe(1));
+    worker.wake({ work: 'timed', at: new Date(dueAt) });
+    await vi.waitFor(() => expect(ranLate).toBeDefined(), { timeout: 3_000 });
+    expect(ranLate).toBeLessThan(100);
+    expect(asked).toBeLessThanOrEqual(3);
   });
 });

@@ -192,7 +192,7 @@ describe('timeouts, breakglass and auto-approval', () => {
     const requester = newUser();
     const id = await requestAccess('prod-admin', requester);
     await jitbot.database.pool.query('UPDATE requests SET decide_by = now() WHERE id = $1', [id]);
-    await jitbot.database.pool.query("SELECT pg_notify('jitbot_jobs', 'test')");
+    await jitbot.wake();
     await vi.waitFor(async () => expect(await statusOf(id)).toBe('expired'), { timeout: 15_000 });
     await vi.waitFor(() => expect(JSON.stringify(messagesAbout(id, 'chat.update'))).toMatch(/[Ee]xpired/));
     await vi.waitFor(() => {

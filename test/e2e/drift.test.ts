@@ -4,7 +4,9 @@
  * grants in PostgreSQL, reports what differs through `jitbot reconcile` (a real process), and
  * heals what is its own to heal in the periodic run.
  */
+
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { DUE_CHANNEL } from '../../src/db/jobs-repository.js';
 import { ACTIONS, VIEWS } from '../../src/slack/ids.js';
 import { awsAccount, generatedPolicyTarget, iamGroupTarget } from '../support/e2e-catalog.js';
 import type { FakeAwsAccount } from '../support/fake-aws.js';
@@ -166,7 +168,14 @@ describe('drift: reading back, reporting and healing', () => {
       ),
     );
 
+    // The fix tells the servers' workers, so whatever it left due runs at once, not at their next look.
+    const listener = await jitbot.database.pool.connect();
+    const told: string[] = [];
+    listener.on('notification', (message) => told.push(message.channel));
+    await listener.query(`LISTEN ${DUE_CHANNEL}`);
     const fixed = await reconcileCli('--fix', '--by', 'UDADMIN1');
+    await vi.waitFor(() => expect(told).toContain(DUE_CHANNEL));
+    listener.release();
     expect(fixed.code).toBe(0);
     expect(fixed.output).toContain('fixed  removed: handadded');
     expect(iam.isMember('jit-data-read', 'handadded')).toBe(false);

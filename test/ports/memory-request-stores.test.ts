@@ -92,6 +92,40 @@ describe.each(REQUEST_STORE_BACKENDS)('the $name request stores', ({ open }) => 
     });
   });
 
+  it("reads a request's facts together exactly as the separate reads give them", async () => {
+    expect(await stores.facts.read('req-none')).toBeUndefined();
+    const earlier = await inserted();
+    const same = { requesterId: earlier.requesterId, targetId: earlier.targetId };
+    await stores.requests.changeStatus({
+      id: earlier.id,
+      from: 'pending',
+      to: 'approved',
+      actor: 'UAPPROVER',
+    });
+    const heldUntil = new Date(Math.floor(Date.now() / 1000) * 1000 + 1_800_000);
+    await backend.grantFor(earlier.id, `GNT-F${sequence}`, heldUntil);
+    // An extension: pending, approved by one of two so far, and the person holds the access already.
+    const pending = await inserted({ ...same, approvalsRequired: 2 });
+    await stores.approvals.record(pending.id, 'UAPPROVER', 'approve', null);
+    await stores.approvals.record(pending.id, 'UAPPROVER2', 'deny', 'not this week');
+    const read = await stores.facts.read(pending.id);
+    expect(read).toEqual({
+      request: await stores.requests.find(pending.id),
+      approvals: await stores.approvals.list(pending.id),
+      activeUntil: heldUntil,
+    });
+    expect(read?.approvals.map((one) => [one.approverId, one.decision, one.reason])).toEqual([
+      ['UAPPROVER', 'approve', null],
+      ['UAPPROVER2', 'deny', 'not this week'],
+    ]);
+    // Decided, with its grant: the grant is read, and what the person held before no longer is.
+    expect(await stores.facts.read(earlier.id)).toEqual({
+      request: await stores.requests.find(earlier.id),
+      approvals: [],
+      grant: await stores.grants.find(`GNT-F${sequence - 1}`),
+    });
+  });
+
   it('holds one open job per dedupe key', async () => {
     const job = { kind: 'grant.apply', payload: { requestId: 'req-x' }, dedupeKey: `grant:${sequence}` };
     expect(await stores.outbox.enqueue(job)).toEqual(expect.any(String));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseEnv } from '../../src/config/env.js';
+import { notifyDueWork } from '../../src/db/jobs-repository.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -442,7 +443,7 @@ export async function startJitbot(
       return replica.service;
     },
     async wake() {
-      await database.pool.query("SELECT pg_notify('jitbot_jobs', 'test')");
+      await notifyDueWork(database.pool);
     },
     async command(text, userId) {
       const responseUrl = `${slack.url}response/${nextId('cmd')}`;

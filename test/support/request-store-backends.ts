@@ -20,6 +20,8 @@ export interface RequestStoreBackend {
   makeDue(requestId: string, what: 'deadline' | 'reminder'): Promise<void>;
   /** How long after its creation a request's approvers are reminded. */
   reminderDelaySeconds(requestId: string): Promise<number>;
+  /** Gives the request a grant (as an approval's grant.apply would), in force until `expiresAt`. */
+  grantFor(requestId: string, grantId: string, expiresAt: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,17 @@ async function openPostgres(): Promise<RequestStoreBackend> {
       );
       return rows[0]?.after ?? 0;
     },
+    async grantFor(requestId, grantId, expiresAt) {
+      await pool.query(
+        `INSERT INTO grants (id, request_id, latest_request_id, target_id, resource, principal, requester_id,
+                             status, pre_existing, expires_at, granted_at)
+         SELECT $2, id, id, target_id, 'aws:111111111111:group/jit/' || id, 'alice', requester_id, 'active', false,
+                $3, now()
+           FROM requests WHERE id = $1`,
+        [requestId, grantId, expiresAt],
+      );
+      await pool.query('UPDATE requests SET grant_id = $2 WHERE id = $1', [requestId, grantId]);
+    },
     close: () => database.drop(),
   };
 }
@@ -79,6 +92,38 @@ async function openMemory(): Promise<RequestStoreBackend> {
     async reminderDelaySeconds(requestId) {
       const { remindAt, createdAt } = row(requestId);
       return remindAt ? (remindAt.getTime() - createdAt.getTime()) / 1000 : 0;
+    },
+    async grantFor(requestId, grantId, expiresAt) {
+      const request = row(requestId);
+      tables.grants.push({
+        id: grantId,
+        requestId,
+        latestRequestId: requestId,
+        targetId: request.targetId,
+        resource: `aws:111111111111:group/jit/${requestId}`,
+        principal: 'alice',
+        requesterId: request.requesterId,
+        status: 'active',
+        preExisting: false,
+        added: null,
+        addAttempted: false,
+        expiresAt,
+        warnAt: null,
+        warnedAt: null,
+        backstopAt: null,
+        revokeAttempts: 0,
+        nextAttemptAt: null,
+        lastError: null,
+        alertedAt: null,
+        failure: null,
+        grantedAt: new Date(),
+        revokedAt: null,
+        revokedBy: null,
+        revokeReason: null,
+        providerOperation: null,
+        providerState: null,
+      });
+      request.grantId = grantId;
     },
     close: async () => undefined,
   };
