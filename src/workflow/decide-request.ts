@@ -1,4 +1,4 @@
-import { type DecisionRefusal, mayDecide } from '../domain/approval-rules.js';
+import { type DecisionRefusal, type GroupMembers, mayDecide } from '../domain/approval-rules.js';
 import { findTarget, type Target } from '../domain/catalog.js';
 import type { DecisionKind, StoredRequest } from '../domain/request.js';
 import { requestStep } from '../domain/request-state.js';
@@ -119,11 +119,25 @@ async function approve(
   return { type: 'approved', request: approved };
 }
 
-/** Group memberships are fetched before the row lock, so no Slack call happens while it is held. */
-async function warmMemberships(deps: Pick<RequestWorkflowDeps, 'members'>, target: Target): Promise<void> {
-  // Settled, not all: a group Slack cannot read now matters only if the decision needs it, and
-  // then mayDecide throws (the directory refuses in words); a listed approver is not held up.
-  await Promise.allSettled(target.approvers.userGroups.map((group) => deps.members(group)));
+/**
+ * The target's approver groups, read from Slack (or the directory's cache) before the transaction,
+ * and the decision is judged on that read: no Slack call waits while the request's row is locked.
+ * Settled, not all: a group Slack cannot read now matters only if the decision needs it, and then
+ * it fails in the same words the directory gave; a listed approver is not held up.
+ */
+async function readMemberships(
+  deps: Pick<RequestWorkflowDeps, 'members'>,
+  target: Target,
+): Promise<GroupMembers> {
+  const groups = target.approvers.userGroups;
+  const read = await Promise.allSettled(groups.map((group) => deps.members(group)));
+  const byGroup = new Map(groups.map((group, index) => [group, read[index]]));
+  return async (group) => {
+    const settled = byGroup.get(group);
+    if (settled === undefined) return deps.members(group);
+    if (settled.status === 'rejected') throw settled.reason;
+    return settled.value;
+  };
 }
 
 /**
@@ -136,7 +150,7 @@ export async function decideRequest(deps: DecideDeps, command: DecideCommand): P
   if (!snapshot) return { type: 'not-found' };
   const target = findTarget(deps.catalog, snapshot.targetId);
   if (!target) return { type: 'target-gone', request: snapshot };
-  await warmMemberships(deps, target);
+  const members = await readMemberships(deps, target);
 
   const outcome = await deps.stores.transaction(async (tx): Promise<DecideOutcome> => {
     const request = await tx.requests.lock(command.requestId);
@@ -144,7 +158,7 @@ export async function decideRequest(deps: DecideDeps, command: DecideCommand): P
     if (request.status !== 'pending') return { type: 'already-decided', request };
     const votedBy = (await tx.approvals.list(request.id)).map((approval) => approval.approverId);
     const context = { actorId: command.actorId, requesterId: request.requesterId, votedBy, ...target };
-    const verdict = await mayDecide(context, deps.members);
+    const verdict = await mayDecide(context, members);
     if (verdict !== 'allowed') return refuse(tx, command, request, verdict);
     await tx.approvals.record(request.id, command.actorId, command.decision, command.reason ?? null);
     const result =

@@ -136,6 +136,27 @@ describe.each(REQUEST_STORE_BACKENDS)('on the $name stores', ({ open }) => {
       expect(await jobsFor(request.id)).toContain(JOB_KINDS.grantApply);
     });
 
+    it('an approver listed through a Slack group is judged on the membership read before the request is locked: Slack is not asked again under the lock', async () => {
+      const request = await submit({
+        requesterId: freshRequester(),
+        targetId: 'prod-oncall',
+        duration: '1h',
+      });
+      let asked = 0;
+      // Answers once; a second question (as one made inside the transaction would be) fails.
+      const members = async (group: string) => {
+        asked += 1;
+        if (asked > 1) throw new Error('Slack did not answer usergroups.users.list');
+        return testMembers(group);
+      };
+      const outcome = await decideRequest(
+        { ...deps, members },
+        { requestId: request.id, actorId: PEOPLE.onCall, decision: 'approve' },
+      );
+      expect(outcome).toMatchObject({ type: 'approved', request: { decidedBy: PEOPLE.onCall } });
+      expect(asked).toBe(1);
+    });
+
     it('the requester cannot approve their own request, and the attempt is audited', async () => {
       const request = await submit({ requesterId: PEOPLE.requester, targetId: 'prod-admin' });
       const outcome = await decideRequest(deps, {
