@@ -33,28 +33,45 @@ export async function listMessages(db: Queryable, requestId: string, purposes?: 
   return rows;
 }
 
-/** Longer than a job's lease: a live worker posts (or gives the slot back) well within it. */
-const ABANDONED_RESERVATION_SECONDS = 180;
+/**
+ * Longer than a live worker can take to post (the background client gives up on a call after
+ * 10 s, and tries it 3 times): a reservation this old without a message was left by a process
+ * that died between reserving and posting.
+ */
+export const ABANDONED_RESERVATION_SECONDS = 60;
+
+/**
+ * The slot of one message: `reserved` (this caller posts it now), `posted` (it went out), or
+ * `in-flight` (another worker reserved it and has not posted yet, or died doing so).
+ */
+export type Reservation = 'reserved' | 'posted' | 'in-flight';
 
 /**
  * Claims the slot for one message before it is posted, so a retried job never sends the same
- * message to the same person twice. False when it was already claimed (sent or being sent).
+ * message to the same person twice. A reservation left by a process that died before posting is
+ * taken over once it is ABANDONED_RESERVATION_SECONDS old.
  */
 export async function reserveMessage(
   db: Queryable,
   requestId: string,
   purpose: MessagePurpose,
   recipient: string,
-) {
-  // A reservation left by a process that died before posting (no ts after the job lease) is taken
-  // over: otherwise the retried job would think the message went out.
-  const { rowCount } = await db.query(
-    `INSERT INTO slack_messages (request_id, purpose, recipient, channel, ts) VALUES ($1, $2, $3, '', '')
-     ON CONFLICT (request_id, purpose, recipient) DO UPDATE SET reserved_at = now()
-       WHERE slack_messages.ts = '' AND slack_messages.reserved_at < now() - make_interval(secs => $4)`,
+): Promise<Reservation> {
+  // The outer SELECT reads the row as it was before this statement: its ts says whether a slot
+  // held by someone else was posted. No row there: reserved a moment ago by someone else.
+  const { rows } = await db.query<{ taken: boolean; ts: string | null }>(
+    `WITH taken AS (
+       INSERT INTO slack_messages (request_id, purpose, recipient, channel, ts) VALUES ($1, $2, $3, '', '')
+       ON CONFLICT (request_id, purpose, recipient) DO UPDATE SET reserved_at = now()
+         WHERE slack_messages.ts = '' AND slack_messages.reserved_at < now() - make_interval(secs => $4)
+       RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM taken) AS taken,
+            (SELECT ts FROM slack_messages WHERE request_id = $1 AND purpose = $2 AND recipient = $3) AS ts`,
     [requestId, purpose, recipient, ABANDONED_RESERVATION_SECONDS],
   );
-  return rowCount === 1;
+  const row = rows[0];
+  if (row?.taken) return 'reserved';
+  return row?.ts ? 'posted' : 'in-flight';
 }
 
 export async function completeMessage(db: Queryable, message: PostedMessage): Promise<void> {

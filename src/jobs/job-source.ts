@@ -92,11 +92,12 @@ export function createJobSource(options: JobSourceOptions): DueWorkSource {
     } catch (error) {
       const waitMs = options.retryAfterOf?.(error);
       if (waitMs === undefined) return { status: 'retry', error: describeError(error) };
-      // Rate-limited: not the job's fault. A little spread so jobs limited together do not return together.
+      // Asked to wait (a rate limit, a message another worker is posting): not the job's fault.
+      // A little spread so jobs limited together do not return together.
       const delayMs = Math.round(waitMs + 1000 * random());
       return {
         status: 'retry',
-        error: `${describeError(error)} (rate limited: trying again in ${Math.ceil(delayMs / 1000)} s)`,
+        error: `${describeError(error)} (asked to wait: trying again in ${Math.ceil(delayMs / 1000)} s)`,
         delayMs,
         notAnAttempt: true,
       };

@@ -49,6 +49,22 @@ export function slotOf(recipient: string, slot: string | undefined): string {
   return slot ? `${recipient}#${slot}` : recipient;
 }
 
+/**
+ * Another worker holds the message's slot and has not posted it: the job is tried again shortly,
+ * not counted as a try, so a slot left by a replica that died mid-post is taken over in the end
+ * instead of the message being taken for sent.
+ */
+export class MessageInFlightError extends Error {
+  /** How long the job waits before it looks again. */
+  readonly retryAfterMs = IN_FLIGHT_RETRY_MS;
+  constructor(requestId: string, purpose: MessagePurpose, recipient: string) {
+    super(`the ${purpose} message for ${requestId} to ${recipient} is being posted by another worker`);
+    this.name = 'MessageInFlightError';
+  }
+}
+
+const IN_FLIGHT_RETRY_MS = 5_000;
+
 export interface MessageSender {
   /** Posts once per (request, purpose, recipient); a permanent refusal is logged and audited. */
   post(delivery: Delivery): Promise<void>;
@@ -76,7 +92,9 @@ export function createMessageSender(pool: pg.Pool, client: WebClient, logger: Lo
     async post(delivery) {
       const { requestId, purpose, message } = delivery;
       const recipient = slotOf(delivery.recipient, delivery.slot);
-      if (!(await reserveMessage(pool, requestId, purpose, recipient))) return;
+      const slot = await reserveMessage(pool, requestId, purpose, recipient);
+      if (slot === 'posted') return;
+      if (slot === 'in-flight') throw new MessageInFlightError(requestId, purpose, recipient);
       let result: Awaited<ReturnType<WebClient['chat']['postMessage']>>;
       try {
         result = await client.chat.postMessage({

@@ -123,14 +123,14 @@ describe('approvals', () => {
 describe('message reservations', () => {
   it('a slot reserved by a process that died before posting is taken over after a while, never while fresh', async () => {
     const request = await insertRequest({ requester: 'U-msg' });
-    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(true);
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe('reserved');
     // Fresh: the reserving process may still be posting.
-    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(false);
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe('in-flight');
     await database.pool.query(
       "UPDATE slack_messages SET reserved_at = now() - interval '10 minutes' WHERE request_id = $1",
       [request],
     );
-    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(true);
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe('reserved');
     // Once posted it is never taken over, however old.
     await completeMessage(database.pool, {
       requestId: request,
@@ -143,7 +143,7 @@ describe('message reservations', () => {
       "UPDATE slack_messages SET reserved_at = now() - interval '10 minutes' WHERE request_id = $1",
       [request],
     );
-    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe(false);
+    expect(await reserveMessage(database.pool, request, 'approval', 'UAPPROVER')).toBe('posted');
   });
 });
 
@@ -157,7 +157,7 @@ describe('row locks', () => {
       await lockRequest(holder, request);
       // The slot refers to the request (a key share lock): it is not held up behind the lock.
       await other.query("SET statement_timeout = '2s'");
-      expect(await reserveMessage(other, request, 'approval', 'UWAITING')).toBe(true);
+      expect(await reserveMessage(other, request, 'approval', 'UWAITING')).toBe('reserved');
       // A second decision on the request queues behind the first, as it always did.
       await other.query('BEGIN');
       await other.query("SET LOCAL lock_timeout = '200ms'");

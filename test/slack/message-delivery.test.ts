@@ -1,8 +1,15 @@
 import { WebClient } from '@slack/web-api';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ABANDONED_RESERVATION_SECONDS, reserveMessage } from '../../src/db/slack-messages-repository.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createMessageSender, type Delivery } from '../../src/slack/message-delivery.js';
+import {
+  createMessageSender,
+  type Delivery,
+  MessageInFlightError,
+  slotOf,
+} from '../../src/slack/message-delivery.js';
+import { slackRetryAfterMs } from '../../src/slack/rate-limits.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 
@@ -87,5 +94,27 @@ describe('posting a message once', () => {
     await sender.post(delivery('REQ-FAILPOST'));
     const accepted = postsOf('REQ-FAILPOST');
     expect(accepted).toHaveLength(2);
+  });
+
+  it('a slot a killed worker left reserved is not taken for sent: the job waits, then posts the message once the reservation is abandoned', async () => {
+    const logger = createLogger('silent');
+    const sender = createMessageSender(database.pool, client(), logger);
+    const requestId = await cancelledRequest('REQ-DEADPOST');
+    // The killed worker reserved the slot and died before posting.
+    expect(await reserveMessage(database.pool, requestId, 'decision', slotOf('UDELIVER1', 'cancelled'))).toBe(
+      'reserved',
+    );
+    const refused = await sender.post(delivery(requestId)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MessageInFlightError);
+    // Retried soon, without using up a try.
+    expect(slackRetryAfterMs(refused)).toBeGreaterThan(0);
+    expect(postsOf(requestId)).toHaveLength(0);
+    await database.pool.query(
+      'UPDATE slack_messages SET reserved_at = now() - make_interval(secs => $2) WHERE request_id = $1',
+      [requestId, ABANDONED_RESERVATION_SECONDS + 1],
+    );
+    await sender.post(delivery(requestId));
+    await sender.post(delivery(requestId));
+    expect(postsOf(requestId)).toHaveLength(1);
   });
 });
