@@ -35,10 +35,11 @@ export async function listMessages(db: Queryable, requestId: string, purposes?: 
 
 /**
  * Longer than a live worker can take to post (the background client gives up on a call after
- * 10 s, and tries it 3 times): a reservation this old without a message was left by a process
- * that died between reserving and posting.
+ * 10 s and tries it twice, 20.5 s at most): a reservation this old without a message was left by
+ * a process that died between reserving and posting. Short, as the message it holds back may be
+ * an approval request on a clock.
  */
-export const ABANDONED_RESERVATION_SECONDS = 60;
+export const ABANDONED_RESERVATION_SECONDS = 30;
 
 /**
  * The slot of one message: `reserved` (this caller posts it now), `posted` (it went out), or

@@ -22,7 +22,7 @@ export function createBackgroundClient(env: Env, logger: Logger): WebClient {
     rejectRateLimitedCalls: true,
     // Bounded, so a message slot is never held longer than ABANDONED_RESERVATION_SECONDS by a live post.
     timeout: 10_000,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    retryConfig: { retries: 1, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     logger: boltLogger(logger),
   });
 }
