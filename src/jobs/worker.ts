@@ -25,7 +25,7 @@ export interface DueWorkSource {
 export interface Worker {
   start(): void;
   /**
-   * Wakes the loop now: this process wrote new work, of the sources named (none named: any); a
+   * Wakes the loop now: this process wrote new work, of the sources named (none named: every source); a
    * source named with a time is only told when its work falls due, which costs no query.
    */
   wake(...written: WakeNotice[]): void;
