@@ -69,35 +69,52 @@ export async function finishRevocations(db: Queryable, ids: readonly string[]): 
 }
 
 /**
- * Renews the leases of revocations this process is working on. One whose attempt already ended
- * (a retry time was written) is left alone, so that retry time stands.
+ * Who holds a revocation: the grant, and the attempt its claim counted. The count is the fencing
+ * token: a claim taken up again by another replica (the lease ran out while this one hung) has
+ * counted one more, so the stale holder can tell it no longer holds the grant, even though the
+ * grant is still being revoked.
+ */
+export interface RevocationHold {
+  readonly id: string;
+  readonly revokeAttempts: number;
+}
+
+const HELD = `(id, revoke_attempts) IN (SELECT * FROM unnest($1::text[], $2::integer[]))
+        AND status = 'revoking'`;
+
+/**
+ * Renews the leases of revocations this process holds. One whose attempt already ended (a retry
+ * time was written), or that another replica took up, is left alone.
  */
 export async function extendRevocationLeases(
   db: Queryable,
-  ids: readonly string[],
+  holds: readonly RevocationHold[],
   leaseSeconds: number,
 ): Promise<void> {
   await db.query(
-    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2),
-            revoke_leased_until = now() + make_interval(secs => $2)
-      WHERE id = ANY($1::text[]) AND status = 'revoking' AND revoke_leased_until IS NOT NULL`,
-    [ids, leaseSeconds],
+    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $3),
+            revoke_leased_until = now() + make_interval(secs => $3)
+      WHERE ${HELD} AND revoke_leased_until IS NOT NULL`,
+    [holds.map((hold) => hold.id), holds.map((hold) => hold.revokeAttempts), leaseSeconds],
   );
 }
 
-/** Whether a revocation is still open (a run whose lease ran out must not act after another finished it). */
-export async function isRevoking(db: Queryable, id: string): Promise<boolean> {
-  const { rows } = await db.query("SELECT 1 FROM grants WHERE id = $1 AND status = 'revoking'", [id]);
+/**
+ * Whether this claim still holds the revocation: a run whose lease ran out while it hung must not
+ * act once another run took the grant up, or finished it.
+ */
+export async function holdsRevocation(db: Queryable, hold: RevocationHold): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM grants WHERE ${HELD}`, [[hold.id], [hold.revokeAttempts]]);
   return rows.length > 0;
 }
 
-/** A revocation attempt failed: try again after `delayMs`; it is never dropped. */
-export async function retryRevocation(db: Queryable, id: string, delayMs: number, error: string) {
+/** A revocation attempt failed: try again after `delayMs`; it is never dropped. A stale claim writes nothing. */
+export async function retryRevocation(db: Queryable, hold: RevocationHold, delayMs: number, error: string) {
   await db.query(
-    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-            revoke_leased_until = NULL, last_error = $3, updated_at = now()
-      WHERE id = $1 AND status = 'revoking'`,
-    [id, delayMs, error],
+    `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+            revoke_leased_until = NULL, last_error = $4, updated_at = now()
+      WHERE ${HELD}`,
+    [[hold.id], [hold.revokeAttempts], delayMs, error],
   );
 }
 

@@ -14,8 +14,13 @@ import { type RevocationClaim, revokeClaimedGrant } from '../workflow/revoke-gra
 import { createLeasedSource } from './leased-source.js';
 import type { DueWorkSource } from './worker.js';
 
-/** A live replica renews it four times per lease; a dead one's grants are revoked by another this soon. */
-export const REVOCATION_LEASE_SECONDS = 3;
+/**
+ * A live replica renews it four times per lease; a dead one's grants are revoked by another this
+ * soon, so access ends within seconds of its expiry even then. A live one that misses its renewals
+ * (a stall of over two seconds) is fenced: the attempt count its claim took no longer matches, and
+ * it stops before acting.
+ */
+export const REVOCATION_LEASE_SECONDS = 2;
 
 interface ClaimedRevocation {
   readonly grant: StoredGrant;
@@ -48,10 +53,10 @@ export function createRevocationSource(
       extendLeases: (items, leaseSeconds) =>
         extendRevocationLeases(
           pool,
-          items.map(({ grant }) => grant.id),
+          items.map(({ grant }) => grant),
           leaseSeconds,
         ),
-      handBack: ({ grant }) => retryRevocation(pool, grant.id, 0, 'worker stopping'),
+      handBack: ({ grant }) => retryRevocation(pool, grant, 0, 'worker stopping'),
       run: ({ grant, claim }) => revokeClaimedGrant(deps, grant, logger, claim),
       nextDueAt: () => nextRevocationDue(pool),
       describe: ({ grant, claim }) => ({ grant: grant.id, session: claim.session }),

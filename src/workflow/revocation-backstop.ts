@@ -4,7 +4,7 @@
  */
 
 import { appendAudit } from '../db/audit-repository.js';
-import { isRevoking } from '../db/grant-schedule-repository.js';
+import { holdsRevocation } from '../db/grant-schedule-repository.js';
 import { recordBackstop } from '../db/grants-repository.js';
 import { inTransaction } from '../db/pool.js';
 import type { Target } from '../domain/catalog.js';
@@ -71,7 +71,7 @@ export async function keepBackstop(
   const context = contextFor(grant, session);
   try {
     if (await backstop.exists(target, grant.id, context)) return;
-    if (!(await isRevoking(deps.pool, grant.id))) return;
+    if (!(await holdsRevocation(deps.pool, grant))) return;
     const at = backstopAtFor(new Date());
     await backstop.set(target, grant.principal, grant.id, at, context);
     await inTransaction(deps.pool, async (db) => {

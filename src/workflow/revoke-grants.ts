@@ -3,7 +3,7 @@ import { appendAudits } from '../db/audit-repository.js';
 import { gatherWrites } from '../db/gathered-writes.js';
 import {
   finishRevocations,
-  isRevoking,
+  holdsRevocation,
   markAlerted,
   retryRevocation,
 } from '../db/grant-schedule-repository.js';
@@ -80,7 +80,7 @@ function reach(deps: GrantWorkflowDeps, grant: StoredGrant): Reach {
 
 /**
  * Takes the membership away if jitbot may have added it. 'stale' when this run's lease ran out
- * while it hung and another run finished the revocation: it must not act any more.
+ * while it hung and another run took the revocation up or finished it: it must not act any more.
  */
 async function removeMembership(
   deps: GrantWorkflowDeps,
@@ -91,7 +91,7 @@ async function removeMembership(
   if (!mustRemove(grant)) return grant.preExisting ? 'kept-pre-existing' : 'nothing-applied';
   // Within its lease a claim is this run's alone: only a run that may have outlived it asks.
   const leaseMayHaveRunOut = claim.heldUntil === undefined || Date.now() >= claim.heldUntil;
-  if (leaseMayHaveRunOut && !(await isRevoking(deps.pool, grant.id))) return 'stale';
+  if (leaseMayHaveRunOut && !(await holdsRevocation(deps.pool, grant))) return 'stale';
   const session = claim.session;
   return provider.revoke(target, grant.principal, {
     ...contextFor(grant, session),
@@ -165,7 +165,7 @@ async function postpone(
   // A provider that said when to come back (a rate limit) is not asked again before then.
   const asked = isProviderError(error) ? (error.retryAfterMs ?? 0) : 0;
   const delay = Math.max(revokeRetryDelayMs(grant.revokeAttempts, deps.random), asked);
-  await retryRevocation(deps.pool, grant.id, delay, message);
+  await retryRevocation(deps.pool, grant, delay, message);
   logger.warn(
     { grant: grant.id, attempts: grant.revokeAttempts, delayMs: delay },
     `revoking ${grant.id} failed (attempt ${grant.revokeAttempts}); trying again in ${Math.ceil(delay / 1000)} s: ${message}`,
@@ -186,8 +186,8 @@ async function postpone(
  * Revokes one grant claimed as due (jobs/ claims it, holds its lease and runs this), and records
  * how it went: finished and announced, or due again later with its backstop kept. It takes access
  * away at expiry, at once after "Revoke now", and again and again after a failure until it works
- * (invariant 1). A run whose lease ran out while it hung finds the grant no longer revoking and
- * stops without acting.
+ * (invariant 1). A run whose lease ran out while it hung finds its claim no longer holds the
+ * grant and stops without acting.
  *
  * The membership goes first, the backstop only once its removal is confirmed (or IAM says it was
  * already gone): while the removal keeps failing the access may still be there, and the schedule

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseCatalog } from '../../src/config/catalog.js';
-import { claimDueRevocations } from '../../src/db/grant-schedule-repository.js';
+import { claimDueRevocations, extendRevocationLeases } from '../../src/db/grant-schedule-repository.js';
 import { createPostgresRequestStores } from '../../src/db/request-stores.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
@@ -18,6 +18,7 @@ import { decideRequest } from '../../src/workflow/decide-request.js';
 import type { GrantWorkflowDeps } from '../../src/workflow/grant-deps.js';
 import { GRANT_MAX_ATTEMPTS } from '../../src/workflow/notices.js';
 import { type PrepareDeps, prepareRequest } from '../../src/workflow/prepare-request.js';
+import { revokeClaimedGrant } from '../../src/workflow/revoke-grants.js';
 import { submitRequest } from '../../src/workflow/submit-request.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
 import { accessDenied, MemoryProvider, timeout } from '../support/memory-provider.js';
@@ -213,6 +214,62 @@ describe('an approval while the same access is being revoked', () => {
     expect(secondGrant).toMatchObject({ status: 'active', pre_existing: false });
     expect(secondGrant.id).not.toBe(firstGrant.id);
     expect(provider.members.has(requester.toLowerCase())).toBe(true);
+  });
+});
+
+describe('a revoker whose lease ran out while it hung', () => {
+  /** A grant past expiry, claimed by one replica, whose lease then ran out and another took it up. */
+  async function takenOverRevocation(requester: string) {
+    const id = await approvedRequest(requester);
+    await applyGrant(deps, id, 1);
+    const grantId = (await grantRow(id)).id;
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+    const [stale] = await claimDueRevocations(database.pool, 10, 120);
+    expect(stale?.id).toBe(grantId);
+    await database.pool.query('UPDATE grants SET next_attempt_at = now() WHERE id = $1', [grantId]);
+    const [current] = await claimDueRevocations(database.pool, 10, 120);
+    expect(current?.id).toBe(grantId);
+    if (!stale || !current) throw new Error('both claims expected');
+    return { stale, current };
+  }
+
+  async function leaseOf(grantId: string) {
+    const { rows } = await database.pool.query<{ leased: Date | null; error: string | null }>(
+      'SELECT revoke_leased_until AS leased, last_error AS error FROM grants WHERE id = $1',
+      [grantId],
+    );
+    return rows[0];
+  }
+
+  it('stops before acting once another replica took the grant up, though it is still being revoked', async () => {
+    const requester = person();
+    const { stale } = await takenOverRevocation(requester);
+
+    await revokeClaimedGrant(deps, stale, silentLogger, { heldUntil: Date.now() - 1 });
+
+    expect(provider.calls).not.toContain(`revoke:${requester.toLowerCase()}`);
+    expect(provider.members.has(requester.toLowerCase())).toBe(true);
+    expect((await grantRow(stale.requestId)).status).toBe('revoking');
+    expect((await leaseOf(stale.id))?.error).toBeNull();
+  });
+
+  it("a failure it met leaves the new holder's lease alone, and the new holder revokes once", async () => {
+    const requester = person();
+    const { stale, current } = await takenOverRevocation(requester);
+    const before = await leaseOf(current.id);
+    provider.script('revoke', () => {
+      throw timeout();
+    });
+
+    // Its check passed before the lease ran out; the AWS call then failed.
+    await revokeClaimedGrant(deps, stale, silentLogger, { heldUntil: Date.now() + 60_000 });
+    // Nor does its heartbeat, still beating, stretch the new holder's lease.
+    await extendRevocationLeases(database.pool, [stale], 600);
+    expect(await leaseOf(current.id)).toEqual(before);
+
+    await revokeClaimedGrant(deps, current, silentLogger, { heldUntil: Date.now() + 60_000 });
+    expect(provider.members.has(requester.toLowerCase())).toBe(false);
+    expect((await grantRow(stale.requestId)).status).toBe('revoked');
   });
 });
 
