@@ -36,10 +36,9 @@ import { createHomePublisher } from './slack/home-publisher.js';
 import { refreshingHomes } from './slack/home-refresh.js';
 import { useSlashCommand } from './slack/ids.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { createMessageSender } from './slack/message-delivery.js';
+import { createMessageSender, messageRetryAfterMs } from './slack/message-delivery.js';
 import { createRequestNotifier } from './slack/notifier.js';
 import { createPeopleDirectory } from './slack/people.js';
-import { slackRetryAfterMs } from './slack/rate-limits.js';
 import { createTargetSummaries } from './slack/request-views.js';
 import { createUserGroupDirectory, type UserGroupDirectory } from './slack/user-groups.js';
 import { createViewOpener } from './slack/view-opener.js';
@@ -239,7 +238,7 @@ export async function startService(inputs: ServiceInputs): Promise<RunningServic
     ...(drift ? { drift } : {}),
     ...(auditSink ? { auditSink } : {}),
     publishHome: (userId) => homes.publish(userId),
-    retryAfterOf: slackRetryAfterMs,
+    retryAfterOf: messageRetryAfterMs,
     auditCheckpoint: async (tx, head) => {
       await enqueueJob(tx, {
         kind: JOB_KINDS.auditCheckpoint,

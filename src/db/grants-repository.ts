@@ -1,15 +1,36 @@
 import type { StoredGrant } from '../domain/grant.js';
 import type { GrantStep } from '../domain/grant-state.js';
-import type { Queryable } from './pool.js';
+import { type Queryable, selectList } from './pool.js';
 
-export const GRANT_COLUMNS = `id, request_id AS "requestId", latest_request_id AS "latestRequestId",
-  target_id AS "targetId", resource, principal, requester_id AS "requesterId", status,
-  pre_existing AS "preExisting", added, add_attempted AS "addAttempted", expires_at AS "expiresAt", warn_at AS "warnAt",
-  warned_at AS "warnedAt", backstop_at AS "backstopAt", revoke_attempts AS "revokeAttempts",
-  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", alerted_at AS "alertedAt", failure,
-  granted_at AS "grantedAt", revoked_at AS "revokedAt", revoked_by AS "revokedBy",
-  revoke_reason AS "revokeReason", provider_operation AS "providerOperation",
-  provider_state AS "providerState"`;
+export const GRANT_FIELDS: readonly string[] = [
+  'id',
+  'request_id AS "requestId"',
+  'latest_request_id AS "latestRequestId"',
+  'target_id AS "targetId"',
+  'resource',
+  'principal',
+  'requester_id AS "requesterId"',
+  'status',
+  'pre_existing AS "preExisting"',
+  'added',
+  'add_attempted AS "addAttempted"',
+  'expires_at AS "expiresAt"',
+  'warn_at AS "warnAt"',
+  'warned_at AS "warnedAt"',
+  'backstop_at AS "backstopAt"',
+  'revoke_attempts AS "revokeAttempts"',
+  'next_attempt_at AS "nextAttemptAt"',
+  'last_error AS "lastError"',
+  'alerted_at AS "alertedAt"',
+  'failure',
+  'granted_at AS "grantedAt"',
+  'revoked_at AS "revokedAt"',
+  'revoked_by AS "revokedBy"',
+  'revoke_reason AS "revokeReason"',
+  'provider_operation AS "providerOperation"',
+  'provider_state AS "providerState"',
+];
+export const GRANT_COLUMNS = selectList(GRANT_FIELDS);
 const COLUMNS = GRANT_COLUMNS;
 
 export interface NewGrant {

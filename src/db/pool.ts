@@ -111,3 +111,11 @@ export async function readDueTime(db: Queryable, sql: string): Promise<Date | un
   const { rows } = await db.query<{ due: Date | null }>(sql);
   return rows[0]?.due ?? undefined;
 }
+
+/**
+ * A select list from a repository's fields (`column` or `column AS "name"`), each qualified by
+ * `alias` when given: a join of two tables whose columns share names (both have an id).
+ */
+export function selectList(fields: readonly string[], alias?: string): string {
+  return fields.map((field) => (alias ? `${alias}.${field}` : field)).join(', ');
+}

@@ -1,22 +1,14 @@
 import type { StoredGrant } from '../domain/grant.js';
 import type { Approval, DecisionKind, StoredRequest } from '../domain/request.js';
 import type { StoredRequestFacts } from '../ports/request-stores.js';
-import { GRANT_COLUMNS } from './grants-repository.js';
+import { GRANT_FIELDS } from './grants-repository.js';
 import { activeGrantUntil } from './live-grants-repository.js';
-import type { Queryable } from './pool.js';
-import { REQUEST_COLUMNS } from './requests-repository.js';
+import { type Queryable, selectList } from './pool.js';
+import { REQUEST_FIELDS } from './requests-repository.js';
 
 /** Column names that mark where the grant's columns and the rest begin in the row. */
 const GRANT_PART = '<grant>';
 const REST_PART = '<rest>';
-
-/** A repository's column list (plain columns only), each qualified by `alias`: both tables have an id. */
-function qualified(columns: string, alias: string): string {
-  return columns
-    .split(',')
-    .map((column) => `${alias}.${column.trim()}`)
-    .join(', ');
-}
 
 /**
  * The request, its grant and its approvals in order, in one round trip: every message and Home
@@ -26,7 +18,7 @@ function qualified(columns: string, alias: string): string {
  * pending) is a statement of its own, as folding it in cost more planning than it saved.
  */
 const FACTS_SQL = `
-  SELECT ${qualified(REQUEST_COLUMNS, 'r')}, NULL AS "${GRANT_PART}", ${qualified(GRANT_COLUMNS, 'g')},
+  SELECT ${selectList(REQUEST_FIELDS, 'r')}, NULL AS "${GRANT_PART}", ${selectList(GRANT_FIELDS, 'g')},
          NULL AS "${REST_PART}",
          (SELECT json_agg(json_build_object('approverId', approver_id, 'decision', decision,
                                             'reason', reason, 'createdAt', created_at) ORDER BY id)

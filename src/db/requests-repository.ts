@@ -1,14 +1,31 @@
 import type { StoredRequest } from '../domain/request.js';
 import type { ApprovalWindow, NewRequest, StatusChange } from '../ports/request-stores.js';
-import { type Queryable, readDueTime } from './pool.js';
+import { type Queryable, readDueTime, selectList } from './pool.js';
 
-export const REQUEST_COLUMNS = `id, target_id AS "targetId", requester_id AS "requesterId", principal,
-  duration_seconds AS "durationSeconds", justification, ticket, status,
-  approvals_required AS "approvalsRequired", breakglass, decide_by AS "decideBy",
-  decided_at AS "decidedAt", decided_by AS "decidedBy", decision_reason AS "decisionReason",
-  created_at AS "createdAt", approved_via AS "approvedVia", reviewed_by AS "reviewedBy",
-  grant_id AS "grantId", principal_label AS "principalLabel", permissions,
-  extends_grant_id AS "extendsGrantId"`;
+export const REQUEST_FIELDS: readonly string[] = [
+  'id',
+  'target_id AS "targetId"',
+  'requester_id AS "requesterId"',
+  'principal',
+  'duration_seconds AS "durationSeconds"',
+  'justification',
+  'ticket',
+  'status',
+  'approvals_required AS "approvalsRequired"',
+  'breakglass',
+  'decide_by AS "decideBy"',
+  'decided_at AS "decidedAt"',
+  'decided_by AS "decidedBy"',
+  'decision_reason AS "decisionReason"',
+  'created_at AS "createdAt"',
+  'approved_via AS "approvedVia"',
+  'reviewed_by AS "reviewedBy"',
+  'grant_id AS "grantId"',
+  'principal_label AS "principalLabel"',
+  'permissions',
+  'extends_grant_id AS "extendsGrantId"',
+];
+export const REQUEST_COLUMNS = selectList(REQUEST_FIELDS);
 
 /** Inserts a pending request; undefined when the person already has one pending for the target. */
 export async function insertRequest(db: Queryable, request: NewRequest): Promise<StoredRequest | undefined> {

@@ -12,6 +12,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { SERVICE_ACTOR } from '../ports/audit-log.js';
 import type { SlackMessage } from './blocks/types.js';
+import { slackRetryAfterMs } from './rate-limits.js';
 
 /** Slack's own hiccups are worth retrying; anything else it says "no" to will say "no" again. */
 const RETRYABLE_SLACK_ERRORS = new Set([
@@ -64,6 +65,14 @@ export class MessageInFlightError extends Error {
 }
 
 const IN_FLIGHT_RETRY_MS = 5_000;
+
+/**
+ * How long a job that sends messages was asked to wait: by Slack (a 429), or by a message another
+ * worker is posting. Neither is the job's fault, so neither counts as a try.
+ */
+export function messageRetryAfterMs(error: unknown): number | undefined {
+  return error instanceof MessageInFlightError ? error.retryAfterMs : slackRetryAfterMs(error);
+}
 
 export interface MessageSender {
   /** Posts once per (request, purpose, recipient); a permanent refusal is logged and audited. */

@@ -1,6 +1,5 @@
 import { ErrorCode } from '@slack/web-api';
 import { field } from '../errors.js';
-import { MessageInFlightError } from './message-delivery.js';
 
 /**
  * How long Slack asked jitbot to wait (a 429's Retry-After) for a call the client gave back
@@ -8,8 +7,6 @@ import { MessageInFlightError } from './message-delivery.js';
  * pause every other message queued on it, and the durable job waits it out without holding anything.
  */
 export function slackRetryAfterMs(error: unknown): number | undefined {
-  // A message another worker is posting (message-delivery.ts): not the job's fault either.
-  if (error instanceof MessageInFlightError) return error.retryAfterMs;
   if (field(error, 'code') !== ErrorCode.RateLimitedError) return undefined;
   const seconds = field(error, 'retryAfter');
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;

@@ -7,9 +7,9 @@ import {
   createMessageSender,
   type Delivery,
   MessageInFlightError,
+  messageRetryAfterMs,
   slotOf,
 } from '../../src/slack/message-delivery.js';
-import { slackRetryAfterMs } from '../../src/slack/rate-limits.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 
@@ -107,7 +107,7 @@ describe('posting a message once', () => {
     const refused = await sender.post(delivery(requestId)).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(MessageInFlightError);
     // Retried soon, without using up a try.
-    expect(slackRetryAfterMs(refused)).toBeGreaterThan(0);
+    expect(messageRetryAfterMs(refused)).toBeGreaterThan(0);
     expect(postsOf(requestId)).toHaveLength(0);
     await database.pool.query(
       'UPDATE slack_messages SET reserved_at = now() - make_interval(secs => $2) WHERE request_id = $1',
