@@ -185,6 +185,10 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
     const key = `${account.id}\n${sessionName}`;
     const session = sessions.get(key);
     if (session !== undefined) {
+      // Kept in the order of use, so the one evicted is the least used: a revocation session in
+      // use for minutes is not pushed out by a stream of one-request sessions.
+      sessions.delete(key);
+      sessions.set(key, session);
       const current = session.credentials;
       const credentials = await current;
       if (fresh(credentials)) return credentials;

@@ -83,20 +83,22 @@ const HELD = `(id, revoke_attempts) IN (SELECT * FROM unnest($1::text[], $2::int
         AND status = 'revoking'`;
 
 /**
- * Renews the leases of revocations this process holds. One whose attempt already ended (a retry
- * time was written), or that another replica took up, is left alone.
+ * Renews the leases of revocations this process holds, and returns the grants renewed. One whose
+ * attempt already ended (a retry time was written), or that another replica took up, is left alone.
  */
 export async function extendRevocationLeases(
   db: Queryable,
   holds: readonly RevocationHold[],
   leaseSeconds: number,
-): Promise<void> {
-  await db.query(
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
     `UPDATE grants SET next_attempt_at = now() + make_interval(secs => $3),
             revoke_leased_until = now() + make_interval(secs => $3)
-      WHERE ${HELD} AND revoke_leased_until IS NOT NULL`,
+      WHERE ${HELD} AND revoke_leased_until IS NOT NULL
+      RETURNING id`,
     [holds.map((hold) => hold.id), holds.map((hold) => hold.revokeAttempts), leaseSeconds],
   );
+  return rows.map((row) => row.id);
 }
 
 /**

@@ -16,15 +16,44 @@ import type { DueWorkSource } from './worker.js';
 
 /**
  * A live replica renews it four times per lease; a dead one's grants are revoked by another this
- * soon, so access ends within seconds of its expiry even then. A live one that misses its renewals
- * (a stall of over two seconds) is fenced: the attempt count its claim took no longer matches, and
- * it stops before acting.
+ * soon, so access ends within seconds of its expiry even then. Not shorter: in a burst of 1,000
+ * expiries on two cores, renewals queued behind the burst's queries let a 2 s lease run out under
+ * a live revoker, and the grant was claimed and removed a second time beside it. A revoker that
+ * misses its renewals anyway is fenced: the attempt count its claim took no longer matches, and it
+ * stops before acting.
  */
-export const REVOCATION_LEASE_SECONDS = 2;
+export const REVOCATION_LEASE_SECONDS = 3;
 
 interface ClaimedRevocation {
   readonly grant: StoredGrant;
-  readonly claim: RevocationClaim & { readonly session: string };
+  /** Its `heldUntil` moves on with each renewal of this grant's lease. */
+  readonly claim: RevocationClaim & { readonly session: string; heldUntil: number };
+}
+
+/** Half the lease, counted from before the statement that took or renewed it: surely still ours then. */
+function heldUntil(sentAt: number, leaseSeconds: number): number {
+  return sentAt + (leaseSeconds * 1000) / 2;
+}
+
+/**
+ * How long this process's revocations share one connector session (`jitbot-revoke-<batch id>`,
+ * one AssumeRole per account). Well inside the session's 15 minutes, so its credentials are never
+ * refreshed under the same name.
+ */
+export const REVOCATION_SESSION_MS = 5 * 60_000;
+
+/**
+ * The session of the current window: revocations claimed within it share one, so a revocation at
+ * expiry finds the connector session already assumed (AssumeRole, and its throttling, off the path
+ * from expiry to removal) and a burst costs one AssumeRole per account, not one per grant.
+ */
+function createRevocationSessions(now: () => number = Date.now): () => string {
+  let current: { readonly name: string; readonly openedAt: number } | undefined;
+  return () => {
+    if (!current || now() - current.openedAt >= REVOCATION_SESSION_MS)
+      current = { name: revocationSessionName(randomUUID().slice(0, 8)), openedAt: now() };
+    return current.name;
+  };
 }
 
 /**
@@ -38,24 +67,32 @@ export function createRevocationSource(
   logger: Logger,
 ): DueWorkSource & { running(): number } {
   const { pool } = deps;
+  const sessionOfTheWindow = createRevocationSessions();
   return createLeasedSource<ClaimedRevocation>(
     {
       name: DUE_WORK.revocations,
       claim: async (limit, leaseSeconds) => {
-        // Grants claimed together share one connector session per account: a burst of expiries
-        // costs one AssumeRole per account and claim, not one per grant.
-        const session = revocationSessionName(randomUUID().slice(0, 8));
-        // Half the lease, counted from before the claim was sent: the row is surely still ours then.
-        const heldUntil = Date.now() + (leaseSeconds * 1000) / 2;
+        const session = sessionOfTheWindow();
+        const sentAt = Date.now();
         const grants = await claimDueRevocations(pool, limit, leaseSeconds);
-        return grants.map((grant) => ({ grant, claim: { session, heldUntil } }));
+        return grants.map((grant) => ({
+          grant,
+          claim: { session, heldUntil: heldUntil(sentAt, leaseSeconds) },
+        }));
       },
-      extendLeases: (items, leaseSeconds) =>
-        extendRevocationLeases(
-          pool,
-          items.map(({ grant }) => grant),
-          leaseSeconds,
-        ),
+      // A renewed lease spares the revoker a look at the row before it acts (removeMembership).
+      extendLeases: async (items, leaseSeconds) => {
+        const sentAt = Date.now();
+        const renewed = new Set(
+          await extendRevocationLeases(
+            pool,
+            items.map(({ grant }) => grant),
+            leaseSeconds,
+          ),
+        );
+        for (const { grant, claim } of items)
+          if (renewed.has(grant.id)) claim.heldUntil = heldUntil(sentAt, leaseSeconds);
+      },
       handBack: ({ grant }) => retryRevocation(pool, grant, 0, 'worker stopping'),
       run: ({ grant, claim }) => revokeClaimedGrant(deps, grant, logger, claim),
       nextDueAt: () => nextRevocationDue(pool),

@@ -151,8 +151,8 @@ export interface CallContext {
   /** Slack user id of whoever caused the call, or `jitbot`. */
   readonly actor: string;
   /**
-   * The connector session to sign in, when several calls share one: revocations claimed together
-   * in one account assume its role once (`jitbot-revoke-<batch id>`), and each call's audit row
+   * The connector session to sign in, when several calls share one: a replica's revocations within
+   * a few minutes assume each account's role once (`jitbot-revoke-<batch id>`), and each call's audit row
    * names the session, so CloudTrail's session name still leads to every grant it served.
    * Absent: a session of its own, named after the request.
    */

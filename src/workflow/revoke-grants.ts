@@ -38,7 +38,8 @@ export interface RevocationClaim {
   readonly session?: string;
   /**
    * Until when (this process's clock) the claim's lease is certainly still held, so no other run
-   * can have taken the grant up: a margin inside the lease, counted from before the claim.
+   * can have taken the grant up: a margin inside the lease, counted from before the claim or the
+   * latest renewal (the holder moves it on as the heartbeat renews).
    */
   readonly heldUntil?: number;
 }

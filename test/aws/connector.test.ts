@@ -48,6 +48,20 @@ describe('the AWS connector', () => {
     ]);
   });
 
+  it('keeps a session in use while one-request sessions come and go: the least used one is evicted', async () => {
+    const account = buildAccount();
+    const connector = aws.connect([account]);
+    const revocations = context({ session: 'jitbot-revoke-1a2b3c4d' });
+    await connector.clientsFor(account, revocations);
+    for (let request = 1; request <= 40; request += 1) {
+      await connector.clientsFor(account, context({ requestId: `R-${request}` }));
+      if (request % 10 === 0) await connector.clientsFor(account, revocations);
+    }
+    const names = aws.fake.callsTo('AssumeRole').map((call) => call.params.RoleSessionName);
+    expect(names.filter((name) => name === 'jitbot-revoke-1a2b3c4d')).toHaveLength(1);
+    expect(names).toHaveLength(41);
+  });
+
   it('shares one AssumeRole between concurrent callers of the same session', async () => {
     const account = buildAccount();
     const connector = aws.connect([account]);

@@ -144,6 +144,34 @@ describe('granting and revoking an IAM group', () => {
     expect(JSON.stringify(jitbot.slack.calls)).not.toContain(EXTERNAL_ID);
   });
 
+  it('revokes grants that end apart in one connector session, and the audit lists the grants it served', async () => {
+    const [first, second] = [newUser(), newUser()];
+    const firstGrant = await grantFor('ops-admin', first);
+    const secondGrant = await grantFor('ops-admin', second);
+    await expireNow(firstGrant.id);
+    await untilEnded(firstGrant.id);
+    await expireNow(secondGrant.id);
+    await untilEnded(secondGrant.id);
+
+    const removals = jitbot.aws
+      .callsTo('RemoveUserFromGroup')
+      .filter((call) => [iamName(first), iamName(second)].includes(String(call.params.UserName)));
+    const sessions = new Set(removals.map((call) => call.session?.sessionName));
+    expect(removals).toHaveLength(2);
+    expect(sessions.size).toBe(1);
+    const [session] = [...sessions];
+    expect(session).toMatch(/^jitbot-revoke-/);
+    expect(
+      jitbot.aws.callsTo('AssumeRole').filter((call) => call.params.RoleSessionName === session),
+    ).toHaveLength(1);
+    const { rows } = await jitbot.database.pool.query(
+      "SELECT DISTINCT grant_id FROM audit_events WHERE details->>'session' = $1",
+      [session],
+    );
+    // Other grants this replica revoked in the same minutes are listed too.
+    expect(rows.map((row) => row.grant_id)).toEqual(expect.arrayContaining([firstGrant.id, secondGrant.id]));
+  });
+
   it('leaves a membership the person already had in place, and says so', async () => {
     const requester = newUser();
     iam.addUser(iamName(requester), ['jit-ops-admin']);

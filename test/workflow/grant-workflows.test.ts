@@ -264,8 +264,9 @@ describe('a revoker whose lease ran out while it hung', () => {
     // Its check passed before the lease ran out; the AWS call then failed.
     await revokeClaimedGrant(deps, stale, silentLogger, { heldUntil: Date.now() + 60_000 });
     // Nor does its heartbeat, still beating, stretch the new holder's lease.
-    await extendRevocationLeases(database.pool, [stale], 600);
+    expect(await extendRevocationLeases(database.pool, [stale], 600)).toEqual([]);
     expect(await leaseOf(current.id)).toEqual(before);
+    expect(await extendRevocationLeases(database.pool, [current], 120)).toEqual([current.id]);
 
     await revokeClaimedGrant(deps, current, silentLogger, { heldUntil: Date.now() + 60_000 });
     expect(provider.members.has(requester.toLowerCase())).toBe(false);
