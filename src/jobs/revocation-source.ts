@@ -47,11 +47,12 @@ export const REVOCATION_SESSION_MS = 5 * 60_000;
  * expiry finds the connector session already assumed (AssumeRole, and its throttling, off the path
  * from expiry to removal) and a burst costs one AssumeRole per account, not one per grant.
  */
-function createRevocationSessions(now: () => number = Date.now): () => string {
+function createRevocationSessions(): () => string {
   let current: { readonly name: string; readonly openedAt: number } | undefined;
   return () => {
-    if (!current || now() - current.openedAt >= REVOCATION_SESSION_MS)
-      current = { name: revocationSessionName(randomUUID().slice(0, 8)), openedAt: now() };
+    const now = Date.now();
+    if (!current || now - current.openedAt >= REVOCATION_SESSION_MS)
+      current = { name: revocationSessionName(randomUUID().slice(0, 8)), openedAt: now };
     return current.name;
   };
 }
