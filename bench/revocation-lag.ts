@@ -7,13 +7,14 @@
  *   npm run bench:revocation     (DATABASE_URL, else a fresh database on 127.0.0.1:5432, else embedded)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { notifyDueWork } from '../src/db/jobs-repository.js';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../test/support/service-process.js';
 import { type BenchDatabase, openBenchDatabase } from './support/bench-database.js';
+import { loggedProblems } from './support/jitbot-service.js';
 import { cleanUp, firstLine } from './support/processes.js';
 import { createBackstops, insertGrants, planGrants, type SeededGrant } from './support/revocation-seed.js';
 import { epochNow, startTimedFakeAws, type TimedFakeAws } from './support/timed-fake-aws.js';
@@ -288,7 +289,7 @@ try {
         JITBOT_DATA_DIR: join(dir, 'data'),
         DATABASE_URL: database.url,
         PORT: String(port),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
         AWS_ENDPOINT_URL: fake.url,
         AWS_ACCESS_KEY_ID: 'AKIDJITBOTBENCH',
         AWS_SECRET_ACCESS_KEY: 'bench-secret',
@@ -301,6 +302,8 @@ try {
   children.push(jitbot);
   jitbot.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    // BENCH_LOG_FILE keeps every line jitbot logged (BENCH_LOG_LEVEL=debug: each claim and call).
+    if (process.env.BENCH_LOG_FILE) appendFileSync(process.env.BENCH_LOG_FILE, chunk);
   });
   jitbot.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -330,7 +333,7 @@ try {
   const verdict = await verify(database, fake, grants);
   for (const line of verdict.lines) console.log(line);
   console.log(`exactly once: ${verdict.ok ? 'yes' : 'NO'}`);
-  const problems = output.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+  const problems = loggedProblems(output);
   if (problems.length > 0) {
     console.log(`jitbot logged ${problems.length} warnings/errors; the first ones:`);
     for (const line of problems.slice(0, 3)) console.log(`  ${line.slice(0, 400)}`);

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOT_TOKEN, CLI, freePort, SIGNING_SECRET } from '../../test/support/service-process.js';
+import { PROBLEM_LINE } from '../support/jitbot-service.js';
 import { sleep } from './random.js';
 
 /**
@@ -95,7 +96,7 @@ export class Slot {
         appendFileSync(join(process.env.SOAK_LOG_DIR, `${this.setup.name}.log`), chunk);
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
-        if (/"level":("warn"|"error"|"fatal"|40|50|60)[,}]/.test(line)) this.problems += 1;
+        if (PROBLEM_LINE.test(line)) this.problems += 1;
         this.output.push(`[${this.setup.name}#${incarnation}] ${line}`);
       }
       if (this.output.length > OUTPUT_LINES_KEPT)

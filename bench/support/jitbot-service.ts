@@ -82,7 +82,10 @@ export function rssMegabytes(pid: number | undefined): number | undefined {
   return kilobytes === undefined ? undefined : Number(kilobytes) / 1024;
 }
 
-/** The warnings and errors jitbot logged (pino levels 40 and up), for the report. */
+/** A log line of a warning or worse: jitbot's logger writes level labels, pino's default numbers. */
+export const PROBLEM_LINE = /"level":("warn"|"error"|"fatal"|40|50|60)[,}]/;
+
+/** The warnings and errors jitbot logged, for the report. */
 export function loggedProblems(output: string): string[] {
-  return output.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+  return output.split('\n').filter((line) => PROBLEM_LINE.test(line));
 }

@@ -16,6 +16,7 @@ import { outboundProxy } from '../http/outbound-proxy.js';
 import type { Logger } from '../log/logger.js';
 import { type CallContext, type CallRecorder, ProviderError } from '../ports/access-provider.js';
 import { awsErrorFacts, toProviderError } from './aws-errors.js';
+import { REVOCATION_MAX_ATTEMPTS, RevocationRetryStrategy } from './revocation-retries.js';
 
 /** Temporary (or base) AWS credentials, as the SDK clients take them. */
 export interface AwsCredentials {
@@ -31,6 +32,7 @@ export interface AwsConnectorOptions {
   readonly endpoint?: string;
   /** jitbot's own identity, which assumes the connector roles; default: the SDK's credential chain. */
   readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
+  /** Tries per call, for every call alike (tests turn the SDK's retries off with 1); default: 5, and 9 for a revocation's. */
   readonly maxAttempts?: number;
   readonly record: CallRecorder;
   readonly logger: Logger;
@@ -90,6 +92,15 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
   const retries = () =>
     new ConfiguredRetryStrategy(maxAttempts, (attempt) => 50 * 2 ** attempt * (0.5 + Math.random() / 2));
   const settings = () => ({ ...common, retryStrategy: retries() });
+  // A shared session is a revocation's (CallContext.session): its calls retry its own way.
+  const settingsFor = (context: CallContext) =>
+    context.session === undefined
+      ? settings()
+      : {
+          ...common,
+          maxAttempts: options.maxAttempts ?? REVOCATION_MAX_ATTEMPTS,
+          retryStrategy: new RevocationRetryStrategy(options.maxAttempts ?? REVOCATION_MAX_ATTEMPTS),
+        };
   const common = {
     maxAttempts,
     // Each command's middleware is resolved once per client, not on every call: jitbot never
@@ -244,17 +255,17 @@ export function createAwsConnector(options: AwsConnectorOptions): AwsConnector {
       const clients: AwsClients = {
         account,
         iam: new IAMClient({
-          ...settings(),
+          ...settingsFor(context),
           region: iamRegionOf(partitionOf(account.connectorRoleArn)),
           credentials,
         }),
-        scheduler: new SchedulerClient({ ...settings(), region, credentials }),
+        scheduler: new SchedulerClient({ ...settingsFor(context), region, credentials }),
         get ssoAdmin() {
-          ssoAdmin ??= new SSOAdminClient({ ...settings(), region, credentials });
+          ssoAdmin ??= new SSOAdminClient({ ...settingsFor(context), region, credentials });
           return ssoAdmin;
         },
         get identityStore() {
-          identityStore ??= new IdentitystoreClient({ ...settings(), region, credentials });
+          identityStore ??= new IdentitystoreClient({ ...settingsFor(context), region, credentials });
           return identityStore;
         },
       };

@@ -260,7 +260,7 @@ export async function revokeEarly(
 ): Promise<StoredGrant | undefined> {
   const { rows } = await db.query<StoredGrant>(
     `UPDATE grants
-        SET status = $6::grant_status, next_attempt_at = now(), revoke_leased_until = NULL, expires_at = LEAST(expires_at, now()),
+        SET status = $6::grant_status, next_attempt_at = now(), revoke_leased_until = NULL, revoke_claimant = NULL, expires_at = LEAST(expires_at, now()),
             revoked_by = $2, revoke_reason = $3, failure = COALESCE($4, failure), updated_at = now()
       WHERE id = $1 AND status = ANY($5::grant_status[]) RETURNING ${COLUMNS}`,
     [change.id, change.actor, change.reason, change.failure ?? null, change.step.from, change.step.to],

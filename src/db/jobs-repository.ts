@@ -146,7 +146,6 @@ export async function nextJobDueAt(db: Queryable): Promise<Date | undefined> {
   );
 }
 
-/** Extends a running job's lease, only while this worker still holds it. */
 /** Renews the leases of the jobs `workerId` is running (one statement for all of them). */
 export async function extendJobLeases(
   db: Queryable,
@@ -154,9 +153,13 @@ export async function extendJobLeases(
   workerId: string,
   leaseSeconds: number,
 ) {
+  // A job locked by another statement (being completed, in a batch that locks its rows in its own
+  // order) is skipped, not waited for: waiting could deadlock with that batch (extendRevocationLeases).
   await db.query(
     `UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
-      WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'running'`,
+      WHERE id IN (
+        SELECT id FROM jobs WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'running'
+           FOR UPDATE SKIP LOCKED)`,
     [ids, workerId, leaseSeconds],
   );
 }

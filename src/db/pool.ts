@@ -107,8 +107,12 @@ export function isDatabaseTimeout(error: unknown): error is Error {
 }
 
 /** When the next piece of work falls due, from a query of one row with a `due` column; undefined: none. */
-export async function readDueTime(db: Queryable, sql: string): Promise<Date | undefined> {
-  const { rows } = await db.query<{ due: Date | null }>(sql);
+export async function readDueTime(
+  db: Queryable,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<Date | undefined> {
+  const { rows } = await db.query<{ due: Date | null }>(sql, [...params]);
   return rows[0]?.due ?? undefined;
 }
 

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { ChainHead } from '../db/audit-chain-repository.js';
 import { DUE_CHANNEL, JOBS_CHANNEL } from '../db/jobs-repository.js';
 import type { Queryable } from '../db/pool.js';
+import { createReplicaPresence } from '../db/replica-presence.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestWorkflowDeps } from '../workflow/deps.js';
 import type { GrantWorkflowDeps } from '../workflow/grant-deps.js';
@@ -53,7 +54,10 @@ export function createBackgroundWorker({
 }: BackgroundWorkerDeps): Worker {
   // Names this process on the jobs it holds, so a lease is only ever settled by its holder.
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const revocations = createRevocationSource(grants, logger.child({ component: 'revocations' }));
+  // Held on a connection of its own while the worker runs, so a replica killed while revoking is
+  // seen gone at once and its revocations taken up by another (revocation-source.ts).
+  const presence = createReplicaPresence(pool, logger.child({ component: 'presence' }));
+  const revocations = createRevocationSource(grants, logger.child({ component: 'revocations' }), presence);
   const sources = [
     // Revocations first, and jobs yield to them: access goes on time even in a burst of expiries.
     revocations,
@@ -89,5 +93,12 @@ export function createBackgroundWorker({
       ? [createAuditSinkSource({ pool, sink: auditSink, logger: logger.child({ component: 'audit-sink' }) })]
       : []),
   ];
-  return createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL, DUE_CHANNEL] });
+  const worker = createWorker({ pool, sources, logger, channels: [JOBS_CHANNEL, DUE_CHANNEL] });
+  return {
+    ...worker,
+    async stop() {
+      await worker.stop();
+      await presence.close();
+    },
+  };
 }

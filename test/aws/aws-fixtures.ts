@@ -69,14 +69,20 @@ export function useFakeAws() {
     get url() {
       return state.url;
     },
-    /** The account's roles and a user set up in the fake, and a connector with SDK retries off. */
-    connect(accounts: readonly Account[] = [buildAccount()], maxAttempts = 1): AwsConnector {
+    /**
+     * The account's roles set up in the fake, and a connector with SDK retries off, or with
+     * jitbot's own retries (`'production'`), to test them.
+     */
+    connect(
+      accounts: readonly Account[] = [buildAccount()],
+      retries: 'off' | 'production' = 'off',
+    ): AwsConnector {
       for (const account of accounts) state.fake.addRole(account.connectorRoleArn, account.externalId);
       const connector = createAwsConnector({
         accounts,
         endpoint: state.url,
         credentials: BASE_CREDENTIALS,
-        maxAttempts,
+        ...(retries === 'off' ? { maxAttempts: 1 } : {}),
         logger: pino({ level: 'silent' }),
         record: async (call) => {
           recorded.push(call);

@@ -118,6 +118,47 @@ describe('the AWS connector', () => {
     });
   });
 
+  it("rides out a run of throttles in a revocation's session that a request's call gives up on", async () => {
+    const account = buildAccount();
+    aws.fake.account(account.accountId).addUser('alice', ['dev']);
+    const connector = aws.connect([account], 'production');
+    const list = new ListGroupsForUserCommand({ UserName: 'alice' });
+
+    // A request's call: five tries, then jitbot's own retry takes over.
+    aws.fake.failNext('ListGroupsForUser', { code: 'Throttling', status: 400, times: 6 });
+    const request = await connector.clientsFor(account, context({ requestId: 'R-7' }));
+    await expect(request.iam.send(list)).rejects.toMatchObject({ name: 'Throttling' });
+    expect(aws.fake.callsTo('ListGroupsForUser')).toHaveLength(5);
+
+    // A revocation's: throttled eight times, removed on the ninth try, within the one call.
+    aws.fake.failNext('ListGroupsForUser', { code: 'Throttling', status: 400, times: 8 });
+    const revocation = await connector.clientsFor(account, context({ session: 'jitbot-revoke-5e6f7a8b' }));
+    const startedAt = Date.now();
+    await expect(revocation.iam.send(list)).resolves.toMatchObject({ Groups: [{ GroupName: 'dev' }] });
+    expect(aws.fake.callsTo('ListGroupsForUser')).toHaveLength(5 + 9);
+    // Short steps: eight waits of at most 25, 50, 100, then 200 ms.
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+
+    // And not for ever: a ninth throttle in a row goes back to jitbot's durable retry.
+    aws.fake.failNext('ListGroupsForUser', { code: 'Throttling', status: 400, times: 9 });
+    await expect(revocation.iam.send(list)).rejects.toMatchObject({ name: 'Throttling' });
+    expect(aws.fake.callsTo('ListGroupsForUser')).toHaveLength(5 + 9 + 9);
+  });
+
+  it("does not retry a revocation's call that AWS refused outright", async () => {
+    const account = buildAccount();
+    aws.fake.account(account.accountId).addUser('alice', ['dev']);
+    const connector = aws.connect([account], 'production');
+    aws.fake.failNext('ListGroupsForUser', { code: 'AccessDenied', status: 403 });
+    const revocation = await connector.clientsFor(account, context({ session: 'jitbot-revoke-5e6f7a8b' }));
+    await expect(
+      revocation.iam.send(new ListGroupsForUserCommand({ UserName: 'alice' })),
+    ).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+    expect(aws.fake.callsTo('ListGroupsForUser')).toHaveLength(1);
+  });
+
   it('reports AWS out of reach as retryable', async () => {
     const account = buildAccount();
     const connector = aws.connect([account]);

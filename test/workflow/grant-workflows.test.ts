@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseCatalog } from '../../src/config/catalog.js';
-import { claimDueRevocations, extendRevocationLeases } from '../../src/db/grant-schedule-repository.js';
+import {
+  claimDueRevocations,
+  extendRevocationLeases,
+  PRESENCE_POLL_MS,
+} from '../../src/db/grant-schedule-repository.js';
+import {
+  createReplicaPresence,
+  PRESENCE_LOCK_SPACE,
+  PRESENT_CLAIMANTS,
+} from '../../src/db/replica-presence.js';
 import { createPostgresRequestStores } from '../../src/db/request-stores.js';
 import { findRequest } from '../../src/db/requests-repository.js';
 import { newGrantId, newRequestId } from '../../src/domain/request-id.js';
@@ -271,6 +280,124 @@ describe('a revoker whose lease ran out while it hung', () => {
     await revokeClaimedGrant(deps, current, silentLogger, { heldUntil: Date.now() + 60_000 });
     expect(provider.members.has(requester.toLowerCase())).toBe(false);
     expect((await grantRow(stale.requestId)).status).toBe('revoked');
+  });
+});
+
+describe('renewing the leases of a burst of revocations', () => {
+  it('skips a grant another statement has locked instead of waiting on it (waiting could deadlock)', async () => {
+    const requesters = [person(), person()];
+    const ids: string[] = [];
+    for (const requester of requesters) {
+      const id = await approvedRequest(requester);
+      await applyGrant(deps, id, 1);
+      ids.push((await grantRow(id)).id);
+    }
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = ANY($1)', [ids]);
+    const held = (await claimDueRevocations(database.pool, 10, 120)).filter((grant) =>
+      ids.includes(grant.id),
+    );
+    expect(held).toHaveLength(2);
+    const [locked, free] = held;
+    if (!locked || !free) throw new Error('two claims expected');
+
+    // A finishing transaction holds one row, as a burst's batch does while it records its ends.
+    const finishing = await database.pool.connect();
+    try {
+      await finishing.query('BEGIN');
+      await finishing.query('SELECT 1 FROM grants WHERE id = $1 FOR UPDATE', [locked.id]);
+      const renewal = extendRevocationLeases(database.pool, held, 120);
+      const answer = await Promise.race([
+        renewal,
+        new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5_000)),
+      ]);
+      expect(answer).toEqual([free.id]);
+    } finally {
+      await finishing.query('ROLLBACK');
+      finishing.release();
+    }
+    // The next renewal, a quarter of a lease later, renews it.
+    expect((await extendRevocationLeases(database.pool, held, 120)).sort()).toEqual(
+      [locked.id, free.id].sort(),
+    );
+  });
+});
+
+describe('a replica killed while revoking', () => {
+  /** Whether a presence key is held, as every replica sees it. */
+  async function present(key: number): Promise<boolean> {
+    const { rows } = await database.pool.query(
+      `SELECT 1 FROM (${PRESENT_CLAIMANTS}) AS present(key) WHERE key = $1`,
+      [key],
+    );
+    return rows.length > 0;
+  }
+
+  it('has its revocation taken up by another replica at once, not when its lease runs out', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    await applyGrant(deps, id, 1);
+    const grantId = (await grantRow(id)).id;
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+    const killed = createReplicaPresence(database.pool, silentLogger);
+    const survivor = createReplicaPresence(database.pool, silentLogger);
+    const other = createRevocationSource(deps, silentLogger, survivor);
+    try {
+      const key = (await killed.ensure())?.key;
+      if (key === undefined) throw new Error('the first replica could not take its presence lock');
+      // Its claim holds for two minutes: only its presence can end it sooner.
+      expect((await claimDueRevocations(database.pool, 10, 120, key)).map((grant) => grant.id)).toEqual([
+        grantId,
+      ]);
+
+      // While it is there, slow or not, its revocation is its own; the other looks again shortly.
+      expect(await other.runDue()).toBe(0);
+      const looksAgainAt = (await other.nextDueAt())?.getTime() ?? Number.POSITIVE_INFINITY;
+      expect(looksAgainAt).toBeLessThanOrEqual(Date.now() + PRESENCE_POLL_MS + 1000);
+
+      // SIGKILL closes its connections: the server ends them, and its lock with them.
+      await database.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks
+          WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND objsubid = 2 AND objid = $2::bigint::oid`,
+        [PRESENCE_LOCK_SPACE, key],
+      );
+      await expect.poll(() => present(key), { timeout: 5000, interval: 20 }).toBe(false);
+      expect(killed.current()).toBeUndefined();
+
+      expect(await other.runDue()).toBe(1);
+      await other.drain?.();
+      expect(provider.calls.filter((call) => call === `revoke:${requester.toLowerCase()}`)).toHaveLength(1);
+      expect(provider.members.has(requester.toLowerCase())).toBe(false);
+      expect(await grantRow(id)).toMatchObject({
+        status: 'revoked',
+        revoke_attempts: 2,
+        revoke_claimant: null,
+      });
+    } finally {
+      await killed.close();
+      await survivor.close();
+    }
+  });
+
+  it('a replica without its presence lock still has its revocations taken up when the lease runs out', async () => {
+    const requester = person();
+    const id = await approvedRequest(requester);
+    await applyGrant(deps, id, 1);
+    const grantId = (await grantRow(id)).id;
+    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+    const survivor = createReplicaPresence(database.pool, silentLogger);
+    const other = createRevocationSource(deps, silentLogger, survivor);
+    try {
+      expect((await claimDueRevocations(database.pool, 10, 120)).map((grant) => grant.id)).toEqual([grantId]);
+      // Nothing names its replica, so nothing says it died: the lease decides.
+      expect(await other.runDue()).toBe(0);
+      expect((await other.nextDueAt())?.getTime()).toBeGreaterThan(Date.now() + 60_000);
+      await database.pool.query('UPDATE grants SET next_attempt_at = now() WHERE id = $1', [grantId]);
+      expect(await other.runDue()).toBe(1);
+      await other.drain?.();
+      expect(await grantRow(id)).toMatchObject({ status: 'revoked' });
+    } finally {
+      await survivor.close();
+    }
   });
 });
 
