@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { whileHeld } from './pool.js';
 
 /**
  * The limits of an admin command's read (an export, a report): its statements may rightly run
@@ -25,6 +26,9 @@ export async function withLongRead<T>(pool: pg.Pool, work: (query: LongQuery) =>
     return client.query(config);
   };
   let failed: Error | undefined;
+  const stopWatching = whileHeld(client, (lost) => {
+    failed = lost;
+  });
   try {
     await query('BEGIN READ ONLY');
     await query(`SET LOCAL statement_timeout = ${LONG_READ.statementMs}`);
@@ -35,6 +39,7 @@ export async function withLongRead<T>(pool: pg.Pool, work: (query: LongQuery) =>
     failed = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
+    stopWatching();
     client.release(failed);
   }
 }

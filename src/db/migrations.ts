@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { describeError, UserFacingError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { Queryable } from './pool.js';
+import { type Queryable, whileHeld } from './pool.js';
 
 export interface Migration {
   readonly version: number;
@@ -113,6 +113,10 @@ export async function migrate(
   logger?: Logger,
 ): Promise<MigrationResult> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const stopWatching = whileHeld(client, (error) => {
+    lost = error;
+  });
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -142,7 +146,8 @@ export async function migrate(
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    client.release();
+    stopWatching();
+    client.release(lost);
   }
 }
 

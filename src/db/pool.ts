@@ -59,6 +59,18 @@ export function createPool(
   return pool;
 }
 
+/**
+ * Calls `lost` when the server ends a checked-out connection while no statement of it is running
+ * (an admin's pg_terminate_backend, a restart), for as long as the client is held. pg tells that to
+ * the client's own 'error' listeners only (the pool listens to idle clients alone): with none, it
+ * would be an uncaught exception. The next statement on the client fails with the loss anyway.
+ * Returns the function that stops listening, before the client is released.
+ */
+export function whileHeld(client: pg.PoolClient, lost: (error: Error) => void): () => void {
+  client.on('error', lost);
+  return () => client.off('error', lost);
+}
+
 /** Runs `work` in one transaction on one client; rolls back when it throws. */
 export async function inTransaction<T>(
   pool: pg.Pool,
@@ -66,8 +78,12 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   // A client whose ROLLBACK failed may still be waiting for an answer that never comes (a query
-  // timed out on the client side): it is closed, not handed to the next transaction.
+  // timed out on the client side): it is closed, not handed to the next transaction. So is one
+  // the server ended.
   let broken: Error | undefined;
+  const stopWatching = whileHeld(client, (lost) => {
+    broken = lost;
+  });
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -83,6 +99,7 @@ export async function inTransaction<T>(
       });
     throw error;
   } finally {
+    stopWatching();
     client.release(broken);
   }
 }

@@ -154,6 +154,26 @@ describe('the pool against a server that stops answering', () => {
   });
 });
 
+describe('a connection the server ends in the middle of a transaction', () => {
+  it('fails that transaction, is not handed on, and is no uncaught exception', async () => {
+    const pool = createPool(database.config, silentLogger, 1);
+    pools.push(pool);
+    const transaction = inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // An admin ends it (as the soak's connection cut does) while the transaction waits between
+      // statements, on an AWS call say.
+      await database.pool.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+      await new Promise((resolve) => client.once('end', resolve));
+      return client.query('SELECT 1');
+    });
+    await expect(transaction).rejects.toThrow();
+    // With max 1, a dead connection handed back would fail this too.
+    await expect(inTransaction(pool, (client) => client.query('SELECT 2 AS n'))).resolves.toMatchObject({
+      rows: [{ n: 2 }],
+    });
+  });
+});
+
 /** Log lines as objects, for counting what the worker said. */
 function capturingLogger() {
   const lines: { level: string; msg: string }[] = [];
