@@ -85,6 +85,15 @@ async function approvedRequest(requesterId: string): Promise<string> {
   return outcome.request.id;
 }
 
+/** A grant of `requester` applied and then past its expiry, not yet claimed by any revoker. */
+async function grantPastExpiry(requester: string): Promise<{ id: string; grantId: string }> {
+  const id = await approvedRequest(requester);
+  await applyGrant(deps, id, 1);
+  const grantId = (await grantRow(id)).id;
+  await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+  return { id, grantId };
+}
+
 async function grantRow(requestId: string) {
   const { rows } = await database.pool.query(
     'SELECT g.* FROM grants g JOIN requests r ON r.grant_id = g.id WHERE r.id = $1',
@@ -229,10 +238,7 @@ describe('an approval while the same access is being revoked', () => {
 describe('a revoker whose lease ran out while it hung', () => {
   /** A grant past expiry, claimed by one replica, whose lease then ran out and another took it up. */
   async function takenOverRevocation(requester: string) {
-    const id = await approvedRequest(requester);
-    await applyGrant(deps, id, 1);
-    const grantId = (await grantRow(id)).id;
-    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+    const { grantId } = await grantPastExpiry(requester);
     const [stale] = await claimDueRevocations(database.pool, 10, 120);
     expect(stale?.id).toBe(grantId);
     await database.pool.query('UPDATE grants SET next_attempt_at = now() WHERE id = $1', [grantId]);
@@ -287,12 +293,7 @@ describe('renewing the leases of a burst of revocations', () => {
   it('skips a grant another statement has locked instead of waiting on it (waiting could deadlock)', async () => {
     const requesters = [person(), person()];
     const ids: string[] = [];
-    for (const requester of requesters) {
-      const id = await approvedRequest(requester);
-      await applyGrant(deps, id, 1);
-      ids.push((await grantRow(id)).id);
-    }
-    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = ANY($1)', [ids]);
+    for (const requester of requesters) ids.push((await grantPastExpiry(requester)).grantId);
     const held = (await claimDueRevocations(database.pool, 10, 120)).filter((grant) =>
       ids.includes(grant.id),
     );
@@ -334,10 +335,7 @@ describe('a replica killed while revoking', () => {
 
   it('has its revocation taken up by another replica at once, not when its lease runs out', async () => {
     const requester = person();
-    const id = await approvedRequest(requester);
-    await applyGrant(deps, id, 1);
-    const grantId = (await grantRow(id)).id;
-    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+    const { id, grantId } = await grantPastExpiry(requester);
     const killed = createReplicaPresence(database.pool, silentLogger);
     const survivor = createReplicaPresence(database.pool, silentLogger);
     const other = createRevocationSource(deps, silentLogger, survivor);
@@ -380,10 +378,7 @@ describe('a replica killed while revoking', () => {
 
   it('a replica without its presence lock still has its revocations taken up when the lease runs out', async () => {
     const requester = person();
-    const id = await approvedRequest(requester);
-    await applyGrant(deps, id, 1);
-    const grantId = (await grantRow(id)).id;
-    await database.pool.query('UPDATE grants SET expires_at = now() WHERE id = $1', [grantId]);
+    const { id, grantId } = await grantPastExpiry(requester);
     const survivor = createReplicaPresence(database.pool, silentLogger);
     const other = createRevocationSource(deps, silentLogger, survivor);
     try {
