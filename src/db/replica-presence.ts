@@ -17,10 +17,12 @@ export const PRESENT_CLAIMANTS = `SELECT objid::bigint FROM pg_locks
    WHERE locktype = 'advisory' AND granted AND classid = ${PRESENCE_LOCK_SPACE}::oid AND objsubid = 2
      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
-/** This replica as present: its key, and which spell of presence this is (one more after each loss). */
+/**
+ * This replica as present: its key. A new object for each spell of presence (after a loss), so a
+ * caller tells whether presence held throughout by comparing `current()` before and after.
+ */
 export interface Presence {
   readonly key: number;
-  readonly spell: number;
 }
 
 /**
@@ -62,7 +64,6 @@ function randomKey(): number {
 
 export function createReplicaPresence(pool: pg.Pool, logger: Logger): ReplicaPresence {
   let key = randomKey();
-  let spell = 0;
   let held: { readonly client: pg.Client; readonly presence: Presence } | undefined;
   let taking: Promise<Presence | undefined> | undefined;
   let failedAt = Number.NEGATIVE_INFINITY;
@@ -107,8 +108,7 @@ export function createReplicaPresence(pool: pg.Pool, logger: Logger): ReplicaPre
         return undefined;
       }
       client.on('error', (error) => lost(client, error));
-      spell += 1;
-      held = { client, presence: { key, spell } };
+      held = { client, presence: { key } };
       return held.presence;
     } catch (error) {
       // Closing the connection lets go of a lock it may have taken.

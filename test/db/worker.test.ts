@@ -1,5 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { claimDueJobs, enqueueJob, JOBS_CHANNEL, type JobRow } from '../../src/db/jobs-repository.js';
+import {
+  claimDueJobs,
+  enqueueJob,
+  extendJobLeases,
+  JOBS_CHANNEL,
+  type JobRow,
+} from '../../src/db/jobs-repository.js';
 import { createJobSource, type JobHandler, retryDelayMs } from '../../src/jobs/job-source.js';
 import { createWorker, RECHECK_MS, type Worker } from '../../src/jobs/worker.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/database.js';
@@ -151,6 +157,39 @@ describe('the job worker', () => {
       timeout: 5000,
     });
     expect(seen).toEqual([id]);
+  });
+
+  it('a lease renewal skips a job another statement holds instead of waiting on it (waiting could deadlock)', async () => {
+    const locked = await enqueueJob(database.pool, { kind: 'held' });
+    const free = await enqueueJob(database.pool, { kind: 'held' });
+    const claimed = await claimDueJobs(database.pool, 'renewer', 10, 60);
+    expect(claimed.map((job) => job.id)).toEqual(expect.arrayContaining([locked, free]));
+    const leases = async () => {
+      const { rows } = await database.pool.query<{ id: string; until: Date }>(
+        'SELECT id::text AS id, locked_until AS until FROM jobs WHERE id = ANY($1::bigint[])',
+        [[locked, free]],
+      );
+      return new Map(rows.map((row) => [row.id, row.until.getTime()]));
+    };
+    const before = await leases();
+    // A batch completing jobs holds one row, as completeJobs does inside its statement.
+    const completing = await database.pool.connect();
+    try {
+      await completing.query('BEGIN');
+      await completing.query('SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE', [locked]);
+      const renewal = extendJobLeases(database.pool, [locked, free].map(String), 'renewer', 600);
+      const answer = await Promise.race([
+        renewal.then(() => 'renewed'),
+        new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5_000)),
+      ]);
+      expect(answer).toBe('renewed');
+    } finally {
+      await completing.query('ROLLBACK');
+      completing.release();
+    }
+    const after = await leases();
+    expect(after.get(String(free))).toBeGreaterThan((before.get(String(free)) ?? 0) + 500_000);
+    expect(after.get(String(locked))).toBe(before.get(String(locked)));
   });
 
   it('a live worker keeps its claim while a job runs longer than the lease: nobody runs it twice', async () => {
